@@ -1,0 +1,72 @@
+"""The ``domino-flows`` command line.
+
+Start-up must stay fast: ``--help`` and ``--version`` never import flytekit (about a second on its
+own). Each subcommand lives in its own module and is imported only when it is invoked; its one-line
+help is kept here so that the group's help can be printed without importing it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import rich_click as click
+
+from domino_flows._version import __version__
+
+# name -> ("module:attribute", short help). Commands are loaded on first use.
+COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def register(name: str, target: str, short_help: str) -> None:
+    COMMANDS[name] = (target, short_help)
+
+
+class LazyGroup(click.RichGroup):
+    """A click group whose subcommands are imported only when one is run or asked for help."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if ctx.resilient_parsing or _only_listing(ctx):
+            # Listing the group's commands: a placeholder carries the short help.
+            return click.Command(cmd_name, short_help=COMMANDS[cmd_name][1])
+        target, _ = COMMANDS[cmd_name]
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+def _only_listing(ctx: click.Context) -> bool:
+    # click asks for every command while formatting the group's own help page.
+    return bool(ctx.meta.get("domino_flows.listing"))
+
+
+class _ListingGroup(LazyGroup):
+    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+        ctx.meta["domino_flows.listing"] = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            ctx.meta["domino_flows.listing"] = False
+
+
+@click.group(cls=_ListingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="domino-flows")
+def main() -> None:
+    """Build, run and ship Domino Flows.
+
+    Tasks are Domino Jobs with their own environment and hardware tier. Run flows locally on the
+    embedded backend (the default) or on a Domino deployment, and submit them to Domino Flows.
+    """
+
+
+def _register_builtin_commands() -> None:
+    # Kept in one place so that the group's help lists exactly what can be run.
+    register("lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns.")
+
+
+_register_builtin_commands()
