@@ -52,6 +52,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    # ruff: noqa: F401
     from domino_flows.artifacts import DATA, MODEL, REPORT, Artifact
     from domino_flows.config import (
         ClusterProperties,

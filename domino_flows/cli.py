@@ -66,7 +66,9 @@ def main() -> None:
 
 def _register_builtin_commands() -> None:
     # Kept in one place so that the group's help lists exactly what can be run.
-    register("lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns.")
+    register(
+        "lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns."
+    )
 
 
 _register_builtin_commands()

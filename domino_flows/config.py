@@ -1,0 +1,354 @@
+"""The Domino job configuration a task carries, with the official plugin's names.
+
+Field names are PascalCase, as in Domino's own Flows plugin, so flows written for Domino port by
+changing imports. Everything here is plain data: no credentials, no network I/O. Names of
+environments and hardware tiers (``EnvironmentName``, ``HardwareTierName``) are kept as names and
+resolved to ids by the backend when the task runs, or by ``domino-flows submit`` before it
+serializes for Domino Flows.
+
+Standard library only, so that backends and the command line can read configs without flytekit.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from domino_flows.errors import TaskDefinitionError
+
+GIT_REF_TYPES = ("head", "commitId", "branches", "tags")
+CLUSTER_TYPES = ("Dask", "Spark", "Ray", "MPI")
+SOME_REVISION_TYPE = "domino.environments.api.SomeRevision"
+
+
+def _where(task_name: str | None) -> str:
+    return f"task {task_name!r}" if task_name else "the job config"
+
+
+@dataclass(frozen=True)
+class GitRef:
+    """Which ref of the project's main git repository the job checks out."""
+
+    Type: str
+    Value: str | None = None
+
+    def validate(self, task_name: str | None = None) -> None:
+        if self.Type not in GIT_REF_TYPES:
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: MainRepoGitRef has Type {self.Type!r}; "
+                f"use one of {', '.join(GIT_REF_TYPES)}."
+            )
+        if self.Type != "head" and not self.Value:
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: MainRepoGitRef of Type {self.Type!r} needs a Value "
+                f"(the {self.Type} to check out); give Value=... or use GitRef('head')."
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.Type}
+        if self.Value is not None:
+            out["value"] = self.Value
+        return out
+
+
+class EnvironmentRevisionType(str, enum.Enum):
+    """Which revision of a Domino environment a job uses."""
+
+    ActiveRevision = "ActiveRevision"
+    LatestRevision = "LatestRevision"
+    SomeRevision = "SomeRevision"
+    RestrictedRevision = "RestrictedRevision"
+
+
+_RevisionType = EnvironmentRevisionType  # the spec's field shadows the enum's name in its body
+
+
+@dataclass(frozen=True)
+class EnvironmentRevisionSpecification:
+    EnvironmentRevisionType: EnvironmentRevisionType
+    EnvironmentRevisionId: str | None = None
+
+    def validate(self, task_name: str | None = None) -> None:
+        try:
+            kind = _RevisionType(self.EnvironmentRevisionType)
+        except ValueError:
+            allowed = ", ".join(t.value for t in _RevisionType)
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: EnvironmentRevisionSpec has revision type "
+                f"{self.EnvironmentRevisionType!r}; use one of {allowed}."
+            ) from None
+        if kind is _RevisionType.SomeRevision:
+            if not self.EnvironmentRevisionId:
+                raise TaskDefinitionError(
+                    f"{_where(task_name)}: EnvironmentRevisionSpec is SomeRevision but has no "
+                    "EnvironmentRevisionId; give the revision id, or use ActiveRevision."
+                )
+        elif self.EnvironmentRevisionId:
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: EnvironmentRevisionSpec {kind.value} takes no "
+                "EnvironmentRevisionId; use SomeRevision to pin a revision."
+            )
+
+    def to_json(self) -> str | dict[str, Any]:
+        kind = _RevisionType(self.EnvironmentRevisionType)
+        if kind.value == "SomeRevision":
+            return {"_type": SOME_REVISION_TYPE, "revisionId": self.EnvironmentRevisionId}
+        return kind.value
+
+
+@dataclass(frozen=True)
+class DatasetSnapshot:
+    """A dataset snapshot mounted into the job, by dataset id or name."""
+
+    Id: str | None = None
+    Name: str | None = None
+    Version: int | None = None
+
+    def validate(self, task_name: str | None = None) -> None:
+        if not self.Id and not self.Name:
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: a DatasetSnapshot needs the dataset's Id or Name; "
+                "give one of them."
+            )
+        if self.Version is not None and (
+            isinstance(self.Version, bool) or not isinstance(self.Version, int) or self.Version <= 0
+        ):
+            label = self.Name or self.Id
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: DatasetSnapshot {label!r} has Version {self.Version!r}; "
+                "snapshot versions start at 1 (Domino fails the job at creation otherwise)."
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.Id:
+            out["id"] = self.Id
+        if self.Name:
+            out["name"] = self.Name
+        if self.Version is not None:
+            out["version"] = self.Version
+        return out
+
+
+@dataclass(frozen=True)
+class ClusterProperties:
+    """An on-demand compute cluster attached to the job."""
+
+    ClusterType: str
+    ComputeEnvironmentId: str
+    WorkerHardwareTierId: str
+    WorkerCount: int
+    WorkerStorageGiB: float | None = None
+    MaxWorkerCount: int | None = None
+    ComputeEnvironmentRevisionSpec: EnvironmentRevisionSpecification | None = None
+    MasterHardwareTierId: str | None = None
+    ExtraConfigs: dict[str, str] | None = None
+
+    def validate(self, task_name: str | None = None) -> None:
+        where = _where(task_name)
+        if self.ClusterType not in CLUSTER_TYPES:
+            raise TaskDefinitionError(
+                f"{where}: ComputeClusterProperties has ClusterType {self.ClusterType!r}; "
+                f"use one of {', '.join(CLUSTER_TYPES)}."
+            )
+        if self.ClusterType != "MPI" and not self.MasterHardwareTierId:
+            raise TaskDefinitionError(
+                f"{where}: a {self.ClusterType} cluster needs MasterHardwareTierId "
+                "(only MPI clusters run without a master)."
+            )
+        if self.WorkerCount < 1:
+            raise TaskDefinitionError(
+                f"{where}: ComputeClusterProperties WorkerCount is {self.WorkerCount}; "
+                "use at least 1."
+            )
+        if self.MaxWorkerCount is not None and self.MaxWorkerCount < self.WorkerCount:
+            raise TaskDefinitionError(
+                f"{where}: ComputeClusterProperties MaxWorkerCount ({self.MaxWorkerCount}) is "
+                f"below WorkerCount ({self.WorkerCount}); raise it or leave it unset."
+            )
+        if self.ComputeEnvironmentRevisionSpec is not None:
+            self.ComputeEnvironmentRevisionSpec.validate(task_name)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "clusterType": self.ClusterType,
+            "computeEnvironmentId": self.ComputeEnvironmentId,
+            "workerHardwareTierId": {"value": self.WorkerHardwareTierId},
+            "workerCount": self.WorkerCount,
+        }
+        if self.WorkerStorageGiB is not None:
+            out["workerStorage"] = {"value": self.WorkerStorageGiB}
+        if self.MaxWorkerCount is not None:
+            out["maxWorkerCount"] = self.MaxWorkerCount
+        if self.ComputeEnvironmentRevisionSpec is not None:
+            out["computeEnvironmentRevisionSpec"] = self.ComputeEnvironmentRevisionSpec.to_json()
+        if self.MasterHardwareTierId is not None:
+            out["masterHardwareTierId"] = {"value": self.MasterHardwareTierId}
+        if self.ExtraConfigs:
+            out["extraConfigs"] = dict(self.ExtraConfigs)
+        return out
+
+
+# Serialized fields whose change does not invalidate cached results (Domino's rule): where a job
+# runs, on how much disk, and how it is titled does not change what it computes.
+CACHE_NEUTRAL_KEYS = frozenset(
+    {"title", "volumeSizeGiB", "hardwareTierId", "hardwareTierName", "computeClusterProperties"}
+)
+
+
+@dataclass(frozen=True)
+class DominoJobConfig:
+    """What a Domino Job runs and where. Only ``Command`` is required.
+
+    ``EnvironmentName`` and ``HardwareTierName`` are domino-flows additions: they name an
+    environment or tier instead of pinning its id, and are resolved by the backend at run time.
+    Give either the id or the name of each, not both.
+    """
+
+    Command: str = ""
+    Title: str | None = None
+    CommitId: str | None = None
+    MainRepoGitRef: GitRef | None = None
+    HardwareTierId: str | None = None
+    HardwareTierName: str | None = None
+    EnvironmentId: str | None = None
+    EnvironmentName: str | None = None
+    EnvironmentRevisionSpec: EnvironmentRevisionSpecification | None = None
+    ComputeClusterProperties: ClusterProperties | None = None
+    VolumeSizeGiB: float | None = None
+    DatasetSnapshots: list[DatasetSnapshot] = field(default_factory=list)
+    ExternalVolumeMountIds: list[str] = field(default_factory=list)
+
+    def validate(self, task_name: str | None = None) -> None:
+        """Raise :class:`TaskDefinitionError` naming the task and field at the first problem."""
+        where = _where(task_name)
+        if not isinstance(self.Command, str) or not self.Command.strip():
+            raise TaskDefinitionError(
+                f"{where}: DominoJobConfig has no Command; give the shell command the job runs, "
+                "e.g. Command='python scripts/train.py'."
+            )
+        if self.HardwareTierId and self.HardwareTierName:
+            raise TaskDefinitionError(
+                f"{where}: DominoJobConfig gives both HardwareTierId ({self.HardwareTierId!r}) "
+                f"and HardwareTierName ({self.HardwareTierName!r}); keep one of them."
+            )
+        if self.EnvironmentId and self.EnvironmentName:
+            raise TaskDefinitionError(
+                f"{where}: DominoJobConfig gives both EnvironmentId ({self.EnvironmentId!r}) "
+                f"and EnvironmentName ({self.EnvironmentName!r}); keep one of them."
+            )
+        if self.VolumeSizeGiB is not None and self.VolumeSizeGiB <= 0:
+            raise TaskDefinitionError(
+                f"{where}: DominoJobConfig VolumeSizeGiB is {self.VolumeSizeGiB}; "
+                "give a positive size or leave it unset for the project default."
+            )
+        if self.MainRepoGitRef is not None:
+            self.MainRepoGitRef.validate(task_name)
+        if self.EnvironmentRevisionSpec is not None:
+            self.EnvironmentRevisionSpec.validate(task_name)
+        if self.ComputeClusterProperties is not None:
+            self.ComputeClusterProperties.validate(task_name)
+        for snapshot in self.DatasetSnapshots:
+            snapshot.validate(task_name)
+
+    def to_custom(self) -> dict[str, Any]:
+        """The camelCase JSON Domino Flows reads from the task template's ``custom`` field.
+
+        Only fields that are set appear, as in Domino's own plugin.
+        """
+        out: dict[str, Any] = {"command": self.Command}
+        if self.Title:
+            out["title"] = self.Title
+        if self.CommitId:
+            out["commitId"] = self.CommitId
+        if self.MainRepoGitRef is not None:
+            out["mainRepoGitRef"] = self.MainRepoGitRef.to_json()
+        if self.HardwareTierId:
+            out["hardwareTierId"] = {"value": self.HardwareTierId}
+        if self.HardwareTierName:
+            out["hardwareTierName"] = self.HardwareTierName
+        if self.EnvironmentId:
+            out["environmentId"] = self.EnvironmentId
+        if self.EnvironmentName:
+            out["environmentName"] = self.EnvironmentName
+        if self.EnvironmentRevisionSpec is not None:
+            out["environmentRevisionSpec"] = self.EnvironmentRevisionSpec.to_json()
+        if self.ComputeClusterProperties is not None:
+            out["computeClusterProperties"] = self.ComputeClusterProperties.to_json()
+        if self.VolumeSizeGiB is not None:
+            out["volumeSizeGiB"] = self.VolumeSizeGiB
+        if self.DatasetSnapshots:
+            out["datasetSnapshots"] = [s.to_json() for s in self.DatasetSnapshots]
+        if self.ExternalVolumeMountIds:
+            out["externalVolumeMountIds"] = list(self.ExternalVolumeMountIds)
+        return out
+
+    @classmethod
+    def from_custom(cls, custom: dict[str, Any]) -> DominoJobConfig:
+        """Rebuild a config from a serialized ``custom`` (what backends receive)."""
+        git = custom.get("mainRepoGitRef")
+        revision = custom.get("environmentRevisionSpec")
+        cluster = custom.get("computeClusterProperties")
+        tier = custom.get("hardwareTierId")
+        volume = custom.get("volumeSizeGiB")
+        return cls(
+            Command=custom.get("command", ""),
+            Title=custom.get("title"),
+            CommitId=custom.get("commitId"),
+            MainRepoGitRef=GitRef(git["type"], git.get("value")) if git else None,
+            HardwareTierId=tier.get("value") if isinstance(tier, dict) else tier,
+            HardwareTierName=custom.get("hardwareTierName"),
+            EnvironmentId=custom.get("environmentId"),
+            EnvironmentName=custom.get("environmentName"),
+            EnvironmentRevisionSpec=_revision_from_json(revision) if revision else None,
+            ComputeClusterProperties=_cluster_from_json(cluster) if cluster else None,
+            # protobuf Struct carries every number as a float
+            VolumeSizeGiB=float(volume) if volume is not None else None,
+            DatasetSnapshots=[
+                DatasetSnapshot(
+                    Id=s.get("id"),
+                    Name=s.get("name"),
+                    Version=int(s["version"]) if s.get("version") is not None else None,
+                )
+                for s in custom.get("datasetSnapshots", [])
+            ],
+            ExternalVolumeMountIds=list(custom.get("externalVolumeMountIds", [])),
+        )
+
+    def cache_fields(self) -> dict[str, Any]:
+        """The fields that take part in the cache version (all but the cache-neutral ones)."""
+        return {k: v for k, v in self.to_custom().items() if k not in CACHE_NEUTRAL_KEYS}
+
+    def replace(self, **changes: Any) -> DominoJobConfig:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return DominoJobConfig(**values)
+
+
+def _revision_from_json(value: Any) -> EnvironmentRevisionSpecification:
+    if isinstance(value, dict):
+        return EnvironmentRevisionSpecification(
+            EnvironmentRevisionType.SomeRevision, value.get("revisionId")
+        )
+    return EnvironmentRevisionSpecification(EnvironmentRevisionType(value))
+
+
+def _cluster_from_json(value: dict[str, Any]) -> ClusterProperties:
+    def _id(key: str) -> str | None:
+        item = value.get(key)
+        return item.get("value") if isinstance(item, dict) else item
+
+    storage = value.get("workerStorage")
+    revision = value.get("computeEnvironmentRevisionSpec")
+    return ClusterProperties(
+        ClusterType=value["clusterType"],
+        ComputeEnvironmentId=value["computeEnvironmentId"],
+        WorkerHardwareTierId=_id("workerHardwareTierId") or "",
+        WorkerCount=int(value["workerCount"]),
+        WorkerStorageGiB=storage.get("value") if isinstance(storage, dict) else storage,
+        MaxWorkerCount=int(value["maxWorkerCount"]) if "maxWorkerCount" in value else None,
+        ComputeEnvironmentRevisionSpec=_revision_from_json(revision) if revision else None,
+        MasterHardwareTierId=_id("masterHardwareTierId"),
+        ExtraConfigs=value.get("extraConfigs"),
+    )

@@ -1,0 +1,384 @@
+"""Domino's job I/O contract: typed Python values to and from the job's input and output files.
+
+A job receives each input as a file or directory ``<inputs>/<name>`` and reports each output as
+``<outputs>/<name>``. This module is the one place that knows the formats (see docs/architecture.md
+for the table). Every backend and the in-job entrypoint use it; ``job.py`` shares its text formats
+through ``formats.py``.
+
+It imports flytekit only for the file and directory types, and pandas only when a DataFrame is
+actually written or read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import os
+import shutil
+import typing
+from pathlib import Path
+from typing import Any
+
+from domino_flows import formats
+from domino_flows.errors import ContractError, TaskFailedError
+from domino_flows.formats import FormatError
+
+# Kinds of value the contract knows. Outputs may only be of OUTPUT_KINDS.
+PRIMITIVE_KINDS = frozenset({"str", "int", "float", "bool", "datetime", "timedelta"})
+OUTPUT_KINDS = PRIMITIVE_KINDS | {"file", "directory"}
+INPUT_KINDS = OUTPUT_KINDS | {"none", "optional", "struct", "list", "map", "dataframe"}
+
+_PRIMITIVE_WRITERS: dict[str, typing.Callable[[Any], str]] = {
+    "str": str,
+    "int": formats.format_int,
+    "float": formats.format_float,
+    "bool": formats.format_bool,
+    "datetime": formats.format_datetime,
+    "timedelta": formats.format_duration,
+}
+_PRIMITIVE_READERS: dict[str, typing.Callable[[str], Any]] = {
+    "str": lambda text: text,
+    "int": formats.parse_int,
+    "float": formats.parse_float,
+    "bool": formats.parse_bool,
+    "datetime": formats.parse_datetime,
+    "timedelta": formats.parse_duration,
+}
+
+
+def strip_annotated(python_type: Any) -> Any:
+    """``Annotated[FlyteFile, ...]`` (artifact files, for example) is carried as its base type."""
+    while typing.get_origin(python_type) is typing.Annotated:
+        python_type = typing.get_args(python_type)[0]
+    return python_type
+
+
+def kind_of(python_type: Any) -> str:
+    """Classify a declared type by how the contract carries it; raise ContractError if it can't."""
+    python_type = strip_annotated(python_type)
+    simple = {str: "str", int: "int", float: "float", bool: "bool"}
+    if python_type in simple:
+        return simple[python_type]
+    if python_type is _dt.datetime:
+        return "datetime"
+    if python_type is _dt.timedelta:
+        return "timedelta"
+    if python_type is type(None) or python_type is None:
+        return "none"
+    origin = typing.get_origin(python_type)
+    args = typing.get_args(python_type)
+    if origin is typing.Union or _is_union_type(python_type):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and len(args) == 2:
+            return "optional"
+        raise ContractError(f"{_type_name(python_type)} is a union; only Optional[T] is supported")
+    # FlyteFile and FlyteDirectory are dataclasses too: classify them before generic structs.
+    file_kind = _flyte_path_kind(python_type)
+    if file_kind:
+        return file_kind
+    if origin is list:
+        return "list"
+    if origin is dict:
+        return "map" if args and args[0] is str else "struct"
+    if python_type is dict or _is_dataclass_type(python_type):
+        return "struct"
+    if python_type is list:
+        raise ContractError("a bare list has no element type; declare list[T], e.g. list[int]")
+    if _is_dataframe_type(python_type):
+        return "dataframe"
+    raise ContractError(
+        f"{_type_name(python_type)} cannot travel through Domino's job I/O contract; use str, "
+        "int, float, bool, datetime, timedelta, a dataclass or dict, list[T], dict[str, T], "
+        "FlyteFile or FlyteDirectory"
+    )
+
+
+def _is_dataclass_type(python_type: Any) -> bool:
+    return isinstance(python_type, type) and dataclasses.is_dataclass(python_type)
+
+
+def _is_union_type(python_type: Any) -> bool:
+    import types
+
+    return isinstance(python_type, types.UnionType)
+
+
+def _flyte_path_kind(python_type: Any) -> str | None:
+    # FlyteFile["csv"] is a subclass of FlyteFile; compare by class hierarchy without importing
+    # flytekit for callers who never use files.
+    if not isinstance(python_type, type):
+        return None
+    names = {f"{c.__module__}.{c.__qualname__}" for c in python_type.__mro__}
+    if "flytekit.types.file.file.FlyteFile" in names:
+        return "file"
+    if "flytekit.types.directory.types.FlyteDirectory" in names:
+        return "directory"
+    return None
+
+
+def _is_dataframe_type(python_type: Any) -> bool:
+    return isinstance(python_type, type) and (
+        f"{python_type.__module__}.{python_type.__qualname__}" == "pandas.core.frame.DataFrame"
+    )
+
+
+def _type_name(python_type: Any) -> str:
+    return getattr(python_type, "__name__", None) or str(python_type)
+
+
+def describe(python_type: Any) -> str:
+    return _type_name(strip_annotated(python_type))
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def write_value(path: Path, value: Any, python_type: Any) -> None:
+    """Write one value at ``path`` (a file or a directory tree, depending on its kind)."""
+    python_type = strip_annotated(python_type)
+    kind = kind_of(python_type)
+    if kind in PRIMITIVE_KINDS:
+        path.write_text(_PRIMITIVE_WRITERS[kind](value), encoding="utf-8")
+    elif kind == "none":
+        path.write_text("null", encoding="utf-8")
+    elif kind == "optional":
+        if value is None:
+            path.write_text("null", encoding="utf-8")
+        else:
+            inner = next(a for a in typing.get_args(python_type) if a is not type(None))
+            write_value(path, value, inner)
+    elif kind == "struct":
+        path.write_text(json.dumps(_to_jsonable(value), sort_keys=True), encoding="utf-8")
+    elif kind == "list":
+        (element_type,) = typing.get_args(python_type)
+        path.mkdir(parents=True, exist_ok=True)
+        for index, item in enumerate(value):
+            write_value(path / str(index), item, element_type)
+    elif kind == "map":
+        value_type = typing.get_args(python_type)[1]
+        path.mkdir(parents=True, exist_ok=True)
+        for key, item in value.items():
+            formats.check_key(key, f"value at {path}")
+            write_value(path / key, item, value_type)
+    elif kind == "file":
+        source = _local_path(value)
+        if not source.is_file():
+            raise ContractError(f"file {source} does not exist; cannot place it at {path}")
+        shutil.copyfile(source, path)
+    elif kind == "directory":
+        source = _local_path(value)
+        if not source.is_dir():
+            raise ContractError(f"directory {source} does not exist; cannot place it at {path}")
+        shutil.copytree(source, path, dirs_exist_ok=True)
+    elif kind == "dataframe":
+        path.mkdir(parents=True, exist_ok=True)
+        value.to_parquet(path / "00000")
+
+
+def _local_path(value: Any) -> Path:
+    """FlyteFile/FlyteDirectory values (downloaded if remote), or plain paths."""
+    download = getattr(value, "download", None)
+    if callable(download):
+        return Path(download())
+    return Path(os.fspath(value))
+
+
+def _to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_jsonable(v) for v in value]
+    if isinstance(value, _dt.datetime):
+        return formats.format_datetime(value)
+    if isinstance(value, _dt.timedelta):
+        return formats.format_duration(value)
+    return value
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def read_value(path: Path, python_type: Any) -> Any:
+    """Read one value from ``path`` as ``python_type``. Raises FormatError/ContractError."""
+    python_type = strip_annotated(python_type)
+    kind = kind_of(python_type)
+    if kind in PRIMITIVE_KINDS:
+        return _PRIMITIVE_READERS[kind](path.read_text(encoding="utf-8"))
+    if kind == "none":
+        return None
+    if kind == "optional":
+        if path.is_file() and path.read_text(encoding="utf-8").strip() == "null":
+            return None
+        inner = next(a for a in typing.get_args(python_type) if a is not type(None))
+        return read_value(path, inner)
+    if kind == "struct":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise FormatError(f"expected JSON, {error.msg} at line {error.lineno}") from None
+        return _from_jsonable(data, python_type)
+    if kind == "list":
+        (element_type,) = typing.get_args(python_type)
+        entries = _directory_entries(path)
+        try:
+            ordered = sorted(entries, key=lambda p: int(p.name))
+        except ValueError:
+            names = ", ".join(sorted(p.name for p in entries))
+            raise FormatError(
+                f"a list directory holds entries 0, 1, 2, ...; found {names}"
+            ) from None
+        return [read_value(entry, element_type) for entry in ordered]
+    if kind == "map":
+        value_type = typing.get_args(python_type)[1]
+        return {
+            entry.name: read_value(entry, value_type) for entry in sorted(_directory_entries(path))
+        }
+    if kind == "file":
+        if not path.is_file():
+            raise FormatError(f"expected a file at {path}")
+        return python_type(str(path))
+    if kind == "directory":
+        if not path.is_dir():
+            raise FormatError(f"expected a directory at {path}")
+        return python_type(str(path))
+    import pandas
+
+    return pandas.read_parquet(path)
+
+
+def _directory_entries(path: Path) -> list[Path]:
+    if not path.is_dir():
+        raise FormatError(f"expected a directory at {path}")
+    return [p for p in path.iterdir() if not p.name.startswith(".")]
+
+
+def _from_jsonable(data: Any, python_type: Any) -> Any:
+    python_type = strip_annotated(python_type)
+    if _is_dataclass_type(python_type):
+        if not isinstance(data, dict):
+            raise FormatError(f"expected a JSON object for {python_type.__name__}")
+        hints = typing.get_type_hints(python_type)
+        values = {}
+        for f in dataclasses.fields(python_type):
+            if f.name in data:
+                values[f.name] = _from_jsonable(data[f.name], hints.get(f.name, Any))
+        try:
+            return python_type(**values)
+        except TypeError as error:
+            raise FormatError(f"JSON does not fit {python_type.__name__}: {error}") from None
+    origin = typing.get_origin(python_type)
+    args = typing.get_args(python_type)
+    if origin is list and args and isinstance(data, list):
+        return [_from_jsonable(item, args[0]) for item in data]
+    if origin is dict and len(args) == 2 and isinstance(data, dict):
+        return {k: _from_jsonable(v, args[1]) for k, v in data.items()}
+    if python_type is _dt.datetime and isinstance(data, str):
+        return formats.parse_datetime(data)
+    if python_type is _dt.timedelta and isinstance(data, str):
+        return formats.parse_duration(data)
+    if python_type is float and isinstance(data, int):
+        return float(data)
+    return data
+
+
+# --- whole interfaces ---------------------------------------------------------------------------
+
+
+def write_inputs(directory: Path, values: dict[str, Any], types: dict[str, Any]) -> None:
+    """Place every input of a job in its inputs directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, python_type in types.items():
+        formats.check_name(name, "input")
+        if name not in values:
+            raise ContractError(f"input {name!r} has no value; every declared input needs one")
+        try:
+            write_value(directory / name, values[name], python_type)
+        except (FormatError, ContractError, TypeError, ValueError) as error:
+            raise ContractError(f"input {name!r} ({describe(python_type)}): {error}") from None
+
+
+def read_inputs(directory: Path, types: dict[str, Any], task: str = "") -> dict[str, Any]:
+    """Read a job's inputs as their declared types (what the in-job entrypoint does)."""
+    values = {}
+    where = f"task {task!r} " if task else ""
+    for name, python_type in types.items():
+        path = directory / name
+        if not path.exists():
+            raise ContractError(
+                f"{where}input {name!r} is missing: expected it at {path}. The backend did not "
+                "stage it; rerun the task, and report this if it repeats."
+            )
+        try:
+            values[name] = read_value(path, python_type)
+        except (FormatError, ContractError) as error:
+            raise ContractError(
+                f"{where}input {name!r} at {path} is not a {describe(python_type)}: {error}"
+            ) from None
+    return values
+
+
+def write_outputs(
+    directory: Path, values: dict[str, Any], types: dict[str, Any], task: str = ""
+) -> None:
+    """Write a job's outputs (what the in-job entrypoint does after calling the function)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    where = f"task {task!r} " if task else ""
+    for name, python_type in types.items():
+        path = directory / name
+        try:
+            write_value(path, values[name], python_type)
+        except (FormatError, ContractError, TypeError, ValueError, AttributeError) as error:
+            raise ContractError(
+                f"{where}output {name!r} ({describe(python_type)}) cannot be written: {error}"
+            ) from None
+        if kind_of(python_type) in PRIMITIVE_KINDS:
+            size = path.stat().st_size
+            if size > formats.PRIMITIVE_OUTPUT_LIMIT:
+                path.unlink()
+                raise ContractError(
+                    f"{where}output {name!r} is {size} bytes; Domino reads primitive outputs of "
+                    f"at most {formats.PRIMITIVE_OUTPUT_LIMIT} bytes. Return a FlyteFile instead."
+                )
+
+
+def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict[str, Any]:
+    """Collect a finished job's outputs by Domino's rules.
+
+    ``_ERROR`` fails the task with its content; a missing output fails it naming the output and the
+    path it was expected at; primitive outputs over 1024 bytes are refused.
+    """
+    where = f"task {task!r}" if task else "the task"
+    error_text = formats.read_error_file(directory)
+    if error_text is not None:
+        raise TaskFailedError(f"{where} failed with _ERROR: {error_text.strip()}")
+    values = {}
+    for name, python_type in types.items():
+        kind = kind_of(python_type)
+        try:
+            if kind in PRIMITIVE_KINDS:
+                path = formats.find_primitive_output(directory, name)
+                if path is None:
+                    raise TaskFailedError(_missing(where, name, directory))
+                text = formats.read_primitive_text(path, name)
+                values[name] = _PRIMITIVE_READERS[kind](text)
+            else:
+                path = directory / name
+                if not path.exists():
+                    raise TaskFailedError(_missing(where, name, directory))
+                values[name] = read_value(path, python_type)
+        except FormatError as error:
+            raise TaskFailedError(
+                f"{where} output {name!r} ({describe(python_type)}): {error}"
+            ) from None
+    return values
+
+
+def _missing(where: str, name: str, directory: Path) -> str:
+    return (
+        f"{where} did not write its output {name!r}: expected it at {directory / name}. "
+        "The job must write every declared output (in a stage script: "
+        f"domino_flows.job.write_output({name!r}, value))."
+    )

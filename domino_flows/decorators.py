@@ -1,0 +1,196 @@
+"""``@domino_task``: a typed Python function that runs as a Domino Job.
+
+Domino Flows runs job definitions (a shell command), not native flytekit ``@task`` functions, so a
+Python function has to be wrapped in a stage script that reads ``/workflow/inputs`` and writes
+``/workflow/outputs``. The decorator writes that script for you: the job command is
+``python -m domino_flows.entrypoint <file>:<function>``, which reads the inputs, converts them to
+the annotated types, calls the function and writes its outputs. Called outside a workflow, the task
+is still the plain function, so unit tests call it directly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import inspect
+import os
+import typing
+from pathlib import Path
+from typing import Any
+
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.interface import transform_function_to_interface
+
+from domino_flows.config import (
+    DatasetSnapshot,
+    DominoJobConfig,
+    EnvironmentRevisionSpecification,
+    GitRef,
+)
+from domino_flows.errors import TaskDefinitionError
+from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
+
+ENTRYPOINT = "python -m domino_flows.entrypoint"
+PROJECT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
+
+
+class DominoFunctionTask(DominoJobTask):
+    """A Domino job task whose command runs a Python function through the entrypoint."""
+
+    def __init__(self, function: typing.Callable[..., Any], target: str, **kwargs: Any) -> None:
+        self._function = function
+        self._target = target
+        super().__init__(**kwargs)
+        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+
+    @property
+    def python_function(self) -> typing.Callable[..., Any]:
+        return self._function
+
+    @property
+    def target(self) -> str:
+        """``file.py:function`` or ``module:function``: what the entrypoint loads in the job."""
+        return self._target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        ctx = FlyteContextManager.current_context()
+        in_workflow = ctx.compilation_state is not None or (
+            ctx.execution_state is not None and ctx.execution_state.mode is not None
+        )
+        if not in_workflow:
+            return self._function(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+
+def domino_task(
+    _function: typing.Callable[..., Any] | None = None,
+    *,
+    environment: str | None = None,
+    hardware_tier: str | None = None,
+    environment_id: str | None = None,
+    hardware_tier_id: str | None = None,
+    environment_revision: EnvironmentRevisionSpecification | None = None,
+    name: str | None = None,
+    title: str | None = None,
+    commit_id: str | None = None,
+    git_ref: GitRef | None = None,
+    dataset_snapshots: list[DatasetSnapshot] | None = None,
+    external_volume_mount_ids: list[str] | None = None,
+    volume_size_gib: float | None = None,
+    cache: bool = False,
+    cache_version: str = "",
+    cache_serialize: bool = False,
+    cache_ignore_input_vars: tuple[str, ...] = (),
+    retries: int = 0,
+    timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
+    use_latest: bool = False,
+) -> Any:
+    """Turn a typed function into a Domino job task.
+
+    ``environment`` and ``hardware_tier`` name a Domino environment and hardware tier; they are
+    resolved when the task runs (``environment_id`` / ``hardware_tier_id`` pin ids instead).
+    """
+
+    def wrap(function: typing.Callable[..., Any]) -> DominoFunctionTask:
+        module_name, target = job_target(function)
+        task_name = name or f"{module_name}.{function.__name__}"
+        interface = transform_function_to_interface(function)
+        _require_annotations(task_name, function)
+        config = DominoJobConfig(
+            Command=f"{ENTRYPOINT} {target}",
+            Title=title,
+            CommitId=commit_id,
+            MainRepoGitRef=git_ref,
+            HardwareTierId=hardware_tier_id,
+            HardwareTierName=hardware_tier,
+            EnvironmentId=environment_id,
+            EnvironmentName=environment,
+            EnvironmentRevisionSpec=environment_revision,
+            VolumeSizeGiB=volume_size_gib,
+            DatasetSnapshots=list(dataset_snapshots or []),
+            ExternalVolumeMountIds=list(external_volume_mount_ids or []),
+        )
+        return DominoFunctionTask(
+            function,
+            target,
+            name=task_name,
+            domino_job_config=config,
+            inputs=_with_defaults(function, interface.inputs),
+            outputs=dict(interface.outputs),
+            use_latest=use_latest,
+            cache=cache,
+            cache_version=cache_version,
+            cache_serialize=cache_serialize,
+            cache_ignore_input_vars=cache_ignore_input_vars,
+            retries=retries,
+            timeout=timeout,
+            docs=None,
+        )
+
+    if _function is not None:
+        return wrap(_function)
+    return wrap
+
+
+def _require_annotations(task_name: str, function: typing.Callable[..., Any]) -> None:
+    signature = inspect.signature(function)
+    for parameter in signature.parameters.values():
+        if parameter.annotation is inspect.Parameter.empty:
+            raise TaskDefinitionError(
+                f"task {task_name!r}: input {parameter.name!r} has no type annotation; the job "
+                f"needs it to read the input, e.g. def {function.__name__}({parameter.name}: int)."
+            )
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise TaskDefinitionError(
+                f"task {task_name!r}: *{parameter.name} cannot be a task input; name each input."
+            )
+
+
+def _with_defaults(function: typing.Callable[..., Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    # Interface takes (type, default) pairs for inputs that have defaults.
+    parameters = inspect.signature(function).parameters
+    out: dict[str, Any] = {}
+    for name, python_type in inputs.items():
+        default = parameters[name].default
+        out[name] = python_type if default is inspect.Parameter.empty else (python_type, default)
+    return out
+
+
+def job_target(function: typing.Callable[..., Any]) -> tuple[str, str]:
+    """Where the job finds the function: (dotted module name, entrypoint target).
+
+    A file inside the project is addressed by its path from the project root (the job runs from
+    there), which works for scripts run as ``__main__`` and for test modules alike. Code outside the
+    project (an installed package) is addressed by its module name.
+    """
+    if "<locals>" in function.__qualname__:
+        raise TaskDefinitionError(
+            f"@domino_task {function.__qualname__!r} is defined inside another function; define "
+            "it at module level so the job can import it."
+        )
+    source = inspect.getsourcefile(function)
+    module = function.__module__
+    if source:
+        path = Path(source).resolve()
+        root = project_root(path.parent)
+        if root is not None and path.is_relative_to(root):
+            relative = path.relative_to(root)
+            dotted = ".".join(relative.with_suffix("").parts)
+            return dotted, f"{relative.as_posix()}:{function.__name__}"
+    if module == "__main__":
+        raise TaskDefinitionError(
+            f"@domino_task {function.__name__!r} is in a script outside any project (no "
+            "pyproject.toml or .git above it); put the flow in a project so the job can find it."
+        )
+    return module, f"{module}:{function.__name__}"
+
+
+def project_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding a project marker."""
+    override = os.environ.get("DOMINO_FLOWS_PROJECT_ROOT")
+    if override:
+        return Path(override).resolve()
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
+            return directory
+    return None

@@ -1,0 +1,174 @@
+"""``run_domino_job_task``: define a Domino job task and call it in one step, inside a workflow.
+
+The style of Domino's own helper: environment and hardware tier are chosen by name, inputs are
+``Input(name, type, value)`` and outputs ``Output(name, type)``. The result is indexable by output
+name even when there is only one output, so ``prep["data"]`` works the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any
+
+from domino_flows.config import (
+    DatasetSnapshot,
+    DominoJobConfig,
+    EnvironmentRevisionSpecification,
+    EnvironmentRevisionType,
+    GitRef,
+)
+from domino_flows.errors import TaskDefinitionError
+from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
+
+# Where Domino lets a job read or write outside the contract's own directories.
+ALLOWED_PATH_PREFIXES = (
+    "/mnt/data",
+    "/mnt/imported/data",
+    "/mnt/netapp-volumes",
+    "/domino/datasets",
+    "/domino/netapp-volumes",
+    "/workflow/inputs",
+    "/workflow/outputs",
+)
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    type: Any
+    value: Any
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    type: Any
+    path: str | None = None
+
+
+class JobOutputs(dict):  # type: ignore[type-arg]
+    """A task's outputs by name; also readable as attributes (``outputs.model``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            known = ", ".join(self) or "none"
+            raise AttributeError(f"no output named {name!r}; outputs are {known}") from None
+
+
+def _check_path(task: str, what: str, name: str, path: str | None) -> None:
+    if path is None:
+        return
+    if (
+        not path.startswith("/")
+        or ".." in path.split("/")
+        or not any(
+            path == prefix or path.startswith(prefix + "/") for prefix in ALLOWED_PATH_PREFIXES
+        )
+    ):
+        allowed = ", ".join(ALLOWED_PATH_PREFIXES)
+        raise TaskDefinitionError(
+            f"task {task!r}: {what} {name!r} has path {path!r}; custom paths must be absolute, "
+            f"without '..', under one of {allowed}."
+        )
+
+
+def build_domino_job_task(
+    flyte_task_name: str,
+    command: str,
+    inputs: list[Input] | None = None,
+    output_specs: list[Output] | None = None,
+    environment_name: str | None = None,
+    environment_id: str | None = None,
+    environment_revision_id: str | None = None,
+    hardware_tier_name: str | None = None,
+    hardware_tier_id: str | None = None,
+    dataset_snapshots: list[DatasetSnapshot] | None = None,
+    main_git_repo_ref: GitRef | None = None,
+    dfs_repo_commit_id: str | None = None,
+    volume_size_gib: float | None = None,
+    external_volume_mounts: list[str] | None = None,
+    title: str | None = None,
+    use_project_defaults_for_omitted: bool = False,
+    use_latest: bool = False,
+    cache: bool = False,
+    cache_version: str = "",
+    cache_serialize: bool = False,
+    cache_ignore_input_vars: tuple[str, ...] = (),
+    retries: int = 0,
+    timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
+) -> DominoJobTask:
+    """The task ``run_domino_job_task`` would call, without calling it."""
+    inputs = list(inputs or [])
+    output_specs = list(output_specs or [])
+    for what, items in (("input", inputs), ("output", output_specs)):
+        seen: set[str] = set()
+        for item in items:
+            if item.name in seen:
+                raise TaskDefinitionError(
+                    f"task {flyte_task_name!r}: {what} {item.name!r} is declared twice."
+                )
+            seen.add(item.name)
+            _check_path(flyte_task_name, what, item.name, item.path)
+    revision = (
+        EnvironmentRevisionSpecification(
+            EnvironmentRevisionType.SomeRevision, environment_revision_id
+        )
+        if environment_revision_id
+        else None
+    )
+    config = DominoJobConfig(
+        Command=command,
+        Title=title,
+        CommitId=dfs_repo_commit_id,
+        MainRepoGitRef=main_git_repo_ref,
+        HardwareTierId=hardware_tier_id,
+        HardwareTierName=hardware_tier_name,
+        EnvironmentId=environment_id,
+        EnvironmentName=environment_name,
+        EnvironmentRevisionSpec=revision,
+        VolumeSizeGiB=volume_size_gib,
+        DatasetSnapshots=list(dataset_snapshots or []),
+        ExternalVolumeMountIds=list(external_volume_mounts or []),
+    )
+    return DominoJobTask(
+        name=flyte_task_name,
+        domino_job_config=config,
+        inputs={i.name: i.type for i in inputs},
+        outputs={o.name: o.type for o in output_specs},
+        use_latest=use_latest,
+        use_project_defaults_for_omitted=use_project_defaults_for_omitted,
+        cache=cache,
+        cache_version=cache_version,
+        cache_serialize=cache_serialize,
+        cache_ignore_input_vars=cache_ignore_input_vars,
+        retries=retries,
+        timeout=timeout,
+        input_paths={i.name: i.path for i in inputs if i.path},
+        output_paths={o.name: o.path for o in output_specs if o.path},
+    )
+
+
+def run_domino_job_task(
+    flyte_task_name: str,
+    command: str,
+    inputs: list[Input] | None = None,
+    output_specs: list[Output] | None = None,
+    **options: Any,
+) -> Any:
+    """Define a Domino job task and call it with the inputs' values.
+
+    Returns the outputs by name (``JobOutputs``), or the call's node result when there are none,
+    so ``>>`` ordering still works.
+    """
+    task = build_domino_job_task(flyte_task_name, command, inputs, output_specs, **options)
+    result = task(**{i.name: i.value for i in inputs or []})
+    names = [o.name for o in output_specs or []]
+    if not names:
+        return result
+    if len(names) == 1:
+        return JobOutputs({names[0]: result})
+    return JobOutputs({name: getattr(result, name) for name in names})

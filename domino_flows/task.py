@@ -1,0 +1,189 @@
+"""``DominoJobTask``: a flytekit task that runs as a Domino Job.
+
+The task holds a :class:`~domino_flows.config.DominoJobConfig` and a typed interface. It serializes
+with ``task_type = "domino_job"`` and the config as camelCase JSON in ``custom`` (what Domino Flows
+reads); run outside Domino, flytekit hands it to the ``domino_job`` connector, which starts it on
+the selected backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import json
+from typing import Any
+
+from flytekit.configuration import SerializationSettings
+from flytekit.core.base_task import PythonTask, TaskMetadata
+from flytekit.core.interface import Interface, transform_interface_to_typed_interface
+from flytekit.extend.backend.base_connector import AsyncConnectorExecutorMixin
+from flytekit.models import interface as interface_models
+
+from domino_flows import contract, formats
+from domino_flows.config import DominoJobConfig
+from domino_flows.errors import ContractError, TaskDefinitionError
+
+TASK_TYPE = "domino_job"
+DEFAULT_TIMEOUT = _dt.timedelta(hours=3)
+
+
+class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
+    """A task whose body is a Domino Job running ``domino_job_config.Command``.
+
+    ``inputs`` and ``outputs`` map names to types. Inputs reach the job as files under
+    ``/workflow/inputs``; the job writes each output to ``/workflow/outputs/<name>``. Outputs can
+    only be primitives, files and directories, as in Domino Flows.
+    """
+
+    _TASK_TYPE = TASK_TYPE
+
+    def __init__(
+        self,
+        name: str,
+        domino_job_config: DominoJobConfig,
+        inputs: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | None = None,
+        use_latest: bool = False,
+        cache: bool = False,
+        cache_version: str = "",
+        cache_serialize: bool = False,
+        cache_ignore_input_vars: tuple[str, ...] = (),
+        retries: int = 0,
+        timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
+        use_project_defaults_for_omitted: bool = False,
+        input_paths: dict[str, str] | None = None,
+        output_paths: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise TaskDefinitionError("DominoJobTask needs a non-empty name.")
+        if not isinstance(domino_job_config, DominoJobConfig):
+            raise TaskDefinitionError(
+                f"task {name!r}: domino_job_config must be a DominoJobConfig, "
+                f"not {type(domino_job_config).__name__}."
+            )
+        domino_job_config.validate(name)
+        inputs = dict(inputs or {})
+        outputs = dict(outputs or {})
+        check_interface(name, inputs, outputs)
+        if retries < 0:
+            raise TaskDefinitionError(f"task {name!r}: retries is {retries}; use 0 or more.")
+        if cache and not cache_version:
+            raise TaskDefinitionError(
+                f"task {name!r}: cache=True needs a cache_version, e.g. cache_version='1'; bump "
+                "it when the task's code changes so stale results are not reused."
+            )
+        for variable in cache_ignore_input_vars:
+            if variable not in inputs:
+                raise TaskDefinitionError(
+                    f"task {name!r}: cache_ignore_input_vars names {variable!r}, which is not an "
+                    f"input; inputs are {', '.join(inputs) or 'none'}."
+                )
+        self._config = domino_job_config
+        self._use_latest = use_latest
+        self._use_project_defaults = use_project_defaults_for_omitted
+        self._input_paths = dict(input_paths or {})
+        self._output_paths = dict(output_paths or {})
+        self._user_cache_version = cache_version
+        interface = Interface(inputs=inputs, outputs=outputs)
+        metadata = TaskMetadata(
+            cache=cache,
+            cache_serialize=cache_serialize,
+            cache_version=domino_cache_version(cache_version, domino_job_config, interface)
+            if cache
+            else cache_version,
+            cache_ignore_input_vars=tuple(cache_ignore_input_vars),
+            retries=retries,
+            timeout=timeout,
+        )
+        super().__init__(
+            name=name,
+            task_type=TASK_TYPE,
+            task_config=domino_job_config,
+            interface=interface,
+            metadata=metadata,
+            **kwargs,
+        )
+
+    @property
+    def domino_job_config(self) -> DominoJobConfig:
+        return self._config
+
+    @property
+    def use_latest(self) -> bool:
+        return self._use_latest
+
+    def get_custom(self, settings: SerializationSettings) -> dict[str, Any]:
+        custom = self._config.to_custom()
+        if self._use_latest:
+            custom["useLatest"] = True
+        if self._use_project_defaults:
+            custom["useProjectDefaultsForOmitted"] = True
+        if self._input_paths:
+            custom["inputPaths"] = dict(self._input_paths)
+        if self._output_paths:
+            custom["outputPaths"] = dict(self._output_paths)
+        typed = transform_interface_to_typed_interface(self.python_interface)
+        if typed.inputs:
+            variables = interface_models.VariableMap(typed.inputs).to_flyte_idl()
+            custom["inputInterfaceBase64"] = _b64(variables.SerializeToString(deterministic=True))
+        if typed.outputs:
+            custom["inputOutputInterfaceBase64"] = _b64(
+                typed.to_flyte_idl().SerializeToString(deterministic=True)
+            )
+        return custom
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def check_interface(task: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """Refuse, at definition time, names and types the Domino contract cannot carry."""
+    for kind_label, variables, allowed in (
+        ("input", inputs, contract.INPUT_KINDS),
+        ("output", outputs, contract.OUTPUT_KINDS),
+    ):
+        for variable, python_type in variables.items():
+            try:
+                formats.check_name(variable, kind_label)
+            except formats.FormatError as error:
+                raise TaskDefinitionError(f"task {task!r}: {error}") from None
+            try:
+                kind = contract.kind_of(python_type)
+            except ContractError as error:
+                raise TaskDefinitionError(
+                    f"task {task!r}: {kind_label} {variable!r}: {error}."
+                ) from None
+            if kind not in allowed:
+                raise TaskDefinitionError(
+                    f"task {task!r}: output {variable!r} is a {contract.describe(python_type)}; "
+                    "Domino Flows outputs can only be primitives (str, int, float, bool, datetime, "
+                    "timedelta), FlyteFile or FlyteDirectory. Write the data to a file and declare "
+                    "the output as FlyteFile (e.g. JSON for a dict or list)."
+                )
+
+
+def domino_cache_version(cache_version: str, config: DominoJobConfig, interface: Interface) -> str:
+    """Domino's cache version: the user's version, every job-config field that changes what the job
+    computes (not its title, volume size, hardware tier or cluster sizing), and the interface's
+    names and types. Changing any of them misses the cache; moving to a bigger tier does not."""
+    from flytekit.core.type_engine import TypeEngine
+
+    def types(variables: dict[str, Any]) -> dict[str, str]:
+        return {
+            name: _b64(
+                TypeEngine.to_literal_type(t).to_flyte_idl().SerializeToString(deterministic=True)
+            )
+            for name, t in variables.items()
+        }
+
+    material = {
+        "cache_version": cache_version,
+        "config": config.cache_fields(),
+        "inputs": types(interface.inputs),
+        "outputs": types(interface.outputs),
+    }
+    digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return f"{cache_version}-{digest[:16]}"
