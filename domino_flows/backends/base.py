@@ -1,0 +1,148 @@
+"""The one interface every execution backend implements.
+
+The connector (``python flow.py``, ``pyflyte run``) and the runner (``domino-flows run``) drive a
+backend only through :class:`JobBackend`; neither knows whether jobs run as local subprocesses or
+on a Domino deployment. Values crossing this interface are plain Python values typed by the task's
+interface; the job I/O contract (``contract.py``) turns them into files.
+
+Nothing here may hold a credential: :class:`JobHandle` is persisted (in flytekit's resource
+metadata and in the run store) and shown to users.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from domino_flows.config import DominoJobConfig
+
+
+class JobState(str, enum.Enum):
+    """Domino's job execution statuses."""
+
+    QUEUED = "Queued"
+    PENDING = "Pending"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    ERROR = "Error"
+    STOPPED = "Stopped"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.ERROR, JobState.STOPPED})
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to run: one attempt of one task of one run."""
+
+    run_id: str
+    flow: str
+    task: str
+    config: DominoJobConfig
+    input_types: dict[str, Any] = field(default_factory=dict)
+    output_types: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1
+    use_latest: bool = False
+    use_project_defaults: bool = False
+
+    @property
+    def title(self) -> str:
+        """Job title naming flow, task and run (the user's Title wins)."""
+        if self.config.Title:
+            return self.config.Title
+        flow = f"{self.flow} / " if self.flow else ""
+        return f"{flow}{self.task} [run {self.run_id}, attempt {self.attempt}]"
+
+
+@dataclass(frozen=True)
+class ResolvedJob:
+    """A job config with environment and hardware tier names resolved to what the backend uses."""
+
+    environment_id: str | None
+    environment_name: str | None
+    environment_revision: str | None
+    hardware_tier_id: str | None
+    hardware_tier_name: str | None
+
+
+@dataclass(frozen=True)
+class JobHandle:
+    """A started job. Serializable, and free of secrets by construction."""
+
+    backend: str
+    job_id: str
+    run_id: str
+    task: str
+    url: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "job_id": self.job_id,
+            "run_id": self.run_id,
+            "task": self.task,
+            "url": self.url,
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobHandle:
+        return cls(
+            backend=data["backend"],
+            job_id=data["job_id"],
+            run_id=data["run_id"],
+            task=data["task"],
+            url=data.get("url", ""),
+            details=dict(data.get("details", {})),
+        )
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    state: JobState
+    message: str = ""
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state.is_terminal
+
+
+@runtime_checkable
+class JobBackend(Protocol):
+    """Runs Domino jobs somewhere. Implementations: ``local`` and ``domino``."""
+
+    name: str
+
+    def resolve(self, spec: JobSpec) -> ResolvedJob:
+        """Environment and hardware tier for the spec; unknown names raise ConfigurationError
+        listing the names that exist."""
+        ...
+
+    def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
+        """Write the inputs where the job will read them; returns a staging reference."""
+        ...
+
+    def start(self, spec: JobSpec, staging: str) -> JobHandle:
+        """Start the job. Never starts a second job for the same spec and staging."""
+        ...
+
+    def status(self, handle: JobHandle) -> JobStatus: ...
+
+    def stop(self, handle: JobHandle) -> None:
+        """Stop the job if it still runs. Idempotent."""
+        ...
+
+    def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
+        """Read the finished job's outputs by the contract's rules (TaskFailedError if not)."""
+        ...
+
+    def logs(self, handle: JobHandle, tail: int | None = None) -> str:
+        """The job's log (stdout and stderr), or its last ``tail`` lines."""
+        ...

@@ -1,0 +1,67 @@
+"""Load a workflow (or launch plan, or task) from a flow file, as ``pyflyte run FILE NAME`` does."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from domino_flows.errors import DominoFlowsError
+
+
+class FlowLoadError(DominoFlowsError):
+    """The flow file or the entity named in it cannot be loaded."""
+
+
+def module_name_for(path: Path) -> str:
+    from domino_flows.decorators import project_root
+
+    root = project_root(path.parent)
+    if root is not None and path.is_relative_to(root):
+        return ".".join(path.relative_to(root).with_suffix("").parts)
+    return path.stem
+
+
+def load_module(file: str | Path) -> Any:
+    path = Path(file).resolve()
+    if not path.is_file():
+        raise FlowLoadError(f"flow file {file} not found; give the path of a .py file.")
+    name = module_name_for(path)
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
+        return sys.modules[name]
+    # Like running the file as a script: its folder is importable, so are its siblings.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise FlowLoadError(f"{file} cannot be imported as a Python module.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except DominoFlowsError:
+        del sys.modules[name]
+        raise
+    except SyntaxError as error:
+        del sys.modules[name]
+        raise FlowLoadError(f"{file}:{error.lineno}: syntax error: {error.msg}") from None
+    return module
+
+
+def load_entity(file: str | Path, name: str) -> Any:
+    """The workflow, launch plan or task called ``name`` in ``file``."""
+    from flytekit.core.base_task import PythonTask
+    from flytekit.core.launch_plan import LaunchPlan
+    from flytekit.core.workflow import WorkflowBase
+
+    module = load_module(file)
+    kinds = (WorkflowBase, LaunchPlan, PythonTask)
+    entity = getattr(module, name, None)
+    if entity is None or not isinstance(entity, kinds):
+        found = sorted(n for n, v in vars(module).items() if isinstance(v, kinds))
+        raise FlowLoadError(
+            f"{file} has no workflow, launch plan or task named {name!r}; "
+            f"it defines: {', '.join(found) or 'none'}."
+        )
+    return entity
