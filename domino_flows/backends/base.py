@@ -50,6 +50,9 @@ class JobSpec:
     attempt: int = 1
     use_latest: bool = False
     use_project_defaults: bool = False
+    # Custom Domino paths (``Input(path=...)``/``Output(path=...)``) by input/output name.
+    input_paths: dict[str, str] = field(default_factory=dict)
+    output_paths: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
