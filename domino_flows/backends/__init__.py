@@ -1,0 +1,62 @@
+"""Choosing a backend: the local subprocess backend or a Domino deployment.
+
+The choice, first match wins: the ``name`` argument (``--backend`` on the command line), the
+``DOMINO_FLOWS_BACKEND`` environment variable, ``[tool.domino_flows] backend`` in pyproject.toml,
+then ``local``. Asking for ``domino`` never falls back to ``local``: a flow meant for Domino that
+silently ran on a laptop would report results that were never produced where the user thinks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from domino_flows.backends.base import JobBackend
+from domino_flows.errors import ConfigurationError
+
+BACKEND_VARIABLE = "DOMINO_FLOWS_BACKEND"
+BACKEND_NAMES = ("local", "domino")
+
+
+def backend_name(name: str | None = None, project_root: Path | None = None) -> str:
+    """Which backend ``get_backend`` would build, and where the choice came from is checked."""
+    from domino_flows.project import load_settings
+
+    if name:
+        source = "the backend argument"
+    elif os.environ.get(BACKEND_VARIABLE):
+        name, source = os.environ[BACKEND_VARIABLE], f"${BACKEND_VARIABLE}"
+    else:
+        settings = load_settings(project_root)
+        name = settings.backend or "local"
+        source = str(settings.pyproject) if settings.backend else "the default"
+    name = name.strip().lower()
+    if name not in BACKEND_NAMES:
+        raise ConfigurationError(
+            f"unknown backend {name!r} (from {source}); use one of {', '.join(BACKEND_NAMES)}."
+        )
+    return name
+
+
+def get_backend(name: str | None = None, project_root: Path | None = None) -> JobBackend:
+    """The backend to run jobs on, for the project at ``project_root`` (default: the project of
+    the current directory)."""
+    from domino_flows.project import default_project_root, load_settings
+
+    chosen = backend_name(name, project_root)
+    root = (project_root or default_project_root()).resolve()
+    settings = load_settings(root)
+    if chosen == "local":
+        from domino_flows.backends.local import LocalBackend
+
+        return LocalBackend(root, settings)
+    try:
+        from domino_flows.backends.domino import DominoBackend
+    except ImportError as error:
+        raise ConfigurationError(
+            f"the domino backend was chosen but cannot be loaded ({error}); check that "
+            "domino-flows is fully installed (pip install domino-flows). Choose the local "
+            f"backend explicitly (--backend local or {BACKEND_VARIABLE}=local) to run locally."
+        ) from None
+    backend: JobBackend = DominoBackend(root, settings)
+    return backend

@@ -1,0 +1,458 @@
+"""The embedded backend: each task attempt is a subprocess shaped like a Domino Job.
+
+A job gets its own directory, ``<project>/.domino-flows/jobs/<run>/<task>/<attempt>/``::
+
+    inputs/        the contract's inputs  (DOMINO_FLOWS_INPUTS_DIR; /workflow/inputs on Domino)
+    outputs/       the contract's outputs (DOMINO_FLOWS_OUTPUTS_DIR; /workflow/outputs on Domino)
+    root/          stands for "/" for custom paths: an input with path /mnt/data/x is also placed
+                   at root/mnt/data/x, and an output with a custom path is collected from there.
+                   Scripts find it through DOMINO_FLOWS_ROOT.
+    stdout.log, stderr.log, job.json (what was started), status.json (how it ended)
+
+The command runs through ``/bin/sh -c`` from the project root, as a Domino job runs from its
+project's code directory. The environment's interpreter answers to ``python`` (a small shim on
+``PATH``), or the environment's command prefix wraps the command. The hardware tier's memory is
+enforced by watching the resident memory of the job's whole session; a job over it is killed and
+fails with ``task 'train' exceeded hardware tier 'Small' memory (4 GiB)``.
+
+Domino credentials in this process's environment (``DOMINO_USER_API_KEY`` and friends) are not
+passed to local jobs: a local job never talks to Domino on the user's behalf.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from domino_flows import contract, formats
+from domino_flows.backends import local_process as proc
+from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
+from domino_flows.errors import TaskFailedError
+from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
+from domino_flows.records import CREDENTIAL_VARIABLES, now, state_dir
+
+DEFAULT_STOP_GRACE = 5.0
+DEFAULT_POLL_INTERVAL = 0.15
+KIT_PREFIX = "[domino-flows]"
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of ``text``; a short hash keeps distinct names distinct."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
+    if cleaned != text:
+        cleaned = f"{cleaned[:60]}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+    return cleaned
+
+
+@dataclass
+class _Job:
+    """A job started by this process."""
+
+    handle: JobHandle
+    directory: Path
+    popen: subprocess.Popen[bytes]
+    tier: HardwareTierSettings
+    log_files: list[IO[bytes]]
+    done: threading.Event = field(default_factory=threading.Event)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    stop_requested: bool = False
+    memory_exceeded: int | None = None  # bytes in use when the limit was crossed
+
+
+class LocalBackend:
+    """Runs Domino jobs as local subprocesses (see the module docstring for the layout)."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        project_root: Path,
+        settings: ProjectSettings | None = None,
+        stop_grace: float = DEFAULT_STOP_GRACE,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        from domino_flows.project import load_settings
+
+        self.project_root = Path(project_root).resolve()
+        self.settings = settings or load_settings(self.project_root)
+        self.stop_grace = stop_grace
+        self.poll_interval = poll_interval
+        self.jobs_root = state_dir(self.project_root) / "jobs"
+        self._jobs: dict[str, _Job] = {}
+        self._lock = threading.Lock()
+        self._monitor: threading.Thread | None = None
+
+    # --- JobBackend -----------------------------------------------------------------------------
+
+    def resolve(self, spec: JobSpec) -> ResolvedJob:
+        environment, tier = self._environment(spec), self._tier(spec)
+        interpreter = environment.command_prefix or environment.interpreter
+        return ResolvedJob(
+            environment_id=f"local:{interpreter}",
+            environment_name=environment.name,
+            environment_revision=None,
+            hardware_tier_id=f"local:{tier.name}",
+            hardware_tier_name=tier.name,
+        )
+
+    def job_dir(self, spec: JobSpec) -> Path:
+        return self.jobs_root / slug(spec.run_id) / slug(spec.task) / str(spec.attempt)
+
+    def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
+        directory = self.job_dir(spec)
+        if (directory / "job.json").exists():
+            return str(directory)  # already started: its inputs are what it ran with
+        inputs = directory / "inputs"
+        if inputs.exists():
+            shutil.rmtree(inputs)
+        contract.write_inputs(inputs, values, spec.input_types)
+        for name, domino_path in spec.input_paths.items():
+            target = _under_root(directory, domino_path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = inputs / name
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True)
+            elif source.exists():
+                shutil.copyfile(source, target)
+        return str(directory)
+
+    def start(self, spec: JobSpec, staging: str) -> JobHandle:
+        directory = Path(staging)
+        job_id = directory.relative_to(self.jobs_root).as_posix()
+        handle = JobHandle(
+            backend=self.name,
+            job_id=job_id,
+            run_id=spec.run_id,
+            task=spec.task,
+            url=directory.as_uri(),
+            details={
+                "job_dir": str(directory),
+                "stdout": str(directory / "stdout.log"),
+                "stderr": str(directory / "stderr.log"),
+            },
+        )
+        if (directory / "job.json").exists() or job_id in self._jobs:
+            return handle  # never start a second job for the same staging
+        environment, tier = self._environment(spec), self._tier(spec)
+        (directory / "outputs").mkdir(parents=True, exist_ok=True)
+        (directory / "root").mkdir(exist_ok=True)
+        command = self._command(spec, environment)
+        record = {
+            "job_id": job_id,
+            "run_id": spec.run_id,
+            "flow": spec.flow,
+            "task": spec.task,
+            "attempt": spec.attempt,
+            "title": spec.title,
+            "command": spec.config.Command,
+            "environment": environment.name,
+            "interpreter": None if environment.command_prefix else environment.interpreter,
+            "command_prefix": environment.command_prefix,
+            "hardware_tier": tier.name,
+            "cores": tier.cores,
+            "memory_gib": tier.memory_gib,
+            "started_at": now(),
+        }
+        # append mode: our own notes in stderr.log never collide with the job's writes
+        stdout = (directory / "stdout.log").open("ab")
+        stderr = (directory / "stderr.log").open("ab")
+        try:
+            popen = subprocess.Popen(
+                ["/bin/sh", "-c", command],
+                cwd=self.project_root,
+                env=self._environment_variables(spec, directory, environment, tier, job_id),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
+        except OSError as error:
+            stdout.close()
+            stderr.close()
+            _write_json(directory / "job.json", record)
+            message = f"task {spec.task!r}: the local job could not start: {error}"
+            self._write_status(directory, JobState.ERROR, message, None)
+            return handle
+        record["pid"] = popen.pid
+        _write_json(directory / "job.json", record)
+        job = _Job(handle, directory, popen, tier, [stdout, stderr])
+        with self._lock:
+            self._jobs[job_id] = job
+            if self._monitor is None or not self._monitor.is_alive():
+                self._monitor = threading.Thread(
+                    target=self._watch, name="domino-flows-local-jobs", daemon=True
+                )
+                self._monitor.start()
+        return handle
+
+    def status(self, handle: JobHandle) -> JobStatus:
+        job = self._jobs.get(handle.job_id)
+        if job is not None and not job.done.is_set():
+            returncode = job.popen.poll()
+            if returncode is None:
+                return JobStatus(JobState.RUNNING)
+            self._finish(job, returncode)
+        return self._recorded_status(Path(handle.details["job_dir"]))
+
+    def wait(self, handle: JobHandle, timeout: float | None = None) -> JobStatus:
+        """Block until the job ends or ``timeout`` seconds pass; then its status."""
+        job = self._jobs.get(handle.job_id)
+        if job is not None:
+            job.done.wait(timeout)
+        return self.status(handle)
+
+    def stop(self, handle: JobHandle) -> None:
+        job = self._jobs.get(handle.job_id)
+        if job is None:
+            self._stop_foreign(Path(handle.details["job_dir"]))
+            return
+        with job.lock:
+            if job.done.is_set():
+                return
+            job.stop_requested = True
+        _kit_log(job, "stop requested: terminating the job's processes")
+        proc.terminate_session(job.popen.pid, self.stop_grace)
+        self._finish(job, job.popen.wait())
+
+    def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
+        directory = Path(handle.details["job_dir"])
+        outputs = directory / "outputs"
+        for name, domino_path in spec.output_paths.items():
+            source = _under_root(directory, domino_path)
+            if not (outputs / name).exists() and source.exists():
+                if source.is_dir():
+                    shutil.copytree(source, outputs / name)
+                else:
+                    shutil.copyfile(source, outputs / name)
+        status = self.status(handle)
+        if status.state is not JobState.SUCCEEDED:
+            raise TaskFailedError(
+                f"task {spec.task!r} has no outputs to collect: its job {handle.job_id} is "
+                f"{status.state.value}. {status.message}".strip()
+            )
+        return contract.read_outputs(outputs, spec.output_types, spec.task)
+
+    def logs(self, handle: JobHandle, tail: int | None = None) -> str:
+        directory = Path(handle.details["job_dir"])
+        parts = []
+        for name in ("stdout.log", "stderr.log"):
+            path = directory / name
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if text:
+                    parts.append(text if text.endswith("\n") else text + "\n")
+        combined = "".join(parts)
+        if tail is None:
+            return combined
+        return "".join(combined.splitlines(keepends=True)[-tail:]) if tail > 0 else ""
+
+    # --- settings -------------------------------------------------------------------------------
+
+    def _environment(self, spec: JobSpec) -> EnvironmentSettings:
+        name = spec.config.EnvironmentName or spec.config.EnvironmentId
+        return self.settings.environment(name, spec.task)
+
+    def _tier(self, spec: JobSpec) -> HardwareTierSettings:
+        name = spec.config.HardwareTierName or spec.config.HardwareTierId
+        return self.settings.hardware_tier(name, spec.task)
+
+    def _command(self, spec: JobSpec, environment: EnvironmentSettings) -> str:
+        if environment.command_prefix:
+            return f"{environment.command_prefix} /bin/sh -c {shlex.quote(spec.config.Command)}"
+        return spec.config.Command
+
+    def _shim_dir(self, environment: EnvironmentSettings) -> Path:
+        """A directory whose ``python``/``python3`` run the environment's interpreter. A script,
+        not a symlink: a virtualenv's interpreter must be started by its own path."""
+        interpreter = environment.interpreter
+        tag = hashlib.sha256(interpreter.encode()).hexdigest()[:10]
+        directory = state_dir(self.project_root) / "shims" / tag
+        script = f'#!/bin/sh\nexec {shlex.quote(interpreter)} "$@"\n'
+        for name in ("python", "python3"):
+            path = directory / name
+            if not path.is_file() or path.read_text() != script:
+                directory.mkdir(parents=True, exist_ok=True)
+                temporary = directory / f".{name}.{os.getpid()}.{threading.get_ident()}"
+                temporary.write_text(script)
+                temporary.chmod(0o755)
+                temporary.replace(path)
+        return directory
+
+    def _environment_variables(
+        self,
+        spec: JobSpec,
+        directory: Path,
+        environment: EnvironmentSettings,
+        tier: HardwareTierSettings,
+        job_id: str,
+    ) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+        if not environment.command_prefix:
+            env["PATH"] = f"{self._shim_dir(environment)}{os.pathsep}{env.get('PATH', '')}"
+        cores = str(max(1, int(tier.cores)))
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env.setdefault(variable, cores)
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "local"
+        env.update(
+            {
+                formats.INPUTS_DIR_VARIABLE: str(directory / "inputs"),
+                formats.OUTPUTS_DIR_VARIABLE: str(directory / "outputs"),
+                "DOMINO_FLOWS_ROOT": str(directory / "root"),
+                "DOMINO_FLOWS_JOB_DIR": str(directory),
+                "DOMINO_FLOWS_PROJECT_ROOT": str(self.project_root),
+                "DOMINO_PROJECT_NAME": self.settings.project_name,
+                "DOMINO_PROJECT_OWNER": self.settings.project_owner,
+                "DOMINO_PROJECT_ID": f"local-{slug(self.settings.project_name)}",
+                "DOMINO_RUN_ID": job_id,
+                "DOMINO_STARTING_USERNAME": user,
+                "DOMINO_HARDWARE_TIER_ID": tier.name,
+                "DOMINO_HARDWARE_TIER_NAME": tier.name,
+                "DOMINO_ENVIRONMENT_NAME": environment.name,
+                "DOMINO_WORKING_DIR": str(self.project_root),
+                "DOMINO_IS_GIT_BASED": "false",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """One thread for all of this backend's jobs: notices exits and enforces tier memory."""
+        monitor_memory = proc.memory_monitoring_available()
+        while True:
+            with self._lock:
+                live = [job for job in self._jobs.values() if not job.done.is_set()]
+                if not live:
+                    self._monitor = None
+                    return
+            for job in live:
+                returncode = job.popen.poll()
+                if returncode is not None:
+                    self._finish(job, returncode)
+                    continue
+                limit = job.tier.memory_bytes
+                if monitor_memory and limit is not None and not job.stop_requested:
+                    used = proc.session_memory(job.popen.pid)
+                    if used > limit:
+                        job.memory_exceeded = used
+                        _kit_log(
+                            job,
+                            f"job used {used / 1024**2:.0f} MiB, more than the "
+                            f"{job.tier.memory_text} of hardware tier {job.tier.name!r}: "
+                            "killing it",
+                        )
+                        proc.terminate_session(job.popen.pid, 0)
+                        self._finish(job, job.popen.wait())
+            # wait on any job's event so an exit seen by status() does not delay the loop
+            live[0].done.wait(self.poll_interval)
+
+    def _finish(self, job: _Job, returncode: int) -> None:
+        with job.lock:
+            if job.done.is_set():
+                return
+            # Domino ends every process of a job with the job: so do we.
+            proc.signal_session(job.popen.pid, signal.SIGKILL)
+            task = job.handle.task
+            if job.memory_exceeded is not None:
+                state = JobState.FAILED
+                message = (
+                    f"task {task!r} exceeded hardware tier {job.tier.name!r} memory "
+                    f"({job.tier.memory_text})"
+                )
+            elif job.stop_requested:
+                state, message = JobState.STOPPED, f"task {task!r} was stopped"
+            elif returncode == 0:
+                state, message = JobState.SUCCEEDED, ""
+            else:
+                state = JobState.FAILED
+                message = _failure_message(task, returncode, job.directory / "outputs")
+            for handle in job.log_files:
+                handle.close()
+            self._write_status(job.directory, state, message, returncode)
+            job.done.set()
+
+    def _write_status(
+        self, directory: Path, state: JobState, message: str, returncode: int | None
+    ) -> None:
+        _write_json(
+            directory / "status.json",
+            {
+                "state": state.value,
+                "message": message,
+                "exit_code": returncode,
+                "finished_at": now(),
+            },
+        )
+
+    def _recorded_status(self, directory: Path) -> JobStatus:
+        status_file = directory / "status.json"
+        if status_file.is_file():
+            data = json.loads(status_file.read_text())
+            return JobStatus(JobState(data["state"]), data.get("message", ""))
+        job_file = directory / "job.json"
+        if not job_file.is_file():
+            return JobStatus(JobState.QUEUED, "the job has not been started")
+        pid = json.loads(job_file.read_text()).get("pid")
+        if pid and proc.pid_alive(pid):
+            return JobStatus(JobState.RUNNING, "started by another process")
+        return JobStatus(
+            JobState.ERROR,
+            f"the job's process ({pid}) ended without a recorded exit: the process that started "
+            "it was interrupted. Run the task again.",
+        )
+
+    def _stop_foreign(self, directory: Path) -> None:
+        """Stop a job another process started (``domino-flows`` stopping a run, for example)."""
+        job_file = directory / "job.json"
+        if (directory / "status.json").exists() or not job_file.is_file():
+            return
+        pid = json.loads(job_file.read_text()).get("pid")
+        if pid and proc.session_alive(pid):
+            proc.terminate_session(pid, self.stop_grace)
+        self._write_status(directory, JobState.STOPPED, "the job was stopped", None)
+
+
+def _under_root(directory: Path, domino_path: str) -> Path:
+    relative = Path(domino_path.lstrip("/"))
+    if ".." in relative.parts:
+        raise TaskFailedError(f"custom path {domino_path!r} may not contain '..'")
+    return directory / "root" / relative
+
+
+def _failure_message(task: str, returncode: int, outputs: Path) -> str:
+    if returncode < 0:
+        reason = f"was killed by signal {-returncode}"
+    else:
+        reason = f"exited with code {returncode}"
+    message = f"task {task!r} failed: its command {reason}"
+    error = formats.read_error_file(outputs)
+    if error:
+        message += f"; _ERROR: {error.strip()}"
+    return message
+
+
+def _kit_log(job: _Job, text: str) -> None:
+    """A line of our own in the job's stderr log, so the log tells the whole story."""
+    with (job.directory / "stderr.log").open("a", encoding="utf-8") as handle:
+        handle.write(f"{KIT_PREFIX} {text}\n")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    temporary.write_text(json.dumps(data, indent=2, sort_keys=True))
+    temporary.replace(path)

@@ -1,0 +1,93 @@
+"""Process plumbing of the local backend: job sessions, their memory, and stopping them.
+
+A local job runs in its own session (``start_new_session=True``), so everything it starts shares
+the job's session id. Memory is the resident set size summed over that session, read from
+``/proc`` (Linux); stopping signals the whole process group and every process left in the session,
+as a container's end would on Domino.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+PROC = Path("/proc")
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def memory_monitoring_available() -> bool:
+    return (PROC / "self" / "stat").is_file()
+
+
+def session_processes(session_id: int) -> dict[int, int]:
+    """Pid -> resident bytes of every live process in session ``session_id``."""
+    found: dict[int, int] = {}
+    try:
+        entries = os.listdir(PROC)
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(PROC / entry / "stat", "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue  # ended while we looked
+        # comm (field 2) may hold spaces and parentheses: split after the last ')'.
+        fields = data[data.rfind(b")") + 2 :].split()
+        if len(fields) < 22 or fields[0] == b"Z":
+            continue
+        if int(fields[3]) == session_id:
+            found[int(entry)] = int(fields[21]) * _PAGE_SIZE
+    return found
+
+
+def session_memory(session_id: int) -> int:
+    """Resident bytes used by the session's processes together."""
+    return sum(session_processes(session_id).values())
+
+
+def signal_session(session_id: int, signum: int) -> None:
+    """Send ``signum`` to the job's process group and to any process that left the group but is
+    still in the job's session."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(session_id, signum)
+    if memory_monitoring_available():
+        for pid in session_processes(session_id):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
+
+
+def session_alive(session_id: int) -> bool:
+    if memory_monitoring_available():
+        return bool(session_processes(session_id))
+    try:
+        os.killpg(session_id, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def terminate_session(session_id: int, grace: float) -> None:
+    """SIGTERM, then SIGKILL to whatever is left after ``grace`` seconds."""
+    signal_session(session_id, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not session_alive(session_id):
+            return
+        time.sleep(0.05)
+    signal_session(session_id, signal.SIGKILL)

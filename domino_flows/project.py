@@ -1,0 +1,293 @@
+"""Project settings: ``[tool.domino_flows]`` in the project's pyproject.toml.
+
+A flow names Domino environments and hardware tiers; the local backend has neither, so the project
+says what they mean on this machine::
+
+    [tool.domino_flows]
+    backend = "local"                      # or "domino"
+
+    [tool.domino_flows.environments."Python 3.11"]
+    python = "/usr/bin/python3.11"         # answers to `python` inside the job
+
+    [tool.domino_flows.environments."GPU Python 3.11"]
+    command_prefix = "conda run -n gpu"    # or run the job's command through a prefix
+
+    [tool.domino_flows.hardware_tiers.Small]
+    cores = 1
+    memory_gib = 4                         # a job using more is stopped, as on Domino
+
+    [tool.domino_flows.domino]
+    project = "owner/name"
+    host = "https://domino.example.com"    # optional; credentials come from the environment
+
+Nothing configured is fine: every environment is the current interpreter and every tier the
+default tier, and this is said once per process. Once names are configured, an unknown name is an
+error listing the configured ones, because a typo would otherwise run on the wrong machine size.
+Credentials never live here: a key that looks like one is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from domino_flows.errors import ConfigurationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("local", "domino")
+DEFAULT_TIER_CORES = 1.0
+_SECRET_WORDS = ("key", "token", "secret", "password", "credential", "proxy")
+
+# Which "not configured, using the default" notes this process has already given. Module state on
+# purpose: the note is about the process's configuration, and repeating it per task is noise.
+_NOTED: set[str] = set()
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """What a Domino environment name means locally: an interpreter or a command prefix."""
+
+    name: str
+    python: str | None = None
+    command_prefix: str | None = None
+    configured: bool = True
+
+    @property
+    def interpreter(self) -> str:
+        return self.python or sys.executable
+
+
+@dataclass(frozen=True)
+class HardwareTierSettings:
+    """What a hardware tier name means locally: scheduling slots and a memory ceiling."""
+
+    name: str
+    cores: float = DEFAULT_TIER_CORES
+    memory_gib: float | None = None
+    configured: bool = True
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return None if self.memory_gib is None else int(self.memory_gib * 1024**3)
+
+    @property
+    def memory_text(self) -> str:
+        """``4 GiB``, ``0.5 GiB``: how the tier's memory reads in messages."""
+        if self.memory_gib is None:
+            return "unlimited"
+        amount = int(self.memory_gib) if float(self.memory_gib).is_integer() else self.memory_gib
+        return f"{amount} GiB"
+
+
+@dataclass(frozen=True)
+class DominoSettings:
+    project: str | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Settings of one project, read once; ``pyproject`` is None when there is no file."""
+
+    root: Path
+    pyproject: Path | None = None
+    backend: str | None = None
+    environments: dict[str, EnvironmentSettings] = field(default_factory=dict)
+    hardware_tiers: dict[str, HardwareTierSettings] = field(default_factory=dict)
+    domino: DominoSettings = field(default_factory=DominoSettings)
+
+    @property
+    def project_name(self) -> str:
+        """``name`` of ``owner/name`` if configured, else the project folder's name."""
+        if self.domino.project and "/" in self.domino.project:
+            return self.domino.project.split("/", 1)[1]
+        return self.root.name
+
+    @property
+    def project_owner(self) -> str:
+        if self.domino.project and "/" in self.domino.project:
+            return self.domino.project.split("/", 1)[0]
+        return "local"
+
+    def environment(self, name: str | None, task: str = "") -> EnvironmentSettings:
+        """The environment called ``name`` (None: the current interpreter)."""
+        if name is None:
+            return EnvironmentSettings("default", configured=False)
+        if name in self.environments:
+            return self.environments[name]
+        if self.environments:
+            raise self._unknown("environment", name, task, list(self.environments))
+        _note_once(
+            "environments",
+            f"no environments are configured in {self._where()}; every environment (first: "
+            f"{name!r}) runs on this interpreter, {sys.executable}. Map names under "
+            '[tool.domino_flows.environments."<name>"] with python = "..." or command_prefix.',
+        )
+        return EnvironmentSettings(name, configured=False)
+
+    def hardware_tier(self, name: str | None, task: str = "") -> HardwareTierSettings:
+        """The hardware tier called ``name`` (None: the default tier)."""
+        if name is None:
+            return HardwareTierSettings("default", configured=False)
+        if name in self.hardware_tiers:
+            return self.hardware_tiers[name]
+        if self.hardware_tiers:
+            raise self._unknown("hardware tier", name, task, list(self.hardware_tiers))
+        _note_once(
+            "hardware_tiers",
+            f"no hardware tiers are configured in {self._where()}; every tier (first: {name!r}) "
+            f"gets {DEFAULT_TIER_CORES:g} core and no memory limit. Define them under "
+            "[tool.domino_flows.hardware_tiers.<name>] with cores and memory_gib.",
+        )
+        return HardwareTierSettings(name, configured=False)
+
+    def _where(self) -> str:
+        return str(self.pyproject) if self.pyproject else f"{self.root} (no pyproject.toml)"
+
+    def _unknown(self, kind: str, name: str, task: str, known: list[str]) -> ConfigurationError:
+        where = f"task {task!r} uses " if task else "unknown "
+        table = "environments" if kind == "environment" else "hardware_tiers"
+        return ConfigurationError(
+            f"{where}{kind} {name!r}, which is not configured in {self._where()}; configured "
+            f"{kind}s: {', '.join(sorted(known))}. Fix the name in the task, or add it under "
+            f"[tool.domino_flows.{table}]."
+        )
+
+
+def _note_once(key: str, message: str) -> None:
+    if key not in _NOTED:
+        _NOTED.add(key)
+        logger.warning(message)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(project_root: Path | None = None) -> ProjectSettings:
+    """Read ``[tool.domino_flows]`` from the nearest pyproject.toml at or above the project root.
+
+    ``project_root`` defaults to the project of the current directory (or
+    ``DOMINO_FLOWS_PROJECT_ROOT``).
+    """
+    root = (project_root or default_project_root()).resolve()
+    pyproject = find_pyproject(root)
+    if pyproject is None:
+        return ProjectSettings(root=root)
+    try:
+        with pyproject.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"{pyproject} is not valid TOML: {error}") from None
+    table = document.get("tool", {}).get("domino_flows", {})
+    return parse_settings(table, root, pyproject)
+
+
+def default_project_root() -> Path:
+    """``DOMINO_FLOWS_PROJECT_ROOT``, else the project holding the current directory, else it."""
+    from domino_flows.decorators import project_root
+
+    cwd = Path.cwd()
+    return project_root(cwd) or cwd
+
+
+def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) -> ProjectSettings:
+    """Validate a ``[tool.domino_flows]`` table; errors name the file and the key."""
+    where = str(pyproject) if pyproject else "[tool.domino_flows]"
+    _refuse_secrets(table, where, "tool.domino_flows")
+    backend = table.get("backend")
+    if backend is not None and backend not in BACKENDS:
+        raise ConfigurationError(
+            f"{where}: [tool.domino_flows] backend = {backend!r}; use one of {', '.join(BACKENDS)}."
+        )
+    environments = {}
+    for name, entry in _table(table, "environments", where).items():
+        entry = _entry(entry, f"environments.{name!r}", where)
+        python, prefix = entry.get("python"), entry.get("command_prefix")
+        if (python is None) == (prefix is None):
+            raise ConfigurationError(
+                f"{where}: environment {name!r} needs exactly one of python = '<interpreter "
+                "path>' or command_prefix = '<prefix>' (e.g. 'conda run -n myenv')."
+            )
+        if python is not None:
+            python = _interpreter_path(python, root)
+        environments[name] = EnvironmentSettings(name, python=python, command_prefix=prefix)
+    tiers = {}
+    for name, entry in _table(table, "hardware_tiers", where).items():
+        entry = _entry(entry, f"hardware_tiers.{name}", where)
+        cores = _number(entry.get("cores", DEFAULT_TIER_CORES), f"{name}.cores", where)
+        memory = entry.get("memory_gib")
+        memory = None if memory is None else _number(memory, f"{name}.memory_gib", where)
+        tiers[name] = HardwareTierSettings(name, cores=cores, memory_gib=memory)
+    domino = _table(table, "domino", where)
+    project = domino.get("project")
+    if project is not None and (not isinstance(project, str) or project.count("/") != 1):
+        raise ConfigurationError(
+            f"{where}: [tool.domino_flows.domino] project = {project!r}; write it as "
+            "'owner/project-name'."
+        )
+    return ProjectSettings(
+        root=root,
+        pyproject=pyproject,
+        backend=backend,
+        environments=environments,
+        hardware_tiers=tiers,
+        domino=DominoSettings(project=project, host=domino.get("host")),
+    )
+
+
+def _interpreter_path(python: str, root: Path) -> str:
+    """Absolute paths and bare command names (found on PATH) stay; ``.venv/bin/python`` is taken
+    relative to the project root, so the config is the same on every machine."""
+    path = Path(python).expanduser()
+    if path.is_absolute() or "/" not in python:
+        return str(path)
+    return str(root / path)
+
+
+def _table(table: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{where}: [tool.domino_flows] {key} must be a table.")
+    return value
+
+
+def _entry(value: Any, label: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{where}: [tool.domino_flows.{label}] must be a table.")
+    return value
+
+
+def _number(value: Any, label: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigurationError(f"{where}: {label} is {value!r}; give a positive number.")
+    return float(value)
+
+
+def _refuse_secrets(value: Any, where: str, path: str) -> None:
+    """Config is committed to git: a credential in it leaks. Refuse keys that look like one."""
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        lowered = str(key).lower()
+        if any(word in lowered for word in _SECRET_WORDS) and not isinstance(item, dict):
+            raise ConfigurationError(
+                f"{where}: [{path}] has {key!r}; credentials never go in pyproject.toml (it is "
+                "committed). Set DOMINO_USER_API_KEY or DOMINO_API_PROXY in the environment."
+            )
+        _refuse_secrets(item, where, f"{path}.{key}")

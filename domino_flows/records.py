@@ -1,0 +1,283 @@
+"""The run store: what ran, how it ended, its lineage and its artifacts, in one SQLite file.
+
+``<project>/.domino-flows/runs.sqlite`` is written as things happen (a row when a task attempt
+starts, an update when it ends), so a crashed or interrupted run leaves an accurate record that
+``domino-flows runs``/``show``/``resume`` can read. WAL mode lets a reader (the CLI) look while a
+run writes. Each call opens its own short connection: the store is used from the connector's
+polling thread and from signal handlers, and SQLite connections must not cross threads.
+
+Nothing secret is written: messages pass through :func:`redact` first.
+
+Tables: ``runs``, ``task_attempts``, ``lineage_events`` (OpenLineage JSON), ``artifacts``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STATE_DIR = ".domino-flows"
+STORE_FILE = "runs.sqlite"
+
+# Environment variables whose values must never reach a record, a message or a log we write.
+CREDENTIAL_VARIABLES = (
+    "DOMINO_USER_API_KEY",
+    "DOMINO_API_PROXY",
+    "DOMINO_TOKEN_FILE",
+    "DOMINO_API_KEY",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    flow TEXT NOT NULL DEFAULT '',
+    backend TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'Running',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS task_attempts (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    job_id TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    environment TEXT,
+    hardware_tier TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, task, attempt)
+);
+CREATE TABLE IF NOT EXISTS lineage_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    task TEXT,
+    attempt INTEGER,
+    event_type TEXT NOT NULL,
+    event_time TEXT NOT NULL,
+    event TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    output TEXT NOT NULL,
+    artifact_name TEXT NOT NULL,
+    artifact_type TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (run_id, task, output)
+);
+CREATE INDEX IF NOT EXISTS lineage_by_run ON lineage_events (run_id, task);
+"""
+
+
+def now() -> str:
+    """UTC time as RFC 3339, the form every record uses."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def redact(text: str | None) -> str | None:
+    """``text`` with the values of credential variables in this process's environment masked.
+
+    Job output is the user's, and a script may print its environment; anything we store or show
+    passes through here so a key never lands in the run store, lineage or a message.
+    """
+    if not text:
+        return text
+    for variable in CREDENTIAL_VARIABLES:
+        value = os.environ.get(variable)
+        if value and len(value) >= 4:
+            text = text.replace(value, f"<{variable} redacted>")
+    return text
+
+
+def state_dir(project_root: Path) -> Path:
+    return project_root / STATE_DIR
+
+
+@dataclass(frozen=True)
+class TaskAttempt:
+    run_id: str
+    task: str
+    attempt: int
+    state: str
+    job_id: str
+    url: str
+    environment: str | None
+    hardware_tier: str | None
+    started_at: str
+    finished_at: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    run_id: str
+    task: str
+    output: str
+    artifact_name: str
+    artifact_type: str
+    file_name: str
+    path: str
+    sha256: str
+    created_at: str = ""
+
+
+class RunStore:
+    """The project's run store. Cheap to construct; the file is created on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ready = False
+
+    @classmethod
+    def for_project(cls, project_root: Path) -> RunStore:
+        return cls(state_dir(project_root) / STORE_FILE)
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection in a transaction (committed on success)."""
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        try:
+            connection.row_factory = sqlite3.Row
+            if not self._ready:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA)
+                self._ready = True
+            with connection:
+                yield connection
+        finally:
+            connection.close()
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, flow: str = "", backend: str = "") -> bool:
+        """Record a run's start; False if it was already recorded (tasks of one run share it)."""
+        with self.connect() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO runs (run_id, flow, backend, started_at) VALUES (?,?,?,?)",
+                (run_id, flow, backend, now()),
+            )
+            return cursor.rowcount == 1
+
+    def finish_run(self, run_id: str, state: str, error: str | None = None) -> None:
+        with self.connect() as db:
+            db.execute(
+                "UPDATE runs SET state = ?, finished_at = ?, error = ? WHERE run_id = ?",
+                (state, now(), redact(error), run_id),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self.connect() as db:
+            rows = db.execute("SELECT * FROM runs ORDER BY started_at, run_id").fetchall()
+        return [dict(row) for row in rows]
+
+    # --- task attempts --------------------------------------------------------------------------
+
+    def start_attempt(
+        self,
+        run_id: str,
+        task: str,
+        attempt: int,
+        job_id: str,
+        url: str = "",
+        environment: str | None = None,
+        hardware_tier: str | None = None,
+    ) -> None:
+        with self.connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO task_attempts (run_id, task, attempt, state, job_id, url, "
+                "environment, hardware_tier, started_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (run_id, task, attempt, "Running", job_id, url, environment, hardware_tier, now()),
+            )
+
+    def finish_attempt(
+        self, run_id: str, task: str, attempt: int, state: str, error: str | None = None
+    ) -> bool:
+        """Record the end of an attempt once; False if it had already ended (polling repeats)."""
+        with self.connect() as db:
+            cursor = db.execute(
+                "UPDATE task_attempts SET state = ?, finished_at = ?, error = ? "
+                "WHERE run_id = ? AND task = ? AND attempt = ? AND finished_at IS NULL",
+                (state, now(), redact(error), run_id, task, attempt),
+            )
+            return cursor.rowcount == 1
+
+    def attempts(self, run_id: str | None = None) -> list[TaskAttempt]:
+        query = "SELECT * FROM task_attempts"
+        args: tuple[Any, ...] = ()
+        if run_id is not None:
+            query, args = query + " WHERE run_id = ?", (run_id,)
+        with self.connect() as db:
+            rows = db.execute(query + " ORDER BY started_at, task, attempt", args).fetchall()
+        return [TaskAttempt(**dict(row)) for row in rows]
+
+    # --- lineage --------------------------------------------------------------------------------
+
+    def add_lineage_event(
+        self,
+        run_id: str,
+        event_type: str,
+        event_json: str,
+        task: str | None = None,
+        attempt: int | None = None,
+    ) -> None:
+        with self.connect() as db:
+            db.execute(
+                "INSERT INTO lineage_events (run_id, task, attempt, event_type, event_time, "
+                "event) VALUES (?,?,?,?,?,?)",
+                (run_id, task, attempt, event_type, now(), redact(event_json)),
+            )
+
+    def lineage_events(self, run_id: str, task: str | None = None) -> list[dict[str, Any]]:
+        """Events of a run (or of one of its tasks) in the order they were recorded."""
+        query, args = "SELECT * FROM lineage_events WHERE run_id = ?", (run_id,)
+        if task is not None:
+            query, args = query + " AND task = ?", (run_id, task)
+        with self.connect() as db:
+            rows = db.execute(query + " ORDER BY id", args).fetchall()
+        return [dict(row) for row in rows]
+
+    # --- artifacts ------------------------------------------------------------------------------
+
+    def add_artifact(self, record: ArtifactRecord) -> None:
+        with self.connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO artifacts (run_id, task, output, artifact_name, "
+                "artifact_type, file_name, path, sha256, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    record.run_id,
+                    record.task,
+                    record.output,
+                    record.artifact_name,
+                    record.artifact_type,
+                    record.file_name,
+                    record.path,
+                    record.sha256,
+                    record.created_at or now(),
+                ),
+            )
+
+    def artifacts(self, run_id: str | None = None) -> list[ArtifactRecord]:
+        query = "SELECT * FROM artifacts"
+        args: tuple[Any, ...] = ()
+        if run_id is not None:
+            query, args = query + " WHERE run_id = ?", (run_id,)
+        with self.connect() as db:
+            rows = db.execute(query + " ORDER BY id", args).fetchall()
+        records = [dict(row) for row in rows]
+        return [ArtifactRecord(**{k: v for k, v in r.items() if k != "id"}) for r in records]
