@@ -118,12 +118,17 @@ def _flyte_path_kind(python_type: Any) -> str | None:
 
 
 def _is_dataframe_type(python_type: Any) -> bool:
-    return isinstance(python_type, type) and (
-        f"{python_type.__module__}.{python_type.__qualname__}" == "pandas.core.frame.DataFrame"
+    # pandas 2 says pandas.core.frame, pandas 3 says pandas: match the package, not the path.
+    return (
+        isinstance(python_type, type)
+        and python_type.__qualname__ == "DataFrame"
+        and python_type.__module__.split(".")[0] == "pandas"
     )
 
 
 def _type_name(python_type: Any) -> str:
+    if typing.get_origin(python_type) is not None:  # list[int], not "list"
+        return repr(python_type).replace("typing.", "")
     return getattr(python_type, "__name__", None) or str(python_type)
 
 

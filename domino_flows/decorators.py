@@ -14,6 +14,7 @@ import datetime as _dt
 import functools
 import inspect
 import os
+import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,8 @@ def domino_task(
     def wrap(function: typing.Callable[..., Any]) -> DominoFunctionTask:
         module_name, target = job_target(function)
         task_name = name or f"{module_name}.{function.__name__}"
-        interface = transform_function_to_interface(function)
         _require_annotations(task_name, function)
+        interface = transform_function_to_interface(function)
         config = DominoJobConfig(
             Command=f"{ENTRYPOINT} {target}",
             Title=title,
@@ -170,7 +171,7 @@ def job_target(function: typing.Callable[..., Any]) -> tuple[str, str]:
         )
     source = inspect.getsourcefile(function)
     module = function.__module__
-    if source:
+    if source and not _is_installed(Path(source).resolve()):
         path = Path(source).resolve()
         root = project_root(path.parent)
         if root is not None and path.is_relative_to(root):
@@ -183,6 +184,14 @@ def job_target(function: typing.Callable[..., Any]) -> tuple[str, str]:
             "pyproject.toml or .git above it); put the flow in a project so the job can find it."
         )
     return module, f"{module}:{function.__name__}"
+
+
+def _is_installed(path: Path) -> bool:
+    """Code from the interpreter's library or an installed package, not the user's project."""
+    if {"site-packages", "dist-packages"} & set(path.parts):
+        return True
+    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    return any(path.is_relative_to(prefix) for prefix in prefixes)
 
 
 def project_root(start: Path) -> Path | None:

@@ -57,6 +57,27 @@ def to_dicts(entities: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def stable_dicts(entity: Any) -> list[dict[str, Any]]:
+    """``to_dicts`` made comparable across processes and flytekit patch releases: the upstream
+    node ids flytekit keeps in a set are sorted and the SDK version is dropped."""
+    dicts = to_dicts(serialize(entity))
+    for item in dicts:
+        template = item["spec"].get("template")
+        if template:
+            template.get("metadata", {}).get("runtime", {}).pop("version", None)
+    return _sort_upstream(dicts)
+
+
+def _sort_upstream(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: sorted(v) if k == "upstreamNodeIds" else _sort_upstream(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_sort_upstream(v) for v in value]
+    return value
+
+
 def task_templates(entities: list[Any]) -> list[Any]:
     from flytekit.models.task import TaskSpec
 
@@ -65,5 +86,5 @@ def task_templates(entities: list[Any]) -> list[Any]:
 
 def flow_hash(entity: Any) -> str:
     """A stable digest of everything a flow would register: changes when its definition does."""
-    dicts = to_dicts(serialize(entity))
+    dicts = stable_dicts(entity)
     return hashlib.sha256(json.dumps(dicts, sort_keys=True).encode()).hexdigest()

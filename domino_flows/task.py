@@ -145,7 +145,9 @@ def check_interface(task: str, inputs: dict[str, Any], outputs: dict[str, Any]) 
         ("input", inputs, contract.INPUT_KINDS),
         ("output", outputs, contract.OUTPUT_KINDS),
     ):
-        for variable, python_type in variables.items():
+        for variable, declared in variables.items():
+            # inputs may be (type, default) pairs, as flytekit's Interface takes them
+            python_type = declared[0] if isinstance(declared, tuple) else declared
             try:
                 formats.check_name(variable, kind_label)
             except formats.FormatError as error:

@@ -1,0 +1,190 @@
+"""Job config validation and its camelCase serialized form (reference section 3)."""
+
+import pytest
+
+from domino_flows.config import (
+    ClusterProperties,
+    DatasetSnapshot,
+    DominoJobConfig,
+    EnvironmentRevisionSpecification,
+    EnvironmentRevisionType,
+    GitRef,
+)
+from domino_flows.errors import TaskDefinitionError
+
+
+def test_full_config_serializes_to_domino_camel_case():
+    config = DominoJobConfig(
+        Command="python train.py",
+        Title="Train",
+        CommitId="abc123",
+        MainRepoGitRef=GitRef("branches", "main"),
+        HardwareTierId="tier-large",
+        EnvironmentId="env-1",
+        EnvironmentRevisionSpec=EnvironmentRevisionSpecification(
+            EnvironmentRevisionType.SomeRevision, "rev-9"
+        ),
+        ComputeClusterProperties=ClusterProperties(
+            ClusterType="Spark",
+            ComputeEnvironmentId="spark-env",
+            WorkerHardwareTierId="tier-small",
+            WorkerCount=2,
+            MasterHardwareTierId="tier-small",
+        ),
+        VolumeSizeGiB=20,
+        DatasetSnapshots=[DatasetSnapshot(Name="sales", Version=3)],
+        ExternalVolumeMountIds=["vol-1"],
+    )
+    config.validate("train")
+    assert config.to_custom() == {
+        "command": "python train.py",
+        "title": "Train",
+        "commitId": "abc123",
+        "mainRepoGitRef": {"type": "branches", "value": "main"},
+        "hardwareTierId": {"value": "tier-large"},
+        "environmentId": "env-1",
+        "environmentRevisionSpec": {
+            "_type": "domino.environments.api.SomeRevision",
+            "revisionId": "rev-9",
+        },
+        "computeClusterProperties": {
+            "clusterType": "Spark",
+            "computeEnvironmentId": "spark-env",
+            "workerHardwareTierId": {"value": "tier-small"},
+            "workerCount": 2,
+            "masterHardwareTierId": {"value": "tier-small"},
+        },
+        "volumeSizeGiB": 20,
+        "datasetSnapshots": [{"name": "sales", "version": 3}],
+        "externalVolumeMountIds": ["vol-1"],
+    }
+
+
+def test_only_set_fields_appear():
+    assert DominoJobConfig(Command="echo hi").to_custom() == {"command": "echo hi"}
+
+
+@pytest.mark.parametrize(
+    "revision_type", ["ActiveRevision", "LatestRevision", "RestrictedRevision"]
+)
+def test_revision_types_other_than_some_serialize_as_bare_strings(revision_type):
+    spec = EnvironmentRevisionSpecification(EnvironmentRevisionType(revision_type))
+    spec.validate()
+    assert spec.to_json() == revision_type
+
+
+def test_from_custom_round_trips_through_protobuf_floats():
+    config = DominoJobConfig(
+        Command="x",
+        HardwareTierName="Small",
+        EnvironmentName="Py",
+        VolumeSizeGiB=10,
+        DatasetSnapshots=[DatasetSnapshot(Id="d1", Version=2)],
+        EnvironmentRevisionSpec=EnvironmentRevisionSpecification(
+            EnvironmentRevisionType.ActiveRevision
+        ),
+    )
+    custom = config.to_custom()
+    # protobuf Struct turns every int into a float
+    custom["volumeSizeGiB"] = 10.0
+    custom["datasetSnapshots"][0]["version"] = 2.0
+    assert DominoJobConfig.from_custom(custom) == config
+
+
+def test_cache_fields_leave_out_title_volume_tier_and_cluster():
+    config = DominoJobConfig(
+        Command="x", Title="t", VolumeSizeGiB=5, HardwareTierName="Small", CommitId="c"
+    )
+    assert config.cache_fields() == {"command": "x", "commitId": "c"}
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (DominoJobConfig(), "task 'prep': DominoJobConfig has no Command"),
+        (DominoJobConfig(Command="   "), "has no Command"),
+        (
+            DominoJobConfig(Command="x", HardwareTierId="t1", HardwareTierName="Small"),
+            "gives both HardwareTierId ('t1') and HardwareTierName ('Small'); keep one",
+        ),
+        (
+            DominoJobConfig(Command="x", EnvironmentId="e1", EnvironmentName="Py"),
+            "gives both EnvironmentId ('e1') and EnvironmentName ('Py'); keep one",
+        ),
+        (
+            DominoJobConfig(
+                Command="x",
+                EnvironmentRevisionSpec=EnvironmentRevisionSpecification(
+                    EnvironmentRevisionType.SomeRevision
+                ),
+            ),
+            "SomeRevision but has no EnvironmentRevisionId",
+        ),
+        (
+            DominoJobConfig(
+                Command="x",
+                EnvironmentRevisionSpec=EnvironmentRevisionSpecification("NewestRevision"),
+            ),
+            "revision type 'NewestRevision'; use one of ActiveRevision",
+        ),
+        (
+            DominoJobConfig(Command="x", DatasetSnapshots=[DatasetSnapshot(Version=1)]),
+            "a DatasetSnapshot needs the dataset's Id or Name",
+        ),
+        (
+            DominoJobConfig(Command="x", DatasetSnapshots=[DatasetSnapshot(Name="d", Version=0)]),
+            "DatasetSnapshot 'd' has Version 0; snapshot versions start at 1",
+        ),
+        (
+            DominoJobConfig(Command="x", DatasetSnapshots=[DatasetSnapshot(Id="i", Version=-2)]),
+            "DatasetSnapshot 'i' has Version -2",
+        ),
+        (
+            DominoJobConfig(Command="x", MainRepoGitRef=GitRef("branch", "main")),
+            "MainRepoGitRef has Type 'branch'; use one of head, commitId, branches, tags",
+        ),
+        (
+            DominoJobConfig(Command="x", MainRepoGitRef=GitRef("tags")),
+            "MainRepoGitRef of Type 'tags' needs a Value",
+        ),
+        (
+            DominoJobConfig(Command="x", VolumeSizeGiB=0),
+            "VolumeSizeGiB is 0; give a positive size",
+        ),
+        (
+            DominoJobConfig(
+                Command="x",
+                ComputeClusterProperties=ClusterProperties("Ray", "env", "tier", 2),
+            ),
+            "a Ray cluster needs MasterHardwareTierId",
+        ),
+        (
+            DominoJobConfig(
+                Command="x",
+                ComputeClusterProperties=ClusterProperties("Hadoop", "env", "tier", 2),
+            ),
+            "ClusterType 'Hadoop'; use one of Dask, Spark, Ray, MPI",
+        ),
+        (
+            DominoJobConfig(
+                Command="x",
+                ComputeClusterProperties=ClusterProperties("MPI", "env", "tier", 0),
+            ),
+            "WorkerCount is 0; use at least 1",
+        ),
+    ],
+)
+def test_invalid_configs_name_the_task_and_the_fix(config, message):
+    with pytest.raises(TaskDefinitionError) as raised:
+        config.validate("prep")
+    assert message in str(raised.value)
+    assert "task 'prep'" in str(raised.value)
+
+
+def test_mpi_cluster_needs_no_master():
+    ClusterProperties("MPI", "env", "tier", 2).validate("t")
+
+
+def test_config_has_no_credential_field():
+    names = {f.lower() for f in DominoJobConfig.__dataclass_fields__}
+    assert not any(word in name for name in names for word in ("key", "token", "secret"))

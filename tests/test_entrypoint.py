@@ -1,0 +1,98 @@
+"""The in-job entrypoint of @domino_task, run as a real subprocess like a job would run it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domino_flows import contract, formats
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_job(target, tmp_path, inputs, types):
+    inputs_dir, outputs_dir = tmp_path / "inputs", tmp_path / "outputs"
+    contract.write_inputs(inputs_dir, inputs, types)
+    env = dict(os.environ)
+    env[formats.INPUTS_DIR_VARIABLE] = str(inputs_dir)
+    env[formats.OUTPUTS_DIR_VARIABLE] = str(outputs_dir)
+    completed = subprocess.run(
+        [sys.executable, "-m", "domino_flows.entrypoint", target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return completed, outputs_dir
+
+
+@pytest.mark.slow
+def test_runs_a_decorated_function_as_a_job(tmp_path):
+    completed, outputs = run_job(
+        "examples/hello.py:greet", tmp_path, {"name": "Ada"}, {"name": str}
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert contract.read_outputs(outputs, {"o0": str}) == {"o0": "Hello, Ada!"}
+
+
+@pytest.mark.slow
+def test_named_tuple_outputs_and_files(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    completed, outputs = run_job(
+        "examples/ml_pipeline.py:prepare_data", work, {"rows": 5, "seed": 1},
+        {"rows": int, "seed": int},
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = (outputs / "o0").read_text().splitlines()
+    assert lines[0] == "x,y" and len(lines) == 6
+
+
+@pytest.mark.slow
+def test_a_failing_function_reports_through_error_file(tmp_path):
+    completed, outputs = run_job(
+        "tests/jobs_for_tests.py:explode", tmp_path, {"n": 3}, {"n": int}
+    )
+    assert completed.returncode == 1
+    error = (outputs / "_ERROR").read_text()
+    assert error.startswith("ValueError: n must be negative, got 3 (at ")
+    assert "jobs_for_tests.py:" in error
+    assert "Traceback" in completed.stderr
+
+
+@pytest.mark.slow
+def test_bad_input_is_reported_with_its_name(tmp_path):
+    inputs_dir = tmp_path / "inputs"
+    inputs_dir.mkdir()
+    (inputs_dir / "n").write_text("three")
+    completed, outputs = run_job("tests/jobs_for_tests.py:explode", tmp_path, {}, {})
+    assert completed.returncode == 1
+    assert "input 'n'" in (outputs / "_ERROR").read_text()
+    assert "expected a whole number, found 'three'" in (outputs / "_ERROR").read_text()
+
+
+@pytest.mark.slow
+def test_unknown_target_fails_clearly(tmp_path):
+    completed, outputs = run_job("examples/hello.py:nope", tmp_path, {}, {})
+    assert completed.returncode == 1
+    assert "has no function 'nope'" in (outputs / "_ERROR").read_text()
+    completed, outputs = run_job("examples/missing.py:f", tmp_path / "b", {}, {})
+    assert "examples/missing.py not found" in (outputs / "_ERROR").read_text()
+
+
+def test_usage_error():
+    completed = subprocess.run(
+        [sys.executable, "-m", "domino_flows.entrypoint"], capture_output=True, text=True
+    )
+    assert completed.returncode == 2
+    assert "usage: python -m domino_flows.entrypoint" in completed.stderr
+
+
+@pytest.mark.slow
+def test_output_too_large_is_reported(tmp_path):
+    completed, outputs = run_job("tests/jobs_for_tests.py:chatty", tmp_path, {}, {})
+    assert completed.returncode == 1
+    assert "output 'o0' is 5000 bytes" in (outputs / "_ERROR").read_text()
