@@ -9,6 +9,7 @@ artifact; caching of the data step. Standard library only, so it runs anywhere.
 
 import json
 import random
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,7 +31,8 @@ ChurnReport = Artifact("Churn report", REPORT)
 def prepare_data(rows: int, seed: int) -> FlyteFile:
     """Synthetic (x, y) pairs on a noisy line, written as CSV."""
     rng = random.Random(seed)
-    path = Path("prepared.csv")
+    # Write into a fresh folder, not the project: parallel jobs share the project root.
+    path = Path(tempfile.mkdtemp()) / "prepared.csv"
     lines = ["x,y"]
     for _ in range(rows):
         x = rng.uniform(0, 10)
@@ -54,7 +56,7 @@ def train(data: FlyteFile, learning_rate: float) -> ChurnModel.File(name="model.
         grad_intercept = sum(slope * x + intercept - y for x, y in points) / len(points)
         slope -= learning_rate * grad_slope
         intercept -= learning_rate * grad_intercept
-    path = Path("model.json")
+    path = Path(tempfile.mkdtemp()) / "model.json"
     path.write_text(json.dumps({"slope": slope, "intercept": intercept}))
     return FlyteFile(str(path))
 
@@ -70,7 +72,7 @@ def evaluate(data: FlyteFile, model: FlyteFile) -> Evaluation:
     params = json.loads(Path(model.download()).read_text())
     errors = [abs(params["slope"] * x + params["intercept"] - y) for x, y in points]
     mae = sum(errors) / len(errors)
-    report = Path("report.md")
+    report = Path(tempfile.mkdtemp()) / "report.md"
     report.write_text(
         f"# Evaluation\n\nslope {params['slope']:.3f}, intercept {params['intercept']:.3f}, "
         f"mean absolute error {mae:.3f} over {len(points)} rows\n"
