@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -39,7 +40,7 @@ def test_unparseable_inputs_name_the_input_and_type(tmp_path, python_type, text,
 
 
 def test_none_and_optional(tmp_path):
-    types = {"a": Optional[int], "b": Optional[int], "c": type(None)}
+    types = {"a": Optional[int], "b": int | None, "c": type(None)}  # noqa: UP045 - both spellings
     contract.write_inputs(tmp_path, {"a": None, "b": 5, "c": None}, types)
     assert (tmp_path / "a").read_text() == "null"
     assert (tmp_path / "c").read_text() == "null"
@@ -91,13 +92,17 @@ def test_files_and_directories_are_copied_in(tmp_path):
     (folder / "nested" / "one.txt").write_text("1")
     inputs = tmp_path / "inputs"
     types = {"data": FlyteFile, "images": FlyteDirectory, "typed": FlyteFile["csv"]}
-    values = {"data": FlyteFile(str(source)), "images": FlyteDirectory(str(folder)), "typed": source}
+    values = {
+        "data": FlyteFile(str(source)),
+        "images": FlyteDirectory(str(folder)),
+        "typed": source,
+    }
     contract.write_inputs(inputs, values, types)
     assert (inputs / "data").read_text() == "a,b\n1,2\n"
     assert (inputs / "images" / "nested" / "one.txt").read_text() == "1"
     read = contract.read_inputs(inputs, types)
     assert isinstance(read["data"], FlyteFile)
-    assert open(read["data"]).read() == "a,b\n1,2\n"
+    assert Path(read["data"].path).read_text() == "a,b\n1,2\n"
     assert isinstance(read["images"], FlyteDirectory)
     assert (inputs / "images" / "nested" / "one.txt").exists()
 
@@ -175,7 +180,9 @@ def test_writing_a_large_primitive_output_fails_and_leaves_nothing(tmp_path):
 def test_error_file_fails_the_task_with_its_content(tmp_path):
     (tmp_path / "_ERROR").write_text("input table was empty\n")
     (tmp_path / "y").write_text("1")
-    with pytest.raises(TaskFailedError, match="task 'load' failed with _ERROR: input table was empty"):
+    with pytest.raises(
+        TaskFailedError, match="task 'load' failed with _ERROR: input table was empty"
+    ):
         contract.read_outputs(tmp_path, {"y": int}, task="load")
 
 
@@ -194,7 +201,7 @@ def test_file_and_directory_outputs(tmp_path):
     (outputs / "plots").mkdir()
     (outputs / "plots" / "a.png").write_bytes(b"png")
     read = contract.read_outputs(outputs, {"model": FlyteFile, "plots": FlyteDirectory})
-    assert open(read["model"], "rb").read() == b"\x00weights"
+    assert Path(read["model"].path).read_bytes() == b"\x00weights"
     assert isinstance(read["plots"], FlyteDirectory)
 
 

@@ -49,7 +49,7 @@ def test_called_outside_a_workflow_it_is_the_plain_function():
 def test_called_inside_a_workflow_it_makes_job_nodes():
     @workflow
     def flow(x: int) -> float:
-        total = add(a=x)
+        add(a=x)
         parts = split(ratio=0.5)
         return parts.train
 

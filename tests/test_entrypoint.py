@@ -43,7 +43,9 @@ def test_named_tuple_outputs_and_files(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     completed, outputs = run_job(
-        "examples/ml_pipeline.py:prepare_data", work, {"rows": 5, "seed": 1},
+        "examples/ml_pipeline.py:prepare_data",
+        work,
+        {"rows": 5, "seed": 1},
         {"rows": int, "seed": int},
     )
     assert completed.returncode == 0, completed.stderr
@@ -53,9 +55,7 @@ def test_named_tuple_outputs_and_files(tmp_path):
 
 @pytest.mark.slow
 def test_a_failing_function_reports_through_error_file(tmp_path):
-    completed, outputs = run_job(
-        "tests/jobs_for_tests.py:explode", tmp_path, {"n": 3}, {"n": int}
-    )
+    completed, outputs = run_job("tests/jobs_for_tests.py:explode", tmp_path, {"n": 3}, {"n": int})
     assert completed.returncode == 1
     error = (outputs / "_ERROR").read_text()
     assert error.startswith("ValueError: n must be negative, got 3 (at ")

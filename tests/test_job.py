@@ -69,7 +69,9 @@ def test_files_and_directories_are_paths(dirs, tmp_path):
 
 def test_missing_input_says_where(dirs):
     inputs, _ = dirs
-    with pytest.raises(job.JobInputError, match=f"input 'rows' is missing: expected it at {inputs}"):
+    with pytest.raises(
+        job.JobInputError, match=f"input 'rows' is missing: expected it at {inputs}"
+    ):
         job.read_input("rows", int)
 
 

@@ -4,10 +4,10 @@ import base64
 import datetime as dt
 
 import pytest
+from flyteidl.core import interface_pb2
 from flytekit.models.interface import TypedInterface, VariableMap
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
-from flyteidl.core import interface_pb2
 
 from domino_flows import DominoJobConfig, DominoJobTask, serialize
 from domino_flows.errors import TaskDefinitionError
@@ -99,9 +99,7 @@ def test_cache_version_follows_dominos_rule():
 
 
 def test_use_latest_and_paths_are_recorded():
-    custom = template_of(
-        make(use_latest=True, input_paths={"rows": "/mnt/data/rows"})
-    ).custom
+    custom = template_of(make(use_latest=True, input_paths={"rows": "/mnt/data/rows"})).custom
     assert custom["useLatest"] is True
     assert custom["inputPaths"] == {"rows": "/mnt/data/rows"}
 
@@ -140,7 +138,12 @@ def test_definition_errors(overrides, message):
 
 def test_directory_outputs_and_rich_inputs_are_accepted():
     task = make(
-        inputs={"params": dict, "xs": list[int], "by_key": dict[str, int], "folder": FlyteDirectory},
+        inputs={
+            "params": dict,
+            "xs": list[int],
+            "by_key": dict[str, int],
+            "folder": FlyteDirectory,
+        },
         outputs={"plots": FlyteDirectory, "when": dt.datetime, "took": dt.timedelta},
     )
     assert set(task.python_interface.outputs) == {"plots", "when", "took"}
