@@ -1,0 +1,495 @@
+"""The domino backend: each task attempt runs as a Domino Job through Domino's REST API.
+
+One python-domino client per backend instance (one per run). For a task attempt:
+
+1. ``resolve``: environment and hardware tier names become ids, listing each once per run.
+2. ``stage_inputs``: the inputs (``contract.write_inputs``), a ``job.json`` manifest and the
+   stdlib-only bootstrap (``domino_bootstrap.py``) are uploaded to the project's files under
+   ``.domino-flows/staging/<run>/<task>/<attempt>/``. The staging reference returned is
+   ``<staging path>@<commit id>``: the commit holding them, which the job starts at.
+3. ``start``: POST /v4/jobs/start with ``python <staging>/bootstrap.py`` as the command. A start
+   whose answer is lost (dropped connection, timeout, 5xx) is not repeated blindly: the project's
+   runs are listed first and a job started at the staging commit is adopted.
+4. ``status``: GET /v4/jobs/{id}, Domino's execution status mapped by an explicit table; a failed,
+   stopped or errored job's message carries its ``_ERROR`` and the tail of its log.
+5. ``collect_outputs``: the files under ``<staging>/outputs/`` in the job's output commit are
+   downloaded to ``.domino-flows/domino-outputs/<run>/<task>/<attempt>/`` locally and read with
+   ``contract.read_outputs``.
+
+Handles carry the job id, its page ``{host}/jobs/{owner}/{project}/{job id}``, the staging path and
+commit: never a credential. Settings: any object with ``domino.project`` / ``domino.host``
+(``domino_flows.project.ProjectSettings``) or with ``domino_project`` / ``domino_host``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+from domino.exceptions import ProjectNotFoundException, ReloginRequiredException
+
+from domino_flows import contract
+from domino_flows.backends import domino_bootstrap
+from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
+from domino_flows.backends.domino_client import (
+    DominoApiError,
+    DominoCredentials,
+    RetryPolicy,
+    build_client,
+    call_with_retry,
+    describe_failure,
+    resolve_credentials,
+    resolve_host,
+    resolve_project,
+    retry_after_seconds,
+)
+from domino_flows.backends.domino_files import (
+    download_tree,
+    newest_commit,
+    upload_tree,
+)
+from domino_flows.backends.domino_polling import PollPolicy, wait_until_terminal
+from domino_flows.errors import ConfigurationError, TaskFailedError
+
+logger = logging.getLogger(__name__)
+
+STAGING_ROOT = ".domino-flows/staging"
+LOCAL_OUTPUTS_ROOT = ".domino-flows/domino-outputs"
+LOG_TAIL_LINES = 30
+RUNS_LIST = "GET /v1/projects/{owner}/{project}/runs"
+
+# Domino execution status -> JobState. Statuses not listed are treated by isCompleted (see below).
+STATUS_TABLE: dict[str, JobState] = {
+    "Queued": JobState.QUEUED,
+    "Pending": JobState.PENDING,
+    "Scheduled": JobState.PENDING,
+    "Preparing": JobState.PENDING,
+    "Building": JobState.PENDING,
+    "Pulling": JobState.PENDING,
+    "Starting": JobState.PENDING,
+    "Running": JobState.RUNNING,
+    "Finishing": JobState.RUNNING,
+    "Stopping": JobState.RUNNING,
+    "Succeeded": JobState.SUCCEEDED,
+    "Completed": JobState.SUCCEEDED,
+    "Failed": JobState.FAILED,
+    "Error": JobState.ERROR,
+    "Stopped": JobState.STOPPED,
+}
+
+
+def map_status(execution_status: str | None, is_completed: bool) -> JobState:
+    if execution_status in STATUS_TABLE:
+        return STATUS_TABLE[execution_status]
+    # A status this table does not know yet: trust isCompleted, and never call it success.
+    return JobState.ERROR if is_completed else JobState.PENDING
+
+
+def slug(text: str) -> str:
+    """A path segment from a task name or run id: letters, digits, ``._-``."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")
+    return cleaned[:100] or "task"
+
+
+def staging_path(spec: JobSpec) -> str:
+    return f"{STAGING_ROOT}/{slug(spec.run_id)}/{slug(spec.task)}/{spec.attempt}"
+
+
+def parse_staging(staging: str) -> tuple[str, str]:
+    path, sep, commit = staging.rpartition("@")
+    if not sep or not path.startswith(STAGING_ROOT) or not commit:
+        raise ConfigurationError(
+            f"staging reference {staging!r} is not one the domino backend made "
+            "(<staging path>@<commit id>); stage the inputs with the domino backend first."
+        )
+    return path, commit
+
+
+def _settings_value(settings: Any, name: str) -> str | None:
+    domino = getattr(settings, "domino", None)
+    value = getattr(domino, name, None) if domino is not None else None
+    return value or getattr(settings, f"domino_{name}", None)
+
+
+class DominoBackend:
+    """Runs jobs on a Domino deployment. See the module docstring for the protocol's steps."""
+
+    name = "domino"
+
+    def __init__(
+        self,
+        project_root: Path,
+        settings: Any = None,
+        *,
+        credentials: DominoCredentials | None = None,
+        environ: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        client_factory: Callable[[str, str, DominoCredentials], Any] | None = None,
+    ) -> None:
+        self.project_root = Path(project_root)
+        self.project = resolve_project(_settings_value(settings, "project"), environ)
+        self.host = resolve_host(_settings_value(settings, "host"), environ)
+        self._credentials = resolve_credentials(credentials, environ)
+        self._retry = retry or RetryPolicy()
+        self.poll = poll or PollPolicy()
+        self._client_factory = client_factory or build_client
+        self._client: Any = None
+        self._project_id: str | None = None
+        self._lock = threading.RLock()
+        self._tiers: dict[str, str] | None = None
+        self._environments: dict[str, str] | None = None
+        self._started: dict[str, JobHandle] = {}
+        self._final_messages: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"DominoBackend(project={self.project!r}, host={self.host!r}, "
+            f"credentials={self._credentials.source!r})"
+        )
+
+    # --- client -------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._client_factory(self.project, self.host, self._credentials)
+            return self._client
+
+    @property
+    def project_id(self) -> str:
+        with self._lock:
+            if self._project_id is None:
+
+                def find() -> str:
+                    try:
+                        return str(self.client.project_id)
+                    except ProjectNotFoundException:
+                        raise ConfigurationError(
+                            f"Domino project {self.project!r} not found at {self.host}; check "
+                            "[tool.domino_flows.domino] project (owner/name) and that your "
+                            "account can open it."
+                        ) from None
+
+                self._project_id = call_with_retry(
+                    self._retry, "GET /v4/gateway/projects/findProjectByOwnerAndName", find
+                )
+            return self._project_id
+
+    def _get_json(self, endpoint: str, url: str) -> Any:
+        return call_with_retry(
+            self._retry, endpoint, lambda: self.client.request_manager.get(url).json()
+        )
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._credentials.secrets():
+            text = text.replace(secret, "***")
+        return text
+
+    # --- resolve -------------------------------------------------------------------------------
+
+    def _tier_ids(self) -> dict[str, str]:
+        with self._lock:
+            if self._tiers is None:
+                url = self.client._routes.hardware_tiers_list(self.project_id)
+                items = self._get_json("GET /v4/projects/{id}/hardwareTiers", url)
+                self._tiers = {
+                    item["hardwareTier"]["name"]: item["hardwareTier"]["id"]
+                    for item in items
+                    if isinstance(item, dict) and "hardwareTier" in item
+                }
+            return self._tiers
+
+    def _environment_ids(self) -> dict[str, str]:
+        with self._lock:
+            if self._environments is None:
+                url = self.client._routes.useable_environments_list(self.project_id)
+                data = self._get_json("GET /v4/projects/{id}/useableEnvironments", url)
+                items = data.get("environments", []) if isinstance(data, dict) else data
+                self._environments = {
+                    item["name"]: item["id"] for item in items if "name" in item and "id" in item
+                }
+            return self._environments
+
+    def _lookup(self, kind: str, name: str, known: dict[str, str], task: str) -> str:
+        if name in known:
+            return known[name]
+        listed = ", ".join(repr(n) for n in sorted(known)) or "(none)"
+        field = "HardwareTierName" if kind == "hardware tier" else "EnvironmentName"
+        raise ConfigurationError(
+            f"task {task!r}: Domino project {self.project} has no {kind} named {name!r}. "
+            f"Available: {listed}. Fix {field} (or the decorator's "
+            f"{'hardware_tier' if kind == 'hardware tier' else 'environment'}=...)."
+        )
+
+    def resolve(self, spec: JobSpec) -> ResolvedJob:
+        config = spec.config
+        environment_id = config.EnvironmentId
+        if config.EnvironmentName and not environment_id:
+            environment_id = self._lookup(
+                "environment", config.EnvironmentName, self._environment_ids(), spec.task
+            )
+        tier_id = config.HardwareTierId
+        if config.HardwareTierName and not tier_id:
+            tier_id = self._lookup(
+                "hardware tier", config.HardwareTierName, self._tier_ids(), spec.task
+            )
+        revision = None
+        if config.EnvironmentRevisionSpec is not None:
+            value = config.EnvironmentRevisionSpec.to_json()
+            revision = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        # Omitted ids stay None: Domino then uses the project's defaults (use_latest and
+        # use_project_defaults need nothing more here).
+        return ResolvedJob(
+            environment_id=environment_id,
+            environment_name=config.EnvironmentName,
+            environment_revision=revision,
+            hardware_tier_id=tier_id,
+            hardware_tier_name=config.HardwareTierName,
+        )
+
+    # --- stage ---------------------------------------------------------------------------------
+
+    def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
+        path = staging_path(spec)
+        outputs = {name: contract.kind_of(t) for name, t in spec.output_types.items()}
+        manifest = {
+            "staging": path,
+            "task": spec.task,
+            "command": spec.config.Command,
+            "outputs": outputs,
+        }
+        with tempfile.TemporaryDirectory(prefix="domino-flows-stage-") as temp:
+            folder = Path(temp)
+            contract.write_inputs(folder / domino_bootstrap.INPUTS_FOLDER, values, spec.input_types)
+            (folder / domino_bootstrap.MANIFEST_FILE).write_text(
+                json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"
+            )
+            shutil.copyfile(domino_bootstrap.__file__, folder / "bootstrap.py")
+            commit = upload_tree(self.client, self._retry, folder, path)
+        if not commit:
+            commit = newest_commit(self.client, self._retry)
+        logger.info("task %s: staged inputs at %s (commit %s)", spec.task, path, commit)
+        return f"{path}@{commit}"
+
+    # --- start ---------------------------------------------------------------------------------
+
+    def job_payload(self, spec: JobSpec, staging: str) -> dict[str, Any]:
+        """The POST /v4/jobs/start body, as python-domino's ``job_start`` builds it."""
+        path, commit = parse_staging(staging)
+        resolved = self.resolve(spec)
+        config = spec.config
+        payload: dict[str, Any] = {
+            "projectId": self.project_id,
+            "commandToRun": f"python {path}/bootstrap.py",
+            "commitId": commit,
+            "mainRepoGitRef": config.MainRepoGitRef.to_json() if config.MainRepoGitRef else None,
+            "overrideHardwareTierId": resolved.hardware_tier_id,
+            "onDemandSparkClusterProperties": None,
+            "computeClusterProperties": (
+                config.ComputeClusterProperties.to_json()
+                if config.ComputeClusterProperties
+                else None
+            ),
+            "environmentId": resolved.environment_id,
+            "externalVolumeMounts": list(config.ExternalVolumeMountIds) or None,
+            "title": spec.title,
+        }
+        if config.EnvironmentRevisionSpec is not None:
+            payload["environmentRevisionSpec"] = config.EnvironmentRevisionSpec.to_json()
+        return payload
+
+    def start(self, spec: JobSpec, staging: str) -> JobHandle:
+        with self._lock:
+            if staging in self._started:
+                return self._started[staging]
+            path, commit = parse_staging(staging)
+            job = self._start_once(self.job_payload(spec, staging), path, commit)
+            job_id = str(job["id"])
+            owner, name = self.project.split("/")
+            details = {"project": self.project, "staging": path, "input_commit": commit}
+            if job.get("number") is not None:
+                details["job_number"] = str(job["number"])
+            handle = JobHandle(
+                backend=self.name,
+                job_id=job_id,
+                run_id=spec.run_id,
+                task=spec.task,
+                url=f"{self.host}/jobs/{owner}/{name}/{job_id}",
+                details=details,
+            )
+            self._started[staging] = handle
+            logger.info("task %s: started Domino job %s (%s)", spec.task, job_id, handle.url)
+            return handle
+
+    def _start_once(self, payload: dict[str, Any], path: str, commit: str) -> dict[str, Any]:
+        """POST the start; if its answer is lost, adopt the job it made instead of starting
+        another. Only a start Domino certainly refused (429) or certainly did not act on (no job
+        found afterwards) is sent again."""
+        endpoint = "POST /v4/jobs/start"
+        url = self.client._routes.job_start()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return dict(self.client.request_manager.post(url, json=payload).json())
+            except ReloginRequiredException as error:
+                raise DominoApiError(describe_failure(endpoint, error), 409) from None
+            except requests.RequestException as error:
+                status = getattr(getattr(error, "response", None), "status_code", None)
+                if status is not None and status != 429 and status < 500:
+                    body = self._scrub(error.response.text[:500]) if error.response else ""
+                    raise DominoApiError(
+                        f"{describe_failure(endpoint, error)} Domino said: {body}", status
+                    ) from None
+                if status != 429:
+                    found = self._find_started_job(path, commit)
+                    if found is not None:
+                        logger.info("job start's answer was lost; found job %s", found["id"])
+                        return found
+                if attempt >= self._retry.attempts:
+                    raise DominoApiError(
+                        describe_failure(endpoint, error, attempt)
+                        + " No job was started for this task attempt.",
+                        status,
+                    ) from None
+                hinted = retry_after_seconds(error)
+                self._retry.sleep(
+                    self._retry.delay(attempt)
+                    if hinted is None
+                    else min(hinted, self._retry.max_retry_after)
+                )
+
+    def _find_started_job(self, path: str, commit: str) -> dict[str, Any] | None:
+        """The project's run started at ``commit`` (our staging commit, unique to this attempt)."""
+        data = call_with_retry(
+            self._retry, "GET /v1/projects/{owner}/{project}/runs", self.client.runs_list
+        )
+        runs = data.get("data", []) if isinstance(data, dict) else data
+        for run in runs:
+            command = str(run.get("command") or run.get("commandToRun") or "")
+            if run.get("commitId") == commit or f"{path}/bootstrap.py" in command:
+                return {"id": run["id"], "number": run.get("number")}
+        return None
+
+    # --- status, logs, stop ----------------------------------------------------------------------
+
+    def _job(self, job_id: str) -> dict[str, Any]:
+        url = self.client._routes.job_status(job_id)
+        return dict(self._get_json("GET /v4/jobs/{id}", url))
+
+    def status(self, handle: JobHandle) -> JobStatus:
+        job = self._job(handle.job_id)
+        statuses = job.get("statuses", {})
+        execution = statuses.get("executionStatus")
+        state = map_status(execution, bool(statuses.get("isCompleted")))
+        if state in (JobState.FAILED, JobState.ERROR, JobState.STOPPED):
+            return JobStatus(state, self._failure_message(handle, job, state, execution))
+        return JobStatus(state, "" if state.is_terminal else str(execution or ""))
+
+    def _failure_message(
+        self, handle: JobHandle, job: dict[str, Any], state: JobState, execution: Any
+    ) -> str:
+        if handle.job_id in self._final_messages:
+            return self._final_messages[handle.job_id]
+        number = handle.details.get("job_number")
+        parts = [
+            f"Domino job {'#' + number + ' ' if number else ''}{handle.job_id} ended "
+            f"{execution or state.value} ({handle.url})"
+        ]
+        output_commit = (job.get("commitDetails") or {}).get("outputCommitId")
+        staging = handle.details.get("staging")
+        if output_commit and staging:
+            error_text = self._read_error_file(output_commit, staging)
+            if error_text:
+                parts.append(f"_ERROR: {error_text.strip()}")
+        try:
+            tail = self.logs(handle, tail=LOG_TAIL_LINES)
+        except DominoApiError as error:
+            tail = f"(its log could not be fetched: {error})"
+        parts.append(f"last {LOG_TAIL_LINES} lines of its log:\n{tail}")
+        message = self._scrub("\n".join(parts))
+        self._final_messages[handle.job_id] = message
+        return message
+
+    def _read_error_file(self, commit: str, staging: str) -> str | None:
+        path = f"{staging}/{domino_bootstrap.OUTPUTS_FOLDER}/{domino_bootstrap.ERROR_FILE}"
+        url = self.client._routes.blobs_get_v2(path, commit, self.project_id)
+        try:
+            response = call_with_retry(
+                self._retry,
+                "GET /api/projects/v1/projects/{id}/files/{commit}/{path}/content",
+                lambda: self.client.request_manager.get(url),
+            )
+        except DominoApiError as error:
+            if error.status == 404:
+                return None
+            raise
+        return response.content[: domino_bootstrap.ERROR_FILE_LIMIT].decode("utf-8", "replace")
+
+    def logs(self, handle: JobHandle, tail: int | None = None) -> str:
+        text = call_with_retry(
+            self._retry,
+            "GET /v1/projects/{owner}/{project}/run/{id}/stdout",
+            lambda: self.client.runs_stdout(handle.job_id),
+        )
+        text = self._scrub(str(text))
+        if tail is not None:
+            text = "\n".join(text.splitlines()[-tail:])
+        return text
+
+    def stop(self, handle: JobHandle) -> None:
+        if self.status(handle).is_terminal:
+            return
+        request = {"projectId": self.project_id, "jobId": handle.job_id, "commitResults": True}
+        url = self.client._routes.job_stop()
+        try:
+            call_with_retry(
+                self._retry,
+                "POST /v4/jobs/stop",
+                lambda: self.client.request_manager.post(url, json=request),
+            )
+        except DominoApiError as error:
+            # It may have finished between our look and the stop: that is a stopped job too.
+            if error.status is None or error.status >= 500 or not self.status(handle).is_terminal:
+                raise
+
+    def wait(self, handle: JobHandle, timeout: float | None = None) -> JobStatus:
+        """Poll until the job ends, backing off (see PollPolicy)."""
+        return wait_until_terminal(lambda: self.status(handle), self.poll, timeout)
+
+    # --- outputs ---------------------------------------------------------------------------------
+
+    def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
+        job = self._job(handle.job_id)
+        statuses = job.get("statuses", {})
+        state = map_status(statuses.get("executionStatus"), bool(statuses.get("isCompleted")))
+        output_commit = (job.get("commitDetails") or {}).get("outputCommitId")
+        if not output_commit:
+            raise TaskFailedError(
+                f"task {spec.task!r}: Domino job {handle.job_id} ({state.value}) has no output "
+                f"commit, so its outputs cannot be read. See {handle.url}."
+            )
+        staging = handle.details.get("staging") or staging_path(spec)
+        local = self.project_root / LOCAL_OUTPUTS_ROOT / Path(staging).relative_to(STAGING_ROOT)
+        if local.exists():
+            shutil.rmtree(local)
+        local.mkdir(parents=True)
+        download_tree(
+            self.client,
+            self._retry,
+            self.project_id,
+            output_commit,
+            f"{staging}/{domino_bootstrap.OUTPUTS_FOLDER}",
+            local,
+        )
+        return contract.read_outputs(local, spec.output_types, spec.task)

@@ -1,0 +1,175 @@
+"""The bootstrap a Domino job of the domino backend runs: ``python <staging>/bootstrap.py``.
+
+The domino backend uploads this file, the task's inputs and a ``job.json`` manifest into the
+project's files under ``.domino-flows/staging/<run>/<task>/<attempt>/`` and starts the job at that
+commit. In the job this script:
+
+- points ``DOMINO_FLOWS_INPUTS_DIR`` at the staged inputs and ``DOMINO_FLOWS_OUTPUTS_DIR`` at
+  ``<staging>/outputs`` (inside the project files, so Domino commits the outputs with the job);
+- inside a real Domino job (``DOMINO_RUN_ID`` set) links ``/workflow/inputs`` and
+  ``/workflow/outputs`` there too when they do not exist and can be created, so scripts with
+  hard-coded contract paths work;
+- runs the task's command through the shell from the project root;
+- enforces the contract's output rules (every declared output present, primitive outputs at most
+  1024 bytes, ``_ERROR`` at most 1 MiB), reporting a broken rule in ``_ERROR``;
+- exits with the command's exit code (1 if the command succeeded but the outputs broke a rule).
+
+It is uploaded as one file and runs on the job's interpreter, so it is standard library only and
+self-contained: the constants below mirror ``domino_flows.formats``, and the tests check
+:func:`output_problems` against ``contract.read_outputs`` with the same cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+INPUTS_DIR_VARIABLE = "DOMINO_FLOWS_INPUTS_DIR"
+OUTPUTS_DIR_VARIABLE = "DOMINO_FLOWS_OUTPUTS_DIR"
+WORKFLOW_INPUTS = "/workflow/inputs"
+WORKFLOW_OUTPUTS = "/workflow/outputs"
+PRIMITIVE_OUTPUT_LIMIT = 1024
+ERROR_FILE = "_ERROR"
+ERROR_FILE_LIMIT = 1024 * 1024
+PRIMITIVE_KINDS = frozenset({"str", "int", "float", "bool", "datetime", "timedelta"})
+MANIFEST_FILE = "job.json"
+INPUTS_FOLDER = "inputs"
+OUTPUTS_FOLDER = "outputs"
+
+
+def project_root(staging_dir: Path, staging: str) -> Path:
+    """The project root: ``staging_dir`` minus the staging path's parts."""
+    root = staging_dir
+    for _ in Path(staging).parts:
+        root = root.parent
+    return root
+
+
+def _find_primitive(directory: Path, name: str) -> tuple[Path | None, str | None]:
+    exact = directory / name
+    if exact.exists():
+        return exact, None
+    candidates = sorted(p for p in directory.glob(name + ".*") if p.is_file())
+    if len(candidates) > 1:
+        listed = ", ".join(p.name for p in candidates)
+        return None, (
+            f"output {name!r}: found {listed}; write exactly one file named {name} "
+            f"(or one {name}.<extension>)."
+        )
+    return (candidates[0] if candidates else None), None
+
+
+def output_problems(directory: Path, outputs: dict[str, str]) -> list[str]:
+    """Broken output rules, one message each (empty when the outputs are fine).
+
+    ``outputs`` maps each declared output's name to its kind (``int``, ``file``, ...).
+    """
+    problems = []
+    for name, kind in outputs.items():
+        if kind in PRIMITIVE_KINDS:
+            path, problem = _find_primitive(directory, name)
+            if problem:
+                problems.append(problem)
+                continue
+            if path is None:
+                problems.append(
+                    f"output {name!r} was not written: expected it at {directory / name}"
+                )
+                continue
+            if not path.is_file():
+                problems.append(f"output {name!r} at {path} must be a file holding a {kind}")
+                continue
+            size = path.stat().st_size
+            if size > PRIMITIVE_OUTPUT_LIMIT:
+                problems.append(
+                    f"output {name!r} is {size} bytes; Domino reads primitive outputs of at most "
+                    f"{PRIMITIVE_OUTPUT_LIMIT} bytes. Declare it as a FlyteFile and write the "
+                    "data there instead."
+                )
+        else:
+            path = directory / name
+            if not path.exists():
+                problems.append(f"output {name!r} was not written: expected it at {path}")
+            elif kind == "file" and not path.is_file():
+                problems.append(f"output {name!r} at {path} must be a file")
+            elif kind == "directory" and not path.is_dir():
+                problems.append(f"output {name!r} at {path} must be a directory")
+    return problems
+
+
+def _link_workflow_paths(inputs: Path, outputs: Path) -> None:
+    """Best effort: only inside Domino, never replacing anything that exists."""
+    if not os.environ.get("DOMINO_RUN_ID"):
+        return
+    for link, target in ((WORKFLOW_INPUTS, inputs), (WORKFLOW_OUTPUTS, outputs)):
+        path = Path(link)
+        if os.path.lexists(path):
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.symlink_to(target, target_is_directory=True)
+        except OSError:
+            return
+
+
+def _truncate_error_file(path: Path) -> None:
+    if path.is_file() and path.stat().st_size > ERROR_FILE_LIMIT:
+        with path.open("rb") as handle:
+            head = handle.read(ERROR_FILE_LIMIT)
+        path.write_bytes(head + b"\n[... _ERROR truncated at 1 MiB]")
+
+
+def run(staging_dir: Path) -> int:
+    manifest: dict[str, Any] = json.loads((staging_dir / MANIFEST_FILE).read_text("utf-8"))
+    root = project_root(staging_dir, manifest["staging"])
+    inputs = staging_dir / INPUTS_FOLDER
+    outputs = staging_dir / OUTPUTS_FOLDER
+    inputs.mkdir(parents=True, exist_ok=True)
+    outputs.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env[INPUTS_DIR_VARIABLE] = str(inputs)
+    env[OUTPUTS_DIR_VARIABLE] = str(outputs)
+    _link_workflow_paths(inputs, outputs)
+    command = manifest["command"]
+    print(f"[domino-flows] task {manifest.get('task', '')}: {command}", file=sys.stderr, flush=True)
+    child = subprocess.Popen(command, shell=True, cwd=root, env=env)
+
+    def forward(signum: int, _frame: Any) -> None:
+        child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = child.wait()
+    if code < 0:  # killed by a signal: report it as a shell would
+        code = 128 - code
+    error_file = outputs / ERROR_FILE
+    if code == 0 and not error_file.exists():
+        problems = output_problems(outputs, manifest.get("outputs", {}))
+        if problems:
+            error_file.write_text("\n".join(problems), encoding="utf-8")
+    elif code != 0 and not error_file.exists():
+        error_file.write_text(
+            f"the command exited with code {code}; see the job's log", encoding="utf-8"
+        )
+    _truncate_error_file(error_file)
+    if error_file.exists():
+        print(
+            "[domino-flows] task failed: " + error_file.read_text("utf-8", errors="replace"),
+            file=sys.stderr,
+            flush=True,
+        )
+        return code if code != 0 else 1
+    return code
+
+
+def main() -> int:
+    return run(Path(__file__).resolve().parent)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

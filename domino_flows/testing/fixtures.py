@@ -1,0 +1,36 @@
+"""pytest fixtures for testing flows against a fake Domino deployment.
+
+Enable them with ``pytest_plugins = ["domino_flows.testing.fixtures"]`` in a conftest.py.
+
+- ``fake_domino``: a started :class:`~domino_flows.testing.fake_domino.FakeDomino` (url, api_key,
+  project, fault injection, job and call counts), stopped after the test.
+- ``domino_env``: the same server, with the environment pointing at it the way it points at a real
+  deployment (``DOMINO_API_HOST``, ``DOMINO_USER_API_KEY``, ``DOMINO_PROJECT_OWNER`` /
+  ``DOMINO_PROJECT_NAME``, ``DOMINO_FLOWS_BACKEND=domino``) and other credentials unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from domino_flows.testing.fake_domino import FakeDomino
+
+
+@pytest.fixture
+def fake_domino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDomino]:
+    with FakeDomino(tmp_path_factory.mktemp("fake-domino")) as server:
+        yield server
+
+
+@pytest.fixture
+def domino_env(fake_domino: FakeDomino, monkeypatch: pytest.MonkeyPatch) -> FakeDomino:
+    monkeypatch.setenv("DOMINO_API_HOST", fake_domino.url)
+    monkeypatch.setenv("DOMINO_USER_API_KEY", fake_domino.api_key)
+    monkeypatch.setenv("DOMINO_PROJECT_OWNER", fake_domino.owner)
+    monkeypatch.setenv("DOMINO_PROJECT_NAME", fake_domino.project_name)
+    monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "domino")
+    for name in ("DOMINO_TOKEN_FILE", "DOMINO_API_PROXY", "DOMINO_RUN_ID", "DOMINO_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    return fake_domino
