@@ -1,0 +1,146 @@
+"""Writing what happens to the run store: attempts, their lineage events and artifacts.
+
+One place turns "a task attempt started/ended" into rows and OpenLineage events, so the connector
+(``python flow.py``, ``pyflyte run``) and the runner record runs the same way. Each function is
+safe to call again for the same attempt: only the first end of an attempt is recorded, however
+often a status is polled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from domino_flows import artifacts_store, lineage
+from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
+from domino_flows.lineage import DatasetRef, RunState, TaskContext
+from domino_flows.project import load_settings
+from domino_flows.records import RunStore
+
+_END_EVENTS = {
+    JobState.SUCCEEDED: RunState.COMPLETE,
+    JobState.STOPPED: RunState.ABORT,
+}
+
+
+class AttemptInfo(Protocol):
+    """What recording needs to know about an attempt (the connector's resource metadata)."""
+
+    backend: str
+    job_id: str
+    run_id: str
+    task: str
+    attempt: int
+    flow: str
+    url: str
+    project_root: str
+    details: dict[str, str]
+    command: str
+    environment: str
+    hardware_tier: str
+    started_at: str
+    input_datasets: str
+
+
+def _namespace(root: Path) -> str:
+    settings = load_settings(root)
+    return lineage.namespace_for(settings.project_owner, settings.project_name)
+
+
+def _context(info: AttemptInfo, resolved: ResolvedJob | None = None) -> TaskContext:
+    root = Path(info.project_root)
+    url, path, version = lineage.source_location(root, info.command)
+    details = info.details
+    return TaskContext(
+        namespace=_namespace(root),
+        run_id=info.run_id,
+        flow=info.flow,
+        task=info.task,
+        attempt=info.attempt,
+        job_id=info.job_id,
+        job_url=info.url,
+        backend=info.backend,
+        command=info.command,
+        environment_id=resolved.environment_id if resolved else details.get("environment_id"),
+        environment_name=info.environment or None,
+        environment_revision=(
+            resolved.environment_revision if resolved else details.get("environment_revision")
+        ),
+        hardware_tier_id=resolved.hardware_tier_id if resolved else details.get("hardware_tier_id"),
+        hardware_tier_name=info.hardware_tier or None,
+        input_commit=details.get("input_commit"),
+        output_commit=details.get("output_commit"),
+        source_url=url,
+        source_path=path,
+        source_version=version,
+        inputs=[DatasetRef.from_dict(item) for item in json.loads(info.input_datasets)],
+    )
+
+
+def task_started(info: AttemptInfo, backend: Any, resolved: ResolvedJob) -> None:
+    """The attempt's row and START event (and the run's, for its first task)."""
+    root = Path(info.project_root)
+    store = RunStore.for_project(root)
+    context = _context(info, resolved)
+    if store.start_run(info.run_id, info.flow, info.backend):
+        event = lineage.run_event(RunState.START, context.namespace, info.run_id, info.flow)
+        store.add_lineage_event(info.run_id, "START", lineage.to_json(event))
+    store.start_attempt(
+        info.run_id,
+        info.task,
+        info.attempt,
+        info.job_id,
+        info.url,
+        environment=info.environment or None,
+        hardware_tier=info.hardware_tier or None,
+    )
+    event = lineage.task_event(RunState.START, context, started_at=info.started_at)
+    store.add_lineage_event(
+        info.run_id, "START", lineage.to_json(event), task=info.task, attempt=info.attempt
+    )
+
+
+def task_ended(info: AttemptInfo, status: JobStatus, outputs: list[DatasetRef]) -> bool:
+    """The attempt's end, its COMPLETE/FAIL/ABORT event and its artifacts; False if already
+    recorded."""
+    root = Path(info.project_root)
+    store = RunStore.for_project(root)
+    error = None if status.state is JobState.SUCCEEDED else status.message
+    if not store.finish_attempt(info.run_id, info.task, info.attempt, status.state.value, error):
+        return False
+    if status.state is JobState.SUCCEEDED:
+        artifacts_store.collect(store, root, info.run_id, info.task, outputs)
+    state = _END_EVENTS.get(status.state, RunState.FAIL)
+    event = lineage.task_event(
+        state, _context(info), outputs=outputs, error=error, started_at=info.started_at
+    )
+    store.add_lineage_event(
+        info.run_id, state.value, lineage.to_json(event), task=info.task, attempt=info.attempt
+    )
+    return True
+
+
+def run_ended(project_root: Path, run_id: str, flow: str = "") -> bool:
+    """Close a run from its attempts: the last attempt of every task decides. False if the run
+    was already closed."""
+    store = RunStore.for_project(project_root)
+    if any(run["run_id"] == run_id and run["finished_at"] for run in store.runs()):
+        return False
+    last: dict[str, str] = {}
+    for attempt in store.attempts(run_id):
+        last[attempt.task] = attempt.state
+    states = set(last.values())
+    if states <= {JobState.SUCCEEDED.value} and states:
+        state, error = JobState.SUCCEEDED, None
+    elif JobState.STOPPED.value in states or JobState.RUNNING.value in states:
+        state, error = JobState.STOPPED, "the run was interrupted before all its tasks ended"
+    else:
+        failed = sorted(task for task, s in last.items() if s != JobState.SUCCEEDED.value)
+        state, error = JobState.FAILED, f"tasks failed: {', '.join(failed)}"
+    store.finish_run(run_id, state.value, error)
+    event = lineage.run_event(
+        _END_EVENTS.get(state, RunState.FAIL), _namespace(project_root), run_id, flow, error
+    )
+    store.add_lineage_event(run_id, event.eventType.value, lineage.to_json(event))
+    return True
