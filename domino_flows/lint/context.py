@@ -9,10 +9,18 @@ The linter never imports user code, so every question ("is this name a task?", "
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from domino_flows.lint.syntax import (
+    blocks,
+    const_str,
+    dict_keys,
+    keyword_value,
+    param_names,
+    target_names,
+)
 
 # Names domino_flows exports; used to resolve names brought in by ``from domino_flows import *``.
 DOMINO_EXPORTS = frozenset(
@@ -292,13 +300,13 @@ class ModuleContext:
                 kind = _DECORATOR_KINDS.get(self.symbol(target) or ("", ""))
                 if kind:
                     self.functions.append(TaskFunction(node, kind, decorator))
-                    self.entities[node.name] = Entity(node.name, kind, _param_names(node))
+                    self.entities[node.name] = Entity(node.name, kind, param_names(node))
                     break
 
     def _collect_module_level(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             if isinstance(stmt, (ast.If, ast.Try, ast.With)):
-                for block in _blocks(stmt):
+                for block in blocks(stmt):
                     self._collect_module_level(block)
                 continue
             if isinstance(stmt, ast.ClassDef):
@@ -313,7 +321,7 @@ class ModuleContext:
             elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
                 targets, value = [stmt.target], stmt.value
             for target in targets:
-                for name in _target_names(target):
+                for name in target_names(target):
                     self.module_names.add(name)
             if len(targets) == 1 and isinstance(targets[0], ast.Name) and value is not None:
                 self._classify_assignment(targets[0].id, value)
@@ -327,7 +335,7 @@ class ModuleContext:
         symbol = self.symbol(value.func)
         if symbol == ("domino", "DominoJobTask"):
             self.entities[name] = Entity(
-                name, "job_task", _dict_keys(keyword_value(value, "inputs"))
+                name, "job_task", dict_keys(keyword_value(value, "inputs"))
             )
         elif symbol == ("flytekit", "map_task"):
             self.entities[name] = Entity(name, "map_task")
@@ -339,98 +347,6 @@ class ModuleContext:
             and self.symbol(value.func.value) == ("flytekit", "LaunchPlan")
         ):
             self.entities[name] = Entity(name, "launch_plan")
-
-
-# -- small syntax helpers used by several rules ------------------------------------------------
-
-
-def keyword_value(call: ast.Call, name: str) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
-
-
-def find_keyword(call: ast.Call, name: str) -> ast.keyword | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw
-    return None
-
-
-def const_str(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def is_true(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
-
-
-def short(node: ast.AST, limit: int = 40) -> str:
-    """Source text of ``node`` for a message, shortened; never used for secret values."""
-    text = ast.unparse(node)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def name_tokens(name: str) -> list[str]:
-    """``"rawDataCsv"`` -> ``["raw", "data", "csv"]``; ``"X-Domino-Api-Key"`` -> 4 tokens."""
-    return [t for t in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if t]
-
-
-def scope_walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Like ``ast.walk`` over a function body, without entering nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(current))
-
-
-def returns_value(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """True if the function has a ``return <expr>`` other than ``return None``."""
-    for node in scope_walk(fn):
-        if (
-            isinstance(node, ast.Return)
-            and node.value is not None
-            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
-        ):
-            return True
-    return False
-
-
-def _param_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
-    args = fn.args
-    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
-
-
-def _dict_keys(node: ast.expr | None) -> tuple[str, ...] | None:
-    if not isinstance(node, ast.Dict):
-        return None
-    keys = [const_str(k) for k in node.keys]
-    return tuple(k for k in keys if k is not None)
-
-
-def _target_names(target: ast.expr) -> Iterator[str]:
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _target_names(element)
-
-
-def _blocks(stmt: ast.If | ast.Try | ast.With) -> list[list[ast.stmt]]:
-    if isinstance(stmt, ast.If):
-        return [stmt.body, stmt.orelse]
-    if isinstance(stmt, ast.With):
-        return [stmt.body]
-    return [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
 
 
 def _is_namedtuple_ref(ctx: ModuleContext, node: ast.expr) -> bool:

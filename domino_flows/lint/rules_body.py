@@ -11,16 +11,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from domino_flows.lint.context import (
-    Issue,
-    ModuleContext,
-    TaskFunction,
-    const_str,
-    issue,
-    returns_value,
-    scope_walk,
-    short,
-)
+from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue
+from domino_flows.lint.syntax import const_str, returns_value, scope_walk, short
 
 # -- DF009 -------------------------------------------------------------------------------------
 

@@ -12,18 +12,8 @@ import re
 import sys
 from collections.abc import Iterator
 
-from domino_flows.lint.context import (
-    Issue,
-    ModuleContext,
-    TaskFunction,
-    const_str,
-    is_true,
-    issue,
-    keyword_value,
-    name_tokens,
-    namedtuple_fields,
-    scope_walk,
-)
+from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue, namedtuple_fields
+from domino_flows.lint.syntax import const_str, is_true, keyword_value, name_tokens, scope_walk
 
 _UNPINNED = {
     "use_latest": (

@@ -11,7 +11,8 @@ import ast
 import re
 from collections.abc import Iterator
 
-from domino_flows.lint.context import Issue, ModuleContext, const_str, issue, name_tokens
+from domino_flows.lint.context import Issue, ModuleContext, issue
+from domino_flows.lint.syntax import const_str, name_tokens
 
 # Token sequences that name a credential, after splitting the name into lower-case words.
 _SECRET_WORDS: tuple[tuple[str, ...], ...] = (

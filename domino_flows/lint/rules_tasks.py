@@ -9,13 +9,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from domino_flows.lint.context import (
-    Issue,
-    ModuleContext,
+from domino_flows.lint.context import Issue, ModuleContext, issue
+from domino_flows.lint.syntax import (
     const_str,
     find_keyword,
     is_true,
-    issue,
     keyword_value,
     returns_value,
     scope_walk,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue, short
+from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue
+from domino_flows.lint.syntax import short
 
 _FIX_FLOW = (
     'use `conditional("name").if_(...).then(...).else_().then(...)` from flytekit, '
