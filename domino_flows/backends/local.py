@@ -165,6 +165,11 @@ class LocalBackend:
             "started_at": now(),
         }
         # append mode: our own notes in stderr.log never collide with the job's writes
+        problem = _launch_problem(environment)
+        if problem:
+            _write_json(directory / "job.json", record)
+            self._write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
+            return handle
         stdout = (directory / "stdout.log").open("ab")
         stderr = (directory / "stderr.log").open("ab")
         try:
@@ -425,6 +430,19 @@ class LocalBackend:
         if pid and proc.session_alive(pid):
             proc.terminate_session(pid, self.stop_grace)
         self._write_status(directory, JobState.STOPPED, "the job was stopped", None)
+
+
+def _launch_problem(environment: EnvironmentSettings) -> str | None:
+    """Why the environment's interpreter cannot start, said before a job fails obscurely."""
+    if environment.python is None:
+        return None
+    found = shutil.which(environment.python)
+    if found is None:
+        return (
+            f"environment {environment.name!r} uses python = {environment.python!r}, which is "
+            "not an executable file (or not on PATH); fix it in [tool.domino_flows.environments]."
+        )
+    return None
 
 
 def _under_root(directory: Path, domino_path: str) -> Path:
