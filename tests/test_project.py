@@ -1,0 +1,170 @@
+"""Project settings from [tool.domino_flows], and the backend choice built on them."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from domino_flows import project
+from domino_flows.backends import backend_name, get_backend
+from domino_flows.backends.local import LocalBackend
+from domino_flows.errors import ConfigurationError
+from domino_flows.project import load_settings
+
+CONFIGURED = """
+[project]
+name = "demo"
+
+[tool.domino_flows]
+backend = "local"
+
+[tool.domino_flows.environments."Python 3.11"]
+python = "/usr/bin/python3.11"
+
+[tool.domino_flows.environments."GPU Python 3.11"]
+command_prefix = "conda run -n gpu"
+
+[tool.domino_flows.environments.Relative]
+python = ".venv/bin/python"
+
+[tool.domino_flows.hardware_tiers.Small]
+cores = 1
+memory_gib = 4
+
+[tool.domino_flows.hardware_tiers.Large]
+cores = 8
+memory_gib = 0.5
+
+[tool.domino_flows.domino]
+project = "alice/churn"
+host = "https://domino.example.com"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(text)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def fresh_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(project, "_NOTED", set())
+    monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+
+
+def test_configured_names(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, CONFIGURED))
+    assert settings.pyproject == tmp_path / "pyproject.toml"
+    assert settings.backend == "local"
+    assert settings.environment("Python 3.11").interpreter == "/usr/bin/python3.11"
+    gpu = settings.environment("GPU Python 3.11")
+    assert gpu.command_prefix == "conda run -n gpu" and gpu.python is None
+    assert settings.environment("Relative").python == str(tmp_path / ".venv/bin/python")
+    small = settings.hardware_tier("Small")
+    assert (small.cores, small.memory_gib, small.memory_bytes) == (1.0, 4.0, 4 * 1024**3)
+    assert small.memory_text == "4 GiB"
+    assert settings.hardware_tier("Large").memory_text == "0.5 GiB"
+    assert (settings.project_owner, settings.project_name) == ("alice", "churn")
+    assert settings.domino.host == "https://domino.example.com"
+
+
+def test_nearest_pyproject_above_the_root(tmp_path: Path) -> None:
+    write(tmp_path, CONFIGURED)
+    nested = tmp_path / "flows" / "deep"
+    nested.mkdir(parents=True)
+    assert load_settings(nested).pyproject == tmp_path / "pyproject.toml"
+
+
+def test_unknown_environment_lists_configured_names_and_file(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, CONFIGURED))
+    with pytest.raises(ConfigurationError) as error:
+        settings.environment("Python 3.12", task="train")
+    message = str(error.value)
+    assert "task 'train' uses environment 'Python 3.12'" in message
+    assert "GPU Python 3.11, Python 3.11, Relative" in message
+    assert str(tmp_path / "pyproject.toml") in message
+
+
+def test_unknown_tier_lists_configured_names(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, CONFIGURED))
+    with pytest.raises(ConfigurationError, match=r"'Medium'.*Large, Small"):
+        settings.hardware_tier("Medium", task="evaluate")
+
+
+def test_defaults_when_nothing_is_configured_said_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = load_settings(write(tmp_path, "[project]\nname = 'x'\n"))
+    with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
+        for name in ("Python 3.11", "GPU", "Python 3.11"):
+            assert settings.environment(name).interpreter == sys.executable
+            tier = settings.hardware_tier("Large")
+            assert tier.cores == 1 and tier.memory_bytes is None
+    notes = [r.getMessage() for r in caplog.records]
+    assert len(notes) == 2, notes
+    assert any("no environments are configured" in n for n in notes)
+    assert any("no hardware tiers are configured" in n for n in notes)
+
+
+def test_no_pyproject_at_all(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
+    assert settings.pyproject is None and settings.project_name == tmp_path.name
+    assert settings.environment(None).interpreter == sys.executable
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ('backend = "cloud"', "backend = 'cloud'"),
+        ('[tool.domino_flows.environments.X]\npython = "a"\ncommand_prefix = "b"', "exactly one"),
+        ("[tool.domino_flows.environments.X]\n", "exactly one"),
+        ("[tool.domino_flows.hardware_tiers.S]\ncores = 0", "positive number"),
+        ('[tool.domino_flows.hardware_tiers.S]\nmemory_gib = "4G"', "positive number"),
+        ('[tool.domino_flows.domino]\nproject = "churn"', "owner/project-name"),
+        ('[tool.domino_flows.domino]\napi_key = "abc"', "credentials never go in"),
+        ("environments = 3", "must be a table"),
+    ],
+)
+def test_invalid_settings_say_what_and_where(tmp_path: Path, table: str, fragment: str) -> None:
+    text = "[tool.domino_flows]\n" + table if not table.startswith("[") else table
+    write(tmp_path, text)
+    with pytest.raises(ConfigurationError) as error:
+        load_settings(tmp_path)
+    assert fragment in str(error.value)
+    assert str(tmp_path / "pyproject.toml") in str(error.value)
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.domino_flows\n")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        load_settings(tmp_path)
+
+
+def test_backend_choice_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, '[tool.domino_flows]\nbackend = "domino"\n')
+    assert backend_name(None, tmp_path) == "domino"
+    monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "local")
+    assert backend_name(None, tmp_path) == "local"
+    assert backend_name("domino", tmp_path) == "domino"
+    monkeypatch.delenv("DOMINO_FLOWS_BACKEND")
+    write(tmp_path, "[project]\nname = 'x'\n")
+    assert backend_name(None, tmp_path) == "local"
+    assert isinstance(get_backend(None, tmp_path), LocalBackend)
+
+
+def test_unknown_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "kubernetes")
+    with pytest.raises(ConfigurationError, match=r"'kubernetes' \(from \$DOMINO_FLOWS_BACKEND\)"):
+        get_backend(None, tmp_path)
+
+
+def test_domino_backend_never_falls_back_to_local(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "domino_flows.backends.domino", None)  # import fails
+    with pytest.raises(ConfigurationError, match="domino backend was chosen but cannot be loaded"):
+        get_backend("domino", tmp_path)
