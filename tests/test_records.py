@@ -1,0 +1,92 @@
+"""The run store on a real SQLite file: rows written as things happen, read back as written."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from domino_flows.records import ArtifactRecord, RunStore, redact
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RunStore:
+    return RunStore.for_project(tmp_path)
+
+
+def test_file_location_and_wal_mode(store: RunStore, tmp_path: Path) -> None:
+    store.start_run("r1")
+    assert store.path == tmp_path / ".domino-flows" / "runs.sqlite"
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"runs", "task_attempts", "lineage_events", "artifacts"} <= tables
+
+
+def test_runs_start_once_and_finish(store: RunStore) -> None:
+    assert store.start_run("r1", flow="pipeline", backend="local") is True
+    assert store.start_run("r1", flow="pipeline", backend="local") is False
+    (run,) = store.runs()
+    assert (run["run_id"], run["state"], run["finished_at"]) == ("r1", "Running", None)
+    store.finish_run("r1", "Failed", "tasks failed: train")
+    (run,) = store.runs()
+    assert run["state"] == "Failed" and run["error"] == "tasks failed: train"
+    assert run["finished_at"] >= run["started_at"]
+
+
+def test_attempts_end_once(store: RunStore) -> None:
+    store.start_attempt("r1", "train", 1, "job-1", "file:///x", "Python 3.11", "Large")
+    store.start_attempt("r1", "train", 2, "job-2")
+    assert store.finish_attempt("r1", "train", 1, "Failed", "exit 1") is True
+    assert store.finish_attempt("r1", "train", 1, "Succeeded") is False  # polled again
+    first, second = store.attempts("r1")
+    assert (first.attempt, first.state, first.error) == (1, "Failed", "exit 1")
+    assert (first.environment, first.hardware_tier, first.url) == (
+        "Python 3.11",
+        "Large",
+        "file:///x",
+    )
+    assert (second.state, second.finished_at) == ("Running", None)
+    assert store.attempts("other") == []
+
+
+def test_lineage_events_in_order(store: RunStore) -> None:
+    store.add_lineage_event("r1", "START", '{"n": 1}')
+    store.add_lineage_event("r1", "START", '{"n": 2}', task="train", attempt=1)
+    store.add_lineage_event("r1", "COMPLETE", '{"n": 3}', task="train", attempt=1)
+    assert [e["event"] for e in store.lineage_events("r1")] == ['{"n": 1}', '{"n": 2}', '{"n": 3}']
+    assert [e["event_type"] for e in store.lineage_events("r1", "train")] == ["START", "COMPLETE"]
+
+
+def test_artifacts_listed_per_run(store: RunStore) -> None:
+    record = ArtifactRecord("r1", "train", "model", "Churn model", "MODEL", "m.json", "/a", "ab")
+    store.add_artifact(record)
+    store.add_artifact(
+        ArtifactRecord("r2", "train", "model", "Churn model", "MODEL", "m", "/b", "cd")
+    )
+    (found,) = store.artifacts("r1")
+    assert found.artifact_name == "Churn model" and found.sha256 == "ab" and found.created_at
+    assert len(store.artifacts()) == 2
+
+
+def test_credentials_are_redacted_before_writing(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOMINO_USER_API_KEY", "fake-key-0c0ffee")
+    store.start_attempt("r1", "train", 1, "job")
+    store.finish_attempt("r1", "train", 1, "Failed", "job printed fake-key-0c0ffee")
+    store.add_lineage_event("r1", "FAIL", '{"message": "fake-key-0c0ffee"}')
+    assert "fake-key-0c0ffee" not in store.attempts("r1")[0].error
+    for path in store.path.parent.iterdir():  # the database and its write-ahead log
+        assert b"fake-key-0c0ffee" not in path.read_bytes(), path
+    assert b"<DOMINO_USER_API_KEY redacted>" in b"".join(
+        p.read_bytes() for p in store.path.parent.iterdir()
+    )
+    assert redact("a fake-key-0c0ffee b") == "a <DOMINO_USER_API_KEY redacted> b"
+    assert redact(None) is None
+
+
+def test_store_is_shared_by_instances(store: RunStore) -> None:
+    store.start_run("r1")
+    assert [run["run_id"] for run in RunStore(store.path).runs()] == ["r1"]
