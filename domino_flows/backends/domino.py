@@ -162,7 +162,11 @@ class DominoBackend:
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = self._client_factory(self.project, self.host, self._credentials)
+                self._client = call_with_retry(
+                    self._retry,
+                    "GET /version",
+                    lambda: self._client_factory(self.project, self.host, self._credentials),
+                )
             return self._client
 
     @property

@@ -202,18 +202,13 @@ def build_client(
     credentials: DominoCredentials,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> Any:
-    """A python-domino ``Domino`` client. Calls GET /version (python-domino checks it)."""
+    """A python-domino ``Domino`` client. Calls GET /version (python-domino checks it); request
+    errors propagate as ``requests`` exceptions, for the caller's retry policy."""
     from domino import Domino
 
     try:
         with root_logging_preserved():
             client = Domino(project, host=host, **credentials.client_kwargs())
-    except requests.RequestException as error:
-        raise DominoApiError(
-            f"Could not reach Domino at {host} (GET /version): {type(error).__name__}. Check "
-            "DOMINO_API_HOST and your network, then rerun.",
-            _status_of(error),
-        ) from None
     except RuntimeError as error:  # ProxyAuth refuses a malformed proxy address
         raise ConfigurationError(f"Domino credentials from {credentials.source}: {error}") from None
     session = client.request_manager.request_session
