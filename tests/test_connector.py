@@ -1,0 +1,225 @@
+"""The domino_job connector: create/get/delete over the local backend, phases, metadata."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+from flyteidl.core.execution_pb2 import TaskExecution
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.tools.translator import get_serializable
+
+from domino_flows import DominoJobConfig, DominoJobTask, serialize
+from domino_flows.backends.base import JobHandle, JobState, JobStatus
+from domino_flows.connector import PHASES, DominoJobConnector, DominoJobMetadata
+from domino_flows.errors import ConfigurationError
+from domino_flows.records import RunStore
+
+FAKE_KEY = "fake-key-9d8c7b6a"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(tmp_path))
+    monkeypatch.setenv("DOMINO_FLOWS_RUN_ID", "run-connector")
+    monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
+    monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
+    return tmp_path
+
+
+def template_and_inputs(task: DominoJobTask, values: dict):
+    template = get_serializable(OrderedDict(), serialize.settings(), task).template
+    ctx = FlyteContextManager.current_context()
+    literals = TypeEngine.dict_to_literal_map(ctx, values, task.python_interface.inputs)
+    return template, literals
+
+
+def shell_task(name: str, command: str, inputs=None, outputs=None) -> DominoJobTask:
+    return DominoJobTask(
+        name=name,
+        domino_job_config=DominoJobConfig(Command=command),
+        inputs=inputs or {},
+        outputs=outputs or {},
+    )
+
+
+def until_terminal(connector: DominoJobConnector, meta: DominoJobMetadata, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        resource = connector.get(meta)
+        if resource.phase in (TaskExecution.SUCCEEDED, TaskExecution.FAILED, TaskExecution.ABORTED):
+            return resource
+        time.sleep(0.05)
+    raise AssertionError(f"task did not finish in {timeout}s")
+
+
+DOUBLE = shell_task(
+    "double",
+    'echo "doubling"; echo $(( $(cat "$DOMINO_FLOWS_INPUTS_DIR/n") * 2 )) '
+    '> "$DOMINO_FLOWS_OUTPUTS_DIR/doubled"',
+    inputs={"n": int, "note": str},
+    outputs={"doubled": int},
+)
+
+
+def test_phase_table_covers_every_status() -> None:
+    assert set(PHASES) == set(JobState)
+    assert PHASES[JobState.QUEUED] == TaskExecution.QUEUED
+    assert PHASES[JobState.PENDING] == TaskExecution.INITIALIZING
+    assert PHASES[JobState.RUNNING] == TaskExecution.RUNNING
+    assert PHASES[JobState.SUCCEEDED] == TaskExecution.SUCCEEDED
+    assert PHASES[JobState.FAILED] == TaskExecution.FAILED
+    assert PHASES[JobState.ERROR] == TaskExecution.FAILED
+    assert PHASES[JobState.STOPPED] == TaskExecution.ABORTED
+
+
+class FakeBackend:
+    """A backend whose job is in whatever state the test says."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.state = JobState.QUEUED
+        self.stops = 0
+
+    def status(self, handle: JobHandle) -> JobStatus:
+        return JobStatus(self.state, f"job is {self.state.value}")
+
+    def logs(self, handle: JobHandle, tail: int | None = None) -> str:
+        lines = [f"line {i}\n" for i in range(1, 31)]
+        return "".join(lines[-tail:] if tail else lines)
+
+    def collect_outputs(self, handle, spec) -> dict:
+        return {}
+
+    def stop(self, handle: JobHandle) -> None:
+        self.stops += 1
+
+
+@pytest.mark.parametrize("state", list(JobState))
+def test_get_maps_every_status(state: JobState, project: Path) -> None:
+    connector = DominoJobConnector()
+    fake = FakeBackend()
+    fake.state = state
+    connector._backends[("fake", str(project))] = fake
+    meta = DominoJobMetadata(
+        backend="fake",
+        job_id="j1",
+        run_id="r",
+        task="t",
+        url="https://x/j1",
+        project_root=str(project),
+    )
+    resource = connector.get(meta)
+    assert resource.phase == PHASES[state]
+    assert resource.log_links[0].uri == "https://x/j1"
+    if state in (JobState.FAILED, JobState.ERROR, JobState.STOPPED):
+        assert f"job is {state.value}" in resource.message
+        assert "line 11\n" in resource.message and "line 30" in resource.message
+        assert "line 10\n" not in resource.message
+
+
+def test_create_get_collects_outputs_and_records(project: Path) -> None:
+    connector = DominoJobConnector()
+    template, inputs = template_and_inputs(DOUBLE, {"n": 21, "note": "private-input-value"})
+    meta = connector.create(template, "", inputs)
+    assert meta.backend == "local" and meta.run_id == "run-connector" and meta.attempt == 1
+    resource = until_terminal(connector, meta)
+    assert resource.phase == TaskExecution.SUCCEEDED, resource.message
+    ctx = FlyteContextManager.current_context()
+    assert TypeEngine.literal_map_to_kwargs(ctx, resource.outputs, {"doubled": int}) == {
+        "doubled": 42
+    }
+    assert Path(resource.log_links[0].uri.removeprefix("file://")).is_dir()
+    store = RunStore.for_project(project)
+    (attempt,) = store.attempts("run-connector")
+    assert (attempt.task, attempt.state, attempt.job_id) == ("double", "Succeeded", meta.job_id)
+    events = [e["event_type"] for e in store.lineage_events("run-connector", "double")]
+    assert events == ["START", "COMPLETE"]
+    connector.get(meta)  # polling again records nothing twice
+    assert len(store.lineage_events("run-connector", "double")) == 2
+    second = connector.create(template, "", inputs)
+    assert second.attempt == 2  # the same task again in one run is its next attempt
+
+
+def test_failure_message_has_error_file_and_log_tail(project: Path) -> None:
+    connector = DominoJobConnector()
+    task = shell_task(
+        "fails",
+        'for i in $(seq 1 30); do echo "log $i"; done; '
+        'echo "rows must be positive" > "$DOMINO_FLOWS_OUTPUTS_DIR/_ERROR"; exit 2',
+        outputs={"x": int},
+    )
+    template, inputs = template_and_inputs(task, {})
+    resource = until_terminal(connector, connector.create(template, "", inputs))
+    assert resource.phase == TaskExecution.FAILED
+    assert "exited with code 2" in resource.message
+    assert "_ERROR: rows must be positive" in resource.message
+    assert "log 30" in resource.message and "log 11\n" in resource.message
+    assert "log 10\n" not in resource.message
+    (attempt,) = RunStore.for_project(project).attempts("run-connector")
+    assert attempt.state == "Failed" and "rows must be positive" in attempt.error
+
+
+def test_missing_output_fails_the_task(project: Path) -> None:
+    connector = DominoJobConnector()
+    template, inputs = template_and_inputs(shell_task("lazy", "true", outputs={"x": int}), {})
+    resource = until_terminal(connector, connector.create(template, "", inputs))
+    assert resource.phase == TaskExecution.FAILED
+    assert "did not write its output 'x'" in resource.message
+
+
+def test_delete_is_idempotent(project: Path) -> None:
+    connector = DominoJobConnector()
+    template, inputs = template_and_inputs(shell_task("nap", "sleep 60"), {})
+    meta = connector.create(template, "", inputs)
+    connector.delete(meta)
+    connector.delete(meta)
+    resource = connector.get(meta)
+    assert resource.phase == TaskExecution.ABORTED
+    (attempt,) = RunStore.for_project(project).attempts("run-connector")
+    assert attempt.state == "Stopped"
+    events = RunStore.for_project(project).lineage_events("run-connector", "nap")
+    assert [e["event_type"] for e in events] == ["START", "ABORT"]
+
+
+def test_metadata_holds_no_secret_and_no_input_value(project: Path) -> None:
+    connector = DominoJobConnector()
+    template, inputs = template_and_inputs(DOUBLE, {"n": 1, "note": "private-input-value"})
+    meta = connector.create(template, "", inputs)
+    until_terminal(connector, meta)
+    encoded = meta.encode()
+    assert FAKE_KEY.encode() not in encoded
+    assert b"private-input-value" not in encoded
+    assert b"DOMINO_USER_API_KEY" not in encoded
+    assert DominoJobMetadata.decode(encoded) == meta
+
+
+def test_unknown_environment_fails_create_with_the_configured_names(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.domino_flows.environments.Base]\npython = 'python3'\n"
+    )
+    task = DominoJobTask(
+        name="t", domino_job_config=DominoJobConfig(Command="true", EnvironmentName="Nope")
+    )
+    template, inputs = template_and_inputs(task, {})
+    with pytest.raises(ConfigurationError, match="'Nope'.*configured environments: Base"):
+        DominoJobConnector().create(template, "", inputs)
+
+
+def test_registered_when_users_import_domino_flows(tmp_path: Path) -> None:
+    code = (
+        "from domino_flows import domino_task\n"
+        "from flytekit.extend.backend.base_connector import ConnectorRegistry\n"
+        "print(type(ConnectorRegistry.get_connector('domino_job')).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "DominoJobConnector", result.stderr
