@@ -12,6 +12,7 @@ import ast
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from domino_flows.lint.syntax import (
     blocks,
@@ -19,8 +20,12 @@ from domino_flows.lint.syntax import (
     dict_keys,
     keyword_value,
     param_names,
+    scope_walk,
     target_names,
+    walk,
 )
+
+T = TypeVar("T", bound=ast.AST)
 
 # Names domino_flows exports; used to resolve names brought in by ``from domino_flows import *``.
 DOMINO_EXPORTS = frozenset(
@@ -178,14 +183,39 @@ class ModuleContext:
     module_strings: dict[str, str] = field(default_factory=dict)
     namedtuples: dict[str, list[tuple[str, ast.expr, ast.AST]]] = field(default_factory=dict)
     uses_domino: bool = False
+    nodes: list[ast.AST] = field(default_factory=list)
+    by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
+    _scopes: dict[int, list[ast.AST]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, tree: ast.Module, path: str, production: bool = False) -> ModuleContext:
         ctx = cls(tree=tree, path=path, production=production)
+        ctx.nodes = walk(tree)
+        for node in ctx.nodes:
+            ctx.by_type.setdefault(type(node), []).append(node)
         ctx._collect_imports()
         ctx._collect_functions()
         ctx._collect_module_level(tree.body)
         return ctx
+
+    # -- node access: the tree is walked once, rules pick the node types they need ----------
+
+    def of_type(self, *kinds: type[T]) -> list[T]:
+        """All nodes of these types, each type in tree order (parents before children)."""
+        found: list[Any] = []
+        for kind in kinds:
+            found.extend(self.by_type.get(kind, ()))
+        return found
+
+    @property
+    def calls(self) -> list[ast.Call]:
+        return self.of_type(ast.Call)
+
+    def scope(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+        """The function's own nodes (:func:`scope_walk`), computed once per function."""
+        if id(fn) not in self._scopes:
+            self._scopes[id(fn)] = scope_walk(fn)
+        return self._scopes[id(fn)]
 
     # -- name resolution -------------------------------------------------------------------
 
@@ -257,7 +287,7 @@ class ModuleContext:
     # -- collection ------------------------------------------------------------------------
 
     def _collect_imports(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.of_type(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".")[0]
@@ -292,9 +322,7 @@ class ModuleContext:
             self.first_party.add(local)
 
     def _collect_functions(self) -> None:
-        for node in ast.walk(self.tree):
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
+        for node in self.of_type(ast.FunctionDef, ast.AsyncFunctionDef):
             for decorator in node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 kind = _DECORATOR_KINDS.get(self.symbol(target) or ("", ""))

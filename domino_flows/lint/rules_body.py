@@ -12,7 +12,7 @@ import ast
 from collections.abc import Iterator
 
 from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue
-from domino_flows.lint.syntax import const_str, returns_value, scope_walk, short
+from domino_flows.lint.syntax import const_str, returns_value, short, walk
 
 # -- DF009 -------------------------------------------------------------------------------------
 
@@ -59,10 +59,10 @@ _WRITE_FUNCTIONS = frozenset(
 _PERSISTENT_PREFIXES = ("/domino/datasets", "/mnt/data", "/mnt/imported/data", "/domino/netapp")
 
 
-def _has_outputs(fn: TaskFunction) -> bool:
+def _has_outputs(ctx: ModuleContext, fn: TaskFunction) -> bool:
     returns = fn.node.returns
     if returns is None:
-        return returns_value(fn.node)
+        return returns_value(fn.node, ctx.scope(fn.node))
     return not (isinstance(returns, ast.Constant) and returns.value is None)
 
 
@@ -84,7 +84,7 @@ def _open_mode(ctx: ModuleContext, call: ast.Call) -> str | None:
 
 
 def _persistent(call: ast.Call) -> bool:
-    for node in ast.walk(call):
+    for node in (call, *walk(call)):
         text = const_str(node)
         if text and text.startswith(_PERSISTENT_PREFIXES):
             return True
@@ -110,11 +110,11 @@ def _is_write(ctx: ModuleContext, call: ast.Call) -> bool:
 def check_file_writes(ctx: ModuleContext) -> Iterator[Issue]:
     """DF009: a task writes a file but has no outputs to hand it on."""
     for fn in ctx.task_functions():
-        if _has_outputs(fn):
+        if _has_outputs(ctx, fn):
             continue
         writes = [
             node
-            for node in ast.walk(fn.node)
+            for node in walk(fn.node)
             if isinstance(node, ast.Call) and _is_write(ctx, node) and not _persistent(node)
         ]
         if not writes:
@@ -156,11 +156,14 @@ _MUTATORS = frozenset(
 )
 
 
-def _local_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+_MUTATING_NODES = (ast.Global, ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
+
+
+def _local_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST]) -> set[str]:
     args = fn.args
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    for node in scope_walk(fn):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -172,14 +175,15 @@ def check_module_state(ctx: ModuleContext) -> Iterator[Issue]:
     """DF010: ``global x``, ``X.append(...)``, ``X[k] = v`` on module-level names in tasks."""
     for fn in ctx.task_functions():
         declared: set[str] = set()
-        for node in scope_walk(fn.node):
+        nodes = [n for n in ctx.scope(fn.node) if isinstance(n, _MUTATING_NODES)]
+        for node in nodes:
             if isinstance(node, ast.Global):
                 declared.update(node.names)
                 yield _state_issue(
                     fn, node, ", ".join(node.names), f"global {', '.join(node.names)}"
                 )
-        shared = ctx.module_names - _local_names(fn.node) - declared
-        for node in scope_walk(fn.node):
+        shared = ctx.module_names - _local_names(fn.node, ctx.scope(fn.node)) - declared
+        for node in nodes:
             target = _mutated_name(node)
             if target is not None and target[0] in shared:
                 yield _state_issue(fn, node, target[0], target[1])
@@ -235,6 +239,12 @@ def _env_read(ctx: ModuleContext, node: ast.AST, tainted: dict[str, str]) -> str
     return None
 
 
+def _mentions_environment(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr in ("environ", "getenv")
+    return isinstance(node, ast.Name) and node.id in ("environ", "getenv")
+
+
 def _var(node: ast.AST | None) -> str:
     name = const_str(node)
     return f"environment variable `{name}`" if name else "an environment variable"
@@ -243,9 +253,11 @@ def _var(node: ast.AST | None) -> str:
 def check_env_branching(ctx: ModuleContext) -> Iterator[Issue]:
     """DF011: ``if``/``while``/ternary/``match`` on environment variables inside a task."""
     for fn in ctx.task_functions():
+        if not any(_mentions_environment(node) for node in ctx.scope(fn.node)):
+            continue  # the common case: no os.environ / getenv in the task at all
         tainted: dict[str, str] = {}
         assigns = sorted(
-            (n for n in scope_walk(fn.node) if isinstance(n, (ast.Assign, ast.AnnAssign))),
+            (n for n in ctx.scope(fn.node) if isinstance(n, (ast.Assign, ast.AnnAssign))),
             key=lambda n: n.lineno,
         )
         for node in assigns:
@@ -256,7 +268,7 @@ def check_env_branching(ctx: ModuleContext) -> Iterator[Issue]:
             for target in targets:
                 if isinstance(target, ast.Name):
                     tainted[target.id] = source
-        for node in scope_walk(fn.node):
+        for node in ctx.scope(fn.node):
             if isinstance(node, (ast.If, ast.While, ast.IfExp)):
                 test: ast.expr = node.test
             elif isinstance(node, ast.Match):

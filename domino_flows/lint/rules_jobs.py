@@ -11,9 +11,10 @@ import ast
 import re
 import sys
 from collections.abc import Iterator
+from functools import lru_cache
 
 from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue, namedtuple_fields
-from domino_flows.lint.syntax import const_str, is_true, keyword_value, name_tokens, scope_walk
+from domino_flows.lint.syntax import const_str, is_true, keyword_value, name_tokens
 
 _UNPINNED = {
     "use_latest": (
@@ -33,9 +34,7 @@ def check_unpinned(ctx: ModuleContext) -> Iterator[Issue]:
     """DF007 in production flows, DF015 (opt-in warning) elsewhere."""
     rule = "DF007" if ctx.production else "DF015"
     where = "a production flow" if ctx.production else "this flow"
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in ctx.calls:
         symbol = ctx.call_symbol(node)
         if symbol is None or symbol[0] != "domino":
             continue
@@ -131,6 +130,7 @@ _DATA_FUNCTIONS = frozenset(
 _TEXT_TYPES = frozenset({"str", "bytes", "Text"})
 
 
+@lru_cache(maxsize=4096)
 def is_data_name(name: str) -> bool:
     """``data``, ``raw_df``, ``csvContents``: yes. ``table_name``, ``data_path``: no."""
     tokens = name_tokens(name)
@@ -188,9 +188,7 @@ def check_primitive_outputs(ctx: ModuleContext) -> Iterator[Issue]:
     """DF008: data-like values declared as ``str``/``bytes`` outputs."""
     for fn in ctx.task_functions():
         yield from _function_outputs(ctx, fn)
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in ctx.calls:
         symbol = ctx.call_symbol(node)
         if symbol == ("domino", "DominoJobTask"):
             outputs = keyword_value(node, "outputs")
@@ -231,14 +229,17 @@ def _function_outputs(ctx: ModuleContext, fn: TaskFunction) -> Iterator[Issue]:
                     f"name says it carries data. {_PRIMITIVE_CAP}.",
                 )
         return
+    is_tuple = isinstance(returns, ast.Subscript) and _subscript_name(returns) in ("Tuple", "tuple")
+    if not is_tuple and not is_text_type(returns):
+        return
     local = {
         target.id: node.value
-        for node in scope_walk(fn.node)
+        for node in ctx.scope(fn.node)
         if isinstance(node, ast.Assign)
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    values = [n.value for n in scope_walk(fn.node) if isinstance(n, ast.Return) and n.value]
+    values = [n.value for n in ctx.scope(fn.node) if isinstance(n, ast.Return) and n.value]
     if is_text_type(returns):
         if any(_produces_data(ctx, value, dict(local)) for value in values):
             yield issue(
@@ -335,9 +336,7 @@ def unsafe_python_run(command: str) -> str | None:
 
 def check_pythonpath(ctx: ModuleContext) -> Iterator[Issue]:
     """DF012: ``python -m pkg.mod`` / ``python src/x.py`` job commands without PYTHONPATH."""
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in ctx.calls:
         symbol = ctx.call_symbol(node)
         if symbol is None or symbol[0] != "domino":
             continue

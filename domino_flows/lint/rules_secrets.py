@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from domino_flows.lint.context import Issue, ModuleContext, issue
 from domino_flows.lint.syntax import const_str, name_tokens
@@ -73,6 +74,7 @@ _KNOWN_TOKEN = re.compile(
 _ENV_WRITERS = frozenset({"setdefault", "putenv"})
 
 
+@lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """``api_key``, ``ApiKey``, ``X-Domino-Api-Key``, ``DOMINO_USER_API_KEY``: yes;
     ``token_url``, ``secret_name``, ``API_KEY_ENV``, ``tokenizer``: no."""
@@ -114,15 +116,15 @@ def _message(where: str, value: str) -> str:
 
 def check_credentials(ctx: ModuleContext) -> Iterator[Issue]:
     reported: set[int] = set()
-    for node in ast.walk(ctx.tree):
+    for node in ctx.of_type(ast.Assign, ast.AnnAssign, ast.Call, ast.Dict):
         for where, value_node in _candidates(node):
             value = secret_value(value_node)
             if value is not None and id(value_node) not in reported:
                 reported.add(id(value_node))
                 yield issue("DF006", value_node, _message(where, value))
+    for node in ctx.of_type(ast.Constant):
         token = const_str(node)
         if token is not None and id(node) not in reported and _KNOWN_TOKEN.match(token):
-            reported.add(id(node))
             yield issue("DF006", node, _message("a string literal", token))
 
 

@@ -16,7 +16,6 @@ from domino_flows.lint.syntax import (
     is_true,
     keyword_value,
     returns_value,
-    scope_walk,
     short,
 )
 
@@ -46,9 +45,7 @@ def check_native_tasks(ctx: ModuleContext) -> Iterator[Issue]:
                 "Write it as a @workflow with a fixed shape, or do the looping inside one "
                 "@domino_task.",
             )
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in ctx.calls:
         symbol = ctx.call_symbol(node)
         if symbol == ("flytekit", "map_task"):
             yield issue(
@@ -70,7 +67,7 @@ def check_native_tasks(ctx: ModuleContext) -> Iterator[Issue]:
 def check_positional_calls(ctx: ModuleContext) -> Iterator[Issue]:
     """DF004: positional arguments to tasks, workflows and launch plans inside a workflow."""
     for wf in ctx.workflows():
-        for node in scope_walk(wf.node):
+        for node in ctx.scope(wf.node):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             entity = ctx.callee_entity(node.func)
@@ -119,7 +116,7 @@ def check_annotations(ctx: ModuleContext) -> Iterator[Issue]:
                     f"pass an untyped value between jobs. Annotate it, e.g. `{param.arg}: int` or "
                     f"`{param.arg}: FlyteFile`.",
                 )
-        if fn.node.returns is None and returns_value(fn.node):
+        if fn.node.returns is None and returns_value(fn.node, ctx.scope(fn.node)):
             yield issue(
                 "DF005",
                 fn.node,
@@ -136,9 +133,7 @@ def check_cache_version(ctx: ModuleContext) -> Iterator[Issue]:
     registration round trip. A job's code is a shell command, so there is no function body to
     hash: the version is the only thing that invalidates stale results.
     """
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in ctx.calls:
         symbol = ctx.call_symbol(node)
         if symbol not in (
             ("domino", "domino_task"),

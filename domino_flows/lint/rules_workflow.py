@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterator
 
 from domino_flows.lint.context import Issue, ModuleContext, TaskFunction, issue
-from domino_flows.lint.syntax import short
+from domino_flows.lint.syntax import short, walk
 
 _FIX_FLOW = (
     'use `conditional("name").if_(...).then(...).else_().then(...)` from flytekit, '
@@ -247,12 +247,11 @@ def check_nondeterminism(ctx: ModuleContext) -> Iterator[Issue]:
     """DF003: random numbers, clocks and uuids taken in a workflow body or its defaults."""
     for wf in ctx.workflows():
         args = wf.node.args
-        roots: list[ast.AST] = [*wf.node.body, *args.defaults]
-        roots += [default for default in args.kw_defaults if default is not None]
-        for root in roots:
-            for node in ast.walk(root):
-                if not isinstance(node, ast.Call):
-                    continue
+        defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+        # Defaults are evaluated once too, when the module is imported for registration.
+        nodes = [*ctx.scope(wf.node), *defaults, *(n for d in defaults for n in walk(d))]
+        for node in nodes:
+            if isinstance(node, ast.Call):
                 qual = ctx.qualname(node.func)
                 if qual is None or not (
                     qual in _NONDETERMINISTIC or qual.startswith(_NONDETERMINISTIC_PREFIXES)
