@@ -351,7 +351,9 @@ class DominoBackend:
             except requests.RequestException as error:
                 status = getattr(getattr(error, "response", None), "status_code", None)
                 if status is not None and status != 429 and status < 500:
-                    body = self._scrub(error.response.text[:500]) if error.response else ""
+                    body = (
+                        self._scrub(error.response.text[:500]) if error.response is not None else ""
+                    )
                     raise DominoApiError(
                         f"{describe_failure(endpoint, error)} Domino said: {body}", status
                     ) from None
