@@ -1,0 +1,145 @@
+"""The in-job bootstrap of the domino backend: stdlib only, and the same output rules as
+contract.py (checked with the same cases)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flytekit.types.directory import FlyteDirectory
+from flytekit.types.file import FlyteFile
+
+from domino_flows import contract, formats
+from domino_flows.backends import domino_bootstrap
+from domino_flows.errors import TaskFailedError
+
+# (declared outputs, files the job left in its outputs folder)
+OUTPUT_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
+    ({"n": int}, {"n": "42"}),
+    ({"n": int}, {}),
+    ({"n": int}, {"n.txt": "42"}),
+    ({"n": int}, {"n.txt": "42", "n.csv": "42"}),
+    ({"s": str}, {"s": "x" * 1024}),
+    ({"s": str}, {"s": "x" * 1025}),
+    ({"s": str}, {"s.txt": "x" * 1025}),
+    ({"model": FlyteFile}, {"model": "weights"}),
+    ({"model": FlyteFile}, {}),
+    ({"tree": FlyteDirectory}, {"tree/a": "1"}),
+    ({"tree": FlyteDirectory}, {}),
+    ({"n": int, "f": float}, {"n": "1"}),
+    ({"n": int, "f": float}, {"n": "1", "f": "2.5"}),
+    ({"n": int}, {"n": "1", "_ERROR": "it broke"}),
+]
+
+
+def _write(folder: Path, files: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+@pytest.mark.parametrize(("outputs", "files"), OUTPUT_CASES)
+def test_bootstrap_and_contract_agree_on_output_rules(tmp_path, outputs, files):
+    _write(tmp_path, files)
+    kinds = {name: contract.kind_of(t) for name, t in outputs.items()}
+    bootstrap_ok = not domino_bootstrap.output_problems(tmp_path, kinds) and (
+        domino_bootstrap.ERROR_FILE not in files
+    )
+    try:
+        contract.read_outputs(tmp_path, outputs, "t")
+        contract_ok = True
+    except TaskFailedError:
+        contract_ok = False
+    assert bootstrap_ok == contract_ok
+
+
+def test_constants_mirror_formats():
+    assert domino_bootstrap.PRIMITIVE_OUTPUT_LIMIT == formats.PRIMITIVE_OUTPUT_LIMIT
+    assert domino_bootstrap.ERROR_FILE == formats.ERROR_FILE
+    assert domino_bootstrap.ERROR_FILE_LIMIT == formats.ERROR_FILE_LIMIT
+    assert domino_bootstrap.INPUTS_DIR_VARIABLE == formats.INPUTS_DIR_VARIABLE
+    assert domino_bootstrap.OUTPUTS_DIR_VARIABLE == formats.OUTPUTS_DIR_VARIABLE
+    assert domino_bootstrap.WORKFLOW_INPUTS == formats.DEFAULT_INPUTS_DIR
+    assert domino_bootstrap.PRIMITIVE_KINDS == contract.PRIMITIVE_KINDS
+
+
+def test_the_bootstrap_imports_only_the_standard_library():
+    tree = ast.parse(Path(domino_bootstrap.__file__).read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module.split(".")[0])
+    assert modules - {"__future__"} <= set(sys.stdlib_module_names)
+
+
+STAGING = ".domino-flows/staging/run-1/task/1"
+
+
+def _stage(root: Path, command: str, outputs: dict[str, str]) -> Path:
+    staging = root / STAGING
+    (staging / "inputs").mkdir(parents=True)
+    (staging / "inputs" / "a").write_text("41")
+    shutil.copyfile(domino_bootstrap.__file__, staging / "bootstrap.py")
+    manifest = {"staging": STAGING, "task": "task", "command": command, "outputs": outputs}
+    (staging / "job.json").write_text(json.dumps(manifest))
+    return staging
+
+
+def _run(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, f"{STAGING}/bootstrap.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_the_command_runs_from_the_project_root_with_the_contract_paths(tmp_path):
+    staging = _stage(
+        tmp_path,
+        'pwd > "$DOMINO_FLOWS_OUTPUTS_DIR/where"; '
+        'echo $(( $(cat "$DOMINO_FLOWS_INPUTS_DIR/a") + 1 )) > "$DOMINO_FLOWS_OUTPUTS_DIR/n"',
+        {"where": "str", "n": "int"},
+    )
+    result = _run(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (staging / "outputs" / "where").read_text().strip() == str(tmp_path)
+    assert (staging / "outputs" / "n").read_text().strip() == "42"
+    assert not (staging / "outputs" / "_ERROR").exists()
+
+
+def test_the_commands_exit_code_is_kept_and_explained(tmp_path):
+    staging = _stage(tmp_path, "echo oops >&2; exit 3", {"n": "int"})
+    result = _run(tmp_path)
+    assert result.returncode == 3
+    assert "exited with code 3" in (staging / "outputs" / "_ERROR").read_text()
+    assert "oops" in result.stderr
+
+
+def test_a_users_error_file_is_kept(tmp_path):
+    staging = _stage(tmp_path, 'echo "bad rows" > "$DOMINO_FLOWS_OUTPUTS_DIR/_ERROR"', {})
+    result = _run(tmp_path)
+    assert result.returncode == 1
+    assert (staging / "outputs" / "_ERROR").read_text().strip() == "bad rows"
+
+
+def test_broken_output_rules_fail_the_job(tmp_path):
+    staging = _stage(
+        tmp_path, 'seq 1 1000 > "$DOMINO_FLOWS_OUTPUTS_DIR/n"', {"n": "int", "m": "file"}
+    )
+    result = _run(tmp_path)
+    assert result.returncode == 1
+    error = (staging / "outputs" / "_ERROR").read_text()
+    assert "at most 1024 bytes" in error and "output 'm' was not written" in error
