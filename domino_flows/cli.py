@@ -66,6 +66,15 @@ def main() -> None:
 
 def _register_builtin_commands() -> None:
     # Kept in one place so that the group's help lists exactly what can be run.
+    runner = "domino_flows.runner.commands"
+    register("run", f"{runner}:run_command", "Run a workflow, each task as a job, concurrently.")
+    register("resume", f"{runner}:resume_command", "Continue a failed or killed run.")
+    register("runs", f"{runner}:runs_command", "List recent runs.")
+    register("show", f"{runner}:show_command", "Show a run's tasks, jobs and artifacts.")
+    register("logs", f"{runner}:logs_command", "Print a task's job log.")
+    register("lineage", f"{runner}:lineage_command", "Upstream and downstream of a run's outputs.")
+    register("graph", f"{runner}:graph_command", "Draw a workflow's graph (text, mermaid, dot).")
+    register("cache", f"{runner}:cache_group", "Clear the local result cache.")
     register(
         "lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns."
     )

@@ -1,0 +1,304 @@
+"""The runner's commands: run, resume, runs, show, logs, lineage, graph, cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import rich_click as click
+
+from domino_flows.errors import DominoFlowsError
+
+
+def _fail(error: Exception) -> None:
+    click.echo(f"error: {error}", err=True)
+    raise SystemExit(2)
+
+
+def _emit_result(result: Any, backend: str, as_json: bool) -> None:
+    from domino_flows.runner.progress import summary
+
+    if as_json:
+        click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
+    else:
+        click.echo(summary(result, backend), err=not result.success)
+        if result.success:
+            for name, value in _python_outputs(result).items():
+                click.echo(f"{name} = {value}")
+    if not result.success:
+        raise SystemExit(1)
+
+
+def _python_outputs(result: Any) -> dict[str, Any]:
+    out = {}
+    for name, value in result.python_outputs.items():
+        path = getattr(value, "path", None)
+        out[name] = str(path) if path is not None and not isinstance(value, str) else value
+    return out
+
+
+def result_document(result: Any) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "success": result.success,
+        "error": result.error,
+        "outputs": {k: _jsonable(v) for k, v in _python_outputs(result).items()},
+        "tasks": [view.to_dict() for view in result.nodes],
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+@click.command("run")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("workflow")
+@click.option(
+    "--input",
+    "-i",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A workflow input, parsed by its declared type. Repeat for each input.",
+)
+@click.option(
+    "--inputs-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Inputs as a JSON or YAML mapping; --input wins where both give a value.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "domino"]),
+    default=None,
+    help="Where jobs run (default: DOMINO_FLOWS_BACKEND, pyproject, then local).",
+)
+@click.option(
+    "--max-parallel",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most this many jobs at once (local default: the machine's cores).",
+)
+@click.option("--no-cache", is_flag=True, help="Run every task, even when a cached result exists.")
+@click.option("--fail-fast", is_flag=True, help="Stop everything at the first failed task.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
+def run_command(
+    file: str,
+    workflow: str,
+    assignments: tuple[str, ...],
+    inputs_file: Path | None,
+    backend: str | None,
+    max_parallel: int | None,
+    no_cache: bool,
+    fail_fast: bool,
+    as_json: bool,
+) -> None:
+    """Run WORKFLOW (or a launch plan) from FILE, each task as a job, independent tasks at once."""
+    from domino_flows.runner import inputs as flow_inputs
+    from domino_flows.runner import run as runs
+    from domino_flows.runner.engine import RunOptions
+    from domino_flows.runner.progress import reporter_for
+
+    try:
+        request = runs.RunRequest(
+            file=file,
+            workflow=workflow,
+            assignments=flow_inputs.parse_assignments(list(assignments)),
+            file_values=flow_inputs.read_inputs_file(inputs_file) if inputs_file else {},
+            backend=backend,
+            options=RunOptions(max_parallel, not no_cache, fail_fast),
+        )
+        result, backend_name = runs.start(request, reporter_for(quiet=as_json))
+    except DominoFlowsError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        click.echo(
+            "interrupted: running jobs were stopped; resume with domino-flows resume", err=True
+        )
+        raise SystemExit(130) from None
+    _emit_result(result, backend_name, as_json)
+
+
+@click.command("resume")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
+def resume_command(run_id: str, as_json: bool) -> None:
+    """Continue a failed or killed run without re-running the tasks that finished."""
+    from domino_flows.runner import run as runs
+    from domino_flows.runner.progress import reporter_for
+
+    try:
+        result, backend_name = runs.resume(run_id, reporter_for(quiet=as_json))
+    except DominoFlowsError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        click.echo("interrupted: running jobs were stopped", err=True)
+        raise SystemExit(130) from None
+    _emit_result(result, backend_name, as_json)
+
+
+def _store() -> Any:
+    from domino_flows.project import default_project_root
+    from domino_flows.records import RunStore
+
+    return RunStore.for_project(default_project_root())
+
+
+def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
+    runs = store.runs()
+    for run in runs:
+        if run["run_id"] == run_id:
+            return run
+    recent = ", ".join(r["run_id"] for r in runs[-5:]) or "none yet"
+    _fail(DominoFlowsError(f"no run {run_id!r} in {store.path}; recent runs: {recent}."))
+    raise AssertionError  # unreachable
+
+
+@click.command("runs")
+@click.option("--limit", type=click.IntRange(min=1), default=20, help="Show this many runs.")
+@click.option("--json", "as_json", is_flag=True)
+def runs_command(limit: int, as_json: bool) -> None:
+    """List recent runs, newest last."""
+    runs = _store().runs()[-limit:]
+    if as_json:
+        click.echo(json.dumps(runs, indent=2, default=str))
+        return
+    if not runs:
+        click.echo("no runs yet: start one with domino-flows run FILE WORKFLOW")
+        return
+    for run in runs:
+        click.echo(
+            f"{run['run_id']}  {run['state']:<9}  {run['flow']}  {run['backend']}  "
+            f"{run['started_at']}"
+        )
+
+
+@click.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True)
+def show_command(run_id: str, as_json: bool) -> None:
+    """A run's tasks: state, attempts, job ids, environments and tiers, errors."""
+    from domino_flows.runner.state import RunnerState
+
+    store = _store()
+    run = _run_or_fail(store, run_id)
+    attempts = [a.__dict__ for a in store.attempts(run_id)]
+    meta = RunnerState(store).meta(run_id)
+    document = {
+        "run": run,
+        "flow_file": meta.flow_file if meta else None,
+        "git_commit": meta.git_commit if meta else None,
+        "git_dirty": meta.git_dirty if meta else None,
+        "flow_hash": meta.flow_hash if meta else None,
+        "attempts": attempts,
+        "cached_or_reused": RunnerState(store).node_rows(run_id),
+        "artifacts": [a.__dict__ for a in store.artifacts(run_id)],
+    }
+    if as_json:
+        click.echo(json.dumps(document, indent=2, default=str))
+        return
+    click.echo(f"run {run_id}: {run['flow']} - {run['state']} ({run['backend']} backend)")
+    if meta:
+        dirty = " (uncommitted changes)" if meta.git_dirty else ""
+        click.echo(f"  flow {meta.flow_file}:{meta.workflow}  commit {meta.git_commit}{dirty}")
+    if run.get("error"):
+        click.echo(f"  error: {run['error']}")
+    for a in attempts:
+        where = "/".join(p for p in (a["environment"], a["hardware_tier"]) if p)
+        click.echo(
+            f"  {a['state']:<9} {a['task']}  attempt {a['attempt']}  job {a['job_id']}  [{where}]"
+        )
+        if a.get("error"):
+            click.echo(f"            {a['error'].splitlines()[0]}")
+    for artifact in document["artifacts"]:
+        click.echo(
+            f"  artifact {artifact['artifact_name']} ({artifact['artifact_type']}): "
+            f"{artifact['path']}"
+        )
+
+
+@click.command("logs")
+@click.argument("run_id")
+@click.argument("task")
+@click.option("--attempt", type=int, default=None, help="Which attempt (default: the last).")
+@click.option("--tail", type=click.IntRange(min=1), default=None, help="Only the last N lines.")
+def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) -> None:
+    """Print a task's job log (stdout and stderr)."""
+    from domino_flows.backends import get_backend
+    from domino_flows.backends.base import JobHandle
+    from domino_flows.project import default_project_root
+
+    store = _store()
+    run = _run_or_fail(store, run_id)
+    attempts = [
+        a for a in store.attempts(run_id) if a.task == task or a.task.startswith(task + "@")
+    ]
+    if not attempts:
+        tasks = sorted({a.task for a in store.attempts(run_id)})
+        _fail(DominoFlowsError(f"run {run_id} has no task {task!r}; its tasks: {', '.join(tasks)}"))
+    chosen = [a for a in attempts if attempt is None or a.attempt == attempt]
+    if not chosen:
+        _fail(DominoFlowsError(f"task {task!r} of run {run_id} has no attempt {attempt}."))
+    last = chosen[-1]
+    root = default_project_root()
+    backend = get_backend(run["backend"] or None, root)
+    details = {}
+    jobs_root = getattr(backend, "jobs_root", None)
+    if jobs_root is not None:
+        details["job_dir"] = str(Path(jobs_root) / last.job_id)
+    handle = JobHandle(backend.name, last.job_id, run_id, last.task, last.url, details)
+    try:
+        click.echo(backend.logs(handle, tail=tail), nl=False)
+    except DominoFlowsError as error:
+        _fail(error)
+
+
+@click.command("lineage")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="The OpenLineage events as JSON lines.")
+def lineage_command(run_id: str, as_json: bool) -> None:
+    """Upstream and downstream of each output and artifact of a run."""
+    from domino_flows.runner.lineage_view import describe
+
+    store = _store()
+    _run_or_fail(store, run_id)
+    events = store.lineage_events(run_id)
+    if as_json:
+        for event in events:
+            click.echo(json.dumps(event, sort_keys=True))
+        return
+    click.echo(describe(events, store.artifacts(run_id)))
+
+
+@click.command("graph")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("workflow")
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text")
+def graph_command(file: str, workflow: str, fmt: str) -> None:
+    """Draw WORKFLOW's graph with each task's environment and hardware tier."""
+    from domino_flows.loading import load_entity
+    from domino_flows.runner.drawing import draw
+
+    try:
+        entity = load_entity(file, workflow)
+        click.echo(draw(getattr(entity, "workflow", entity), fmt))
+    except DominoFlowsError as error:
+        _fail(error)
+
+
+@click.group("cache")
+def cache_group() -> None:
+    """Inspect and clear the local result cache."""
+
+
+@cache_group.command("clear")
+@click.option("--task", default=None, help="Only this task's entries.")
+def cache_clear(task: str | None) -> None:
+    """Forget cached results, so the next run runs every task again."""
+    from domino_flows.runner.state import RunnerState
+
+    removed = RunnerState(_store()).clear_cache(task)
+    click.echo(f"removed {removed} cached result{'s' if removed != 1 else ''}")

@@ -1,0 +1,581 @@
+"""The scheduler: runs a compiled workflow's nodes as soon as their inputs are ready.
+
+Every workflow (the top one, each subworkflow and launch plan) is a *scope*: its nodes, its inputs
+and the outputs of its finished nodes. The engine's thread resolves bindings, checks the cache,
+converts literals and records results; job attempts run in worker threads. A node whose upstream
+failed is skipped while independent branches go on (``fail_fast`` stops everything instead).
+
+On the local backend a hardware tier's cores are scheduling slots: a job waits until its cores are
+free, so a run never asks for more cores than the machine has.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from domino_flows.backends.base import JobBackend, JobSpec
+from domino_flows.errors import DominoFlowsError
+from domino_flows.runner import bindings, values
+from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
+from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
+from domino_flows.runner.progress import NodeView, Reporter
+from domino_flows.runner.state import RunnerState
+
+
+@dataclass
+class RunOptions:
+    max_parallel: int | None = None
+    use_cache: bool = True
+    fail_fast: bool = False
+
+
+@dataclass
+class Scope:
+    path: str  # "" for the top workflow, "n1/" for the nodes of subworkflow node n1
+    workflow: Any
+    nodes: dict[str, FlowNode]
+    results: dict[str, dict[str, Any]]
+    parent: tuple[Scope, str] | None = None
+    state: dict[str, str] = field(default_factory=dict)  # pending/running/done/failed/skipped
+
+    def finished(self) -> bool:
+        return all(s in ("done", "failed", "skipped") for s in self.state.values())
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    success: bool
+    outputs: dict[str, Any]
+    nodes: list[NodeView]
+    error: str = ""
+    python_outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(
+        self,
+        backend: JobBackend,
+        project_root: Path,
+        run_id: str,
+        flow: str,
+        reporter: Reporter,
+        state: RunnerState,
+        options: RunOptions,
+        finished_nodes: dict[str, bytes] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.project_root = project_root
+        self.run_id = run_id
+        self.flow = flow
+        self.reporter = reporter
+        self.state = state
+        self.options = options
+        self.finished_nodes = finished_nodes or {}
+        self.stop_requested = threading.Event()
+        self.jobs = JobRunner(backend, project_root, self._on_attempt, self.stop_requested)
+        self.capacity = max(1, options.max_parallel or _default_capacity(backend))
+        self.slots_in_use = 0
+        self.views: dict[str, NodeView] = {}
+        self.scopes: list[Scope] = []
+        self.running: dict[futures.Future[JobOutcome], tuple[Scope, FlowNode, int]] = {}
+        self.fan_outs: dict[str, _FanOut] = {}
+        self.task_uses: dict[str, int] = {}
+        self.failure = ""
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def run(self, workflow: Any, inputs: dict[str, Any]) -> RunResult:
+        for _, flow_node in _walk_tasks(workflow):
+            task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
+            self.task_uses[task.name] = self.task_uses.get(task.name, 0) + 1
+        data_dir = self.project_root / ".domino-flows" / "data" / self.run_id
+        with values.run_context(data_dir) as ctx:
+            self.ctx = ctx
+            top = self._open_scope("", workflow, inputs, None)
+            pool = futures.ThreadPoolExecutor(max_workers=self.capacity + 4)
+            try:
+                self._loop(pool)
+            except KeyboardInterrupt:
+                self.stop_requested.set()
+                self.jobs.stop_all()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+            outputs: dict[str, Any] = {}
+            python_outputs: dict[str, Any] = {}
+            success = all(s == "done" for s in top.state.values()) and not self.failure
+            if success:
+                outputs = {
+                    b.var: bindings.resolve(b.binding, top.results)
+                    for b in workflow.output_bindings
+                }
+                python_outputs = values.to_python(
+                    ctx, outputs, dict(workflow.python_interface.outputs)
+                )
+            views = list(self.views.values())
+            return RunResult(self.run_id, success, outputs, views, self.failure, python_outputs)
+
+    # --- scheduling -----------------------------------------------------------------------------
+
+    def _loop(self, pool: futures.ThreadPoolExecutor) -> None:
+        while True:
+            while self._advance(pool):
+                pass
+            if not self.running:
+                return
+            done, _ = futures.wait(list(self.running), return_when=futures.FIRST_COMPLETED)
+            for future in done:
+                self._complete(future)
+
+    def _advance(self, pool: futures.ThreadPoolExecutor) -> bool:
+        progressed = False
+        for scope in list(self.scopes):
+            for node_id, flow_node in list(scope.nodes.items()):
+                if scope.state[node_id] != "pending":
+                    continue
+                upstream = [scope.state.get(u, "done") for u in flow_node.upstream]
+                if any(s in ("failed", "skipped") for s in upstream) or (
+                    self.failure and self.options.fail_fast
+                ):
+                    self._finish(scope, node_id, "skipped", None)
+                    progressed = True
+                elif all(s == "done" for s in upstream):
+                    progressed |= self._start(pool, scope, flow_node)
+            if scope.parent is not None and scope.finished() and scope.state:
+                progressed |= self._close_scope(scope)
+        return progressed
+
+    def _start(self, pool: futures.ThreadPoolExecutor, scope: Scope, flow_node: FlowNode) -> bool:
+        path = scope.path + flow_node.id
+        try:
+            literals = bindings.resolve_node_inputs(flow_node.node, scope.results)
+            if flow_node.kind is NodeKind.BRANCH:
+                chosen = bindings.choose_branch(flow_node.entity, scope.results)
+                kind = classify(chosen.flyte_entity, f"conditional {flow_node.entity.name!r}")
+                scope.nodes[flow_node.id] = FlowNode(
+                    flow_node.id, kind, chosen.flyte_entity, chosen
+                )
+                view = self.views.setdefault(path, NodeView(path, chosen.flyte_entity.name, "job"))
+                view.kind = kind.value
+                view.note = f"conditional {flow_node.entity.name!r} took this branch"
+                return True
+            if path in self.finished_nodes:
+                self._reuse(scope, flow_node, path)
+                return True
+            if flow_node.kind in (NodeKind.WORKFLOW, NodeKind.LAUNCH_PLAN):
+                workflow = flow_node.entity
+                if flow_node.kind is NodeKind.LAUNCH_PLAN:
+                    literals = {**_launch_plan_inputs(workflow), **literals}
+                    workflow = workflow.workflow
+                scope.state[flow_node.id] = "running"
+                self._open_scope(path + "/", workflow, literals, (scope, flow_node.id))
+                return True
+            if flow_node.kind is NodeKind.NATIVE:
+                self._run_native(scope, flow_node, path, literals)
+                return True
+            if flow_node.kind is NodeKind.FAN_OUT:
+                return self._start_fan_out(pool, scope, flow_node, path, literals)
+            return self._start_job(pool, scope, flow_node, path, literals)
+        except DominoFlowsError as error:
+            self._fail(scope, flow_node, path, str(error))
+            return True
+
+    def _start_job(
+        self,
+        pool: futures.ThreadPoolExecutor,
+        scope: Scope,
+        flow_node: FlowNode,
+        path: str,
+        literals: dict[str, Any],
+        item: int | None = None,
+    ) -> bool:
+        task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
+        key = path if item is None else f"{path}[{item}]"
+        view = self.views.setdefault(key, NodeView(key, task.name, "job"))
+        view.environment = task.domino_job_config.EnvironmentName or (
+            task.domino_job_config.EnvironmentId or ""
+        )
+        view.hardware_tier = task.domino_job_config.HardwareTierName or (
+            task.domino_job_config.HardwareTierId or ""
+        )
+        cache_key = None
+        if task.metadata.cache and self.options.use_cache:
+            cache_key = _cache_key(self.project_root, task, literals)
+            hit = self.state.cached(cache_key)
+            if hit is not None:
+                view.cached = True
+                self._job_done(scope, flow_node, path, item, values.decode(hit), cached=True)
+                return True
+        spec = self._spec(task, key, item is not None)
+        slots = min(self.capacity, _slots_for(self.backend, spec))
+        if self.slots_in_use + slots > self.capacity and self.slots_in_use > 0:
+            return False  # wait for cores to free up
+        python_values = values.to_python(self.ctx, literals, spec.input_types)
+        self.slots_in_use += slots
+        scope.state.setdefault(flow_node.id, "running")
+        if scope.state[flow_node.id] == "pending":
+            scope.state[flow_node.id] = "running"
+        view.state = "starting"
+        view.started = time.monotonic()
+        self.reporter.update(view)
+        future = pool.submit(
+            self.jobs.run,
+            key,
+            spec,
+            python_values,
+            dict(task.interface.outputs),
+            int(task.metadata.retries),
+            task.metadata.timeout,
+        )
+        self.running[future] = (scope, flow_node, slots)
+        view.cache_key = cache_key or ""
+        view.item = item
+        return True
+
+    def _spec(self, task: Any, key: str, is_item: bool) -> JobSpec:
+        custom = task.get_custom(None)
+        # Jobs, attempts and logs are filed by task name: a task used by several nodes (or every
+        # fan-out item) gets its node path too, so no two nodes share a job.
+        unique = self.task_uses.get(task.name, 0) <= 1 and not is_item
+        task_key = task.name if unique else f"{task.name}@{key}"
+        return JobSpec(
+            run_id=self.run_id,
+            flow=self.flow,
+            task=task_key,
+            config=task.domino_job_config,
+            input_types=dict(task.python_interface.inputs),
+            output_types=dict(task.python_interface.outputs),
+            use_latest=bool(custom.get("useLatest")),
+            use_project_defaults=bool(custom.get("useProjectDefaultsForOmitted")),
+            input_paths=dict(custom.get("inputPaths") or {}),
+            output_paths=dict(custom.get("outputPaths") or {}),
+        )
+
+    def _complete(self, future: futures.Future[JobOutcome]) -> None:
+        scope, flow_node, slots = self.running.pop(future)
+        self.slots_in_use -= slots
+        outcome = future.result()
+        view = self.views[outcome.key]
+        view.attempts = outcome.attempts
+        view.job_id = outcome.job_id
+        view.log_path = outcome.log_path or view.log_path
+        view.artifacts = outcome.artifacts
+        view.duration = time.monotonic() - (view.started or time.monotonic())
+        path = scope.path + flow_node.id
+        item = view.item
+        if not outcome.succeeded:
+            view.error, view.log_tail, view.error_file = (
+                outcome.error,
+                outcome.log_tail,
+                outcome.error_file,
+            )
+            if flow_node.kind is NodeKind.FAN_OUT:
+                self._fan_out_item_failed(scope, flow_node, path, item)
+            else:
+                self._fail(scope, flow_node, path, outcome.error, view_state="failed")
+            return
+        task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
+        literals = values.to_literals(self.ctx, outcome.values, dict(task.python_interface.outputs))
+        if view.cache_key:
+            self.state.put_cache(
+                view.cache_key,
+                task.name,
+                task.metadata.cache_version,
+                values.encode(literals),
+                self.run_id,
+            )
+        self._job_done(scope, flow_node, path, item, literals, cached=False)
+
+    def _job_done(
+        self,
+        scope: Scope,
+        flow_node: FlowNode,
+        path: str,
+        item: int | None,
+        literals: dict[str, Any],
+        cached: bool,
+    ) -> None:
+        key = path if item is None else f"{path}[{item}]"
+        view = self.views[key]
+        view.state = "cached" if cached else "succeeded"
+        self.reporter.update(view)
+        if flow_node.kind is NodeKind.FAN_OUT:
+            self._fan_out_item_done(scope, flow_node, path, item, literals)
+            return
+        self.state.save_node(self.run_id, path, flow_node.name, values.encode(literals), cached)
+        self._finish(scope, flow_node.id, "done", literals)
+
+    def _reuse(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
+        view = self.views.setdefault(path, NodeView(path, flow_node.name, flow_node.kind.value))
+        view.state = "reused"
+        view.note = "finished in the run being resumed"
+        self.reporter.update(view)
+        self._finish(scope, flow_node.id, "done", values.decode(self.finished_nodes[path]))
+
+    def _run_native(
+        self, scope: Scope, flow_node: FlowNode, path: str, literals: dict[str, Any]
+    ) -> None:
+        from flytekit.models.literals import LiteralMap
+
+        view = self.views.setdefault(path, NodeView(path, flow_node.name, "native"))
+        view.note = "plain @task: ran in this process; Domino Flows will not run it"
+        view.state = "running"
+        view.started = time.monotonic()
+        self.reporter.update(view)
+        try:
+            output = flow_node.entity.dispatch_execute(self.ctx, LiteralMap(literals=literals))
+        except Exception as error:
+            self._fail(scope, flow_node, path, f"{type(error).__name__}: {error}")
+            return
+        view.duration = time.monotonic() - view.started
+        view.state = "succeeded"
+        view.attempts = 1
+        self.reporter.update(view)
+        result = dict(output.literals)
+        self.state.save_node(self.run_id, path, flow_node.name, values.encode(result), False)
+        self._finish(scope, flow_node.id, "done", result)
+
+    # --- fan-out --------------------------------------------------------------------------------
+
+    def _start_fan_out(
+        self,
+        pool: futures.ThreadPoolExecutor,
+        scope: Scope,
+        flow_node: FlowNode,
+        path: str,
+        literals: dict[str, Any],
+    ) -> bool:
+        fan = self.fan_outs.get(path)
+        if fan is None:
+            fan = _FanOut.build(self.ctx, flow_node.entity, literals)
+            self.fan_outs[path] = fan
+            scope.state[flow_node.id] = "running"
+            view = self.views.setdefault(path, NodeView(path, flow_node.name, "fan_out"))
+            view.note = f"{len(fan.items)} items; Domino Flows does not run fan-outs today"
+            view.state = "running"
+            self.reporter.update(view)
+            if not fan.items:
+                self._finish_fan_out(scope, flow_node, path)
+                return True
+        progressed = False
+        while fan.next_item < len(fan.items) and (
+            fan.concurrency is None or fan.active < fan.concurrency
+        ):
+            index = fan.next_item
+            if not self._start_job(pool, scope, flow_node, path, fan.items[index], item=index):
+                break
+            fan.next_item += 1
+            if self.views[f"{path}[{index}]"].state != "cached":
+                fan.active += 1
+            progressed = True
+        if scope.state[flow_node.id] == "running" and fan.next_item < len(fan.items):
+            scope.state[flow_node.id] = "pending"  # more items wait for cores or concurrency
+        return progressed
+
+    def _fan_out_item_done(
+        self, scope: Scope, flow_node: FlowNode, path: str, item: int | None, literals: Any
+    ) -> None:
+        fan = self.fan_outs[path]
+        if self.views[f"{path}[{item}]"].state != "cached":
+            fan.active -= 1
+        fan.results[item] = literals
+        self._maybe_finish_fan_out(scope, flow_node, path)
+
+    def _fan_out_item_failed(
+        self, scope: Scope, flow_node: FlowNode, path: str, item: int | None
+    ) -> None:
+        fan = self.fan_outs[path]
+        fan.active -= 1
+        fan.failed.add(item)
+        self.reporter.update(self.views[f"{path}[{item}]"])
+        self._maybe_finish_fan_out(scope, flow_node, path)
+
+    def _maybe_finish_fan_out(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
+        fan = self.fan_outs[path]
+        if len(fan.results) + len(fan.failed) < len(fan.items):
+            scope.state[flow_node.id] = "pending" if fan.next_item < len(fan.items) else "running"
+            return
+        self._finish_fan_out(scope, flow_node, path)
+
+    def _finish_fan_out(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
+        fan = self.fan_outs[path]
+        total = len(fan.items)
+        ratio = (total - len(fan.failed)) / total if total else 1.0
+        view = self.views[path]
+        if ratio < fan.min_success_ratio:
+            self._fail(
+                scope,
+                flow_node,
+                path,
+                f"fan-out {flow_node.name!r}: {len(fan.failed)} of {total} items failed, "
+                f"below min_success_ratio {fan.min_success_ratio}",
+            )
+            return
+        view.state = "succeeded"
+        self.reporter.update(view)
+        outputs = fan.outputs(flow_node.entity)
+        self.state.save_node(self.run_id, path, flow_node.name, values.encode(outputs), False)
+        self._finish(scope, flow_node.id, "done", outputs)
+
+    # --- scopes ---------------------------------------------------------------------------------
+
+    def _open_scope(
+        self, path: str, workflow: Any, inputs: dict[str, Any], parent: tuple[Scope, str] | None
+    ) -> Scope:
+        nodes = {n.id: n for n in nodes_of(workflow)}
+        scope = Scope(path, workflow, nodes, {WORKFLOW_INPUTS: dict(inputs)}, parent)
+        scope.state = {node_id: "pending" for node_id in nodes}
+        self.scopes.append(scope)
+        return scope
+
+    def _close_scope(self, scope: Scope) -> bool:
+        self.scopes.remove(scope)
+        parent, node_id = scope.parent  # type: ignore[misc]
+        if all(s == "done" for s in scope.state.values()):
+            outputs = {
+                b.var: bindings.resolve(b.binding, scope.results)
+                for b in scope.workflow.output_bindings
+            }
+            self._finish(parent, node_id, "done", outputs)
+        else:
+            self._finish(parent, node_id, "failed", None)
+        return True
+
+    def _finish(
+        self, scope: Scope, node_id: str, state: str, outputs: dict[str, Any] | None
+    ) -> None:
+        scope.state[node_id] = state
+        if outputs is not None:
+            scope.results[node_id] = outputs
+        if state == "skipped":
+            path = scope.path + node_id
+            view = self.views.setdefault(
+                path, NodeView(path, scope.nodes[node_id].name, scope.nodes[node_id].kind.value)
+            )
+            view.state = "skipped"
+            view.note = "an upstream task failed"
+            self.reporter.update(view)
+
+    def _fail(
+        self, scope: Scope, flow_node: FlowNode, path: str, message: str, view_state: str = "failed"
+    ) -> None:
+        view = self.views.setdefault(path, NodeView(path, flow_node.name, flow_node.kind.value))
+        view.state = view_state
+        view.error = view.error or message
+        self.reporter.update(view)
+        self.failure = self.failure or f"{flow_node.name}: {message}"
+        self._finish(scope, flow_node.id, "failed", None)
+        if self.options.fail_fast:
+            self.stop_requested.set()
+            self.jobs.stop_all()
+
+    def _on_attempt(self, event: AttemptEvent) -> None:
+        view = self.views.get(event.key)
+        if view is None:
+            return
+        view.state = event.state
+        view.attempts = event.attempt
+        view.job_id = event.job_id or view.job_id
+        view.log_path = event.log_path or view.log_path
+        view.url = event.url or view.url
+        if event.environment:
+            view.environment = event.environment
+        if event.hardware_tier:
+            view.hardware_tier = event.hardware_tier
+        if event.message:
+            view.error = event.message
+        self.reporter.update(view)
+
+
+@dataclass
+class _FanOut:
+    items: list[dict[str, Any]]
+    concurrency: int | None
+    min_success_ratio: float
+    next_item: int = 0
+    active: int = 0
+    results: dict[int | None, dict[str, Any]] = field(default_factory=dict)
+    failed: set[int | None] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, ctx: Any, entity: Any, literals: dict[str, Any]) -> _FanOut:
+        from flytekit.core.type_engine import TypeEngine
+
+        bound = {
+            name: TypeEngine.to_literal(
+                ctx,
+                value,
+                entity.task.python_interface.inputs[name],
+                TypeEngine.to_literal_type(entity.task.python_interface.inputs[name]),
+            )
+            for name, value in entity.bound_inputs.items()
+        }
+        lists = {name: lit.collection.literals for name, lit in literals.items()}
+        lengths = {len(items) for items in lists.values()}
+        if len(lengths) > 1:
+            sizes = ", ".join(f"{name}: {len(items)}" for name, items in lists.items())
+            raise DominoFlowsError(
+                f"fan-out {entity.name!r}: its list inputs have different lengths ({sizes}); "
+                "give lists of the same length, one item per job."
+            )
+        count = lengths.pop() if lengths else 0
+        items = [{**bound, **{n: lists[n][i] for n in lists}} for i in range(count)]
+        return cls(items, entity.concurrency, entity.min_success_ratio)
+
+    def outputs(self, entity: Any) -> dict[str, Any]:
+        from flytekit.models.literals import Literal, LiteralCollection, Scalar, Void
+
+        out = {}
+        for name in entity.python_interface.outputs:
+            items = []
+            for index in range(len(self.items)):
+                result = self.results.get(index)
+                items.append(
+                    result[name] if result is not None else Literal(scalar=Scalar(none_type=Void()))
+                )
+            out[name] = Literal(collection=LiteralCollection(literals=items))
+        return out
+
+
+def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
+    from domino_flows.runner.graph import walk
+
+    return [(p, n) for p, n in walk(workflow) if n.kind in (NodeKind.JOB, NodeKind.FAN_OUT)]
+
+
+def _launch_plan_inputs(launch_plan: Any) -> dict[str, Any]:
+    inputs = {}
+    for name, parameter in (launch_plan.default_inputs.parameters or {}).items():
+        if parameter.default is not None:
+            inputs[name] = parameter.default
+    inputs.update(launch_plan.fixed_inputs.literals or {})
+    return inputs
+
+
+def _default_capacity(backend: JobBackend) -> int:
+    if backend.name == "local":
+        return os.cpu_count() or 1
+    return 32
+
+
+def _slots_for(backend: JobBackend, spec: JobSpec) -> int:
+    slots = getattr(backend, "scheduling_slots", None)
+    return max(1, int(slots(spec))) if callable(slots) else 1
+
+
+def _cache_key(project_root: Path, task: Any, literals: dict[str, Any]) -> str:
+    import hashlib
+
+    ignored = set(task.metadata.cache_ignore_input_vars or ())
+    material = [str(project_root), task.name, task.metadata.cache_version]
+    for name in sorted(literals):
+        if name not in ignored:
+            material.append(f"{name}={values.digest(literals[name])}")
+    return hashlib.sha256("\n".join(material).encode()).hexdigest()

@@ -1,0 +1,131 @@
+"""The workflow graph the runner executes, read from what flytekit compiled.
+
+flytekit compiles a ``@workflow`` into nodes whose inputs are bindings: literals, or promises on a
+workflow input (node id ``""``) or on another node's output. The runner keeps that structure and
+only classifies each node by how it runs. Constructs it cannot run are refused here, before any job
+starts.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from domino_flows.errors import DominoFlowsError
+
+WORKFLOW_INPUTS = ""  # flytekit's node id for the workflow's own inputs
+
+
+class UnsupportedFlowError(DominoFlowsError):
+    """The flow uses a construct the runner cannot execute."""
+
+
+class NodeKind(str, enum.Enum):
+    JOB = "job"  # a Domino job task: runs on the backend
+    NATIVE = "native"  # a plain flytekit @task: runs in this process (Domino Flows will not run it)
+    WORKFLOW = "workflow"  # a subworkflow
+    LAUNCH_PLAN = "launch_plan"  # a launch plan called inside a workflow
+    BRANCH = "branch"  # conditional(...)
+    FAN_OUT = "fan_out"  # a job task mapped over lists
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    id: str
+    kind: NodeKind
+    entity: Any
+    node: Any  # flytekit's Node: bindings, upstream nodes
+
+    @property
+    def name(self) -> str:
+        return getattr(self.entity, "name", self.id)
+
+    @property
+    def upstream(self) -> list[str]:
+        return [n.id for n in self.node.upstream_nodes]
+
+
+def classify(entity: Any, where: str) -> NodeKind:
+    from flytekit.core.base_task import PythonTask
+    from flytekit.core.condition import BranchNode
+    from flytekit.core.launch_plan import LaunchPlan
+    from flytekit.core.python_function_task import PythonFunctionTask
+    from flytekit.core.workflow import WorkflowBase
+
+    from domino_flows.fan_out import DominoFanOut
+    from domino_flows.task import DominoJobTask
+
+    if isinstance(entity, DominoFanOut):
+        return NodeKind.FAN_OUT
+    if isinstance(entity, DominoJobTask):
+        return NodeKind.JOB
+    if isinstance(entity, BranchNode):
+        return NodeKind.BRANCH
+    if isinstance(entity, WorkflowBase):
+        return NodeKind.WORKFLOW
+    if isinstance(entity, LaunchPlan):
+        return NodeKind.LAUNCH_PLAN
+    if isinstance(entity, PythonFunctionTask):
+        mode = entity.execution_mode
+        if mode != PythonFunctionTask.ExecutionBehavior.DEFAULT:
+            raise UnsupportedFlowError(
+                f"{where}: task {entity.name!r} is a @{mode.name.lower()} task; Domino Flows does "
+                "not run dynamic or eager workflows. Express the graph statically in a @workflow."
+            )
+        return NodeKind.NATIVE
+    if isinstance(entity, PythonTask):
+        raise UnsupportedFlowError(
+            f"{where}: task {entity.name!r} is a {type(entity).__name__} ({entity.task_type}); the "
+            "runner runs Domino job tasks, subworkflows, launch plans, conditionals, fan-outs and "
+            "plain @task functions. Use @domino_task or DominoJobTask."
+        )
+    raise UnsupportedFlowError(
+        f"{where}: node of type {type(entity).__name__} cannot be run by domino-flows."
+    )
+
+
+def nodes_of(workflow: Any) -> list[FlowNode]:
+    """The workflow's nodes, classified; nested ones are checked too, so nothing fails later."""
+    from flytekit.core.workflow import WorkflowBase
+
+    if not isinstance(workflow, WorkflowBase):
+        raise UnsupportedFlowError(f"{workflow!r} is not a workflow.")
+    nodes = []
+    for node in workflow.nodes:
+        kind = classify(node.flyte_entity, f"workflow {workflow.name!r}, node {node.id}")
+        nodes.append(FlowNode(node.id, kind, node.flyte_entity, node))
+        check_nested(nodes[-1], workflow.name)
+    return nodes
+
+
+def check_nested(flow_node: FlowNode, workflow_name: str) -> None:
+    if flow_node.kind is NodeKind.WORKFLOW:
+        nodes_of(flow_node.entity)
+    elif flow_node.kind is NodeKind.LAUNCH_PLAN:
+        nodes_of(flow_node.entity.workflow)
+    elif flow_node.kind is NodeKind.BRANCH:
+        for then_node in branch_targets(flow_node.entity):
+            kind = classify(then_node.flyte_entity, f"workflow {workflow_name!r}, {flow_node.id}")
+            check_nested(FlowNode(then_node.id, kind, then_node.flyte_entity, then_node), "")
+
+
+def branch_targets(branch: Any) -> list[Any]:
+    block = branch._ifelse_block
+    targets = [block.case.then_node, *(case.then_node for case in block.other or [])]
+    if block.else_node is not None:
+        targets.append(block.else_node)
+    return targets
+
+
+def walk(workflow: Any, prefix: str = "") -> list[tuple[str, FlowNode]]:
+    """Every node, nested ones included, with its path (``n1/n0`` for a subworkflow's node)."""
+    out = []
+    for flow_node in nodes_of(workflow):
+        path = f"{prefix}{flow_node.id}"
+        out.append((path, flow_node))
+        if flow_node.kind is NodeKind.WORKFLOW:
+            out.extend(walk(flow_node.entity, path + "/"))
+        elif flow_node.kind is NodeKind.LAUNCH_PLAN:
+            out.extend(walk(flow_node.entity.workflow, path + "/"))
+    return out

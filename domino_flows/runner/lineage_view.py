@@ -1,0 +1,44 @@
+"""``domino-flows lineage RUN``: for each output and artifact of a run, what produced it
+(upstream) and what read it (downstream), from the run's OpenLineage events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def describe(events: list[dict[str, Any]], artifacts: list[Any]) -> str:
+    producers: dict[str, tuple[str, str]] = {}  # dataset name -> (task, hash)
+    readers: dict[str, list[str]] = {}
+    for row in events:
+        event = json.loads(row["event"]) if isinstance(row.get("event"), str) else row
+        task = row.get("task") or ""
+        if not task or event.get("eventType") != "COMPLETE":
+            continue
+        for dataset in event.get("outputs", []):
+            producers[dataset["name"]] = (task, _hash(dataset))
+        for dataset in event.get("inputs", []):
+            readers.setdefault(_hash(dataset) or dataset["name"], []).append(task)
+    lines = []
+    for name, (task, digest) in sorted(producers.items()):
+        consumers = sorted(set(readers.get(digest or name, [])))
+        lines.append(f"{name}")
+        lines.append(f"  upstream:   {task}")
+        lines.append(f"  downstream: {', '.join(consumers) or 'none (a final output)'}")
+        if digest:
+            lines.append(f"  sha256:     {digest}")
+    for artifact in artifacts:
+        lines.append(
+            f"artifact {artifact.artifact_name} ({artifact.artifact_type}) "
+            f"{artifact.file_name}: produced by {artifact.task} output {artifact.output}, "
+            f"stored at {artifact.path}"
+        )
+    return "\n".join(lines) if lines else "no lineage recorded for this run yet"
+
+
+def _hash(dataset: dict[str, Any]) -> str:
+    facets = dataset.get("facets", {}) or {}
+    for facet in facets.values():
+        if isinstance(facet, dict) and facet.get("sha256"):
+            return str(facet["sha256"])
+    return ""

@@ -1,0 +1,188 @@
+"""What the runner keeps in the run store beyond attempts: how to resume a run, and the cache.
+
+Tables (in the same ``.domino-flows/runs.sqlite`` as the attempts and lineage):
+
+- ``run_meta``: per run the flow file, workflow name, inputs, the serialized flow's hash, the git
+  commit and whether the tree was dirty, and the options it ran with;
+- ``node_results``: the outputs of every node that finished, written as soon as it does, so
+  ``resume`` continues without re-running them;
+- ``cache_entries``: outputs by cache key (Domino's rule: task, cache version, input values).
+
+Literals are stored as serialized flyteidl ``LiteralMap`` bytes; file outputs point into
+``.domino-flows/data/<run>/``, which is kept with the store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from domino_flows.records import RunStore, now
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run_meta (
+    run_id TEXT PRIMARY KEY,
+    flow_file TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    inputs BLOB NOT NULL,
+    flow_hash TEXT NOT NULL,
+    git_commit TEXT,
+    git_dirty INTEGER,
+    options TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_results (
+    run_id TEXT NOT NULL,
+    node TEXT NOT NULL,
+    task TEXT NOT NULL,
+    outputs BLOB NOT NULL,
+    cached INTEGER NOT NULL DEFAULT 0,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, node)
+);
+CREATE TABLE IF NOT EXISTS cache_entries (
+    cache_key TEXT PRIMARY KEY,
+    task TEXT NOT NULL,
+    cache_version TEXT NOT NULL,
+    outputs BLOB NOT NULL,
+    run_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    run_id: str
+    flow_file: str
+    workflow: str
+    inputs: bytes
+    flow_hash: str
+    git_commit: str | None
+    git_dirty: bool | None
+    options: dict[str, Any]
+
+
+class RunnerState:
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self._ready = False
+
+    def _ensure(self, db: sqlite3.Connection) -> None:
+        if not self._ready:
+            db.executescript(_SCHEMA)
+            self._ready = True
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def save_meta(self, meta: RunMeta) -> None:
+        with self.store.connect() as db:
+            self._ensure(db)
+            db.execute(
+                "INSERT OR REPLACE INTO run_meta VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    meta.run_id,
+                    meta.flow_file,
+                    meta.workflow,
+                    meta.inputs,
+                    meta.flow_hash,
+                    meta.git_commit,
+                    None if meta.git_dirty is None else int(meta.git_dirty),
+                    json.dumps(meta.options, sort_keys=True),
+                ),
+            )
+
+    def meta(self, run_id: str) -> RunMeta | None:
+        with self.store.connect() as db:
+            self._ensure(db)
+            row = db.execute("SELECT * FROM run_meta WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        return RunMeta(
+            run_id=row["run_id"],
+            flow_file=row["flow_file"],
+            workflow=row["workflow"],
+            inputs=row["inputs"],
+            flow_hash=row["flow_hash"],
+            git_commit=row["git_commit"],
+            git_dirty=None if row["git_dirty"] is None else bool(row["git_dirty"]),
+            options=json.loads(row["options"]),
+        )
+
+    # --- node results ---------------------------------------------------------------------------
+
+    def save_node(self, run_id: str, node: str, task: str, outputs: bytes, cached: bool) -> None:
+        with self.store.connect() as db:
+            self._ensure(db)
+            db.execute(
+                "INSERT OR REPLACE INTO node_results VALUES (?,?,?,?,?,?)",
+                (run_id, node, task, outputs, int(cached), now()),
+            )
+
+    def nodes(self, run_id: str) -> dict[str, bytes]:
+        with self.store.connect() as db:
+            self._ensure(db)
+            rows = db.execute(
+                "SELECT node, outputs FROM node_results WHERE run_id = ?", (run_id,)
+            ).fetchall()
+        return {row["node"]: row["outputs"] for row in rows}
+
+    def node_rows(self, run_id: str) -> list[dict[str, Any]]:
+        with self.store.connect() as db:
+            self._ensure(db)
+            rows = db.execute(
+                "SELECT node, task, cached, finished_at FROM node_results WHERE run_id = ? "
+                "ORDER BY finished_at",
+                (run_id,),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    # --- cache ----------------------------------------------------------------------------------
+
+    def cached(self, key: str) -> bytes | None:
+        with self.store.connect() as db:
+            self._ensure(db)
+            row = db.execute(
+                "SELECT outputs FROM cache_entries WHERE cache_key = ?", (key,)
+            ).fetchone()
+        return row["outputs"] if row else None
+
+    def put_cache(self, key: str, task: str, version: str, outputs: bytes, run_id: str) -> None:
+        with self.store.connect() as db:
+            self._ensure(db)
+            db.execute(
+                "INSERT OR REPLACE INTO cache_entries VALUES (?,?,?,?,?,?)",
+                (key, task, version, outputs, run_id, now()),
+            )
+
+    def clear_cache(self, task: str | None = None) -> int:
+        with self.store.connect() as db:
+            self._ensure(db)
+            if task is None:
+                cursor = db.execute("DELETE FROM cache_entries")
+            else:
+                cursor = db.execute("DELETE FROM cache_entries WHERE task = ?", (task,))
+            return cursor.rowcount
+
+
+def git_state(root: Path) -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the project's git checkout, or (None, None) outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        if commit.returncode != 0:
+            return None, None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None, None
+    return commit.stdout.strip(), bool(status.stdout.strip())
