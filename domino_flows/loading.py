@@ -46,7 +46,22 @@ def load_module(file: str | Path) -> Any:
     except SyntaxError as error:
         del sys.modules[name]
         raise FlowLoadError(f"{file}:{error.lineno}: syntax error: {error.msg}") from None
+    except Exception as error:
+        del sys.modules[name]
+        line = _line_in(error, path)
+        where = f"{file}:{line}" if line else str(file)
+        raise FlowLoadError(
+            f"{where}: loading the flow failed: {type(error).__name__}: {error}"
+        ) from None
     return module
+
+
+def _line_in(error: BaseException, path: Path) -> int | None:
+    """The last line of ``path`` in the error's traceback: where the user's code failed."""
+    import traceback
+
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+    return lines[-1] if lines else None
 
 
 def load_entity(file: str | Path, name: str) -> Any:

@@ -7,6 +7,7 @@ and talks to the backend only through the JobBackend protocol. Every attempt is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import random
@@ -77,10 +78,9 @@ class JobRunner:
         with self._lock:
             handles = list(self._active.values())
         for handle in handles:
-            try:
+            # best effort while shutting down; the job's own status tells the rest
+            with contextlib.suppress(DominoFlowsError):
                 self.backend.stop(handle)
-            except DominoFlowsError:
-                pass  # best effort while shutting down; the job's own status tells the rest
 
     def run(
         self,
