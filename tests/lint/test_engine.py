@@ -163,6 +163,53 @@ def test_missing_path_raises(tmp_path: Path) -> None:
         lint_paths([tmp_path / "missing.py"])
 
 
+# -- the authoring API as documented -------------------------------------------------------------
+
+AUTHORING_EXAMPLE = textwrap.dedent(
+    """\
+    from flytekit import workflow, task, conditional, map_task, LaunchPlan
+    from domino_flows import (DominoJobConfig, DominoJobTask, domino_task, run_domino_job_task,
+                              Input, Output, Artifact, MODEL, REPORT, DATA, GitRef,
+                              EnvironmentRevisionSpecification, EnvironmentRevisionType,
+                              DatasetSnapshot)
+    from flytekit.types.file import FlyteFile
+
+    @domino_task(environment="Python 3.11", hardware_tier="Small", cache=True, cache_version="1")
+    def prepare(rows: int, seed: int) -> FlyteFile:
+        ...
+
+    train = DominoJobTask(name="train", domino_job_config=DominoJobConfig(
+            Command="python train.py", EnvironmentName="GPU env", HardwareTierName="Large"),
+            inputs={"data": FlyteFile}, outputs={"model": FlyteFile}, use_latest=False)
+
+    @workflow
+    def wf(rows: int = 100, seed: int = 1) -> FlyteFile:
+        data = prepare(rows=rows, seed=seed)
+        out = run_domino_job_task(flyte_task_name="eval", command="python eval.py",
+                                  inputs=[Input(name="data", type=FlyteFile, value=data)],
+                                  output_specs=[Output(name="report", type=FlyteFile)],
+                                  environment_name="Python 3.11", hardware_tier_name="Small",
+                                  use_project_defaults_for_omitted=True)
+        return train(data=data)
+    """
+)
+
+
+def test_the_documented_authoring_example_is_clean_by_default() -> None:
+    assert lint_source(AUTHORING_EXAMPLE, "flows/wf.py") == []
+
+
+def test_the_documented_authoring_example_only_has_the_opt_in_warning() -> None:
+    findings = lint_source(
+        AUTHORING_EXAMPLE, "flows/wf.py", LintConfig(enable=frozenset({"DF015"}))
+    )
+    assert [(f.line, f.rule, f.severity) for f in findings] == [(23, "DF015", "warning")]
+    production = LintConfig(production=("flows/**",))
+    assert [
+        (f.line, f.rule) for f in lint_source(AUTHORING_EXAMPLE, "flows/wf.py", production)
+    ] == [(25, "DF007")]
+
+
 # -- API -----------------------------------------------------------------------------------------
 
 
