@@ -207,7 +207,7 @@ def test_the_documented_authoring_example_only_has_the_opt_in_warning() -> None:
     production = LintConfig(production=("flows/**",))
     assert [
         (f.line, f.rule) for f in lint_source(AUTHORING_EXAMPLE, "flows/wf.py", production)
-    ] == [(25, "DF007")]
+    ] == [(23, "DF007")]
 
 
 # -- API -----------------------------------------------------------------------------------------
