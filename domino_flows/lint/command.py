@@ -61,7 +61,9 @@ def lint(
 
     PATHS are files or directories (searched recursively for *.py); the default is the current
     directory. Nothing is imported or run. Settings come from [tool.domino_flows.lint] in the
-    nearest pyproject.toml; silence one line with `# noqa: DF004`.
+    nearest pyproject.toml; silence one line with `# noqa: DF004`. Exit status: 1 if any
+    error remains, 0 otherwise, 2 for usage errors. Rules: --list-rules, and
+    docs/lint-rules.md for examples.
     """
     if list_rules:
         click.echo(_list_rules())

@@ -106,7 +106,6 @@ _DECORATOR_KINDS: dict[tuple[str, str], str] = {
     ("domino", "domino_task"): "domino_task",
 }
 TASK_KINDS = frozenset({"flyte_task", "domino_task"})
-FUNCTION_KINDS = frozenset(_DECORATOR_KINDS.values())
 _LAUNCH_PLAN_FACTORIES = frozenset({"create", "get_or_create", "get_default_launch_plan"})
 
 

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import tokenize
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,17 +92,23 @@ def lint_source(
 def _lint(source: str, shown: str, real: str | Path, config: LintConfig) -> list[Finding]:
     enabled = config.enabled_rules()
     try:
-        tree = ast.parse(source, filename=shown)
+        with warnings.catch_warnings():  # e.g. SyntaxWarning for "\d": not ours to report
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=shown)
     except SyntaxError as error:
         line, column = error.lineno or 1, error.offset or 1
         return _parse_failure(config, shown, line, column, f"cannot parse: {error.msg}")
-    except ValueError as error:  # e.g. source with NUL bytes
-        return _parse_failure(config, shown, 1, 1, f"cannot parse: {error}")
+    except (ValueError, RecursionError, MemoryError) as error:  # NUL bytes, absurd nesting
+        reason = str(error) or type(error).__name__
+        return _parse_failure(config, shown, 1, 1, f"cannot parse: {reason}")
     ctx = ModuleContext.build(tree, shown, production=config.is_production(real, source))
     issues: list[Issue] = []
-    for rule_ids, check in CHECKS:
-        if rule_ids & enabled:
-            issues.extend(check(ctx))
+    try:
+        for rule_ids, check in CHECKS:
+            if rule_ids & enabled:
+                issues.extend(check(ctx))
+    except RecursionError:
+        return _parse_failure(config, shown, 1, 1, "cannot check: expressions nested too deeply")
     noqa = _noqa_lines(source) if "noqa" in source.lower() else {}
     findings = {
         Finding(

@@ -6,6 +6,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,19 @@ def test_syntax_error_can_be_disabled() -> None:
 
 def test_null_bytes_do_not_crash() -> None:
     assert [f.rule for f in lint_source("x = 1\x00\n")] == ["DF000"]
+
+
+def test_parser_warnings_are_not_emitted() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert lint_source('import re\npattern = re.compile("\\d+")\n') == []
+    assert caught == []
+
+
+def test_absurdly_nested_code_is_a_finding_not_a_crash() -> None:
+    source = "from flytekit import workflow\n@workflow\ndef wf(a: int) -> int:\n"
+    source += "    return " + "-" * 5000 + "a\n"
+    assert [f.rule for f in lint_source(source)] == ["DF000"]
 
 
 def test_undecodable_file_is_a_finding(tmp_path: Path) -> None:
