@@ -56,7 +56,7 @@ from domino_flows.backends.domino_files import (
     newest_commit,
     upload_tree,
 )
-from domino_flows.backends.domino_polling import PollPolicy, wait_until_terminal
+from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class DominoBackend:
         self.host = resolve_host(_settings_value(settings, "host"), environ)
         self._credentials = resolve_credentials(credentials, environ)
         self._retry = retry or RetryPolicy()
-        self.poll = poll or PollPolicy()
+        self._poller = JobPoller(poll or PollPolicy())
         self._client_factory = client_factory or build_client
         self._client: Any = None
         self._project_id: str | None = None
@@ -470,8 +470,10 @@ class DominoBackend:
                 raise
 
     def wait(self, handle: JobHandle, timeout: float | None = None) -> JobStatus:
-        """Poll until the job ends, backing off (see PollPolicy)."""
-        return wait_until_terminal(lambda: self.status(handle), self.poll, timeout)
+        """Until the job ends or ``timeout`` seconds pass; then its last known status.
+
+        Domino is polled on a backed-off schedule kept per job across calls (see JobPoller)."""
+        return self._poller.wait(handle.job_id, lambda: self.status(handle), timeout)
 
     # --- outputs ---------------------------------------------------------------------------------
 

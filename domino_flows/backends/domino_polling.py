@@ -1,18 +1,21 @@
 """Waiting for a Domino job: polling that backs off, with jitter, up to a cap.
 
 A job takes seconds to start on Domino and can run for hours; polling every second wastes the
-deployment's API budget and a fixed interval makes many runs poll in lockstep.
+deployment's API budget, and a fixed interval makes many runs poll in lockstep. The poller keeps
+each job's schedule between calls, so a caller that waits in short slices (the runner waits half a
+second at a time to stay responsive to Ctrl-C) still polls Domino on the backed-off schedule and
+gets the last known status in between.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domino_flows.backends.base import JobStatus
-from domino_flows.errors import DominoFlowsError
 
 
 @dataclass
@@ -25,28 +28,51 @@ class PollPolicy:
     clock: Callable[[], float] = time.monotonic
 
     def interval(self, poll: int) -> float:
-        """Wait before poll ``poll`` (1, 2, ...): exponential, capped, jittered in [75%, 100%]."""
+        """Wait after poll ``poll`` (1, 2, ...): exponential, capped, jittered in [75%, 100%]."""
         ceiling = min(self.max_interval, self.initial * self.factor ** (poll - 1))
         return ceiling * (0.75 + 0.25 * self.random())
 
 
-def wait_until_terminal(
-    get_status: Callable[[], JobStatus], policy: PollPolicy, timeout: float | None = None
-) -> JobStatus:
-    deadline = None if timeout is None else policy.clock() + timeout
-    poll = 0
-    while True:
-        status = get_status()
-        if status.is_terminal:
-            return status
-        poll += 1
-        wait = policy.interval(poll)
-        if deadline is not None:
-            left = deadline - policy.clock()
-            if left <= 0:
-                raise DominoFlowsError(
-                    f"the Domino job did not finish within {timeout:g}s (last status "
-                    f"{status.state.value}); it is still running: stop it or wait longer."
+@dataclass
+class _Schedule:
+    polls: int = 0
+    next_poll: float = 0.0
+    last: JobStatus | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class JobPoller:
+    """Per-job polling schedules for one backend instance."""
+
+    def __init__(self, policy: PollPolicy) -> None:
+        self.policy = policy
+        self._schedules: dict[str, _Schedule] = {}
+        self._lock = threading.Lock()
+
+    def _schedule(self, key: str) -> _Schedule:
+        with self._lock:
+            return self._schedules.setdefault(key, _Schedule())
+
+    def wait(
+        self, key: str, get_status: Callable[[], JobStatus], timeout: float | None = None
+    ) -> JobStatus:
+        """Poll ``get_status`` on the job's schedule until it is terminal or ``timeout`` seconds
+        pass; then the last status seen (polling at least once per call if none was seen)."""
+        policy = self.policy
+        schedule = self._schedule(key)
+        deadline = None if timeout is None else policy.clock() + timeout
+        with schedule.lock:
+            while True:
+                now = policy.clock()
+                if schedule.last is None or now >= schedule.next_poll:
+                    schedule.last = get_status()
+                    schedule.polls += 1
+                    schedule.next_poll = now + policy.interval(schedule.polls)
+                    if schedule.last.is_terminal:
+                        return schedule.last
+                if deadline is not None and now >= deadline:
+                    return schedule.last
+                until = (
+                    schedule.next_poll if deadline is None else min(schedule.next_poll, deadline)
                 )
-            wait = min(wait, left)
-        policy.sleep(wait)
+                policy.sleep(max(0.0, until - now))

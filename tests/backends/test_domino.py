@@ -23,9 +23,9 @@ from domino_flows.backends.domino_client import (
     resolve_host,
     resolve_project,
 )
-from domino_flows.backends.domino_polling import PollPolicy, wait_until_terminal
+from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.config import DominoJobConfig, EnvironmentRevisionSpecification, GitRef
-from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.errors import ConfigurationError
 
 HOST = "https://domino.test"
 PROJECT_ID = "65f0c0ffee0000000000abcd"
@@ -369,16 +369,49 @@ def test_polling_backs_off_with_jitter_up_to_a_cap():
     assert low.interval(3) == 3.0
 
 
-def test_waiting_polls_until_terminal_and_times_out():
-    waits: list[float] = []
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_waiting_polls_on_a_backed_off_schedule_until_terminal():
+    clock = FakeClock()
     states = iter([JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED])
-    policy = PollPolicy(initial=1.0, factor=2.0, sleep=waits.append, random=lambda: 1.0)
-    final = wait_until_terminal(lambda: JobStatus(next(states)), policy)
-    assert final.state is JobState.SUCCEEDED and waits == [1.0, 2.0]
-    clock = iter(range(0, 1000, 5))
-    slow = PollPolicy(sleep=lambda s: None, clock=lambda: float(next(clock)))
-    with pytest.raises(DominoFlowsError, match="did not finish within 12s"):
-        wait_until_terminal(lambda: JobStatus(JobState.RUNNING), slow, timeout=12)
+    polls: list[float] = []
+
+    def get_status() -> JobStatus:
+        polls.append(clock.now)
+        return JobStatus(next(states))
+
+    policy = PollPolicy(
+        initial=1.0, factor=2.0, sleep=clock.sleep, random=lambda: 1.0, clock=lambda: clock.now
+    )
+    final = JobPoller(policy).wait("job", get_status)
+    assert final.state is JobState.SUCCEEDED
+    assert polls == [0.0, 1.0, 3.0]
+
+
+def test_short_waits_keep_the_schedule_and_return_the_last_status():
+    clock = FakeClock()
+    polls: list[float] = []
+
+    def get_status() -> JobStatus:
+        polls.append(clock.now)
+        return JobStatus(JobState.RUNNING)
+
+    policy = PollPolicy(
+        initial=1.0, factor=2.0, sleep=clock.sleep, random=lambda: 1.0, clock=lambda: clock.now
+    )
+    poller = JobPoller(policy)
+    for _ in range(20):  # the runner waits half a second at a time
+        assert poller.wait("job", get_status, timeout=0.5).state is JobState.RUNNING
+    assert clock.now == 10.0
+    assert polls == [0.0, 1.0, 3.0, 7.0]  # not every half second
 
 
 # --- credentials, host, project -----------------------------------------------------------------
