@@ -61,7 +61,8 @@ _REFERENCE_WORDS = frozenset(
     ]
 )
 _PLACEHOLDER = re.compile(
-    r"[<>{}$]|\*\*\*|xxxx|changeme|change_me|your[-_ ]|example|placeholder|dummy|redacted",
+    r"[<>{}$]|\*\*\*|xxxx|changeme|change_me|your[-_ ]|example|placeholder|redacted"
+    r"|(?:^|[^a-z])(?:fake|dummy|test|mock|sample)(?:[^a-z]|$)",
     re.IGNORECASE,
 )
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -124,7 +125,12 @@ def check_credentials(ctx: ModuleContext) -> Iterator[Issue]:
                 yield issue("DF006", value_node, _message(where, value))
     for node in ctx.of_type(ast.Constant):
         token = const_str(node)
-        if token is not None and id(node) not in reported and _KNOWN_TOKEN.match(token):
+        if (
+            token is not None
+            and id(node) not in reported
+            and _KNOWN_TOKEN.match(token)
+            and not _PLACEHOLDER.search(token)
+        ):
             yield issue("DF006", node, _message("a string literal", token))
 
 

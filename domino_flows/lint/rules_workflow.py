@@ -119,14 +119,22 @@ class _PromiseFlow:
         return False
 
     def involved(self, node: ast.AST) -> list[str]:
-        """Promise names (or calls) a test reads, for the message; empty if it reads none."""
+        """Promise names (or calls) a test reads, for the message; empty if it reads none.
+
+        ``isinstance(p, T)``, ``hasattr(p, "x")`` and the like look at the promise object's
+        type, which is known at compile time, so they do not count.
+        """
         found: list[str] = []
-        for sub in ast.walk(node):
+        stack: list[ast.AST] = [node]
+        while stack:
+            sub = stack.pop()
             if isinstance(sub, ast.Name) and sub.id in self.promises:
                 label = sub.id
             elif isinstance(sub, ast.Call) and self.is_promise(sub):
                 label = short(sub.func) + "(...)"
             else:
+                if not _inspects_type(sub):
+                    stack.extend(ast.iter_child_nodes(sub))
                 continue
             if label not in found:
                 found.append(label)
@@ -217,6 +225,17 @@ def _bound_names(targets: list[ast.expr]) -> Iterator[str]:
             yield from _bound_names(target.elts)
         elif isinstance(target, ast.Starred):
             yield from _bound_names([target.value])
+
+
+_TYPE_INSPECTION = frozenset({"isinstance", "issubclass", "hasattr", "callable", "type", "id"})
+
+
+def _inspects_type(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _TYPE_INSPECTION
+    )
 
 
 _NONDETERMINISTIC_PREFIXES = ("random.", "secrets.", "numpy.random.")

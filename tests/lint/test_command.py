@@ -131,13 +131,13 @@ def test_github_format_escapes_properties_and_newlines(project: Path) -> None:
 
 
 def test_secret_value_is_not_printed_in_any_format(project: Path) -> None:
-    secret = "603d2f07ed65bbb3be5bdf97ef5f10074a555febabd1fd9d1bdf284ab7ec5d27"
-    (project / "flows" / "keys.py").write_text(f'API_KEY = "{secret}"\n')
+    leaked = "603d2f07ed65bbb3be5bdf97ef5f10074a555febabd1fd9d1bdf284ab7ec5d27"
+    (project / "flows" / "keys.py").write_text(f'API_KEY = "{leaked}"\n')
     for output_format in ("text", "json", "github"):
         result = run("--format", output_format, "flows/keys.py")
         assert result.exit_code == 1
         assert "DF006" in result.output
-        assert secret not in result.output and secret[4:] not in result.output
+        assert leaked not in result.output and leaked[4:] not in result.output
 
 
 def test_nonexistent_path_is_a_usage_error(project: Path) -> None:

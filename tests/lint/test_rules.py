@@ -141,6 +141,25 @@ def test_promise_message_names_the_variable_and_suggests_conditional() -> None:
     assert "conditional(" in message
 
 
+def test_type_checks_on_promises_are_allowed() -> None:
+    source = """
+    from flytekit import workflow
+    from domino_flows import domino_task
+
+    @domino_task(environment="E", hardware_tier="S")
+    def ok() -> bool:
+        return True
+
+    @workflow
+    def wf(flag: bool = True) -> None:
+        result = ok()
+        assert isinstance(result, object)
+        if hasattr(result, "ref") and flag:
+            pass
+    """
+    assert hits(source) == [(13, "DF002")]
+
+
 def test_task_call_result_used_directly_in_a_test_is_a_promise() -> None:
     source = """
     from flytekit import workflow
@@ -225,21 +244,21 @@ def test_missing_return_annotation_is_fine_when_nothing_is_returned() -> None:
 
 # -- DF006 ---------------------------------------------------------------------------------------
 
-SECRET = "603d2f07ed65bbb3be5bdf97ef5f10074a555febabd1fd9d1bdf284ab7ec5d27"
+LEAKED = "603d2f07ed65bbb3be5bdf97ef5f10074a555febabd1fd9d1bdf284ab7ec5d27"
 
 
 def test_credential_message_never_contains_the_value() -> None:
     source = f"""
-    api_key = "{SECRET}"
+    api_key = "{LEAKED}"
     """
     (message,) = messages(source, "DF006")
-    assert SECRET not in message
-    assert SECRET[4:12] not in message
+    assert LEAKED not in message
+    assert LEAKED[4:12] not in message
     assert "`603d…`" in message and "`api_key`" in message
 
 
 def test_redact_keeps_only_four_characters() -> None:
-    assert redact(SECRET) == "603d…"
+    assert redact(LEAKED) == "603d…"
 
 
 @pytest.mark.parametrize(
@@ -274,6 +293,9 @@ def test_secret_names(name: str, secret: bool) -> None:
         ('"DOMINO_USER_API_KEY"', None),
         ('"<your key here>"', None),
         ('"changeme-please"', None),
+        ('"fake-domino-api-key-0123456789abcdef"', None),
+        ('"sk-UNIT-TEST-CANARY-0042"', None),
+        ('"Contest2024!"', "Contest2024!"),
         ('"https://example.com/token"', None),
         ('"/var/run/secrets/token"', None),
         ("42", None),
