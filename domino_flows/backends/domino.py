@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 import tempfile
 import threading
@@ -33,8 +32,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import requests
-from domino.exceptions import ProjectNotFoundException, ReloginRequiredException
+from domino.exceptions import ProjectNotFoundException
 
 from domino_flows import contract
 from domino_flows.backends import domino_bootstrap
@@ -45,72 +43,30 @@ from domino_flows.backends.domino_client import (
     RetryPolicy,
     build_client,
     call_with_retry,
-    describe_failure,
     resolve_credentials,
     resolve_host,
     resolve_project,
-    retry_after_seconds,
 )
 from domino_flows.backends.domino_files import (
     download_tree,
     newest_commit,
     upload_tree,
 )
+from domino_flows.backends.domino_jobs import (
+    STAGING_ROOT,
+    build_payload,
+    map_status,
+    parse_staging,
+    staging_path,
+    start_job,
+)
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
 
 logger = logging.getLogger(__name__)
 
-STAGING_ROOT = ".domino-flows/staging"
 LOCAL_OUTPUTS_ROOT = ".domino-flows/domino-outputs"
 LOG_TAIL_LINES = 30
-RUNS_LIST = "GET /v1/projects/{owner}/{project}/runs"
-
-# Domino execution status -> JobState. Statuses not listed are treated by isCompleted (see below).
-STATUS_TABLE: dict[str, JobState] = {
-    "Queued": JobState.QUEUED,
-    "Pending": JobState.PENDING,
-    "Scheduled": JobState.PENDING,
-    "Preparing": JobState.PENDING,
-    "Building": JobState.PENDING,
-    "Pulling": JobState.PENDING,
-    "Starting": JobState.PENDING,
-    "Running": JobState.RUNNING,
-    "Finishing": JobState.RUNNING,
-    "Stopping": JobState.RUNNING,
-    "Succeeded": JobState.SUCCEEDED,
-    "Completed": JobState.SUCCEEDED,
-    "Failed": JobState.FAILED,
-    "Error": JobState.ERROR,
-    "Stopped": JobState.STOPPED,
-}
-
-
-def map_status(execution_status: str | None, is_completed: bool) -> JobState:
-    if execution_status in STATUS_TABLE:
-        return STATUS_TABLE[execution_status]
-    # A status this table does not know yet: trust isCompleted, and never call it success.
-    return JobState.ERROR if is_completed else JobState.PENDING
-
-
-def slug(text: str) -> str:
-    """A path segment from a task name or run id: letters, digits, ``._-``."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")
-    return cleaned[:100] or "task"
-
-
-def staging_path(spec: JobSpec) -> str:
-    return f"{STAGING_ROOT}/{slug(spec.run_id)}/{slug(spec.task)}/{spec.attempt}"
-
-
-def parse_staging(staging: str) -> tuple[str, str]:
-    path, sep, commit = staging.rpartition("@")
-    if not sep or not path.startswith(STAGING_ROOT) or not commit:
-        raise ConfigurationError(
-            f"staging reference {staging!r} is not one the domino backend made "
-            "(<staging path>@<commit id>); stage the inputs with the domino backend first."
-        )
-    return path, commit
 
 
 def _settings_value(settings: Any, name: str) -> str | None:
@@ -288,36 +244,18 @@ class DominoBackend:
     # --- start ---------------------------------------------------------------------------------
 
     def job_payload(self, spec: JobSpec, staging: str) -> dict[str, Any]:
-        """The POST /v4/jobs/start body, as python-domino's ``job_start`` builds it."""
+        """The POST /v4/jobs/start body for ``spec`` staged at ``staging``."""
         path, commit = parse_staging(staging)
-        resolved = self.resolve(spec)
-        config = spec.config
-        payload: dict[str, Any] = {
-            "projectId": self.project_id,
-            "commandToRun": f"python {path}/bootstrap.py",
-            "commitId": commit,
-            "mainRepoGitRef": config.MainRepoGitRef.to_json() if config.MainRepoGitRef else None,
-            "overrideHardwareTierId": resolved.hardware_tier_id,
-            "onDemandSparkClusterProperties": None,
-            "computeClusterProperties": (
-                config.ComputeClusterProperties.to_json()
-                if config.ComputeClusterProperties
-                else None
-            ),
-            "environmentId": resolved.environment_id,
-            "externalVolumeMounts": list(config.ExternalVolumeMountIds) or None,
-            "title": spec.title,
-        }
-        if config.EnvironmentRevisionSpec is not None:
-            payload["environmentRevisionSpec"] = config.EnvironmentRevisionSpec.to_json()
-        return payload
+        return build_payload(self.project_id, spec, path, commit, self.resolve(spec))
 
     def start(self, spec: JobSpec, staging: str) -> JobHandle:
         with self._lock:
             if staging in self._started:
                 return self._started[staging]
             path, commit = parse_staging(staging)
-            job = self._start_once(self.job_payload(spec, staging), path, commit)
+            job = start_job(
+                self.client, self._retry, self.job_payload(spec, staging), path, commit, self._scrub
+            )
             job_id = str(job["id"])
             owner, name = self.project.split("/")
             details = {"project": self.project, "staging": path, "input_commit": commit}
@@ -334,58 +272,6 @@ class DominoBackend:
             self._started[staging] = handle
             logger.info("task %s: started Domino job %s (%s)", spec.task, job_id, handle.url)
             return handle
-
-    def _start_once(self, payload: dict[str, Any], path: str, commit: str) -> dict[str, Any]:
-        """POST the start; if its answer is lost, adopt the job it made instead of starting
-        another. Only a start Domino certainly refused (429) or certainly did not act on (no job
-        found afterwards) is sent again."""
-        endpoint = "POST /v4/jobs/start"
-        url = self.client._routes.job_start()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return dict(self.client.request_manager.post(url, json=payload).json())
-            except ReloginRequiredException as error:
-                raise DominoApiError(describe_failure(endpoint, error), 409) from None
-            except requests.RequestException as error:
-                status = getattr(getattr(error, "response", None), "status_code", None)
-                if status is not None and status != 429 and status < 500:
-                    body = (
-                        self._scrub(error.response.text[:500]) if error.response is not None else ""
-                    )
-                    raise DominoApiError(
-                        f"{describe_failure(endpoint, error)} Domino said: {body}", status
-                    ) from None
-                if status != 429:
-                    found = self._find_started_job(path, commit)
-                    if found is not None:
-                        logger.info("job start's answer was lost; found job %s", found["id"])
-                        return found
-                if attempt >= self._retry.attempts:
-                    raise DominoApiError(
-                        describe_failure(endpoint, error, attempt)
-                        + " No job was started for this task attempt.",
-                        status,
-                    ) from None
-                hinted = retry_after_seconds(error)
-                self._retry.sleep(
-                    self._retry.delay(attempt)
-                    if hinted is None
-                    else min(hinted, self._retry.max_retry_after)
-                )
-
-    def _find_started_job(self, path: str, commit: str) -> dict[str, Any] | None:
-        """The project's run started at ``commit`` (our staging commit, unique to this attempt)."""
-        data = call_with_retry(
-            self._retry, "GET /v1/projects/{owner}/{project}/runs", self.client.runs_list
-        )
-        runs = data.get("data", []) if isinstance(data, dict) else data
-        for run in runs:
-            command = str(run.get("command") or run.get("commandToRun") or "")
-            if run.get("commitId") == commit or f"{path}/bootstrap.py" in command:
-                return {"id": run["id"], "number": run.get("number")}
-        return None
 
     # --- status, logs, stop ----------------------------------------------------------------------
 

@@ -178,6 +178,15 @@ def test_a_start_that_made_no_job_is_sent_again(mocked, backend, sleeps):
     assert sleeps == [1.0]
 
 
+def test_a_lost_start_that_cannot_be_checked_is_not_repeated(mocked, backend):
+    mocked.post(f"{HOST}/v4/jobs/start", body=requests.ConnectionError("connection dropped"))
+    mocked.get(f"{HOST}/v1/projects/alice/churn/runs", status=503)
+    with pytest.raises(DominoApiError) as caught:
+        backend.start(spec(), f"{STAGING}@c1")
+    assert "Check the project's Jobs page" in str(caught.value)
+    assert len([c for c in mocked.calls if c.request.method == "POST"]) == 1
+
+
 def test_a_refused_start_is_not_retried_and_says_why(mocked, backend):
     mocked.post(f"{HOST}/v4/jobs/start", status=400, json={"message": "hardware tier is archived"})
     with pytest.raises(DominoApiError) as caught:
