@@ -20,6 +20,7 @@ _FIX_FLOW = (
     "or move the logic into a task"
 )
 _CONDITION_METHODS = frozenset({"if_", "elif_"})
+_LITERALS = (ast.List, ast.Tuple, ast.Set)
 
 
 def check_promise_control_flow(ctx: ModuleContext) -> Iterator[Issue]:
@@ -56,7 +57,10 @@ class _PromiseFlow:
             self.block(stmt.body)
             self.block(stmt.orelse)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            self.test(stmt.iter, "for")
+            if isinstance(stmt.iter, _LITERALS):  # `for p in [a, b]` unrolls at compile time
+                self.expression(stmt.iter, in_condition=False)
+            else:
+                self.test(stmt.iter, "for")
             self.block(stmt.body)
             self.block(stmt.orelse)
         elif isinstance(stmt, ast.Assert):
@@ -206,6 +210,8 @@ class _PromiseFlow:
                 return
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             for generator in node.generators:
+                if isinstance(generator.iter, _LITERALS):
+                    continue
                 names = self.involved(generator.iter)
                 if names:
                     self.report(generator.iter, "`for` over", names)

@@ -29,4 +29,7 @@ def wf(n: int = 1) -> int:
     b = 5
     if b > 2:
         pass
+    for value in [a, b]:
+        a = step(n=value, region="loop")
+    doubled = [step(n=v, region="x") for v in (a, b)]
     return a
