@@ -81,3 +81,7 @@ def _register_builtin_commands() -> None:
 
 
 _register_builtin_commands()
+
+
+if __name__ == "__main__":  # python -m domino_flows.cli
+    main()

@@ -28,8 +28,6 @@ def load_module(file: str | Path) -> Any:
     if not path.is_file():
         raise FlowLoadError(f"flow file {file} not found; give the path of a .py file.")
     name = module_name_for(path)
-    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
-        return sys.modules[name]
     # Like running the file as a script: its folder is importable, so are its siblings.
     if str(path.parent) not in sys.path:
         sys.path.insert(0, str(path.parent))

@@ -88,6 +88,11 @@ class Engine:
         self.fan_outs: dict[str, _FanOut] = {}
         self.task_uses: dict[str, int] = {}
         self.failure = ""
+        # a resumed run numbers new attempts after the ones it already made
+        self.previous_attempts: dict[str, int] = {}
+        for attempt in state.store.attempts(run_id):
+            known = self.previous_attempts.get(attempt.task, 0)
+            self.previous_attempts[attempt.task] = max(known, attempt.attempt)
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -233,6 +238,7 @@ class Engine:
             dict(task.interface.outputs),
             int(task.metadata.retries),
             task.metadata.timeout,
+            self.previous_attempts.get(spec.task, 0) + 1,
         )
         self.running[future] = (scope, flow_node, slots)
         view.cache_key = cache_key or ""

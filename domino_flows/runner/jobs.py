@@ -90,12 +90,16 @@ class JobRunner:
         output_variables: dict[str, Any],
         retries: int,
         timeout: _dt.timedelta | None,
+        first_attempt: int = 1,
     ) -> JobOutcome:
+        """Attempts ``first_attempt`` onwards (a resumed run continues its numbering, so no
+        attempt reuses the job of one the killed runner left behind)."""
         outcome = JobOutcome(key=key, succeeded=False)
         input_refs = [
             lineage.dataset_ref(name, values[name], spec.input_types[name]) for name in values
         ]
-        for attempt in range(1, retries + 2):
+        last = first_attempt + retries
+        for attempt in range(first_attempt, last + 1):
             if self.stop_requested.is_set():
                 outcome.error = outcome.error or "stopped before it started"
                 return outcome
@@ -104,7 +108,7 @@ class JobRunner:
             self._attempt(attempt_spec, values, output_variables, timeout, input_refs, outcome)
             if outcome.succeeded or self.stop_requested.is_set():
                 return outcome
-            if attempt <= retries:
+            if attempt < last:
                 self.on_event(
                     AttemptEvent(key, "retrying", attempt, outcome.job_id, message=outcome.error)
                 )

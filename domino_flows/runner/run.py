@@ -10,6 +10,7 @@ from typing import Any
 
 from domino_flows import recording, serialize
 from domino_flows.backends import get_backend
+from domino_flows.decorators import project_root
 from domino_flows.errors import DominoFlowsError
 from domino_flows.loading import load_entity
 from domino_flows.project import default_project_root
@@ -48,7 +49,8 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
         entity, request.assignments, request.file_values
     )
     walk(workflow)  # refuse constructs the runner cannot run before anything starts
-    root = default_project_root()
+    # jobs run from the flow's own project, wherever the command was typed
+    root = project_root(Path(request.file).resolve().parent) or default_project_root()
     backend = get_backend(request.backend, root)
     run_id = new_run_id()
     store = RunStore.for_project(root)

@@ -1,0 +1,28 @@
+"""Helpers shared by the runner tests."""
+
+import json
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from domino_flows.cli import main
+
+
+def marks(root: Path) -> list[str]:
+    return [line.split()[0] for line in (root / "marks.txt").read_text().splitlines()]
+
+
+def cli(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def run_json(*args: str):
+    result = cli("run", *args, "--json")
+    return result, json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+
+
+def env_with(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra)
+    return env
