@@ -13,6 +13,7 @@ Run: ``python benchmarks/bench_lint.py [--files 200] [--rounds 5]``
 from __future__ import annotations
 
 import argparse
+import ast
 import random
 import shutil
 import statistics
@@ -190,6 +191,15 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
         assert result.files == args.files, result.files
 
+        # Baseline: reading and parsing alone, the part no rule can avoid.
+        sources = sorted(directory.rglob("*.py"))
+        parse = []
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            for path in sources:
+                ast.parse(path.read_text())
+            parse.append(time.perf_counter() - start)
+
         command = Path(sys.executable).with_name("domino-flows")
         start = time.perf_counter()
         completed = subprocess.run(
@@ -204,7 +214,8 @@ def main() -> None:
         print(
             f"bench_lint: {args.files} files / {lines} lines, {len(result.findings)} findings; "
             f"in-process best {best:.3f} s, median {median:.3f} s "
-            f"({best / args.files * 1000:.2f} ms/file, {args.rounds} rounds); "
+            f"({best / args.files * 1000:.2f} ms/file, {args.rounds} rounds; "
+            f"ast.parse alone {min(parse):.3f} s); "
             f"CLI subprocess {cli:.3f} s; Python {sys.version.split()[0]}"
         )
     finally:
