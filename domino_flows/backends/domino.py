@@ -103,6 +103,7 @@ class DominoBackend:
         self._lock = threading.RLock()
         self._tiers: dict[str, str] | None = None
         self._environments: dict[str, str] | None = None
+        self._defaults: dict[str, Any] | None = None
         self._started: dict[str, JobHandle] = {}
         self._final_messages: dict[str, str] = {}
 
@@ -207,8 +208,15 @@ class DominoBackend:
         if config.EnvironmentRevisionSpec is not None:
             value = config.EnvironmentRevisionSpec.to_json()
             revision = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        # Omitted ids stay None: Domino then uses the project's defaults (use_latest and
-        # use_project_defaults need nothing more here).
+        if (spec.use_latest or spec.use_project_defaults) and not (environment_id and tier_id):
+            defaults = self._job_defaults(spec)
+            environment_id = environment_id or defaults.get("environmentId") or None
+            tier = defaults.get("hardwareTierId")
+            tier_id = tier_id or (tier.get("value") if isinstance(tier, dict) else tier) or None
+            if revision is None and defaults.get("environmentRevisionSpec") is not None:
+                value = defaults["environmentRevisionSpec"]
+                revision = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        # Ids still None are sent as null: Domino then uses the project's defaults.
         return ResolvedJob(
             environment_id=environment_id,
             environment_name=config.EnvironmentName,
@@ -216,6 +224,28 @@ class DominoBackend:
             hardware_tier_id=tier_id,
             hardware_tier_name=config.HardwareTierName,
         )
+
+    def _job_defaults(self, spec: JobSpec) -> dict[str, Any]:
+        """The project's job defaults (POST /v4/jobs/{projectId}/resolveJobDefaults), asked once
+        per run. A deployment without the endpoint leaves the ids to Domino, which applies the
+        same defaults when the job starts."""
+        with self._lock:
+            if self._defaults is None:
+                url = f"{self.client._routes.host}/v4/jobs/{self.project_id}/resolveJobDefaults"
+                body = {**spec.config.to_custom(), "commandToRun": spec.config.Command}
+                try:
+                    answer = call_with_retry(
+                        self._retry,
+                        "POST /v4/jobs/{id}/resolveJobDefaults",
+                        lambda: self.client.request_manager.post(url, json=body).json(),
+                    )
+                except DominoApiError as error:
+                    if error.status not in (404, 405):
+                        raise
+                    logger.info("this deployment has no resolveJobDefaults; Domino applies them")
+                    answer = {}
+                self._defaults = dict(answer) if isinstance(answer, dict) else {}
+            return self._defaults
 
     # --- stage ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ use, over real HTTP (``ThreadingHTTPServer`` on 127.0.0.1, a free port, a backgr
   ``GET /api/projects/v1/projects/{id}/files/{commit}/{path}/content``
 - jobs: ``POST /v4/jobs/start``, ``GET /v4/jobs/{id}``, ``POST /v4/jobs/stop``,
   ``GET /v4/jobs?projectId=``, ``GET /v1/projects/{o}/{p}/runs``,
+  ``POST /v4/jobs/{id}/resolveJobDefaults``,
   ``GET /v1/projects/{o}/{p}/run/{id}/stdout``
 
 Every commit is a full snapshot of the project tree in a directory (files hard-linked between
@@ -89,6 +90,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ),
         ("PUT", r"^/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)/(?P<path>.+)$", "upload"),
         ("POST", r"^/v4/jobs/start$", "job_start"),
+        ("POST", r"^/v4/jobs/(?P<pid>[^/]+)/resolveJobDefaults$", "resolve_defaults"),
         ("POST", r"^/v4/jobs/stop$", "job_stop"),
         ("GET", r"^/v4/jobs$", "jobs_list"),
         ("GET", r"^/v4/jobs/(?P<job>[^/]+)$", "job_status"),
@@ -535,6 +537,26 @@ class FakeDomino:
             self.jobs[job_id] = job
         threading.Thread(target=self._run_job, args=(job,), daemon=True).start()
         return _json(200, self._job_summary(job))
+
+    def _api_resolve_defaults(self, params: dict[str, str], query: Any, body: bytes) -> Response:
+        """The project's defaults: its first hardware tier and environment, the newest commit."""
+        refused = self._check_project(params)
+        if refused:
+            return refused
+        return _json(
+            200,
+            {
+                "commitId": self.head,
+                "mainRepoGitRef": None,
+                "hardwareTierId": {"value": next(iter(self.hardware_tiers.values()), None)},
+                "environmentId": next(iter(self.environments.values()), None),
+                "environmentRevisionSpec": "ActiveRevision",
+                "computeClusterProperties": None,
+                "volumeSizeGiB": 10.0,
+                "datasetSnapshots": [],
+                "externalVolumeMountIds": [],
+            },
+        )
 
     def _job_summary(self, job: FakeJob) -> dict[str, Any]:
         return {

@@ -142,6 +142,24 @@ def test_names_are_resolved_once_per_run(fake_domino: FakeDomino, tmp_path: Path
     assert fake_domino.job_count == 6
 
 
+def test_use_latest_takes_the_projects_defaults_once_per_run(backend, fake_domino):
+    for index in range(2):
+        spec = shell_spec(task=f"latest{index}")
+        spec = JobSpec(**{**spec.__dict__, "use_latest": True})
+        resolved = backend.resolve(spec)
+        assert (resolved.hardware_tier_id, resolved.environment_id) == (
+            "small-k8s",
+            "env-python311",
+        )
+        assert resolved.environment_revision == "ActiveRevision"
+        _handle, status = run_one(backend, spec, {"a": index})
+        assert status.state is JobState.SUCCEEDED
+    assert [job.hardware_tier_id for job in fake_domino.jobs.values()] == ["small-k8s"] * 2
+    assert fake_domino.count("resolve_defaults") == 1
+    pinned = JobSpec(**{**shell_spec(HardwareTierName="Large").__dict__, "use_latest": True})
+    assert backend.resolve(pinned).hardware_tier_id == "large-k8s"
+
+
 @pytest.mark.parametrize(
     ("field", "name", "listed"),
     [
