@@ -201,9 +201,12 @@ def run_lint(
     config: LintConfig | None = None,
     adjust: Callable[[LintConfig], LintConfig] | None = None,
 ) -> LintResult:
-    """Lint files and directory trees. Without ``config``, each path uses its nearest
-    ``pyproject.toml`` with a ``[tool.domino_flows.lint]`` section; ``adjust`` then applies
-    command-line options on top."""
+    """Lint files and directory trees.
+
+    Without ``config``, each path uses the nearest ``pyproject.toml`` with a
+    ``[tool.domino_flows.lint]`` section at or above it, else the one at or above the working
+    directory; ``adjust`` then applies command-line options on top.
+    """
     findings: list[Finding] = []
     seen: set[Path] = set()
     files = 0
@@ -212,6 +215,8 @@ def run_lint(
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or directory")
         path_config = config if config is not None else find_config(path)
+        if config is None and path_config.source is None:  # none above the path: try the cwd
+            path_config = find_config(Path.cwd())
         if adjust is not None:
             path_config = adjust(path_config)
         for file in iter_python_files(path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -216,6 +217,11 @@ def test_list_rules(project: Path) -> None:
 @pytest.mark.slow
 def test_installed_command_in_a_subprocess(project: Path) -> None:
     command = Path(sys.executable).with_name("domino-flows")
+    if not command.exists():
+        found = shutil.which("domino-flows")
+        if found is None:
+            pytest.skip("the domino-flows command is not installed next to this interpreter")
+        command = Path(found)
     result = subprocess.run(
         [str(command), "lint", "--format", "json", "flows"],
         capture_output=True,

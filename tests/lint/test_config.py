@@ -54,6 +54,16 @@ def test_nearest_pyproject_with_the_section_is_used(tmp_path: Path) -> None:
     assert rules(lint_paths([flow])) == [("DF004", "error")]
 
 
+def test_paths_outside_any_configured_project_use_the_working_directory_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    write(project / "pyproject.toml", '[tool.domino_flows.lint]\ndisable = ["DF001"]\n')
+    elsewhere = write(tmp_path / "elsewhere" / "wf.py", FLOW)
+    monkeypatch.chdir(project)
+    assert rules(lint_paths([elsewhere])) == [("DF004", "error")]
+
+
 def test_inner_section_wins_over_outer(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[tool.domino_flows.lint]\ndisable = ["DF001"]\n')
     write(tmp_path / "pkg" / "pyproject.toml", '[tool.domino_flows.lint]\ndisable = ["DF004"]\n')
