@@ -16,8 +16,9 @@ use, over real HTTP (``ThreadingHTTPServer`` on 127.0.0.1, a free port, a backgr
 
 Every commit is a full snapshot of the project tree in a directory (files hard-linked between
 commits, never modified in place). A started job is a real subprocess, ``/bin/sh -c <command>``,
-run in a fresh checkout of its commit in its own session; when it ends, the files it created or
-changed are committed on top of the newest commit as the job's output commit, as Domino does.
+run in a fresh checkout of its commit in its own session, stopped with the local backend's session
+handling (``local_process.terminate_session``); when it ends, the files it created or changed are
+committed on top of the newest commit as the job's output commit, as Domino does.
 
 Requests need the server's API key (``X-Domino-Api-Key`` or ``Authorization: Bearer``). Faults can
 be injected per route: fail the next calls with a status (and ``Retry-After``), drop the connection,
@@ -34,7 +35,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from domino_flows.backends.local_process import terminate_session
 
 DEFAULT_API_KEY = "fake-domino-api-key-0123456789abcdef"
 DEFAULT_ENVIRONMENTS = {
@@ -405,8 +407,8 @@ class FakeDomino:
         process = job.process
         if process is None or process.poll() is not None:
             return
-        _signal_session(process.pid, signal.SIGTERM)
-        threading.Thread(target=_kill_later, args=(process,), daemon=True).start()
+        # the local backend's session handling: SIGTERM to the job's session, SIGKILL after 5 s
+        threading.Thread(target=terminate_session, args=(process.pid, 5.0), daemon=True).start()
 
     # --- API ------------------------------------------------------------------------------------
 
@@ -660,18 +662,6 @@ class FakeDomino:
 
 def _json(status: int, body: Any) -> Response:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
-
-
-def _signal_session(pid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signum)
-
-
-def _kill_later(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        _signal_session(process.pid, signal.SIGKILL)
 
 
 def _route(method: str, path: str) -> tuple[str, re.Match[str]] | None:
