@@ -105,6 +105,7 @@ class DominoBackend:
         self._environments: dict[str, str] | None = None
         self._defaults: dict[str, Any] | None = None
         self._started: dict[str, JobHandle] = {}
+        self._start_locks: dict[str, threading.Lock] = {}
         self._final_messages: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -279,7 +280,11 @@ class DominoBackend:
         return build_payload(self.project_id, spec, path, commit, self.resolve(spec))
 
     def start(self, spec: JobSpec, staging: str) -> JobHandle:
+        # One lock per staging: a second start of the same attempt waits for the first and gets
+        # its handle; other tasks' starts go ahead at the same time.
         with self._lock:
+            start_lock = self._start_locks.setdefault(staging, threading.Lock())
+        with start_lock:
             if staging in self._started:
                 return self._started[staging]
             path, commit = parse_staging(staging)

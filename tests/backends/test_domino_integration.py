@@ -250,6 +250,20 @@ def test_starting_the_same_staging_twice_starts_one_job(backend, fake_domino):
     assert fake_domino.job_count == 1
 
 
+def test_concurrent_starts_of_one_attempt_start_one_job_and_others_run_alongside(
+    backend, fake_domino
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, second = shell_spec(task="first"), shell_spec(task="second")
+    staged = [backend.stage_inputs(s, {"a": 1}) for s in (first, second)]
+    work = [(first, staged[0])] * 4 + [(second, staged[1])] * 4
+    with ThreadPoolExecutor(8) as pool:
+        handles = list(pool.map(lambda item: backend.start(*item), work))
+    assert len({h.job_id for h in handles}) == 2
+    assert fake_domino.job_count == 2
+
+
 @pytest.mark.parametrize("end", ["Stopped", "Error"])
 def test_a_job_ending_stopped_or_error_fails_with_its_log_tail(backend, fake_domino, end):
     fake_domino.end_next_job_as(end)
