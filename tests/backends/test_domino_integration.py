@@ -3,7 +3,9 @@ Domino server, which runs each job as a subprocess."""
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +25,8 @@ pytest_plugins = ["domino_flows.testing.fixtures"]
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_KEY = "sk-DOMINO-FLOWS-CANARY-7f3a9c1e"
+
+_IGNORED = shutil.ignore_patterns("__pycache__", ".domino-flows")
 
 ADD_ONE = (
     'echo $(( $(cat "$DOMINO_FLOWS_INPUTS_DIR/a") + 1 )) > "$DOMINO_FLOWS_OUTPUTS_DIR/out"; '
@@ -381,3 +385,38 @@ def test_client_construction_leaves_the_root_logger_alone(backend):
     make_backend_for_same._client = None
     make_backend_for_same.client  # noqa: B018
     assert (list(root.handlers), root.level) == before
+
+
+# --- the whole command line, on the domino backend ------------------------------------------
+
+
+@pytest.mark.slow
+def test_domino_flows_run_on_the_domino_backend(domino_env, tmp_path, monkeypatch):
+    """``domino-flows run --backend domino`` drives the backend through the runner; every job
+    runs on the (fake) deployment and the secret-free handle ends in the run's records."""
+    from click.testing import CliRunner
+
+    from domino_flows.backends import domino as domino_module
+    from domino_flows.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "examples", project / "examples", ignore=_IGNORED)
+    (project / "pyproject.toml").write_text('[project]\nname = "hello"\n')
+    domino_env.add_tree(project)
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(
+        domino_module, "PollPolicy", lambda: PollPolicy(initial=0.05, max_interval=0.25)
+    )
+    result = CliRunner().invoke(
+        main,
+        ["run", "examples/hello.py", "hello", "--backend", "domino", "-i", "name=Ada", "--json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert "HELLO, ADA!" in json.dumps(summary)
+    assert domino_env.job_count == 2
+    assert domino_env.count("hardware_tiers") == 1
+    for path in project.rglob("*"):
+        if path.is_file():
+            assert domino_env.api_key.encode() not in path.read_bytes(), path
