@@ -28,6 +28,7 @@ def load_module(file: str | Path) -> Any:
     if not path.is_file():
         raise FlowLoadError(f"flow file {file} not found; give the path of a .py file.")
     name = module_name_for(path)
+    _forget_launch_plans(name)
     # Like running the file as a script: its folder is importable, so are its siblings.
     if str(path.parent) not in sys.path:
         sys.path.insert(0, str(path.parent))
@@ -60,6 +61,17 @@ def _line_in(error: BaseException, path: Path) -> int | None:
 
     lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
     return lines[-1] if lines else None
+
+
+def _forget_launch_plans(module_name: str) -> None:
+    """flytekit caches named launch plans by name for the life of the process; loading a flow
+    file again (a resumed run, a test) would otherwise collide with its own earlier definition."""
+    from flytekit.core.launch_plan import LaunchPlan
+
+    for plan_name, plan in list(LaunchPlan.CACHE.items()):
+        workflow_name = getattr(getattr(plan, "workflow", None), "name", "")
+        if workflow_name.startswith(module_name + "."):
+            del LaunchPlan.CACHE[plan_name]
 
 
 def load_entity(file: str | Path, name: str) -> Any:

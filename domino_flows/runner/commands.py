@@ -51,7 +51,12 @@ def result_document(result: Any) -> dict[str, Any]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    path = getattr(value, "path", None)
+    return str(path) if path is not None else str(value)
 
 
 @click.command("run")

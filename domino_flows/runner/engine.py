@@ -558,7 +558,7 @@ def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
 
 def _launch_plan_inputs(launch_plan: Any) -> dict[str, Any]:
     inputs = {}
-    for name, parameter in (launch_plan.default_inputs.parameters or {}).items():
+    for name, parameter in (launch_plan.parameters.parameters or {}).items():
         if parameter.default is not None:
             inputs[name] = parameter.default
     inputs.update(launch_plan.fixed_inputs.literals or {})

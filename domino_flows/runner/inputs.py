@@ -157,7 +157,7 @@ def workflow_inputs(
         fixed = dict(entity.fixed_inputs.literals or {})
         defaults = {
             k: p.default
-            for k, p in (entity.default_inputs.parameters or {}).items()
+            for k, p in (entity.parameters.parameters or {}).items()
             if p.default is not None
         }
     declared = workflow.python_interface.inputs_with_defaults
@@ -199,7 +199,7 @@ def launch_plan_literals(entity: Any, python_values: dict[str, Any]) -> dict[str
         return {}
     out = {
         k: p.default
-        for k, p in (entity.default_inputs.parameters or {}).items()
+        for k, p in (entity.parameters.parameters or {}).items()
         if p.default is not None and k not in python_values
     }
     out.update(entity.fixed_inputs.literals or {})
