@@ -78,6 +78,12 @@ def _register_builtin_commands() -> None:
     register(
         "lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns."
     )
+    register("new", "domino_flows.new:new_command", "Create a new flow project from the template.")
+    register(
+        "submit",
+        "domino_flows.submit.command:submit_command",
+        "Check a flow and launch it on Domino Flows.",
+    )
 
 
 _register_builtin_commands()
