@@ -43,7 +43,14 @@ class FlowNode:
 
     @property
     def upstream(self) -> list[str]:
-        return [n.id for n in self.node.upstream_nodes]
+        # flytekit keeps upstream nodes in a set; a stable order keeps graphs and logs stable
+        return sorted((n.id for n in self.node.upstream_nodes), key=_natural)
+
+
+def _natural(node_id: str) -> tuple[str, int]:
+    prefix = node_id.rstrip("0123456789")
+    digits = node_id[len(prefix) :]
+    return prefix, int(digits) if digits else -1
 
 
 def classify(entity: Any, where: str) -> NodeKind:
