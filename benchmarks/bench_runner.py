@@ -1,0 +1,97 @@
+"""domino-flows run against flytekit's own local execution, on the same flow, side by side.
+
+The flow: eight independent @domino_task tasks that each sleep one second, feeding one join.
+flytekit's local execution (``python flow.py``) runs them one after another through the
+``domino_job`` connector, polling each job every second; ``domino-flows run`` starts each task as
+soon as its inputs are ready. Both run real subprocess jobs on the embedded local backend, in the
+same throwaway project, with caching off.
+
+    python benchmarks/bench_runner.py [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOW = '''
+import time
+
+from flytekit import workflow
+
+from domino_flows import domino_task
+
+
+@domino_task(hardware_tier="Small")
+def work(index: int) -> int:
+    time.sleep(1)
+    return index
+
+
+@domino_task(hardware_tier="Small")
+def join(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int) -> int:
+    return a + b + c + d + e + f + g + h + 0
+
+
+@workflow
+def eight(seed: int = 0) -> int:
+    parts = [work(index=i) for i in range(8)]
+    return join(a=parts[0], b=parts[1], c=parts[2], d=parts[3], e=parts[4], f=parts[5],
+                g=parts[6], h=parts[7])
+
+
+if __name__ == "__main__":
+    print(eight(seed=0))
+'''
+
+PYPROJECT = """
+[project]
+name = "bench"
+version = "0"
+
+[tool.domino_flows.hardware_tiers.Small]
+cores = 1
+"""
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0 or "28" not in completed.stdout:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        (project / "pyproject.toml").write_text(PYPROJECT)
+        (project / "flow.py").write_text(FLOW)
+        cli = [sys.executable, "-m", "domino_flows.cli", "run", "flow.py", "eight", "--no-cache"]
+        cases = {
+            "flytekit local execution (python flow.py)": [sys.executable, "flow.py"],
+            "domino-flows run (default: one slot per core)": cli,
+            "domino-flows run --max-parallel 8": [*cli, "--max-parallel", "8"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.rounds):
+            for name, command in cases.items():
+                times[name].append(timed(command, project))
+    baseline = statistics.median(times["flytekit local execution (python flow.py)"])
+    print(f"8 independent 1 s tasks + 1 join, {args.rounds} rounds, median wall time:")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:<48} {median:6.1f} s   ratio {median / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()
