@@ -21,6 +21,7 @@ passed to local jobs: a local job never talks to Domino on the user's behalf.
 
 from __future__ import annotations
 
+import atexit
 import getpass
 import hashlib
 import json
@@ -31,6 +32,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -92,6 +94,7 @@ class LocalBackend:
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._monitor: threading.Thread | None = None
+        self._exit_hook = False
 
     # --- JobBackend -----------------------------------------------------------------------------
 
@@ -194,11 +197,21 @@ class LocalBackend:
         job = _Job(handle, directory, popen, tier, [stdout, stderr])
         with self._lock:
             self._jobs[job_id] = job
-            if self._monitor is None or not self._monitor.is_alive():
+            if not self._exit_hook:
+                # Jobs end with the process that started them, as a Domino run's jobs end with it.
+                atexit.register(self.stop_all)
+                self._exit_hook = True
+            needs_monitor = tier.memory_bytes is not None and proc.memory_monitoring_available()
+            if needs_monitor and (self._monitor is None or not self._monitor.is_alive()):
                 self._monitor = threading.Thread(
-                    target=self._watch, name="domino-flows-local-jobs", daemon=True
+                    target=self._watch_memory, name="domino-flows-job-memory", daemon=True
                 )
                 self._monitor.start()
+        threading.Thread(
+            target=lambda: self._finish(job, popen.wait()),
+            name=f"domino-flows-job-{popen.pid}",
+            daemon=True,
+        ).start()
         return handle
 
     def status(self, handle: JobHandle) -> JobStatus:
@@ -336,35 +349,43 @@ class LocalBackend:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def _watch(self) -> None:
-        """One thread for all of this backend's jobs: notices exits and enforces tier memory."""
-        monitor_memory = proc.memory_monitoring_available()
+    def _watch_memory(self) -> None:
+        """One thread for all of this backend's jobs with a memory limit: a /proc scan a tick."""
         while True:
             with self._lock:
-                live = [job for job in self._jobs.values() if not job.done.is_set()]
-                if not live:
+                limited = [
+                    job
+                    for job in self._jobs.values()
+                    if not job.done.is_set() and job.tier.memory_bytes is not None
+                ]
+                if not limited:
                     self._monitor = None
                     return
-            for job in live:
-                returncode = job.popen.poll()
-                if returncode is not None:
-                    self._finish(job, returncode)
-                    continue
-                limit = job.tier.memory_bytes
-                if monitor_memory and limit is not None and not job.stop_requested:
-                    used = proc.session_memory(job.popen.pid)
-                    if used > limit:
-                        job.memory_exceeded = used
-                        _kit_log(
-                            job,
-                            f"job used {used / 1024**2:.0f} MiB, more than the "
-                            f"{job.tier.memory_text} of hardware tier {job.tier.name!r}: "
-                            "killing it",
-                        )
-                        proc.terminate_session(job.popen.pid, 0)
-                        self._finish(job, job.popen.wait())
-            # wait on any job's event so an exit seen by status() does not delay the loop
-            live[0].done.wait(self.poll_interval)
+            usage = proc.sessions_memory({job.popen.pid for job in limited})
+            for job in limited:
+                used, limit = usage.get(job.popen.pid, 0), job.tier.memory_bytes
+                if limit is not None and used > limit and not job.stop_requested:
+                    self._kill_for_memory(job, used)
+            time.sleep(self.poll_interval)
+
+    def _kill_for_memory(self, job: _Job, used: int) -> None:
+        with job.lock:
+            if job.done.is_set():
+                return
+            job.memory_exceeded = used
+        _kit_log(
+            job,
+            f"job used {used / 1024**2:.0f} MiB, more than the {job.tier.memory_text} of "
+            f"hardware tier {job.tier.name!r}: killing it",
+        )
+        proc.terminate_session(job.popen.pid, 0)
+        self._finish(job, job.popen.wait())
+
+    def stop_all(self) -> None:
+        """Stop every job this backend started that still runs (at exit, or on request)."""
+        for job in list(self._jobs.values()):
+            if not job.done.is_set():
+                self.stop(job.handle)
 
     def _finish(self, job: _Job, returncode: int) -> None:
         with job.lock:

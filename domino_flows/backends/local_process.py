@@ -24,7 +24,16 @@ def memory_monitoring_available() -> bool:
 
 def session_processes(session_id: int) -> dict[int, int]:
     """Pid -> resident bytes of every live process in session ``session_id``."""
-    found: dict[int, int] = {}
+    return _scan({session_id}).get(session_id, {})
+
+
+def sessions_memory(session_ids: set[int]) -> dict[int, int]:
+    """Session id -> resident bytes of its processes together, for many sessions in one scan."""
+    return {sid: sum(pids.values()) for sid, pids in _scan(session_ids).items()}
+
+
+def _scan(session_ids: set[int]) -> dict[int, dict[int, int]]:
+    found: dict[int, dict[int, int]] = {}
     try:
         entries = os.listdir(PROC)
     except OSError:
@@ -41,14 +50,10 @@ def session_processes(session_id: int) -> dict[int, int]:
         fields = data[data.rfind(b")") + 2 :].split()
         if len(fields) < 22 or fields[0] == b"Z":
             continue
-        if int(fields[3]) == session_id:
-            found[int(entry)] = int(fields[21]) * _PAGE_SIZE
+        session = int(fields[3])
+        if session in session_ids:
+            found.setdefault(session, {})[int(entry)] = int(fields[21]) * _PAGE_SIZE
     return found
-
-
-def session_memory(session_id: int) -> int:
-    """Resident bytes used by the session's processes together."""
-    return sum(session_processes(session_id).values())
 
 
 def signal_session(session_id: int, signum: int) -> None:
