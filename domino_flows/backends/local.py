@@ -42,7 +42,7 @@ from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.errors import TaskFailedError
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.records import CREDENTIAL_VARIABLES, now, state_dir
+from domino_flows.records import CREDENTIAL_VARIABLES, STATE_DIR, now, state_dir
 
 DEFAULT_STOP_GRACE = 5.0
 DEFAULT_POLL_INTERVAL = 0.15
@@ -293,7 +293,7 @@ class LocalBackend:
     def _shim_dir(self, environment: EnvironmentSettings) -> Path:
         """A directory whose ``python``/``python3`` run the environment's interpreter. A script,
         not a symlink: a virtualenv's interpreter must be started by its own path."""
-        interpreter = environment.interpreter
+        interpreter = _real_interpreter(environment.interpreter) or environment.interpreter
         tag = hashlib.sha256(interpreter.encode()).hexdigest()[:10]
         directory = state_dir(self.project_root) / "shims" / tag
         script = f'#!/bin/sh\nexec {shlex.quote(interpreter)} "$@"\n'
@@ -457,13 +457,24 @@ def _launch_problem(environment: EnvironmentSettings) -> str | None:
     """Why the environment's interpreter cannot start, said before a job fails obscurely."""
     if environment.python is None:
         return None
-    found = shutil.which(environment.python)
-    if found is None:
+    if _real_interpreter(environment.python) is None:
         return (
             f"environment {environment.name!r} uses python = {environment.python!r}, which is "
             "not an executable file (or not on PATH); fix it in [tool.domino_flows.environments]."
         )
     return None
+
+
+def _real_interpreter(name: str) -> str | None:
+    """The interpreter's absolute path, looked up on PATH without our own shim folders: a shim
+    that ran ``python3`` by name would otherwise find itself and loop forever."""
+    search = [
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if f"{os.sep}{STATE_DIR}{os.sep}shims" not in folder
+    ]
+    found = shutil.which(name, path=os.pathsep.join(search))
+    return str(Path(found).absolute()) if found else None
 
 
 def _under_root(directory: Path, domino_path: str) -> Path:

@@ -268,3 +268,16 @@ def test_task_names_become_safe_directory_names(backend: LocalBackend) -> None:
     assert os.path.commonpath([handle.details["job_dir"], str(backend.jobs_root)]) == str(
         backend.jobs_root
     )
+
+
+def test_interpreter_named_without_a_path_does_not_find_its_own_shim(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.domino_flows.environments.Bare]\npython = "python3"\n'
+    )
+    backend = LocalBackend(tmp_path)
+    job = spec("python -c 'import sys; print(sys.executable)'", environment="Bare", tier=None)
+    handle, status = run(backend, job, timeout=20)
+    assert status.state is JobState.SUCCEEDED, backend.logs(handle)
+    assert ".domino-flows" not in backend.logs(handle)
+    shim = next((tmp_path / ".domino-flows" / "shims").glob("*/python"))
+    assert shim.read_text().split()[2].startswith("/")
