@@ -83,6 +83,9 @@ class DominoJobMetadata(ResourceMeta):
     environment: str = ""
     hardware_tier: str = ""
     started_at: str = ""
+    environment_id: str = ""
+    environment_revision: str = ""
+    hardware_tier_id: str = ""
     input_datasets: str = "[]"  # JSON list of lineage.DatasetRef (names, kinds and hashes)
 
     @property
@@ -168,6 +171,9 @@ class DominoJobConnector(AsyncConnectorBase):
             environment=resolved.environment_name or resolved.environment_id or "",
             hardware_tier=resolved.hardware_tier_name or resolved.hardware_tier_id or "",
             started_at=_now(),
+            environment_id=resolved.environment_id or "",
+            environment_revision=resolved.environment_revision or "",
+            hardware_tier_id=resolved.hardware_tier_id or "",
             input_datasets=json.dumps([ref.to_dict() for ref in input_refs]),
         )
         self._record_start(metadata, backend, resolved)
@@ -192,7 +198,7 @@ class DominoJobConnector(AsyncConnectorBase):
         handle = resource_meta.handle
         status = backend.status(handle)
         phase = PHASES[status.state]
-        links = [TaskLog(uri=handle.url, name=f"{resource_meta.backend} job {handle.job_id}")]
+        links = log_links(handle)
         if status.state is JobState.SUCCEEDED:
             try:
                 values, outputs = self._collect(resource_meta, backend)
@@ -294,6 +300,16 @@ def _finish_run(project_root: str, run_id: str, flow: str) -> None:
         recording.run_ended(Path(project_root), run_id, flow)
     except (sqlite3.Error, OSError) as error:
         logger.warning("domino-flows could not record the end of run %s: %s", run_id, error)
+
+
+def log_links(handle: JobHandle) -> list[TaskLog]:
+    """The job's page (a Domino URL, or the local job folder) and, locally, its log files."""
+    links = [TaskLog(uri=handle.url, name=f"{handle.backend} job {handle.job_id}")]
+    for stream in ("stdout", "stderr"):
+        path = handle.details.get(stream)
+        if path:
+            links.append(TaskLog(uri=Path(path).as_uri(), name=f"{stream} log"))
+    return links
 
 
 def failure_message(status: JobStatus, log_tail: str) -> str:

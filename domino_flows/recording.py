@@ -62,12 +62,10 @@ def _context(info: AttemptInfo, resolved: ResolvedJob | None = None) -> TaskCont
         job_url=info.url,
         backend=info.backend,
         command=info.command,
-        environment_id=resolved.environment_id if resolved else details.get("environment_id"),
+        environment_id=_known(resolved, info, "environment_id"),
         environment_name=info.environment or None,
-        environment_revision=(
-            resolved.environment_revision if resolved else details.get("environment_revision")
-        ),
-        hardware_tier_id=resolved.hardware_tier_id if resolved else details.get("hardware_tier_id"),
+        environment_revision=_known(resolved, info, "environment_revision"),
+        hardware_tier_id=_known(resolved, info, "hardware_tier_id"),
         hardware_tier_name=info.hardware_tier or None,
         input_commit=details.get("input_commit"),
         output_commit=details.get("output_commit"),
@@ -76,6 +74,13 @@ def _context(info: AttemptInfo, resolved: ResolvedJob | None = None) -> TaskCont
         source_version=version,
         inputs=[DatasetRef.from_dict(item) for item in json.loads(info.input_datasets)],
     )
+
+
+def _known(resolved: ResolvedJob | None, info: AttemptInfo, name: str) -> str | None:
+    """A resolved id: from the resolution if at hand, else as the attempt recorded it."""
+    if resolved is not None:
+        return getattr(resolved, name)
+    return getattr(info, name, None) or info.details.get(name) or None
 
 
 def task_started(info: AttemptInfo, backend: Any, resolved: ResolvedJob) -> None:

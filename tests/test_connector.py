@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -140,8 +142,16 @@ def test_create_get_collects_outputs_and_records(project: Path) -> None:
     store = RunStore.for_project(project)
     (attempt,) = store.attempts("run-connector")
     assert (attempt.task, attempt.state, attempt.job_id) == ("double", "Succeeded", meta.job_id)
-    events = [e["event_type"] for e in store.lineage_events("run-connector", "double")]
-    assert events == ["START", "COMPLETE"]
+    events = store.lineage_events("run-connector", "double")
+    assert [e["event_type"] for e in events] == ["START", "COMPLETE"]
+    complete = json.loads(events[1]["event"])
+    domino = complete["run"]["facets"]["dominoJob"]
+    assert domino["environmentId"].startswith("local:") and domino["hardwareTierId"]
+    assert domino["jobId"] == meta.job_id
+    (output,) = complete["outputs"]
+    assert output["facets"]["dominoFlowsContent"]["sha256"] == hashlib.sha256(b"42").hexdigest()
+    assert [link.name for link in resource.log_links][1:] == ["stdout log", "stderr log"]
+    assert Path(resource.log_links[1].uri.removeprefix("file://")).read_text() == "doubling\n"
     connector.get(meta)  # polling again records nothing twice
     assert len(store.lineage_events("run-connector", "double")) == 2
     second = connector.create(template, "", inputs)
