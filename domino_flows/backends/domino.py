@@ -288,6 +288,7 @@ class DominoBackend:
             if staging in self._started:
                 return self._started[staging]
             path, commit = parse_staging(staging)
+            self._warn_unsent(spec)
             job = start_job(
                 self.client, self._retry, self.job_payload(spec, staging), path, commit, self._scrub
             )
@@ -307,6 +308,26 @@ class DominoBackend:
             self._started[staging] = handle
             logger.info("task %s: started Domino job %s (%s)", spec.task, job_id, handle.url)
             return handle
+
+    def _warn_unsent(self, spec: JobSpec) -> None:
+        """Say which job config fields POST /v4/jobs/start cannot carry, rather than drop them
+        quietly."""
+        config = spec.config
+        unsent = []
+        if config.CommitId:
+            unsent.append(
+                f"CommitId {config.CommitId!r} (the job starts at the staging commit, which holds "
+                "the project's newest files and the staged inputs; pin code with MainRepoGitRef "
+                "in git-based projects)"
+            )
+        if config.DatasetSnapshots:
+            unsent.append("DatasetSnapshots (the project's default dataset mounts apply)")
+        if config.VolumeSizeGiB is not None:
+            unsent.append("VolumeSizeGiB (the project's default volume size applies)")
+        if unsent:
+            logger.warning(
+                "task %s: the domino backend does not send %s.", spec.task, "; ".join(unsent)
+            )
 
     # --- status, logs, stop ----------------------------------------------------------------------
 

@@ -157,6 +157,19 @@ def test_omitted_ids_are_sent_as_null_for_project_defaults(mocked, backend):
     assert not any("hardwareTiers" in call.request.url for call in mocked.calls)
 
 
+def test_fields_the_start_cannot_carry_are_named_in_a_warning(mocked, backend, caplog):
+    from domino_flows.config import DatasetSnapshot
+
+    mocked.post(f"{HOST}/v4/jobs/start", json={"id": "job-1"})
+    with caplog.at_level(logging.WARNING, logger="domino_flows.backends.domino"):
+        backend.start(
+            spec(CommitId="abc", DatasetSnapshots=[DatasetSnapshot(Name="d")], VolumeSizeGiB=5),
+            f"{STAGING}@c1",
+        )
+    assert "CommitId 'abc'" in caplog.text
+    assert "DatasetSnapshots" in caplog.text and "VolumeSizeGiB" in caplog.text
+
+
 def test_a_lost_start_adopts_the_job_it_created(mocked, backend):
     mocked.post(f"{HOST}/v4/jobs/start", body=requests.ConnectionError("connection dropped"))
     mocked.get(
