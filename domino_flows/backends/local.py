@@ -22,12 +22,10 @@ passed to local jobs: a local job never talks to Domino on the user's behalf.
 from __future__ import annotations
 
 import atexit
-import getpass
 import hashlib
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -38,11 +36,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from domino_flows import contract, formats
+from domino_flows.backends import local_environment
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.errors import TaskFailedError
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.records import CREDENTIAL_VARIABLES, STATE_DIR, now, state_dir
+from domino_flows.records import now, state_dir
 
 DEFAULT_STOP_GRACE = 5.0
 DEFAULT_POLL_INTERVAL = 0.15
@@ -150,7 +149,6 @@ class LocalBackend:
         environment, tier = self._environment(spec), self._tier(spec)
         (directory / "outputs").mkdir(parents=True, exist_ok=True)
         (directory / "root").mkdir(exist_ok=True)
-        command = self._command(spec, environment)
         record = {
             "job_id": job_id,
             "run_id": spec.run_id,
@@ -167,52 +165,71 @@ class LocalBackend:
             "memory_gib": tier.memory_gib,
             "started_at": now(),
         }
-        # append mode: our own notes in stderr.log never collide with the job's writes
-        problem = _launch_problem(environment)
-        if problem:
-            _write_json(directory / "job.json", record)
-            self._write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
-            return handle
-        stdout = (directory / "stdout.log").open("ab")
-        stderr = (directory / "stderr.log").open("ab")
-        try:
-            popen = subprocess.Popen(
-                ["/bin/sh", "-c", command],
-                cwd=self.project_root,
-                env=self._environment_variables(spec, directory, environment, tier, job_id),
-                stdin=subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=stderr,
-                start_new_session=True,
-            )
-        except OSError as error:
-            stdout.close()
-            stderr.close()
-            _write_json(directory / "job.json", record)
-            message = f"task {spec.task!r}: the local job could not start: {error}"
-            self._write_status(directory, JobState.ERROR, message, None)
-            return handle
-        record["pid"] = popen.pid
+        popen, logs = self._launch(spec, directory, environment, tier, job_id)
+        record["pid"] = popen.pid if popen else None
         _write_json(directory / "job.json", record)
-        job = _Job(handle, directory, popen, tier, [stdout, stderr])
+        if popen is not None:
+            self._track(_Job(handle, directory, popen, tier, logs))
+        return handle
+
+    def _launch(
+        self,
+        spec: JobSpec,
+        directory: Path,
+        environment: EnvironmentSettings,
+        tier: HardwareTierSettings,
+        job_id: str,
+    ) -> tuple[subprocess.Popen[bytes] | None, list[IO[bytes]]]:
+        """Start the job's process in its own session; on failure record Error and say why."""
+        problem = local_environment.launch_problem(environment)
+        if problem is None:
+            project_id = f"local-{slug(self.settings.project_name)}"
+            variables = local_environment.job_variables(
+                self.project_root, self.settings, directory, environment, tier, job_id, project_id
+            )
+            # append mode: our own notes in stderr.log never collide with the job's writes
+            logs = [(directory / name).open("ab") for name in ("stdout.log", "stderr.log")]
+            try:
+                popen = subprocess.Popen(
+                    [
+                        "/bin/sh",
+                        "-c",
+                        local_environment.command_line(spec.config.Command, environment),
+                    ],
+                    cwd=self.project_root,
+                    env=variables,
+                    stdin=subprocess.DEVNULL,
+                    stdout=logs[0],
+                    stderr=logs[1],
+                    start_new_session=True,
+                )
+                return popen, logs
+            except OSError as error:
+                for handle in logs:
+                    handle.close()
+                problem = f"the local job could not start: {error}"
+        self._write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
+        return None, []
+
+    def _track(self, job: _Job) -> None:
+        """Watch a started job: a thread waits for its exit, another enforces tier memory."""
         with self._lock:
-            self._jobs[job_id] = job
+            self._jobs[job.handle.job_id] = job
             if not self._exit_hook:
                 # Jobs end with the process that started them, as a Domino run's jobs end with it.
                 atexit.register(self.stop_all)
                 self._exit_hook = True
-            needs_monitor = tier.memory_bytes is not None and proc.memory_monitoring_available()
-            if needs_monitor and (self._monitor is None or not self._monitor.is_alive()):
+            limited = job.tier.memory_bytes is not None and proc.memory_monitoring_available()
+            if limited and (self._monitor is None or not self._monitor.is_alive()):
                 self._monitor = threading.Thread(
                     target=self._watch_memory, name="domino-flows-job-memory", daemon=True
                 )
                 self._monitor.start()
         threading.Thread(
-            target=lambda: self._finish(job, popen.wait()),
-            name=f"domino-flows-job-{popen.pid}",
+            target=lambda: self._finish(job, job.popen.wait()),
+            name=f"domino-flows-job-{job.popen.pid}",
             daemon=True,
         ).start()
-        return handle
 
     def status(self, handle: JobHandle) -> JobStatus:
         job = self._jobs.get(handle.job_id)
@@ -284,68 +301,6 @@ class LocalBackend:
     def _tier(self, spec: JobSpec) -> HardwareTierSettings:
         name = spec.config.HardwareTierName or spec.config.HardwareTierId
         return self.settings.hardware_tier(name, spec.task)
-
-    def _command(self, spec: JobSpec, environment: EnvironmentSettings) -> str:
-        if environment.command_prefix:
-            return f"{environment.command_prefix} /bin/sh -c {shlex.quote(spec.config.Command)}"
-        return spec.config.Command
-
-    def _shim_dir(self, environment: EnvironmentSettings) -> Path:
-        """A directory whose ``python``/``python3`` run the environment's interpreter. A script,
-        not a symlink: a virtualenv's interpreter must be started by its own path."""
-        interpreter = _real_interpreter(environment.interpreter) or environment.interpreter
-        tag = hashlib.sha256(interpreter.encode()).hexdigest()[:10]
-        directory = state_dir(self.project_root) / "shims" / tag
-        script = f'#!/bin/sh\nexec {shlex.quote(interpreter)} "$@"\n'
-        for name in ("python", "python3"):
-            path = directory / name
-            if not path.is_file() or path.read_text() != script:
-                directory.mkdir(parents=True, exist_ok=True)
-                temporary = directory / f".{name}.{os.getpid()}.{threading.get_ident()}"
-                temporary.write_text(script)
-                temporary.chmod(0o755)
-                temporary.replace(path)
-        return directory
-
-    def _environment_variables(
-        self,
-        spec: JobSpec,
-        directory: Path,
-        environment: EnvironmentSettings,
-        tier: HardwareTierSettings,
-        job_id: str,
-    ) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
-        if not environment.command_prefix:
-            env["PATH"] = f"{self._shim_dir(environment)}{os.pathsep}{env.get('PATH', '')}"
-        cores = str(max(1, int(tier.cores)))
-        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            env.setdefault(variable, cores)
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "local"
-        env.update(
-            {
-                formats.INPUTS_DIR_VARIABLE: str(directory / "inputs"),
-                formats.OUTPUTS_DIR_VARIABLE: str(directory / "outputs"),
-                "DOMINO_FLOWS_ROOT": str(directory / "root"),
-                "DOMINO_FLOWS_JOB_DIR": str(directory),
-                "DOMINO_FLOWS_PROJECT_ROOT": str(self.project_root),
-                "DOMINO_PROJECT_NAME": self.settings.project_name,
-                "DOMINO_PROJECT_OWNER": self.settings.project_owner,
-                "DOMINO_PROJECT_ID": f"local-{slug(self.settings.project_name)}",
-                "DOMINO_RUN_ID": job_id,
-                "DOMINO_STARTING_USERNAME": user,
-                "DOMINO_HARDWARE_TIER_ID": tier.name,
-                "DOMINO_HARDWARE_TIER_NAME": tier.name,
-                "DOMINO_ENVIRONMENT_NAME": environment.name,
-                "DOMINO_WORKING_DIR": str(self.project_root),
-                "DOMINO_IS_GIT_BASED": "false",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        return env
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -451,30 +406,6 @@ class LocalBackend:
         if pid and proc.session_alive(pid):
             proc.terminate_session(pid, self.stop_grace)
         self._write_status(directory, JobState.STOPPED, "the job was stopped", None)
-
-
-def _launch_problem(environment: EnvironmentSettings) -> str | None:
-    """Why the environment's interpreter cannot start, said before a job fails obscurely."""
-    if environment.python is None:
-        return None
-    if _real_interpreter(environment.python) is None:
-        return (
-            f"environment {environment.name!r} uses python = {environment.python!r}, which is "
-            "not an executable file (or not on PATH); fix it in [tool.domino_flows.environments]."
-        )
-    return None
-
-
-def _real_interpreter(name: str) -> str | None:
-    """The interpreter's absolute path, looked up on PATH without our own shim folders: a shim
-    that ran ``python3`` by name would otherwise find itself and loop forever."""
-    search = [
-        folder
-        for folder in os.environ.get("PATH", "").split(os.pathsep)
-        if f"{os.sep}{STATE_DIR}{os.sep}shims" not in folder
-    ]
-    found = shutil.which(name, path=os.pathsep.join(search))
-    return str(Path(found).absolute()) if found else None
 
 
 def _under_root(directory: Path, domino_path: str) -> Path:

@@ -1,0 +1,121 @@
+"""What a local job sees: its ``python``, its command line and its environment variables.
+
+On Domino the environment (a Docker image) decides what ``python`` is and the platform sets
+``DOMINO_*`` variables; locally the project's settings decide, and this module imitates the rest:
+
+- ``python``/``python3`` are small shim scripts on ``PATH`` that run the environment's interpreter
+  (scripts, not symlinks: a virtualenv's interpreter must be started by its own path), or the
+  environment's ``command_prefix`` wraps the whole command (``conda run -n x /bin/sh -c '...'``);
+- the contract's directories arrive through ``DOMINO_FLOWS_INPUTS_DIR``/``..._OUTPUTS_DIR``, custom
+  Domino paths through ``DOMINO_FLOWS_ROOT``;
+- ``DOMINO_PROJECT_NAME``, ``DOMINO_RUN_ID``, ``DOMINO_HARDWARE_TIER_NAME`` and friends are set as
+  Domino sets them; thread-count variables follow the tier's cores unless already set;
+- Domino credentials of this process are removed: a local job never acts on Domino for the user.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import shlex
+import shutil
+import threading
+from pathlib import Path
+
+from domino_flows import formats
+from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
+from domino_flows.records import CREDENTIAL_VARIABLES, STATE_DIR, state_dir
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def command_line(command: str, environment: EnvironmentSettings) -> str:
+    """The shell command the job runs: the task's command, wrapped by a prefix if configured."""
+    if environment.command_prefix:
+        return f"{environment.command_prefix} /bin/sh -c {shlex.quote(command)}"
+    return command
+
+
+def real_interpreter(name: str) -> str | None:
+    """The interpreter's absolute path, looked up on PATH without our own shim folders: a shim
+    that ran ``python3`` by name would otherwise find itself and loop forever."""
+    search = [
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if f"{os.sep}{STATE_DIR}{os.sep}shims" not in folder
+    ]
+    found = shutil.which(name, path=os.pathsep.join(search))
+    return str(Path(found).absolute()) if found else None
+
+
+def launch_problem(environment: EnvironmentSettings) -> str | None:
+    """Why the environment's interpreter cannot start, said before a job fails obscurely."""
+    if environment.python is None or real_interpreter(environment.python) is not None:
+        return None
+    return (
+        f"environment {environment.name!r} uses python = {environment.python!r}, which is not "
+        "an executable file (or not on PATH); fix it in [tool.domino_flows.environments]."
+    )
+
+
+def shim_dir(project_root: Path, environment: EnvironmentSettings) -> Path:
+    """A folder whose ``python`` and ``python3`` run the environment's interpreter."""
+    interpreter = real_interpreter(environment.interpreter) or environment.interpreter
+    tag = hashlib.sha256(interpreter.encode()).hexdigest()[:10]
+    directory = state_dir(project_root) / "shims" / tag
+    script = f'#!/bin/sh\nexec {shlex.quote(interpreter)} "$@"\n'
+    for name in ("python", "python3"):
+        path = directory / name
+        if not path.is_file() or path.read_text() != script:
+            directory.mkdir(parents=True, exist_ok=True)
+            # written aside and renamed: jobs starting at once never see half a script
+            temporary = directory / f".{name}.{os.getpid()}.{threading.get_ident()}"
+            temporary.write_text(script)
+            temporary.chmod(0o755)
+            temporary.replace(path)
+    return directory
+
+
+def job_variables(
+    project_root: Path,
+    settings: ProjectSettings,
+    directory: Path,
+    environment: EnvironmentSettings,
+    tier: HardwareTierSettings,
+    job_id: str,
+    project_id: str,
+) -> dict[str, str]:
+    """The job's environment: this process's, minus credentials, plus what Domino would set."""
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+    if not environment.command_prefix:
+        shims = shim_dir(project_root, environment)
+        env["PATH"] = f"{shims}{os.pathsep}{env.get('PATH', '')}"
+    cores = str(max(1, int(tier.cores)))
+    for variable in THREAD_VARIABLES:
+        env.setdefault(variable, cores)
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "local"
+    env.update(
+        {
+            formats.INPUTS_DIR_VARIABLE: str(directory / "inputs"),
+            formats.OUTPUTS_DIR_VARIABLE: str(directory / "outputs"),
+            "DOMINO_FLOWS_ROOT": str(directory / "root"),
+            "DOMINO_FLOWS_JOB_DIR": str(directory),
+            "DOMINO_FLOWS_PROJECT_ROOT": str(project_root),
+            "DOMINO_PROJECT_NAME": settings.project_name,
+            "DOMINO_PROJECT_OWNER": settings.project_owner,
+            "DOMINO_PROJECT_ID": project_id,
+            "DOMINO_RUN_ID": job_id,
+            "DOMINO_STARTING_USERNAME": user,
+            "DOMINO_HARDWARE_TIER_ID": tier.name,
+            "DOMINO_HARDWARE_TIER_NAME": tier.name,
+            "DOMINO_ENVIRONMENT_NAME": environment.name,
+            "DOMINO_WORKING_DIR": str(project_root),
+            "DOMINO_IS_GIT_BASED": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
