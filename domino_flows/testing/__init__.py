@@ -19,6 +19,7 @@ from domino_flows.testing.fake_domino import (
     FakeDomino,
     FakeJob,
 )
+from domino_flows.testing.fake_domino_http import Fault
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -26,4 +27,5 @@ __all__ = [
     "DEFAULT_HARDWARE_TIERS",
     "FakeDomino",
     "FakeJob",
+    "Fault",
 ]

@@ -23,30 +23,30 @@ committed on top of the newest commit as the job's output commit, as Domino does
 Requests need the server's API key (``X-Domino-Api-Key`` or ``Authorization: Bearer``). Faults can
 be injected per route: fail the next calls with a status (and ``Retry-After``), drop the connection,
 either before or after the server acted; and the next job can be made to end Stopped or Error.
+
+This module holds the server object (state, commits, jobs, test helpers); the endpoints are in
+``fake_domino_api``, the HTTP handling and fault types in ``fake_domino_http``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import filecmp
 import hashlib
 import itertools
-import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from domino_flows.backends.local_process import terminate_session
+from domino_flows.testing.fake_domino_api import DominoApi
+from domino_flows.testing.fake_domino_http import Fault, Handler
+from domino_flows.testing.fake_domino_jobs import FakeJob, new_id, safe_relative
 
 DEFAULT_API_KEY = "fake-domino-api-key-0123456789abcdef"
 DEFAULT_ENVIRONMENTS = {
@@ -67,88 +67,8 @@ _JOB_ENV_DROP = (
     "DOMINO_FLOWS_PROJECT_ROOT",
 )
 
-Response = tuple[int, dict[str, str], bytes]
 
-_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    (m, re.compile(p), n)
-    for m, p, n in [
-        ("GET", r"^/version$", "version"),
-        ("GET", r"^/v4/gateway/projects/findProjectByOwnerAndName$", "find_project"),
-        ("GET", r"^/v4/projects/(?P<pid>[^/]+)/hardwareTiers$", "hardware_tiers"),
-        ("GET", r"^/v4/projects/(?P<pid>[^/]+)/useableEnvironments$", "useable_environments"),
-        ("GET", r"^/v1/environments$", "environments"),
-        ("GET", r"^/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)/commits$", "commits"),
-        ("GET", r"^/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)/runs$", "runs_list"),
-        ("GET", r"^/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)/run/(?P<job>[^/]+)/stdout$", "stdout"),
-        (
-            "GET",
-            r"^/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)/files/(?P<commit>[^/]+)(?:/(?P<path>.*))?$",
-            "files_list",
-        ),
-        (
-            "GET",
-            r"^/api/projects/v1/projects/(?P<pid>[^/]+)/files/(?P<commit>[^/]+)/(?P<path>.+)/content$",
-            "file_content",
-        ),
-        ("PUT", r"^/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)/(?P<path>.+)$", "upload"),
-        ("POST", r"^/v4/jobs/start$", "job_start"),
-        ("POST", r"^/v4/jobs/(?P<pid>[^/]+)/resolveJobDefaults$", "resolve_defaults"),
-        ("POST", r"^/v4/jobs/stop$", "job_stop"),
-        ("GET", r"^/v4/jobs$", "jobs_list"),
-        ("GET", r"^/v4/jobs/(?P<job>[^/]+)$", "job_status"),
-    ]
-]
-
-
-@dataclass
-class Fault:
-    """What to do instead of answering the next ``times`` calls of a route."""
-
-    status: int | None = 503
-    retry_after: float | None = None
-    drop: bool = False
-    after_acting: bool = False
-    times: int = 1
-
-
-@dataclass
-class FakeJob:
-    id: str
-    number: int
-    title: str | None
-    command: str
-    commit_id: str
-    hardware_tier_id: str | None
-    environment_id: str | None
-    payload: dict[str, Any]
-    log_path: Path
-    status: str = "Queued"
-    output_commit_id: str | None = None
-    exit_code: int | None = None
-    forced_end: str | None = None
-    stop_requested: bool = False
-    commit_results: bool = True
-    process: subprocess.Popen[bytes] | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    submitted: float = field(default_factory=time.time)
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status in ("Succeeded", "Failed", "Error", "Stopped")
-
-
-def _new_id(*parts: object) -> str:
-    return hashlib.sha1(repr((parts, time.time_ns())).encode()).hexdigest()
-
-
-def _safe_relative(path: str) -> str:
-    parts = [p for p in path.strip("/").split("/") if p]
-    if any(p in (".", "..") for p in parts):
-        raise ValueError(path)
-    return "/".join(parts)
-
-
-class FakeDomino:
+class FakeDomino(DominoApi):
     """The fake deployment. Use as a context manager, or call start() and stop()."""
 
     def __init__(
@@ -202,7 +122,7 @@ class FakeDomino:
         return f"http://{host}:{port}"
 
     def start(self) -> FakeDomino:
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type("Handler", (Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -289,7 +209,7 @@ class FakeDomino:
 
         def apply(tree: Path) -> None:
             for path, content in files.items():
-                target = tree / _safe_relative(path)
+                target = tree / safe_relative(path)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.unlink(missing_ok=True)
                 data = content.encode() if isinstance(content, str) else content
@@ -302,13 +222,13 @@ class FakeDomino:
         patterns = shutil.ignore_patterns("__pycache__", ".git", ".domino-flows", *ignore)
 
         def apply(tree: Path) -> None:
-            target = tree / _safe_relative(destination) if destination else tree
+            target = tree / safe_relative(destination) if destination else tree
             shutil.copytree(source, target, ignore=patterns, dirs_exist_ok=True)
 
         return self._add_commit(self.head, apply)
 
     def read_file(self, path: str, commit: str | None = None) -> bytes:
-        return (self.tree(commit) / _safe_relative(path)).read_bytes()
+        return (self.tree(commit) / safe_relative(path)).read_bytes()
 
     def wait_for_jobs(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -319,7 +239,7 @@ class FakeDomino:
 
     def _add_commit(self, base: str | None, apply: Any) -> str:
         with self._lock:
-            commit = _new_id("commit", len(self._commits))
+            commit = new_id("commit", len(self._commits))
             tree = self.workdir / "commits" / commit
             if base is None:
                 tree.mkdir()
@@ -412,237 +332,6 @@ class FakeDomino:
 
     # --- API ------------------------------------------------------------------------------------
 
-    def handle(
-        self, method: str, name: str, params: dict[str, str], query: dict[str, str], body: bytes
-    ) -> Response:
-        action = getattr(self, f"_api_{name}")
-        return action(params, query, body)  # type: ignore[no-any-return]
-
-    def _check_project(self, params: dict[str, str]) -> Response | None:
-        if "pid" in params and params["pid"] != self.project_id:
-            return _json(404, {"message": f"project {params['pid']} not found"})
-        if "o" in params and (params["o"], params["p"]) != (self.owner, self.project_name):
-            return _json(404, {"message": f"project {params['o']}/{params['p']} not found"})
-        return None
-
-    def _api_version(self, params: Any, query: Any, body: bytes) -> Response:
-        return _json(200, {"version": self.version, "commitHash": "fake"})
-
-    def _api_find_project(self, params: Any, query: dict[str, str], body: bytes) -> Response:
-        if (query.get("ownerName"), query.get("projectName")) != (self.owner, self.project_name):
-            return _json(404, {"message": "project not found"})
-        return _json(
-            200,
-            {"id": self.project_id, "name": self.project_name, "ownerUsername": self.owner},
-        )
-
-    def _api_hardware_tiers(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        return self._check_project(params) or _json(
-            200,
-            [
-                {"hardwareTier": {"id": tier_id, "name": name, "isDefault": index == 0}}
-                for index, (name, tier_id) in enumerate(self.hardware_tiers.items())
-            ],
-        )
-
-    def _environment_list(self) -> list[dict[str, Any]]:
-        return [
-            {"id": env_id, "name": name, "visibility": "Global"}
-            for name, env_id in self.environments.items()
-        ]
-
-    def _api_useable_environments(self, params: dict[str, str], q: Any, b: bytes) -> Response:
-        return self._check_project(params) or _json(200, {"environments": self._environment_list()})
-
-    def _api_environments(self, params: Any, query: Any, body: bytes) -> Response:
-        return _json(200, {"data": self._environment_list()})
-
-    def _api_commits(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        return self._check_project(params) or _json(
-            200, [{"id": c} for c in reversed(self.commit_ids)]
-        )
-
-    def _api_upload(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        refused = self._check_project(params)
-        if refused:
-            return refused
-        path = _safe_relative(params["path"])
-        self.add_files({path: body})
-        return _json(201, {"path": "/" + path, "size": len(body)})
-
-    def _api_files_list(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        refused = self._check_project(params)
-        if refused:
-            return refused
-        if params["commit"] not in self.commit_ids:
-            return _json(404, {"message": f"commit {params['commit']} not found"})
-        relative = _safe_relative(params.get("path") or "")
-        folder = self.tree(params["commit"]) / relative
-        if not folder.is_dir():
-            return _json(404, {"message": f"no folder {relative!r} at that commit"})
-        entries = []
-        for child in sorted(folder.iterdir()):
-            path = f"{relative}/{child.name}" if relative else child.name
-            is_dir = child.is_dir()
-            entries.append(
-                {
-                    "path": path,
-                    "isDir": is_dir,
-                    "size": 0 if is_dir else child.stat().st_size,
-                    "key": None if is_dir else hashlib.sha1(child.read_bytes()).hexdigest(),
-                    "lastModified": int(child.stat().st_mtime * 1000),
-                }
-            )
-        return _json(200, {"data": entries})
-
-    def _api_file_content(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        refused = self._check_project(params)
-        if refused:
-            return refused
-        if params["commit"] not in self.commit_ids:
-            return _json(404, {"message": f"commit {params['commit']} not found"})
-        path = self.tree(params["commit"]) / _safe_relative(params["path"])
-        if not path.is_file():
-            return _json(404, {"message": f"no file {params['path']!r} at that commit"})
-        return 200, {"Content-Type": "application/octet-stream"}, path.read_bytes()
-
-    def _api_job_start(self, params: Any, query: Any, body: bytes) -> Response:
-        request = json.loads(body or b"{}")
-        if request.get("projectId") != self.project_id:
-            return _json(400, {"message": "projectId is not this project's id"})
-        if not request.get("commandToRun"):
-            return _json(400, {"message": "commandToRun is required"})
-        commit = request.get("commitId") or self.head
-        if commit not in self.commit_ids:
-            return _json(400, {"message": f"commit {commit} not found"})
-        tier = request.get("overrideHardwareTierId")
-        if tier is not None and tier not in self.hardware_tiers.values():
-            return _json(400, {"message": f"hardware tier {tier} not found"})
-        environment = request.get("environmentId")
-        if environment is not None and environment not in self.environments.values():
-            return _json(400, {"message": f"environment {environment} not found"})
-        with self._lock:
-            job_id = _new_id("job", len(self.jobs))[:24]
-            (self.workdir / "jobs" / job_id).mkdir(parents=True)
-            job = FakeJob(
-                id=job_id,
-                number=next(self._numbers),
-                title=request.get("title"),
-                command=request["commandToRun"],
-                commit_id=commit,
-                hardware_tier_id=tier,
-                environment_id=environment,
-                payload=request,
-                log_path=self.workdir / "jobs" / job_id / "log.txt",
-                forced_end=self._next_job_end.pop(0) if self._next_job_end else None,
-            )
-            self.jobs[job_id] = job
-        threading.Thread(target=self._run_job, args=(job,), daemon=True).start()
-        return _json(200, self._job_summary(job))
-
-    def _api_resolve_defaults(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        """The project's defaults: its first hardware tier and environment, the newest commit."""
-        refused = self._check_project(params)
-        if refused:
-            return refused
-        return _json(
-            200,
-            {
-                "commitId": self.head,
-                "mainRepoGitRef": None,
-                "hardwareTierId": {"value": next(iter(self.hardware_tiers.values()), None)},
-                "environmentId": next(iter(self.environments.values()), None),
-                "environmentRevisionSpec": "ActiveRevision",
-                "computeClusterProperties": None,
-                "volumeSizeGiB": 10.0,
-                "datasetSnapshots": [],
-                "externalVolumeMountIds": [],
-            },
-        )
-
-    def _job_summary(self, job: FakeJob) -> dict[str, Any]:
-        return {
-            "id": job.id,
-            "number": job.number,
-            "projectId": self.project_id,
-            "title": job.title,
-            "jobRunCommand": job.command,
-            "commitId": job.commit_id,
-            "status": job.status,
-        }
-
-    def _job_or_404(self, job_id: str) -> FakeJob | Response:
-        job = self.jobs.get(job_id)
-        return job if job is not None else _json(404, {"message": f"job {job_id} not found"})
-
-    def _api_job_status(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        job = self._job_or_404(params["job"])
-        if not isinstance(job, FakeJob):
-            return job
-        return _json(
-            200,
-            {
-                **self._job_summary(job),
-                "statuses": {
-                    "isCompleted": job.is_completed,
-                    "executionStatus": job.status,
-                    "isArchived": False,
-                    "isScheduled": False,
-                },
-                "stageTime": {"submissionTime": int(job.submitted * 1000)},
-                "commitDetails": {
-                    "inputCommitId": job.commit_id,
-                    "outputCommitId": job.output_commit_id,
-                },
-                "hardwareTier": {"id": job.hardware_tier_id},
-                "environment": {"environmentId": job.environment_id},
-            },
-        )
-
-    def _api_job_stop(self, params: Any, query: Any, body: bytes) -> Response:
-        request = json.loads(body or b"{}")
-        if request.get("projectId") != self.project_id:
-            return _json(400, {"message": "projectId is not this project's id"})
-        job = self._job_or_404(str(request.get("jobId")))
-        if not isinstance(job, FakeJob):
-            return job
-        if not job.is_completed:
-            self._stop_job(job, commit=bool(request.get("commitResults", True)))
-        return _json(200, {"id": job.id})
-
-    def _run_entry(self, job: FakeJob) -> dict[str, Any]:
-        return {
-            "id": job.id,
-            "number": job.number,
-            "projectId": self.project_id,
-            "title": job.title,
-            "command": job.command,
-            "commitId": job.commit_id,
-            "outputCommitId": job.output_commit_id,
-            "status": job.status,
-            "isCompleted": job.is_completed,
-        }
-
-    def _api_runs_list(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        runs = [self._run_entry(j) for j in sorted(self.jobs.values(), key=lambda j: -j.number)]
-        return self._check_project(params) or _json(200, {"data": runs})
-
-    def _api_jobs_list(self, params: Any, query: dict[str, str], body: bytes) -> Response:
-        if query.get("projectId") != self.project_id:
-            return _json(404, {"message": "project not found"})
-        jobs = [self._run_entry(j) for j in sorted(self.jobs.values(), key=lambda j: -j.number)]
-        return _json(200, {"jobs": jobs, "totalCount": len(jobs)})
-
-    def _api_stdout(self, params: dict[str, str], query: Any, body: bytes) -> Response:
-        refused = self._check_project(params)
-        if refused:
-            return refused
-        job = self._job_or_404(params["job"])
-        if not isinstance(job, FakeJob):
-            return job
-        text = job.log_path.read_text("utf-8", errors="replace") if job.log_path.exists() else ""
-        return _json(200, {"stdout": text, "setup": "[fake-domino] setup done\n"})
-
     def take_fault(self, route: str) -> Fault | None:
         with self._lock:
             queue = self._faults.get(route)
@@ -654,95 +343,12 @@ class FakeDomino:
                 queue.pop(0)
             return fault
 
+    def record(self, method: str, route: str, path: str, body: bytes) -> None:
+        with self._lock:
+            self.calls.append((method, route))
+            self.requests.append({"method": method, "route": route, "path": path, "body": body})
+
     def authorized(self, headers: Any) -> bool:
         return headers.get("X-Domino-Api-Key") == self.api_key or headers.get("Authorization") == (
             f"Bearer {self.api_key}"
         )
-
-
-def _json(status: int, body: Any) -> Response:
-    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
-
-
-def _route(method: str, path: str) -> tuple[str, re.Match[str]] | None:
-    for route_method, pattern, name in _ROUTES:
-        match = pattern.match(path)
-        if route_method == method and match:
-            return name, match
-    return None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeDomino
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        return
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_PUT(self) -> None:
-        self._dispatch("PUT")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        path = unquote(re.sub("/{2,}", "/", parts.path))
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        found = _route(method, path)
-        if found is None:
-            self._send(_json(404, {"message": f"no route for {method} {parts.path}"}))
-            return
-        name, match = found
-        fake = self.fake
-        with fake._lock:
-            fake.calls.append((method, name))
-            fake.requests.append({"method": method, "route": name, "path": path, "body": body})
-        if not fake.authorized(self.headers):
-            self._send(_json(401, {"message": "missing or wrong API key"}))
-            return
-        fault = fake.take_fault(name)
-        if fault is not None and not fault.after_acting:
-            self._fail(fault)
-            return
-        params = {k: v for k, v in match.groupdict().items() if v is not None}
-        try:
-            response = fake.handle(method, name, params, query, body)
-        except ValueError as error:
-            response = _json(400, {"message": f"bad request: {error}"})
-        if fault is not None:
-            self._fail(fault)
-            return
-        self._send(response)
-
-    def _fail(self, fault: Fault) -> None:
-        if fault.drop:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        headers = {}
-        if fault.retry_after is not None:
-            headers["Retry-After"] = f"{fault.retry_after:g}"
-        status = fault.status or 503
-        self._send(
-            (
-                status,
-                {**headers, "Content-Type": "application/json"},
-                json.dumps({"message": f"injected {status}"}).encode(),
-            )
-        )
-
-    def _send(self, response: Response) -> None:
-        status, headers, payload = response
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
