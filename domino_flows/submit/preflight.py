@@ -1,0 +1,493 @@
+"""Preflight checks: refuse the launches that would fail on Domino Flows or lose reproducibility.
+
+Every check returns :class:`Check` items instead of raising, so one ``submit`` shows every problem
+at once. Errors block a launch (and a dry run); warnings are shown and the launch goes ahead.
+
+- lint: ``domino-flows lint`` errors in the flow file.
+- git: Domino jobs run the project's pushed commit, so uncommitted changes, commits not pushed to
+  the upstream branch and a branch without upstream block (``--allow-dirty`` makes them warnings).
+- tasks: plain flytekit ``@task`` and ``fan_out`` nodes do not run on Domino Flows; ``use_latest``
+  and ``use_project_defaults_for_omitted`` make runs non-reproducible.
+- serialization: each ``domino_job`` template's ``custom`` survives the protobuf round trip through
+  :meth:`DominoJobConfig.from_custom`, carries ids rather than names, and no entity carries a
+  credential (the values of :data:`~domino_flows.records.CREDENTIAL_VARIABLES`, API key headers,
+  bearer tokens).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from domino_flows.records import CREDENTIAL_VARIABLES
+
+Level = Literal["error", "warning"]
+
+TASK_TYPE = "domino_job"  # task.TASK_TYPE, without importing flytekit
+FAN_OUT_TASK_TYPE = "domino_fan_out"
+# domino-flows additions to ``custom`` that Domino's own plugin does not write.
+ADDITIONS = (
+    "environmentName",
+    "hardwareTierName",
+    "useLatest",
+    "useProjectDefaultsForOmitted",
+    "inputPaths",
+    "outputPaths",
+)
+NAME_KEYS = ("environmentName", "hardwareTierName")
+INTERFACE_KEYS = ("inputInterfaceBase64", "inputOutputInterfaceBase64")
+STATE_FOLDER = ".domino-flows/"
+
+# Text that means a credential was serialized, whatever its value.
+CREDENTIAL_PATTERNS = (
+    ("an X-Domino-Api-Key header", re.compile(rb"x-domino-api-key", re.IGNORECASE)),
+    ("a bearer token", re.compile(rb"\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)),
+    ("an Authorization header", re.compile(rb"\bauthorization\s*[:=]", re.IGNORECASE)),
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    level: Level
+    topic: str  # lint, git, task, names, serialization, credentials, inputs, flow
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: [{self.topic}] {self.message}"
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+
+    def error(self, topic: str, message: str) -> None:
+        self.checks.append(Check("error", topic, message))
+
+    def warning(self, topic: str, message: str) -> None:
+        self.checks.append(Check("warning", topic, message))
+
+    def extend(self, checks: Iterable[Check]) -> None:
+        self.checks.extend(checks)
+
+    @property
+    def errors(self) -> list[Check]:
+        return [c for c in self.checks if c.level == "error"]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- lint -----------------------------------------------------------------------------------------
+
+
+def lint_checks(flow_file: Path) -> list[Check]:
+    """``domino-flows lint`` on the flow file: its errors block, its warnings are shown."""
+    from domino_flows.lint import lint_paths
+
+    out = []
+    for finding in lint_paths([flow_file]):
+        text = (
+            f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} {finding.name}: "
+            f"{finding.message}"
+        )
+        if finding.severity == "error":
+            text += " (fix it, or see `domino-flows lint` and docs/lint-rules.md)"
+        out.append(Check(finding.severity, "lint", text))
+    return out
+
+
+# --- git ------------------------------------------------------------------------------------------
+
+
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False
+    )
+
+
+def _listed(paths: list[str], limit: int = 5) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def git_checks(flow_file: Path, allow_dirty: bool = False) -> list[Check]:
+    """Is the code Domino jobs will run (the pushed commit) the code in this working tree?"""
+    folder = flow_file.resolve().parent
+    if shutil.which("git") is None:
+        return [
+            Check(
+                "warning",
+                "git",
+                "git is not installed, so submit cannot check that your code is committed and "
+                "pushed; Domino jobs run the project's pushed commit.",
+            )
+        ]
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return [
+            Check(
+                "warning",
+                "git",
+                f"{flow_file} is not in a git repository, so submit cannot check that the code "
+                "is committed and pushed; Domino jobs run the project's pushed commit.",
+            )
+        ]
+    root = Path(top.stdout.strip())
+    problems: list[str] = []
+    notes: list[str] = []
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        problems.append(
+            "the repository has no commits yet; Domino jobs run the pushed commit. Commit and "
+            "push the flow: git add -A && git commit -m '...' && git push -u origin HEAD"
+        )
+        return _git_result(problems, notes, allow_dirty)
+    status = _git(root, "status", "--porcelain=v1", "--untracked-files=all")
+    changed, untracked = [], []
+    for line in status.stdout.splitlines():
+        code, path = line[:2], line[3:].strip('"')
+        if code == "??":
+            if not path.startswith(STATE_FOLDER):
+                untracked.append(path)
+        else:
+            changed.append(path.split(" -> ")[-1])
+    flow_relative = str(flow_file.resolve().relative_to(root.resolve()))
+    if flow_relative in untracked:
+        problems.append(
+            f"the flow file {flow_relative} is not committed, so Domino jobs would not find it. "
+            f"Commit and push it: git add {flow_relative} && git commit -m '...' && git push"
+        )
+        untracked.remove(flow_relative)
+    if changed:
+        problems.append(
+            f"{len(changed)} file(s) have uncommitted changes ({_listed(changed)}); Domino jobs "
+            "run the pushed commit, not your working tree. Commit and push them: "
+            "git add <files> && git commit -m '...' && git push"
+        )
+    if untracked:
+        notes.append(
+            f"untracked files are not in the commit Domino jobs run: {_listed(untracked)}. "
+            "If the flow needs them, git add, commit and push them."
+        )
+    problems.extend(_push_problems(root))
+    return _git_result(problems, notes, allow_dirty)
+
+
+def _push_problems(root: Path) -> list[str]:
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
+    upstream = _git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}")
+    if upstream.returncode != 0:
+        if branch == "HEAD":  # detached: fine if some remote branch has this commit
+            if _git(root, "branch", "-r", "--contains", "HEAD").stdout.strip():
+                return []
+            return [
+                "HEAD is detached at a commit no remote branch contains, so Domino cannot run "
+                "it. Push it to a branch: git push origin HEAD:<branch>"
+            ]
+        if not _git(root, "remote").stdout.strip():
+            return [
+                f"branch {branch} has no remote to push to; Domino jobs run the commit pushed "
+                "to the project's repository. Add it and push: git remote add origin <url> && "
+                f"git push -u origin {branch}"
+            ]
+        return [
+            f"branch {branch} has no upstream branch, so its commits are not pushed where "
+            f"Domino jobs run them. Push it: git push -u origin {branch}"
+        ]
+    name = upstream.stdout.strip()
+    ahead = _git(root, "rev-list", "--count", f"{name}..HEAD").stdout.strip()
+    count = int(ahead) if ahead.isdigit() else 0
+    if count:
+        return [
+            f"{count} commit(s) on branch {branch} are not pushed to {name}; Domino jobs run "
+            "the pushed commit, so they would run older code. Push them: git push"
+        ]
+    return []
+
+
+def _git_result(problems: list[str], notes: list[str], allow_dirty: bool) -> list[Check]:
+    out = [Check("warning", "git", note) for note in notes]
+    for problem in problems:
+        if allow_dirty:
+            out.append(
+                Check(
+                    "warning",
+                    "git",
+                    f"{problem} (--allow-dirty: launching anyway; the jobs run the pushed "
+                    "commit, without these changes)",
+                )
+            )
+        else:
+            out.append(Check("error", "git", f"{problem} (or pass --allow-dirty to launch anyway)"))
+    return out
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+def where_defined(entity: Any, fallback: str = "") -> str:
+    """``file:line`` of a task's function or of the wrapped task, for messages."""
+    target = getattr(entity, "task", None) or entity  # a fan_out's job task
+    function = getattr(target, "task_function", None) or getattr(target, "_function", None)
+    if function is not None:
+        try:
+            lines = inspect.getsourcelines(function)
+            path = inspect.getsourcefile(function) or ""
+        except (OSError, TypeError):
+            return fallback
+        with contextlib.suppress(ValueError):  # another drive on Windows
+            path = os.path.relpath(path)
+        return f"{path}:{lines[1]}"
+    return fallback
+
+
+def task_checks(pairs: Iterable[tuple[Any, Any]], flow_file: str = "") -> list[Check]:
+    """Checks on every task the workflow uses: ``(python entity, TaskSpec)`` pairs."""
+    from flytekit.core.python_function_task import PythonFunctionTask
+
+    out = []
+    for entity, spec in pairs:
+        template = spec.template
+        name = template.id.name
+        where = where_defined(entity, flow_file)
+        prefix = f"{where}: " if where else ""
+        if template.type == FAN_OUT_TASK_TYPE:
+            out.append(
+                Check(
+                    "error",
+                    "task",
+                    f"{prefix}task {name!r} is a fan_out: Domino Flows does not run fan-outs "
+                    "(map tasks). Call the job task once per item in the workflow, or run this "
+                    "flow with domino-flows run.",
+                )
+            )
+        elif template.type == TASK_TYPE:
+            out.extend(_config_checks(prefix, name, template.custom or {}))
+        elif isinstance(entity, PythonFunctionTask):
+            mode = entity.execution_mode
+            kind = (
+                "a plain flytekit @task"
+                if mode == PythonFunctionTask.ExecutionBehavior.DEFAULT
+                else f"a @{mode.name.lower()} task"
+            )
+            out.append(
+                Check(
+                    "error",
+                    "task",
+                    f"{prefix}task {name!r} is {kind}: Domino Flows runs only Domino job tasks, "
+                    "so it would not run. Make it a @domino_task (from domino_flows import "
+                    "domino_task) or a DominoJobTask.",
+                )
+            )
+        else:
+            out.append(
+                Check(
+                    "error",
+                    "task",
+                    f"{prefix}task {name!r} is a {type(entity).__name__} (task type "
+                    f"{template.type!r}): Domino Flows runs only domino_job tasks. Use "
+                    "@domino_task or DominoJobTask.",
+                )
+            )
+    return out
+
+
+def _config_checks(prefix: str, name: str, custom: Mapping[str, Any]) -> list[Check]:
+    out = []
+    if custom.get("useLatest"):
+        out.append(
+            Check(
+                "warning",
+                "task",
+                f"{prefix}task {name!r} uses use_latest=True: its environment, hardware tier and "
+                "other settings are whatever the project's latest are at launch, so runs are "
+                "not reproducible. Pin them (environment=..., hardware_tier=...) for production.",
+            )
+        )
+    if custom.get("useProjectDefaultsForOmitted"):
+        out.append(
+            Check(
+                "warning",
+                "task",
+                f"{prefix}task {name!r} uses use_project_defaults_for_omitted=True: omitted "
+                "settings take the project's defaults at launch, so runs are not reproducible. "
+                "Pin them for production.",
+            )
+        )
+    if custom.get("inputPaths") or custom.get("outputPaths"):
+        out.append(
+            Check(
+                "warning",
+                "task",
+                f"{prefix}task {name!r} has custom input/output paths (Input(path=...)); they "
+                "are a domino-flows addition and are not sent to Domino Flows, which delivers "
+                "inputs under /workflow/inputs and reads outputs from /workflow/outputs.",
+            )
+        )
+    return out
+
+
+# --- serialization --------------------------------------------------------------------------------
+
+
+def domino_templates(entities: Iterable[Any]) -> list[Any]:
+    from flytekit.models.task import TaskSpec
+
+    return [
+        e.template for e in entities if isinstance(e, TaskSpec) and e.template.type == TASK_TYPE
+    ]
+
+
+def custom_as_registered(template: Any) -> dict[str, Any]:
+    """``custom`` as Domino Flows reads it: through protobuf's Struct (ints become floats)."""
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(template.to_flyte_idl().custom)
+
+
+def validate_templates(entities: Iterable[Any], require_ids: bool) -> list[Check]:
+    """Each domino_job template rebuilds the same DominoJobConfig from its registered form."""
+    from domino_flows.config import DominoJobConfig
+    from domino_flows.errors import TaskDefinitionError
+
+    out = []
+    for template in domino_templates(entities):
+        name = template.id.name
+        custom = custom_as_registered(template)
+        try:
+            config = DominoJobConfig.from_custom(custom)
+            config.validate(name)
+        except (TaskDefinitionError, KeyError, ValueError, TypeError) as error:
+            out.append(
+                Check(
+                    "error",
+                    "serialization",
+                    f"task {name!r}: its serialized job config does not read back: {error}",
+                )
+            )
+            continue
+        expected = {
+            k: v for k, v in custom.items() if k not in INTERFACE_KEYS and k not in ADDITIONS
+        }
+        expected.update({k: custom[k] for k in NAME_KEYS if k in custom})
+        if config.to_custom() != expected:
+            keys = sorted(
+                k
+                for k in set(expected) | set(config.to_custom())
+                if expected.get(k) != config.to_custom().get(k)
+            )
+            out.append(
+                Check(
+                    "error",
+                    "serialization",
+                    f"task {name!r}: job config field(s) {', '.join(keys)} change in the protobuf "
+                    "round trip, so Domino Flows would run something else; report this with the "
+                    "task's definition.",
+                )
+            )
+        left = [k for k in NAME_KEYS if k in custom]
+        if require_ids and left:
+            names = ", ".join(f"{k} {custom[k]!r}" for k in left)
+            out.append(
+                Check(
+                    "error",
+                    "serialization",
+                    f"task {name!r} still names its {names}: Domino Flows needs ids. Set "
+                    "DOMINO_API_HOST and a credential (DOMINO_USER_API_KEY, DOMINO_TOKEN_FILE or "
+                    "DOMINO_API_PROXY) and the project (DOMINO_PROJECT_OWNER/DOMINO_PROJECT_NAME "
+                    "or [tool.domino_flows.domino] project) so submit can resolve them, or give "
+                    "EnvironmentId / HardwareTierId.",
+                )
+            )
+        if require_ids:
+            stray = [k for k in ADDITIONS if k in custom and k not in NAME_KEYS]
+            if stray:
+                out.append(
+                    Check(
+                        "error",
+                        "serialization",
+                        f"task {name!r} still carries {', '.join(stray)}, which Domino Flows "
+                        "does not read; report this with the task's definition.",
+                    )
+                )
+    return out
+
+
+def credential_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What must never be serialized: credential variables' values, and a token file's content."""
+    env = os.environ if environ is None else environ
+    out = {}
+    for variable in CREDENTIAL_VARIABLES:
+        value = env.get(variable)
+        if value and len(value) >= 4:
+            out[variable] = value
+    token_file = env.get("DOMINO_TOKEN_FILE")
+    if token_file and os.path.isfile(token_file):
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            token = ""
+        if len(token) >= 4:
+            out["the token in DOMINO_TOKEN_FILE"] = token
+    return out
+
+
+def entity_label(entity: Any) -> str:
+    from flytekit.models.launch_plan import LaunchPlan
+    from flytekit.models.task import TaskSpec
+
+    if isinstance(entity, TaskSpec):
+        return f"task {entity.template.id.name!r}"
+    if isinstance(entity, LaunchPlan):
+        return f"launch plan {entity.id.name!r}"
+    return f"workflow {entity.template.id.name!r}"
+
+
+def scan_bytes(data: bytes, label: str, secrets: Mapping[str, str]) -> list[Check]:
+    out = []
+    for source, value in secrets.items():
+        if value.encode() in data:
+            out.append(
+                Check(
+                    "error",
+                    "credentials",
+                    f"{label} contains the value of {source}: it would be stored in Flyte for "
+                    "anyone with access to read. Remove it from the flow; jobs get credentials "
+                    "from their environment at run time.",
+                )
+            )
+    for what, pattern in CREDENTIAL_PATTERNS:
+        if pattern.search(data):
+            out.append(
+                Check(
+                    "error",
+                    "credentials",
+                    f"{label} contains {what}: a credential must not be serialized into a "
+                    "flow. Remove it; jobs get credentials from their environment at run time.",
+                )
+            )
+    return out
+
+
+def scan_credentials(
+    entities: Iterable[Any], environ: Mapping[str, str] | None = None
+) -> list[Check]:
+    """Scan every entity's serialized protobuf for credentials."""
+    secrets = credential_values(environ)
+    out = []
+    for entity in entities:
+        data = entity.to_flyte_idl().SerializeToString()
+        out.extend(scan_bytes(data, entity_label(entity), secrets))
+    return out
