@@ -60,6 +60,7 @@ from domino_flows.backends.domino_jobs import (
     staging_path,
     start_job,
 )
+from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
 
@@ -101,9 +102,9 @@ class DominoBackend:
         self._client: Any = None
         self._project_id: str | None = None
         self._lock = threading.RLock()
-        self._tiers: dict[str, str] | None = None
-        self._environments: dict[str, str] | None = None
-        self._defaults: dict[str, Any] | None = None
+        self._names = DominoNames(
+            self.project, lambda: self.client, lambda: self.project_id, self._retry
+        )
         self._started: dict[str, JobHandle] = {}
         self._start_locks: dict[str, threading.Lock] = {}
         self._final_messages: dict[str, str] = {}
@@ -159,94 +160,8 @@ class DominoBackend:
 
     # --- resolve -------------------------------------------------------------------------------
 
-    def _tier_ids(self) -> dict[str, str]:
-        with self._lock:
-            if self._tiers is None:
-                url = self.client._routes.hardware_tiers_list(self.project_id)
-                items = self._get_json("GET /v4/projects/{id}/hardwareTiers", url)
-                self._tiers = {
-                    item["hardwareTier"]["name"]: item["hardwareTier"]["id"]
-                    for item in items
-                    if isinstance(item, dict) and "hardwareTier" in item
-                }
-            return self._tiers
-
-    def _environment_ids(self) -> dict[str, str]:
-        with self._lock:
-            if self._environments is None:
-                url = self.client._routes.useable_environments_list(self.project_id)
-                data = self._get_json("GET /v4/projects/{id}/useableEnvironments", url)
-                items = data.get("environments", []) if isinstance(data, dict) else data
-                self._environments = {
-                    item["name"]: item["id"] for item in items if "name" in item and "id" in item
-                }
-            return self._environments
-
-    def _lookup(self, kind: str, name: str, known: dict[str, str], task: str) -> str:
-        if name in known:
-            return known[name]
-        listed = ", ".join(repr(n) for n in sorted(known)) or "(none)"
-        field = "HardwareTierName" if kind == "hardware tier" else "EnvironmentName"
-        raise ConfigurationError(
-            f"task {task!r}: Domino project {self.project} has no {kind} named {name!r}. "
-            f"Available: {listed}. Fix {field} (or the decorator's "
-            f"{'hardware_tier' if kind == 'hardware tier' else 'environment'}=...)."
-        )
-
     def resolve(self, spec: JobSpec) -> ResolvedJob:
-        config = spec.config
-        environment_id = config.EnvironmentId
-        if config.EnvironmentName and not environment_id:
-            environment_id = self._lookup(
-                "environment", config.EnvironmentName, self._environment_ids(), spec.task
-            )
-        tier_id = config.HardwareTierId
-        if config.HardwareTierName and not tier_id:
-            tier_id = self._lookup(
-                "hardware tier", config.HardwareTierName, self._tier_ids(), spec.task
-            )
-        revision = None
-        if config.EnvironmentRevisionSpec is not None:
-            value = config.EnvironmentRevisionSpec.to_json()
-            revision = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        if (spec.use_latest or spec.use_project_defaults) and not (environment_id and tier_id):
-            defaults = self._job_defaults(spec)
-            environment_id = environment_id or defaults.get("environmentId") or None
-            tier = defaults.get("hardwareTierId")
-            tier_id = tier_id or (tier.get("value") if isinstance(tier, dict) else tier) or None
-            if revision is None and defaults.get("environmentRevisionSpec") is not None:
-                value = defaults["environmentRevisionSpec"]
-                revision = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        # Ids still None are sent as null: Domino then uses the project's defaults.
-        return ResolvedJob(
-            environment_id=environment_id,
-            environment_name=config.EnvironmentName,
-            environment_revision=revision,
-            hardware_tier_id=tier_id,
-            hardware_tier_name=config.HardwareTierName,
-        )
-
-    def _job_defaults(self, spec: JobSpec) -> dict[str, Any]:
-        """The project's job defaults (POST /v4/jobs/{projectId}/resolveJobDefaults), asked once
-        per run. A deployment without the endpoint leaves the ids to Domino, which applies the
-        same defaults when the job starts."""
-        with self._lock:
-            if self._defaults is None:
-                url = f"{self.client._routes.host}/v4/jobs/{self.project_id}/resolveJobDefaults"
-                body = {**spec.config.to_custom(), "commandToRun": spec.config.Command}
-                try:
-                    answer = call_with_retry(
-                        self._retry,
-                        "POST /v4/jobs/{id}/resolveJobDefaults",
-                        lambda: self.client.request_manager.post(url, json=body).json(),
-                    )
-                except DominoApiError as error:
-                    if error.status not in (404, 405):
-                        raise
-                    logger.info("this deployment has no resolveJobDefaults; Domino applies them")
-                    answer = {}
-                self._defaults = dict(answer) if isinstance(answer, dict) else {}
-            return self._defaults
+        return self._names.resolve(spec)
 
     # --- stage ---------------------------------------------------------------------------------
 
