@@ -143,3 +143,22 @@ def test_broken_output_rules_fail_the_job(tmp_path):
     assert result.returncode == 1
     error = (staging / "outputs" / "_ERROR").read_text()
     assert "at most 1024 bytes" in error and "output 'm' was not written" in error
+
+
+def test_workflow_paths_are_linked_only_inside_domino(tmp_path, monkeypatch):
+    inputs, outputs = tmp_path / "staged-in", tmp_path / "staged-out"
+    inputs.mkdir()
+    outputs.mkdir()
+    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_INPUTS", str(tmp_path / "workflow/inputs"))
+    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_OUTPUTS", str(tmp_path / "workflow/outputs"))
+    monkeypatch.delenv("DOMINO_RUN_ID", raising=False)
+    domino_bootstrap._link_workflow_paths(inputs, outputs)
+    assert not (tmp_path / "workflow").exists()
+    monkeypatch.setenv("DOMINO_RUN_ID", "run-1")
+    domino_bootstrap._link_workflow_paths(inputs, outputs)
+    assert (tmp_path / "workflow/inputs").resolve() == inputs
+    assert (tmp_path / "workflow/outputs").resolve() == outputs
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    domino_bootstrap._link_workflow_paths(other, other)  # existing paths are left alone
+    assert (tmp_path / "workflow/inputs").resolve() == inputs
