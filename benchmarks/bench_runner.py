@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-FLOW = '''
+FLOW = """
 import time
 
 from flytekit import workflow
@@ -47,7 +47,7 @@ def eight(seed: int = 0) -> int:
 
 if __name__ == "__main__":
     print(eight(seed=0))
-'''
+"""
 
 PYPROJECT = """
 [project]
