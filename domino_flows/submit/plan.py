@@ -287,6 +287,13 @@ def render_plan(
         spec = entity.spec
         schedule = schedule_text(spec.entity_metadata.schedule)
         details = [f"schedule: {schedule}" if schedule else "no schedule"]
+        parameters = (spec.default_inputs.parameters or {}) if spec.default_inputs else {}
+        defaults = {k: p.default for k, p in parameters.items() if p.default is not None}
+        if defaults:
+            details.append(
+                "defaults: "
+                + ", ".join(f"{k}={literal_text(v)}" for k, v in sorted(defaults.items()))
+            )
         fixed = (spec.fixed_inputs.literals or {}) if spec.fixed_inputs else {}
         if fixed:
             details.append(
@@ -294,16 +301,26 @@ def render_plan(
             )
         lines.append(f"  {entity.id.name}  ({'; '.join(details)})")
     lines.append("Inputs")
-    declared = target.workflow.python_interface.inputs_with_defaults
-    if not declared:
+    executed = next(
+        e
+        for e in serialized.entities
+        if isinstance(e, LaunchPlanModel) and e.id.name == target.launch_plan.name
+    )
+    parameters = executed.spec.default_inputs.parameters or {}
+    fixed = executed.spec.fixed_inputs.literals or {}
+    names = list(target.workflow.python_interface.inputs)
+    if not names:
         lines.append("  (none)")
-    for name, (_, default) in declared.items():
+    for name in names:
+        parameter = parameters.get(name)
         if name in inputs:
             lines.append(f"  {name} = {_value_text(inputs[name])}")
-        elif default is not None:
-            lines.append(f"  {name} = {_value_text(default)}  (default)")
+        elif name in fixed:
+            lines.append(f"  {name} = {literal_text(fixed[name])}  (fixed by the launch plan)")
+        elif parameter is not None and parameter.default is not None:
+            lines.append(f"  {name} = {literal_text(parameter.default)}  (default)")
         else:
-            lines.append(f"  {name}  (from the launch plan)")
+            lines.append(f"  {name}  (not given)")
     lines.append("Tasks")
     for _, spec in serialized.task_pairs():
         lines.extend(_task_lines(spec.template, serialized.resolutions.get(spec.template.id.name)))
