@@ -257,7 +257,10 @@ def retry_after_seconds(error: BaseException) -> float | None:
 
 
 def is_retryable(error: BaseException) -> bool:
-    if isinstance(error, (requests.ConnectionError, requests.Timeout)):
+    if isinstance(
+        error,
+        (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError),
+    ):
         return True
     status = _status_of(error)
     return status is not None and (status == 429 or status >= 500)

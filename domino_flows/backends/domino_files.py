@@ -43,14 +43,23 @@ def upload_tree(client: Any, policy: RetryPolicy, folder: Path, destination: str
         if path.is_dir():
             if any(path.iterdir()):
                 continue
-            target, data = f"{destination}/{relative}/{KEEP_FILE}", b""
+            target = f"{destination}/{relative}/{KEEP_FILE}"
+            response = call_with_retry(
+                policy, UPLOAD, lambda target=target: client.files_upload(target, b"")
+            )
         else:
-            target, data = f"{destination}/{relative}", path.read_bytes()
-        response = call_with_retry(
-            policy, UPLOAD, lambda target=target, data=data: client.files_upload(target, data)
-        )
+            target = f"{destination}/{relative}"
+            response = call_with_retry(
+                policy, UPLOAD, lambda t=target, p=path: _upload_file(client, t, p)
+            )
         commit = _commit_of(response)
     return commit
+
+
+def _upload_file(client: Any, target: str, path: Path) -> Any:
+    """Streams the file (a retry reopens it from the start)."""
+    with path.open("rb") as handle:
+        return client.files_upload(target, handle)
 
 
 def newest_commit(client: Any, policy: RetryPolicy) -> str:
@@ -82,11 +91,17 @@ def list_files(client: Any, policy: RetryPolicy, commit: str, path: str) -> list
 
 
 def download_file(
-    client: Any, policy: RetryPolicy, project_id: str, commit: str, path: str
-) -> bytes:
+    client: Any, policy: RetryPolicy, project_id: str, commit: str, path: str, target: Path
+) -> None:
+    """Stream one file of ``commit`` to ``target`` (a retry starts the file over)."""
     url = client._routes.blobs_get_v2(path, commit, project_id)
-    response = call_with_retry(policy, CONTENT, lambda: client.request_manager.get(url))
-    return bytes(response.content)
+
+    def fetch() -> None:
+        with client.request_manager.get(url, stream=True) as response, target.open("wb") as out:
+            for chunk in response.iter_content(chunk_size=1 << 20):
+                out.write(chunk)
+
+    call_with_retry(policy, CONTENT, fetch)
 
 
 def download_tree(
@@ -108,6 +123,6 @@ def download_tree(
             )
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(download_file(client, policy, project_id, commit, full))
+            download_file(client, policy, project_id, commit, full, target)
             count += 1
     return count
