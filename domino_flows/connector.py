@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,7 @@ class DominoJobConnector(AsyncConnectorBase):
             ctx = FlyteContextManager.current_context()
             values = TypeEngine.literal_map_to_kwargs(ctx, inputs, input_types)
         run_id, attempt = self._run_and_attempt(task, task_execution_metadata)
-        flow = os.environ.get(FLOW_VARIABLE, "")
+        flow = flow_name(sys.argv)
         root = default_project_root().resolve()
         backend = get_backend(project_root=root)
         self._backends[(backend.name, str(root))] = backend
@@ -318,6 +319,22 @@ def failure_message(status: JobStatus, log_tail: str) -> str:
     if log_tail.strip():
         message += f"\n--- last {LOG_TAIL_LINES} log lines ---\n{log_tail.rstrip()}"
     return redact(message) or ""
+
+
+def flow_name(argv: list[str]) -> str:
+    """The flow a local run executes, for records and lineage: ``DOMINO_FLOWS_FLOW`` if set, else
+    read from the command line (``pyflyte run flow.py wf`` -> ``flow.wf``, ``python flow.py`` ->
+    ``flow``). Flytekit's local execution does not tell a connector which workflow it runs."""
+    if os.environ.get(FLOW_VARIABLE):
+        return os.environ[FLOW_VARIABLE]
+    if not argv:
+        return ""
+    if Path(argv[0]).name.startswith("pyflyte") and "run" in argv:
+        words = [a for a in argv[argv.index("run") + 1 :] if not a.startswith("-")]
+        if len(words) >= 2 and words[0].endswith(".py"):
+            return f"{Path(words[0]).stem}.{words[1]}"
+        return ""
+    return Path(argv[0]).stem if argv[0].endswith(".py") else ""
 
 
 def new_run_id() -> str:

@@ -18,7 +18,7 @@ from flytekit.tools.translator import get_serializable
 
 from domino_flows import DominoJobConfig, DominoJobTask, serialize
 from domino_flows.backends.base import JobHandle, JobState, JobStatus
-from domino_flows.connector import PHASES, DominoJobConnector, DominoJobMetadata
+from domino_flows.connector import PHASES, DominoJobConnector, DominoJobMetadata, flow_name
 from domino_flows.errors import ConfigurationError
 from domino_flows.records import RunStore
 
@@ -233,3 +233,28 @@ def test_registered_when_users_import_domino_flows(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "DominoJobConnector", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "flow"),
+    [
+        (["examples/ml_pipeline.py"], "ml_pipeline"),
+        (
+            ["/venv/bin/pyflyte", "run", "examples/ml_pipeline.py", "training_pipeline"],
+            "ml_pipeline.training_pipeline",
+        ),
+        (
+            ["/venv/bin/pyflyte", "--verbose", "run", "--remote", "f.py", "wf", "--rows", "5"],
+            "f.wf",
+        ),
+        (["/venv/bin/pytest", "tests"], ""),
+        ([], ""),
+    ],
+)
+def test_flow_name_from_the_command_line(
+    argv: list[str], flow: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOMINO_FLOWS_FLOW", raising=False)
+    assert flow_name(argv) == flow
+    monkeypatch.setenv("DOMINO_FLOWS_FLOW", "named")
+    assert flow_name(argv) == "named"

@@ -172,8 +172,10 @@ def store(project: Path) -> RunStore:
     return RunStore.for_project(project)
 
 
-def runs_with(project: Path, task_suffix: str) -> list[str]:
-    return sorted({a.run_id for a in store(project).attempts() if a.task.endswith(task_suffix)})
+def python_run(project: Path) -> str:
+    """The run id of ``python examples/ml_pipeline.py`` (its flow is named after the file)."""
+    (run_id,) = [r["run_id"] for r in store(project).runs() if r["flow"] == "ml_pipeline"]
+    return run_id
 
 
 def test_ml_pipeline_with_python(
@@ -199,10 +201,12 @@ def test_ml_pipeline_with_pyflyte_run(
     assert result.returncode == 0, result.stderr[-3000:]
     expected = expected_mae(project, 50, tmp_path, monkeypatch)
     assert last_number(result.stdout) == pytest.approx(expected, rel=1e-9)
+    (record,) = [r for r in store(project).runs() if r["flow"] == "ml_pipeline.training_pipeline"]
+    assert record["state"] == "Succeeded"
 
 
 def test_ml_pipeline_used_two_environments_and_three_tiers(project: Path, ml_run) -> None:
-    (run_id,) = [r for r in runs_with(project, "ml_pipeline.train") if r][:1]
+    run_id = python_run(project)
     attempts = {a.task.rsplit(".", 1)[1]: a for a in store(project).attempts(run_id)}
     assert {name: (a.environment, a.hardware_tier, a.state) for name, a in attempts.items()} == {
         "prepare_data": ("Python 3.11", "Small", "Succeeded"),
@@ -212,7 +216,7 @@ def test_ml_pipeline_used_two_environments_and_three_tiers(project: Path, ml_run
 
 
 def test_ml_pipeline_lineage_for_every_task(project: Path, ml_run) -> None:
-    run_id = runs_with(project, "ml_pipeline.train")[0]
+    run_id = python_run(project)
     events = store(project).lineage_events(run_id)
     run_level = [e["event_type"] for e in events if e["task"] is None]
     assert run_level == ["START", "COMPLETE"]
@@ -235,7 +239,7 @@ def test_ml_pipeline_lineage_for_every_task(project: Path, ml_run) -> None:
 
 
 def test_ml_pipeline_artifacts_listed_with_lineage(project: Path, ml_run) -> None:
-    run_id = runs_with(project, "ml_pipeline.train")[0]
+    run_id = python_run(project)
     artifacts = {a.artifact_name: a for a in store(project).artifacts(run_id)}
     assert set(artifacts) == {"Churn model", "Churn report"}
     model, report = artifacts["Churn model"], artifacts["Churn report"]

@@ -15,6 +15,11 @@ project's code directory. The environment's interpreter answers to ``python`` (a
 enforced by watching the resident memory of the job's whole session; a job over it is killed and
 fails with ``task 'train' exceeded hardware tier 'Small' memory (4 GiB)``.
 
+Stopping a job sends SIGTERM to its whole session, then SIGKILL after a grace period; jobs still
+running when the process that started them exits are stopped the same way (Ctrl-C included). A
+process killed outright (SIGKILL) cannot do that: its jobs then run on, and a later status
+reads their recorded state, or says the starter is gone.
+
 Domino credentials in this process's environment (``DOMINO_USER_API_KEY`` and friends) are not
 passed to local jobs: a local job never talks to Domino on the user's behalf.
 """
