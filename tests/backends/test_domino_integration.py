@@ -87,6 +87,30 @@ def test_a_shell_task_runs_and_its_outputs_come_back(backend: DominoBackend, fak
     )
 
 
+def test_large_binary_files_travel_both_ways_intact(backend, fake_domino, tmp_path):
+    import hashlib
+
+    from flytekit.types.file import FlyteFile
+
+    source = tmp_path / "blob.bin"
+    source.write_bytes(bytes(range(256)) * 20_000)  # 5 MB
+    spec = JobSpec(
+        run_id="run-1",
+        flow="tests.flow",
+        task="tests.copy",
+        config=DominoJobConfig(
+            Command='cp "$DOMINO_FLOWS_INPUTS_DIR/blob" "$DOMINO_FLOWS_OUTPUTS_DIR/copy"'
+        ),
+        input_types={"blob": FlyteFile},
+        output_types={"copy": FlyteFile},
+    )
+    handle, status = run_one(backend, spec, {"blob": FlyteFile(str(source))})
+    assert status.state is JobState.SUCCEEDED, status.message
+    copied = Path(backend.collect_outputs(handle, spec)["copy"].path)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert hashlib.sha256(copied.read_bytes()).hexdigest() == digest
+
+
 def _task_spec(task: Any, run_id: str) -> JobSpec:
     interface = task.python_interface
     return JobSpec(
