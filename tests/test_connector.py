@@ -23,6 +23,7 @@ from domino_flows.errors import ConfigurationError
 from domino_flows.records import RunStore
 
 FAKE_KEY = "fake-key-9d8c7b6a"
+FAKE_PROXY = "http://fake-proxy-2e4f6a:8899"
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(tmp_path))
     monkeypatch.setenv("DOMINO_FLOWS_RUN_ID", "run-connector")
     monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("DOMINO_API_PROXY", FAKE_PROXY)
     monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
     return tmp_path
 
@@ -205,7 +207,7 @@ def test_metadata_holds_no_secret_and_no_input_value(project: Path) -> None:
     meta = connector.create(template, "", inputs)
     until_terminal(connector, meta)
     encoded = meta.encode()
-    assert FAKE_KEY.encode() not in encoded
+    assert FAKE_KEY.encode() not in encoded and FAKE_PROXY.encode() not in encoded
     assert b"private-input-value" not in encoded
     assert b"DOMINO_USER_API_KEY" not in encoded
     assert DominoJobMetadata.decode(encoded) == meta

@@ -309,6 +309,13 @@ def test_ctrl_c_leaves_no_job_process_behind(project: Path, tmp_path: Path) -> N
     assert wait_for(lambda: not alive(job_pid) and not alive(child_pid), 10)
     (attempt,) = [a for a in store(project).attempts() if a.task == "flows.napping.nap"]
     assert attempt.state == "Stopped"
+    events = store(project).lineage_events(attempt.run_id)
+    assert [(e["task"], e["event_type"]) for e in events] == [
+        (None, "START"),
+        ("flows.napping.nap", "START"),
+        ("flows.napping.nap", "ABORT"),
+        (None, "ABORT"),
+    ]
 
 
 def test_credentials_appear_nowhere(project: Path, ml_run, stage_run, leak_run) -> None:
