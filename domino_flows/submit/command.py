@@ -53,12 +53,40 @@ def _parse_tags(tags: list[str]) -> list[str]:
     return list(tags)
 
 
+def given_inputs(target: Any, assignments: dict[str, str]) -> dict[str, Any]:
+    """The ``--input`` values, parsed by the workflow's declared types."""
+    from domino_flows.runner.inputs import InputError, parse_text
+
+    declared = target.workflow.python_interface.inputs
+    fixed = target.launch_plan.fixed_inputs.literals or {}
+    values = {}
+    for name, text in assignments.items():
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise InputError(
+                f"{target.workflow.name} has no input {name!r}; its inputs are {known}."
+            )
+        if name in fixed:
+            raise InputError(
+                f"input {name!r} is fixed by launch plan {target.launch_plan.name!r} and cannot be "
+                "overridden; submit the workflow itself, or a launch plan that leaves it open."
+            )
+        values[name] = parse_text(name, text, declared[name])
+    return values
+
+
+def missing_inputs(target: Any, given: dict[str, Any]) -> list[str]:
+    """Required inputs of the executed launch plan that were not given."""
+    parameters = target.launch_plan.parameters.parameters or {}
+    return [name for name, p in parameters.items() if p.required and name not in given]
+
+
 def submit(options: SubmitOptions) -> int:
     """The whole command; returns the exit status."""
     from domino_flows import serialize
     from domino_flows.decorators import project_root
     from domino_flows.loading import FlowLoadError
-    from domino_flows.runner.inputs import InputError, parse_assignments, workflow_inputs
+    from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import plan as plans
     from domino_flows.submit.preflight import (
         Report,
@@ -87,12 +115,17 @@ def submit(options: SubmitOptions) -> int:
 
     given: dict[str, Any] = {}
     try:
-        assignments = parse_assignments(list(options.inputs))
-        entity = target.launch_plan if target.launch_plan.name != target.workflow.name else None
-        _, values = workflow_inputs(entity or target.workflow, assignments, {})
-        given = {k: v for k, v in values.items() if k in assignments}
+        given = given_inputs(target, parse_assignments(list(options.inputs)))
     except InputError as error:
         report.error("inputs", str(error))
+    missing = missing_inputs(target, given)
+    if missing:
+        needed = " ".join(f"--input {name}=VALUE" for name in missing)
+        message = f"launch plan {target.launch_plan.name} needs input(s) {', '.join(missing)}"
+        if options.dry_run:
+            report.warning("inputs", f"{message}; a launch will need {needed}.")
+        else:
+            report.error("inputs", f"{message}: give {needed}.")
 
     resolver = NameResolver.from_environment(root)
     project = options.project or os.environ.get(PROJECT_VARIABLE)

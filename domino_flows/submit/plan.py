@@ -328,6 +328,11 @@ def render_plan(
 
 
 def _task_lines(template: Any, resolution: Any) -> list[str]:
+    if template.type != "domino_job":
+        return [
+            f"  {template.id.name}  ({template.type}: not a Domino job; Domino Flows will not "
+            "run it)"
+        ]
     custom = template.custom or {}
     metadata = template.metadata
     unresolved = " ".join(resolution.unresolved) if resolution else ""
