@@ -119,7 +119,7 @@ class DominoJobConnector(AsyncConnectorBase):
         from flytekit.models.interface import VariableMap
 
         from domino_flows import lineage
-        from domino_flows.backends import get_backend
+        from domino_flows.backends import backend_name, get_backend
         from domino_flows.project import default_project_root
 
         custom = dict(task_template.custom or {})
@@ -135,8 +135,10 @@ class DominoJobConnector(AsyncConnectorBase):
         run_id, attempt = self._run_and_attempt(task, task_execution_metadata)
         flow = flow_name(sys.argv)
         root = default_project_root().resolve()
-        backend = get_backend(project_root=root)
-        self._backends[(backend.name, str(root))] = backend
+        key = (backend_name(project_root=root), str(root))
+        if key not in self._backends:  # one backend per project: it tracks its running jobs
+            self._backends[key] = get_backend(key[0], root)
+        backend = self._backends[key]
         spec = JobSpec(
             run_id=run_id,
             flow=flow,
@@ -202,12 +204,12 @@ class DominoJobConnector(AsyncConnectorBase):
         links = log_links(handle)
         if status.state is JobState.SUCCEEDED:
             try:
-                values, outputs = self._collect(resource_meta, backend)
+                refs, outputs = self._collect(resource_meta, backend)
             except DominoFlowsError as error:
                 message = redact(str(error)) or ""
                 self._record_end(resource_meta, JobStatus(JobState.FAILED, message), [])
                 return Resource(phase=TaskExecution.FAILED, message=message, log_links=links)
-            self._record_end(resource_meta, status, values)
+            self._record_end(resource_meta, status, refs)
             return Resource(phase=phase, message="", log_links=links, outputs=outputs)
         if not status.is_terminal:
             return Resource(phase=phase, message=status.message, log_links=links)
