@@ -9,7 +9,9 @@ commit. In the job this script:
 - inside a real Domino job (``DOMINO_RUN_ID`` set) links ``/workflow/inputs`` and
   ``/workflow/outputs`` there too when they do not exist and can be created, so scripts with
   hard-coded contract paths work;
-- runs the task's command through the shell from the project root;
+- runs the task's command through the shell from the project's working directory: Domino's
+  ``DOMINO_WORKING_DIR`` when set (``/mnt/code`` in git-based projects, where the staged files
+  are not), else the project root holding the staging folder;
 - enforces the contract's output rules (every declared output present, primitive outputs at most
   1024 bytes, ``_ERROR`` at most 1 MiB), reporting a broken rule in ``_ERROR``;
 - exits with the command's exit code (1 if the command succeeded but the outputs broke a rule).
@@ -127,6 +129,9 @@ def _truncate_error_file(path: Path) -> None:
 def run(staging_dir: Path) -> int:
     manifest: dict[str, Any] = json.loads((staging_dir / MANIFEST_FILE).read_text("utf-8"))
     root = project_root(staging_dir, manifest["staging"])
+    working_dir = os.environ.get("DOMINO_WORKING_DIR")
+    if working_dir and os.path.isdir(working_dir):
+        root = Path(working_dir)
     inputs = staging_dir / INPUTS_FOLDER
     outputs = staging_dir / OUTPUTS_FOLDER
     inputs.mkdir(parents=True, exist_ok=True)

@@ -95,14 +95,14 @@ def _stage(root: Path, command: str, outputs: dict[str, str]) -> Path:
     return staging
 
 
-def _run(root: Path) -> subprocess.CompletedProcess[str]:
+def _run(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, f"{STAGING}/bootstrap.py"],
         cwd=root,
         capture_output=True,
         text=True,
         timeout=30,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **env},
     )
 
 
@@ -118,6 +118,16 @@ def test_the_command_runs_from_the_project_root_with_the_contract_paths(tmp_path
     assert (staging / "outputs" / "where").read_text().strip() == str(tmp_path)
     assert (staging / "outputs" / "n").read_text().strip() == "42"
     assert not (staging / "outputs" / "_ERROR").exists()
+
+
+def test_dominos_working_directory_wins_when_set(tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    artifacts = tmp_path / "artifacts"
+    staging = _stage(artifacts, 'pwd > "$DOMINO_FLOWS_OUTPUTS_DIR/where"', {"where": "str"})
+    result = _run(artifacts, DOMINO_WORKING_DIR=str(code))
+    assert result.returncode == 0, result.stderr
+    assert (staging / "outputs" / "where").read_text().strip() == str(code)
 
 
 def test_the_commands_exit_code_is_kept_and_explained(tmp_path):
