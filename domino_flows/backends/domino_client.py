@@ -184,10 +184,11 @@ def root_logging_preserved() -> Iterator[None]:
 
 
 class _TimeoutAdapter(HTTPAdapter):
-    """Gives every request a timeout; no transport-level retries (call_with_retry decides)."""
+    """Gives every request a timeout; no transport-level retries (call_with_retry decides).
+    The pool is sized for a run's concurrent jobs sharing the one client."""
 
-    def __init__(self, timeout: tuple[float, float]) -> None:
-        super().__init__(max_retries=0)
+    def __init__(self, timeout: tuple[float, float], pool_size: int = 32) -> None:
+        super().__init__(max_retries=0, pool_connections=pool_size, pool_maxsize=pool_size)
         self._timeout = timeout
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
