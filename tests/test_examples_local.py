@@ -281,6 +281,12 @@ def test_stage_scripts_run_unchanged(stage_run) -> None:
     assert stage_run.stdout.strip().splitlines()[-1] == "4"  # to, be, or, not
 
 
+def test_helper_style_runs(project: Path) -> None:
+    result = run(project, sys.executable, "examples/helper_style.py")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "8"  # distinct words of the default text
+
+
 def test_a_failing_task_reports_its_error(project: Path, leak_run) -> None:
     assert leak_run.returncode != 0
     assert "RuntimeError: failed on purpose, key absent" in leak_run.stderr
