@@ -107,7 +107,7 @@ class FakeDomino(DominoApi):
         self._thread: threading.Thread | None = None
         (self.workdir / "commits").mkdir(parents=True, exist_ok=True)
         (self.workdir / "jobs").mkdir(parents=True, exist_ok=True)
-        self._add_commit(None, lambda tree: None)
+        self._add_commit(lambda tree: None, empty=True)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class FakeDomino(DominoApi):
                 data = content.encode() if isinstance(content, str) else content
                 target.write_bytes(data)
 
-        return self._add_commit(self.head, apply)
+        return self._add_commit(apply)
 
     def add_tree(self, source: Path, destination: str = "", ignore: tuple[str, ...] = ()) -> str:
         """Commit a local folder (e.g. your project's code) under ``destination``."""
@@ -226,7 +226,7 @@ class FakeDomino(DominoApi):
             target = tree / safe_relative(destination) if destination else tree
             shutil.copytree(source, target, ignore=patterns, dirs_exist_ok=True)
 
-        return self._add_commit(self.head, apply)
+        return self._add_commit(apply)
 
     def read_file(self, path: str, commit: str | None = None) -> bytes:
         return (self.tree(commit) / safe_relative(path)).read_bytes()
@@ -238,14 +238,16 @@ class FakeDomino(DominoApi):
 
     # --- commits ----------------------------------------------------------------------------------
 
-    def _add_commit(self, base: str | None, apply: Any) -> str:
+    def _add_commit(self, apply: Any, empty: bool = False) -> str:
+        """A new commit: the newest one (read under the lock, so concurrent commits never lose
+        each other's files) with ``apply(tree)`` done to it."""
         with self._lock:
             commit = new_id("commit", len(self._commits))
             tree = self.workdir / "commits" / commit
-            if base is None:
+            if empty:
                 tree.mkdir()
             else:
-                shutil.copytree(self.tree(base), tree, copy_function=os.link, symlinks=True)
+                shutil.copytree(self.tree(), tree, copy_function=os.link, symlinks=True)
             apply(tree)
             self._commits.append(commit)
             return commit
@@ -267,7 +269,7 @@ class FakeDomino(DominoApi):
                 target.unlink(missing_ok=True)
                 shutil.copyfile(path, target)
 
-        return self._add_commit(self.head, apply)
+        return self._add_commit(apply)
 
     # --- jobs -------------------------------------------------------------------------------------
 

@@ -188,6 +188,22 @@ def test_use_latest_takes_the_projects_defaults_once_per_run(backend, fake_domin
     assert backend.resolve(pinned).hardware_tier_id == "large-k8s"
 
 
+def test_concurrent_tasks_share_one_client_and_one_name_listing(backend, fake_domino):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run_task(index: int) -> Any:
+        spec = shell_spec(task=f"parallel{index}", HardwareTierName="Medium")
+        handle, status = run_one(backend, spec, {"a": index})
+        assert status.state is JobState.SUCCEEDED, status.message
+        return backend.collect_outputs(handle, spec)["out"]
+
+    with ThreadPoolExecutor(6) as pool:
+        assert sorted(pool.map(run_task, range(6))) == [1, 2, 3, 4, 5, 6]
+    assert fake_domino.job_count == 6
+    assert fake_domino.count("version") == 1
+    assert fake_domino.count("hardware_tiers") == 1
+
+
 @pytest.mark.parametrize(
     ("field", "name", "listed"),
     [
