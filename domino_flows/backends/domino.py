@@ -7,9 +7,12 @@ One python-domino client per backend instance (one per run). For a task attempt:
    stdlib-only bootstrap (``domino_bootstrap.py``) are uploaded to the project's files under
    ``.domino-flows/staging/<run>/<task>/<attempt>/``. The staging reference returned is
    ``<staging path>@<commit id>``: the commit holding them, which the job starts at.
-3. ``start``: POST /v4/jobs/start with ``python <staging>/bootstrap.py`` as the command. A start
-   whose answer is lost (dropped connection, timeout, 5xx) is not repeated blindly: the project's
-   runs are listed first and a job started at the staging commit is adopted.
+3. ``start``: POST /v4/jobs/start with ``python <staging>/bootstrap.py`` as the command, through
+   the client's authenticated session with the body python-domino's ``job_start`` sends. (Its
+   ``job_start`` method itself lists tiers, environments and commits again on every call to
+   validate ids, and hides whether a failed start reached the server.) A start whose answer is
+   lost (dropped connection, timeout, 5xx) is not repeated blindly: the project's runs are
+   listed first and a job started at the staging commit is adopted (``domino_jobs.py``).
 4. ``status``: GET /v4/jobs/{id}, Domino's execution status mapped by an explicit table; a failed,
    stopped or errored job's message carries its ``_ERROR`` and the tail of its log.
 5. ``collect_outputs``: the files under ``<staging>/outputs/`` in the job's output commit are
@@ -18,7 +21,12 @@ One python-domino client per backend instance (one per run). For a task attempt:
 
 Handles carry the job id, its page ``{host}/jobs/{owner}/{project}/{job id}``, the staging path and
 commit: never a credential. Settings: any object with ``domino.project`` / ``domino.host``
-(``domino_flows.project.ProjectSettings``) or with ``domino_project`` / ``domino_host``.
+(``domino_flows.project.ProjectSettings``) or with ``domino_project`` / ``domino_host``; both fall
+back to the environment (``DOMINO_PROJECT_OWNER``/``DOMINO_PROJECT_NAME``, ``DOMINO_API_HOST``).
+
+Helpers: ``domino_client`` (credentials, client, retries), ``domino_names`` (names to ids),
+``domino_files`` (uploads, downloads), ``domino_jobs`` (payload, start, status table),
+``domino_polling`` (backoff), ``domino_bootstrap`` (the in-job script).
 """
 
 from __future__ import annotations
