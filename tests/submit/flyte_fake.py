@@ -10,6 +10,8 @@ from flytekit.exceptions.user import FlyteEntityAlreadyExistsException
 from flytekit.models.core.execution import NodeExecutionPhase, WorkflowExecutionPhase
 from flytekit.models.core.identifier import WorkflowExecutionIdentifier
 
+ENDPOINT = "flyte.example.com"
+
 
 class FakeFlyteClient:
     def __init__(

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flyte_fake import FakeFlyteClient
+from flyte_fake import ENDPOINT, FakeFlyteClient
 from flytekit.models.core.execution import WorkflowExecutionPhase
 from flytekit.models.core.identifier import ResourceType
-from flytekit.remote import FlyteRemote
 
 from domino_flows.submit import launch
 from domino_flows.submit.command import submit_command
@@ -18,17 +17,6 @@ from domino_flows.submit.preflight import ADDITIONS
 from domino_flows.testing.fake_domino import FakeDomino
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
-
-ENDPOINT = "flyte.example.com"
-
-
-@pytest.fixture
-def flyte(monkeypatch: pytest.MonkeyPatch) -> FakeFlyteClient:
-    fake = FakeFlyteClient()
-    monkeypatch.setenv("FLYTE_PLATFORM_URL", ENDPOINT)
-    monkeypatch.setattr(FlyteRemote, "client", property(lambda self: fake))
-    monkeypatch.setattr(launch, "POLL_SECONDS", 0)
-    return fake
 
 
 def submit(*args: str) -> object:
