@@ -86,6 +86,7 @@ def submit(options: SubmitOptions) -> int:
     from domino_flows import serialize
     from domino_flows.decorators import project_root
     from domino_flows.loading import FlowLoadError
+    from domino_flows.records import redact
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import plan as plans
     from domino_flows.submit.preflight import (
@@ -167,19 +168,26 @@ def submit(options: SubmitOptions) -> int:
     final = plans.with_customs(plans.serialize_target(target, settings), resolved_customs)
     final.resolutions = resolutions
     report.extend(validate_templates(final.entities, require_ids=not options.dry_run))
-    report.extend(scan_credentials(final.entities))
+    leaks = scan_credentials(final.entities)
+    report.extend(leaks)
 
     _show_checks(report)
     lines = plans.render_plan(
         target, final, project=project, domain=options.domain, version=version, inputs=given
     )
+    lines = [redact(line) or "" for line in lines]
     if options.dry_run:
-        folder = options.output_dir or plans.default_output_dir(root)
-        written = plans.write_entities(final.entities, folder)
-        (folder / "plan.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         for line in lines:
             _say(line)
-        _say(f"Wrote {len(written)} serialized entities (.pb and .json) and plan.txt to {folder}")
+        if leaks:  # never copy a credential into more files
+            _say("The serialized entities carry a credential, so they were not written.", err=True)
+        else:
+            folder = options.output_dir or plans.default_output_dir(root)
+            written = plans.write_entities(final.entities, folder)
+            (folder / "plan.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            _say(
+                f"Wrote {len(written)} serialized entities (.pb and .json) and plan.txt to {folder}"
+            )
         if not report.ok:
             return _refused(report)
         _say("Dry run: preflight passed; nothing was registered.", color="green")

@@ -158,6 +158,9 @@ def test_a_credential_in_the_serialized_flow_is_refused(
     assert "error: [credentials] task 'step' contains the value of DOMINO_USER_API_KEY" in (
         result.output
     )
+    assert "k9-x7-recognisable" not in result.output  # the plan shows the command redacted
+    assert "they were not written" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_tags_must_be_key_value(good_flow: Path) -> None:
