@@ -346,10 +346,13 @@ class FakeDomino(DominoApi):
                 queue.pop(0)
             return fault
 
-    def record(self, method: str, route: str, path: str, body: bytes) -> None:
+    def record(self, method: str, route: str, path: str, body: bytes, auth: str) -> None:
+        """Keep every request (method, route, path, body, and how it authenticated)."""
         with self._lock:
             self.calls.append((method, route))
-            self.requests.append({"method": method, "route": route, "path": path, "body": body})
+            self.requests.append(
+                {"method": method, "route": route, "path": path, "body": body, "auth": auth}
+            )
 
     def authorized(self, headers: Any) -> bool:
         return headers.get("X-Domino-Api-Key") == self.api_key or headers.get("Authorization") == (

@@ -63,7 +63,7 @@ class Fault:
 class FakeServer(Protocol):
     """What the handler needs from the server object."""
 
-    def record(self, method: str, route: str, path: str, body: bytes) -> None: ...
+    def record(self, method: str, route: str, path: str, body: bytes, auth: str) -> None: ...
     def authorized(self, headers: Any) -> bool: ...
     def take_fault(self, route: str) -> Fault | None: ...
     def handle(
@@ -73,6 +73,15 @@ class FakeServer(Protocol):
 
 def json_response(status: int, body: Any) -> Response:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def _auth_kind(headers: Any) -> str:
+    """How the request authenticated (never the credential itself)."""
+    if headers.get("X-Domino-Api-Key"):
+        return "api_key"
+    if str(headers.get("Authorization", "")).startswith("Bearer "):
+        return "bearer"
+    return "none"
 
 
 def _route(method: str, path: str) -> tuple[str, re.Match[str]] | None:
@@ -111,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         name, match = found
         fake = self.fake
-        fake.record(method, name, path, body)
+        fake.record(method, name, path, body, _auth_kind(self.headers))
         if not fake.authorized(self.headers):
             self._send(json_response(401, {"message": "missing or wrong API key"}))
             return

@@ -408,6 +408,22 @@ def test_the_api_key_appears_nowhere(tmp_path, caplog):
             assert SECRET_KEY.encode() not in path.read_bytes()
 
 
+def test_a_token_file_from_the_environment_authenticates_with_bearer(fake_domino, tmp_path):
+    token = tmp_path / "token"
+    token.write_text(fake_domino.api_key + "\n")
+    environ = {
+        "DOMINO_API_HOST": fake_domino.url,
+        "DOMINO_TOKEN_FILE": str(token),
+        "DOMINO_USER_API_KEY": "a-key-that-loses-to-the-token-file",
+        "DOMINO_PROJECT_OWNER": fake_domino.owner,
+        "DOMINO_PROJECT_NAME": fake_domino.project_name,
+    }
+    backend = DominoBackend(tmp_path / "project", None, environ=environ)
+    assert "DOMINO_TOKEN_FILE" in repr(backend)
+    assert backend.resolve(shell_spec(HardwareTierName="Small")).hardware_tier_id == "small-k8s"
+    assert {r["auth"] for r in fake_domino.requests} == {"bearer"}
+
+
 def test_client_construction_leaves_the_root_logger_alone(backend):
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
