@@ -299,6 +299,8 @@ def render_plan(
             details.append(
                 "fixed: " + ", ".join(f"{k}={literal_text(v)}" for k, v in sorted(fixed.items()))
             )
+        if getattr(entity, "should_auto_activate", False):
+            details.append("activated on registration")
         lines.append(f"  {entity.id.name}  ({'; '.join(details)})")
     lines.append("Inputs")
     executed = next(

@@ -160,3 +160,19 @@ def test_a_config_file_gives_the_endpoint(tmp_path: Path) -> None:
     config.write_text("admin:\n  endpoint: dns:///flyte.internal:81\n  insecure: true\n")
     platform = launch.flyte_config(str(config)).platform
     assert platform.endpoint == "flyte.internal:81" and platform.insecure
+
+
+def test_auto_activated_launch_plans_are_activated(
+    domino_env: FakeDomino, tmp_path: Path, flyte: FakeFlyteClient
+) -> None:
+    from submit_helpers import GOOD_FLOW, pushed_repo
+
+    source = GOOD_FLOW.replace(
+        'default_inputs={"n": 3}', 'default_inputs={"n": 3}, auto_activate=True'
+    )
+    result = submit(str(pushed_repo(tmp_path, source)), "flow")
+    assert result.exit_code == 0, result.output
+    assert "nightly  (schedule: cron 0 3 * * *; defaults: n=3; activated on registration)" in (
+        result.output
+    )
+    assert [i.name for i in flyte.activated] == ["nightly"]
