@@ -71,8 +71,23 @@ def given_inputs(target: Any, assignments: dict[str, str]) -> dict[str, Any]:
                 f"input {name!r} is fixed by launch plan {target.launch_plan.name!r} and cannot be "
                 "overridden; submit the workflow itself, or a launch plan that leaves it open."
             )
-        values[name] = parse_text(name, text, declared[name])
+        values[name] = _remote_path(text, declared[name]) or parse_text(name, text, declared[name])
     return values
+
+
+def _remote_path(text: str, python_type: Any) -> Any:
+    """A file or directory input given by URI (``s3://...``): passed to Flyte as it is, where a
+    local path would be uploaded."""
+    from domino_flows import contract
+
+    if "://" not in text:
+        return None
+    base = contract.strip_annotated(python_type)
+    try:
+        kind = contract.kind_of(base)
+    except DominoFlowsError:
+        return None
+    return base(text) if kind in ("file", "directory") else None
 
 
 def missing_inputs(target: Any, given: dict[str, Any]) -> list[str]:

@@ -176,3 +176,58 @@ def test_auto_activated_launch_plans_are_activated(
         result.output
     )
     assert [i.name for i in flyte.activated] == ["nightly"]
+
+
+FILE_FLOW = """
+from flytekit import workflow
+from flytekit.types.file import FlyteFile
+
+from domino_flows import DominoJobConfig, DominoJobTask
+
+count = DominoJobTask(
+    name="count",
+    domino_job_config=DominoJobConfig(
+        Command="PYTHONPATH=/mnt/code python count.py",
+        EnvironmentName="Python 3.11",
+        HardwareTierName="Small",
+    ),
+    inputs={"data": FlyteFile},
+    outputs={"rows": int},
+)
+
+
+@workflow
+def flow(data: FlyteFile) -> int:
+    return count(data=data)
+"""
+
+
+def test_a_file_input_given_by_uri_is_passed_as_is(
+    domino_env: FakeDomino, tmp_path: Path, flyte: FakeFlyteClient
+) -> None:
+    from submit_helpers import pushed_repo
+
+    flow = pushed_repo(tmp_path, FILE_FLOW)
+    result = submit(str(flow), "flow", "-i", "data=s3://bucket/data.csv")
+    assert result.exit_code == 0, result.output
+    (execution,) = flyte.executions
+    assert execution["inputs"].literals["data"].scalar.blob.uri == "s3://bucket/data.csv"
+
+
+def test_flyte_refusing_a_registration_is_reported(
+    domino_env: FakeDomino,
+    good_flow: Path,
+    flyte: FakeFlyteClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flytekit.exceptions.user import FlyteAuthenticationException
+
+    def refuse(task_identifer: object, task_spec: object) -> None:
+        raise FlyteAuthenticationException("permission denied")
+
+    monkeypatch.setattr(flyte, "create_task", refuse)
+    result = submit(str(good_flow), "flow")
+    assert result.exit_code == 2
+    assert "Flyte refused to register task 'step'" in result.output
+    assert "permission denied" in result.output
+    assert flyte.executions == []
