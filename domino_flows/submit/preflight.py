@@ -68,14 +68,19 @@ class Check:
 class Report:
     checks: list[Check] = field(default_factory=list)
 
+    def add(self, check: Check) -> None:
+        if check not in self.checks:  # e.g. one unreachable Domino, asked once per task
+            self.checks.append(check)
+
     def error(self, topic: str, message: str) -> None:
-        self.checks.append(Check("error", topic, message))
+        self.add(Check("error", topic, message))
 
     def warning(self, topic: str, message: str) -> None:
-        self.checks.append(Check("warning", topic, message))
+        self.add(Check("warning", topic, message))
 
     def extend(self, checks: Iterable[Check]) -> None:
-        self.checks.extend(checks)
+        for check in checks:
+            self.add(check)
 
     @property
     def errors(self) -> list[Check]:

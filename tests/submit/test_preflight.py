@@ -243,3 +243,12 @@ def test_clean_entities_have_no_credentials(
     monkeypatch.setenv("DOMINO_USER_API_KEY", "fake-user-key-5a4b3c2d1e")
     entities = serialized(write_flow(tmp_path, GOOD_FLOW)).entities
     assert preflight.scan_credentials(entities) == []
+
+
+def test_a_report_keeps_each_problem_once() -> None:
+    report = preflight.Report()
+    report.error("names", "Could not reach Domino")
+    report.extend([preflight.Check("error", "names", "Could not reach Domino")])
+    report.warning("git", "untracked")
+    assert [c.level for c in report.checks] == ["error", "warning"]
+    assert not report.ok and len(report.errors) == 1 and len(report.warnings) == 1
