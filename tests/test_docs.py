@@ -178,6 +178,18 @@ def test_commands_shown_in_skill_exist() -> None:
     assert shown <= set(COMMANDS)
 
 
+def test_files_named_in_skill_exist() -> None:
+    text = (REPO / "SKILL.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:examples|docs)/[\w./-]+)`", text))
+    listing = text.partition("See `examples/` for runnable flows")[2]
+    assert listing, "SKILL.md points to the runnable examples"
+    named |= {f"examples/{name}" for name in re.findall(r"`(\w+\.py)`", listing)}
+    missing = sorted(name for name in named if not (REPO / name).exists())
+    assert missing == []
+    examples = {p.name for p in (REPO / "examples").glob("*.py")}
+    assert examples <= {name.split("/")[-1] for name in named}, "every example is listed"
+
+
 def test_toml_blocks_parse() -> None:
     import tomllib
 
