@@ -362,3 +362,56 @@ def test_flow_block_runs_with_domino_flows_run(block: Block, project: Path) -> N
     assert document["success"], document["error"]
     if expected is not None:
         assert document["outputs"] == expected
+
+
+# --- the debugging walk-through, as SKILL.md tells it ---------------------------------------
+
+BROKEN_FLOW = """
+from flytekit import workflow
+
+from domino_flows import domino_task
+
+
+@domino_task(environment="Python 3.11", hardware_tier="Small")
+def prepare(rows: int) -> int:
+    return rows * 2
+
+
+@domino_task(environment="Python 3.11", hardware_tier="Small")
+def report(rows: int) -> str:
+    return "rows: " + rows  # the bug: str + int
+
+
+@workflow
+def pipeline(rows: int = 5) -> str:
+    return report(rows=prepare(rows=rows))
+"""
+
+
+@pytest.mark.slow
+def test_debugging_a_failed_run_as_documented(project: Path) -> None:
+    def cli(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    (project / "flow.py").write_text(BROKEN_FLOW)
+    failed = cli("run", "flow.py", "pipeline", "--json")
+    assert failed.exit_code == 1
+    run_id = json.loads(failed.stdout)["run_id"]
+
+    assert run_id in cli("runs").output
+    shown = cli("show", run_id).output
+    assert "flow.report" in shown and "_ERROR: TypeError" in shown and "(at " in shown
+    log = cli("logs", run_id, "flow.report").output
+    assert "Traceback" in log and 'return "rows: " + rows' in log
+
+    # Fix the task's code (not the workflow's definition) and resume.
+    (project / "flow.py").write_text(BROKEN_FLOW.replace('"rows: " + rows', 'f"rows: {rows}"'))
+    resumed = cli("resume", run_id, "--json")
+    assert resumed.exit_code == 0, resumed.output
+    document = json.loads(resumed.stdout)
+    assert document["outputs"] == {"o0": "rows: 10"}
+    from domino_flows.records import RunStore
+
+    attempts = [a.task for a in RunStore.for_project(project).attempts(run_id)]
+    assert attempts.count("flow.prepare") == 1  # finished tasks are not run again
+    assert "flow.report" in cli("lineage", run_id).output
