@@ -1,7 +1,7 @@
 """``domino-flows submit``: check a flow, resolve it for Domino Flows, and launch it.
 
 - ``preflight``: the checks that refuse launches that would fail or lose reproducibility (lint,
-  git state, task kinds and configs, the serialized form).
+  task kinds and configs, the serialized form, credentials); ``git_state``: the git checks.
 - ``resolve``: environment and hardware tier names to ids through the domino backend.
 - ``plan``: the serialized entities Domino Flows receives, the version, the readable plan and the
   ``--dry-run`` files.

@@ -104,10 +104,10 @@ def submit(options: SubmitOptions) -> int:
     from domino_flows.records import redact
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import plan as plans
+    from domino_flows.submit.git_state import git_checks
     from domino_flows.submit.preflight import (
         Report,
         domino_templates,
-        git_checks,
         lint_checks,
         scan_credentials,
         task_checks,

@@ -4,8 +4,9 @@ Every check returns :class:`Check` items instead of raising, so one ``submit`` s
 at once. Errors block a launch (and a dry run); warnings are shown and the launch goes ahead.
 
 - lint: ``domino-flows lint`` errors in the flow file.
-- git: Domino jobs run the project's pushed commit, so uncommitted changes, commits not pushed to
-  the upstream branch and a branch without upstream block (``--allow-dirty`` makes them warnings).
+- git (``git_state``): Domino jobs run the project's pushed commit, so uncommitted changes,
+  commits not pushed to the upstream branch and a branch without upstream block (``--allow-dirty``
+  makes them warnings).
 - tasks: plain flytekit ``@task`` and ``fan_out`` nodes do not run on Domino Flows; ``use_latest``
   and ``use_project_defaults_for_omitted`` make runs non-reproducible.
 - serialization: each ``domino_job`` template's ``custom`` survives the protobuf round trip through
@@ -20,8 +21,6 @@ import contextlib
 import inspect
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +43,6 @@ ADDITIONS = (
 )
 NAME_KEYS = ("environmentName", "hardwareTierName")
 INTERFACE_KEYS = ("inputInterfaceBase64", "inputOutputInterfaceBase64")
-STATE_FOLDER = ".domino-flows/"
 
 # Text that means a credential was serialized, whatever its value.
 CREDENTIAL_PATTERNS = (
@@ -111,131 +109,6 @@ def lint_checks(flow_file: Path) -> list[Check]:
         if finding.severity == "error":
             text += " (fix it, or see `domino-flows lint` and docs/lint-rules.md)"
         out.append(Check(finding.severity, "lint", text))
-    return out
-
-
-# --- git ------------------------------------------------------------------------------------------
-
-
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False
-    )
-
-
-def _listed(paths: list[str], limit: int = 5) -> str:
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
-
-
-def git_checks(flow_file: Path, allow_dirty: bool = False) -> list[Check]:
-    """Is the code Domino jobs will run (the pushed commit) the code in this working tree?"""
-    folder = flow_file.resolve().parent
-    if shutil.which("git") is None:
-        return [
-            Check(
-                "warning",
-                "git",
-                "git is not installed, so submit cannot check that your code is committed and "
-                "pushed; Domino jobs run the project's pushed commit.",
-            )
-        ]
-    top = _git(folder, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        return [
-            Check(
-                "warning",
-                "git",
-                f"{flow_file} is not in a git repository, so submit cannot check that the code "
-                "is committed and pushed; Domino jobs run the project's pushed commit.",
-            )
-        ]
-    root = Path(top.stdout.strip())
-    problems: list[str] = []
-    notes: list[str] = []
-    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
-        problems.append(
-            "the repository has no commits yet; Domino jobs run the pushed commit. Commit and "
-            "push the flow: git add -A && git commit -m '...' && git push -u origin HEAD"
-        )
-        return _git_result(problems, notes, allow_dirty)
-    status = _git(root, "status", "--porcelain=v1", "--untracked-files=all")
-    changed, untracked = [], []
-    for line in status.stdout.splitlines():
-        code, path = line[:2], line[3:].strip('"')
-        if code == "??":
-            if not path.startswith(STATE_FOLDER):
-                untracked.append(path)
-        else:
-            changed.append(path.split(" -> ")[-1])
-    flow_relative = str(flow_file.resolve().relative_to(root.resolve()))
-    if flow_relative in untracked:
-        problems.append(
-            f"the flow file {flow_relative} is not committed, so Domino jobs would not find it. "
-            f"Commit and push it: git add {flow_relative} && git commit -m '...' && git push"
-        )
-        untracked.remove(flow_relative)
-    if changed:
-        problems.append(
-            f"{len(changed)} file(s) have uncommitted changes ({_listed(changed)}); Domino jobs "
-            "run the pushed commit, not your working tree. Commit and push them: "
-            "git add <files> && git commit -m '...' && git push"
-        )
-    if untracked:
-        notes.append(
-            f"untracked files are not in the commit Domino jobs run: {_listed(untracked)}. "
-            "If the flow needs them, git add, commit and push them."
-        )
-    problems.extend(_push_problems(root))
-    return _git_result(problems, notes, allow_dirty)
-
-
-def _push_problems(root: Path) -> list[str]:
-    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
-    upstream = _git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}")
-    if upstream.returncode != 0:
-        if branch == "HEAD":  # detached: fine if some remote branch has this commit
-            if _git(root, "branch", "-r", "--contains", "HEAD").stdout.strip():
-                return []
-            return [
-                "HEAD is detached at a commit no remote branch contains, so Domino cannot run "
-                "it. Push it to a branch: git push origin HEAD:<branch>"
-            ]
-        if not _git(root, "remote").stdout.strip():
-            return [
-                f"branch {branch} has no remote to push to; Domino jobs run the commit pushed "
-                "to the project's repository. Add it and push: git remote add origin <url> && "
-                f"git push -u origin {branch}"
-            ]
-        return [
-            f"branch {branch} has no upstream branch, so its commits are not pushed where "
-            f"Domino jobs run them. Push it: git push -u origin {branch}"
-        ]
-    name = upstream.stdout.strip()
-    ahead = _git(root, "rev-list", "--count", f"{name}..HEAD").stdout.strip()
-    count = int(ahead) if ahead.isdigit() else 0
-    if count:
-        return [
-            f"{count} commit(s) on branch {branch} are not pushed to {name}; Domino jobs run "
-            "the pushed commit, so they would run older code. Push them: git push"
-        ]
-    return []
-
-
-def _git_result(problems: list[str], notes: list[str], allow_dirty: bool) -> list[Check]:
-    out = [Check("warning", "git", note) for note in notes]
-    for problem in problems:
-        if allow_dirty:
-            out.append(
-                Check(
-                    "warning",
-                    "git",
-                    f"{problem} (--allow-dirty: launching anyway; the jobs run the pushed "
-                    "commit, without these changes)",
-                )
-            )
-        else:
-            out.append(Check("error", "git", f"{problem} (or pass --allow-dirty to launch anyway)"))
     return out
 
 

@@ -9,8 +9,8 @@ import pytest
 from submit_helpers import GOOD_FLOW, git, pushed_repo, write_flow
 
 from domino_flows import serialize
+from domino_flows.submit import git_state, preflight
 from domino_flows.submit import plan as plans
-from domino_flows.submit import preflight
 from domino_flows.submit.resolve import apply, unresolved
 
 
@@ -42,18 +42,18 @@ def test_clean_flow_has_no_lint_findings(tmp_path: Path) -> None:
 
 
 def test_pushed_repository_passes(good_flow: Path) -> None:
-    assert preflight.git_checks(good_flow) == []
+    assert git_state.git_checks(good_flow) == []
 
 
 def test_no_repository_is_a_warning(tmp_path: Path) -> None:
-    checks = preflight.git_checks(write_flow(tmp_path, GOOD_FLOW))
+    checks = git_state.git_checks(write_flow(tmp_path, GOOD_FLOW))
     assert levels(checks, "git") == ["warning"]
     assert "not in a git repository" in checks[0].message
 
 
 def test_uncommitted_changes_block_and_say_how_to_fix(good_flow: Path) -> None:
     good_flow.write_text(good_flow.read_text() + "\n# edited\n")
-    (error,) = preflight.git_checks(good_flow)
+    (error,) = git_state.git_checks(good_flow)
     assert error.level == "error"
     assert "flow.py" in error.message
     assert "git commit" in error.message and "git push" in error.message
@@ -65,7 +65,7 @@ def test_unpushed_commits_block_and_say_how_to_fix(good_flow: Path) -> None:
     (project / "notes.txt").write_text("more\n")
     git(project, "add", "notes.txt")
     git(project, "commit", "-q", "-m", "notes")
-    (error,) = preflight.git_checks(good_flow)
+    (error,) = git_state.git_checks(good_flow)
     assert error.level == "error"
     assert "1 commit(s) on branch main are not pushed to origin/main" in error.message
     assert "git push" in error.message
@@ -77,14 +77,14 @@ def test_allow_dirty_turns_git_errors_into_warnings(good_flow: Path) -> None:
     git(project, "add", "notes.txt")
     git(project, "commit", "-q", "-m", "notes")
     good_flow.write_text(good_flow.read_text() + "\n# edited\n")
-    checks = preflight.git_checks(good_flow, allow_dirty=True)
+    checks = git_state.git_checks(good_flow, allow_dirty=True)
     assert levels(checks, "git") == ["warning", "warning"]
     assert all("--allow-dirty" in c.message for c in checks)
 
 
 def test_branch_without_upstream_blocks(good_flow: Path) -> None:
     git(good_flow.parent, "checkout", "-q", "-b", "feature")
-    (error,) = preflight.git_checks(good_flow)
+    (error,) = git_state.git_checks(good_flow)
     assert "git push -u origin feature" in error.message
 
 
@@ -94,7 +94,7 @@ def test_untracked_flow_file_blocks_other_untracked_files_warn(tmp_path: Path) -
     (flow.parent / "data.csv").write_text("x\n")
     (flow.parent / ".domino-flows").mkdir()
     (flow.parent / ".domino-flows" / "state").write_text("ignored\n")
-    checks = preflight.git_checks(other)
+    checks = git_state.git_checks(other)
     assert [c.level for c in checks] == ["warning", "error"]
     assert "data.csv" in checks[0].message and ".domino-flows" not in checks[0].message
     assert "other_flow.py is not committed" in checks[1].message
