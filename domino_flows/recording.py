@@ -126,26 +126,37 @@ def task_ended(info: AttemptInfo, status: JobStatus, outputs: list[DatasetRef]) 
     return True
 
 
-def run_ended(project_root: Path, run_id: str, flow: str = "") -> bool:
-    """Close a run from its attempts: the last attempt of every task decides. False if the run
-    was already closed."""
+def run_ended(
+    project_root: Path,
+    run_id: str,
+    flow: str = "",
+    state: JobState | None = None,
+    error: str | None = None,
+) -> bool:
+    """Close a run: its row and its COMPLETE/FAIL/ABORT event. ``state`` says how it ended when
+    the caller knows; otherwise the last attempt of every task decides (a run whose results all
+    came from the cache has no attempts, and succeeded). False if the run was already closed."""
     store = RunStore.for_project(project_root)
     if any(run["run_id"] == run_id and run["finished_at"] for run in store.runs()):
         return False
-    last: dict[str, str] = {}
-    for attempt in store.attempts(run_id):
-        last[attempt.task] = attempt.state
-    states = set(last.values())
-    if states <= {JobState.SUCCEEDED.value} and states:
-        state, error = JobState.SUCCEEDED, None
-    elif JobState.STOPPED.value in states or JobState.RUNNING.value in states:
-        state, error = JobState.STOPPED, "the run was interrupted before all its tasks ended"
-    else:
-        failed = sorted(task for task, s in last.items() if s != JobState.SUCCEEDED.value)
-        state, error = JobState.FAILED, f"tasks failed: {', '.join(failed)}"
+    if state is None:
+        state, error = _state_from_attempts(store, run_id)
     store.finish_run(run_id, state.value, error)
     event = lineage.run_event(
         _END_EVENTS.get(state, RunState.FAIL), _namespace(project_root), run_id, flow, error
     )
     store.add_lineage_event(run_id, event.eventType.value, lineage.to_json(event))
     return True
+
+
+def _state_from_attempts(store: RunStore, run_id: str) -> tuple[JobState, str | None]:
+    last: dict[str, str] = {}
+    for attempt in store.attempts(run_id):  # in start order: the last attempt of a task wins
+        last[attempt.task] = attempt.state
+    unfinished = {JobState.STOPPED.value, JobState.RUNNING.value}
+    if unfinished & set(last.values()):
+        return JobState.STOPPED, "the run was interrupted before all its tasks ended"
+    failed = sorted(task for task, s in last.items() if s != JobState.SUCCEEDED.value)
+    if failed:
+        return JobState.FAILED, f"tasks failed: {', '.join(failed)}"
+    return JobState.SUCCEEDED, None
