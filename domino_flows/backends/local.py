@@ -224,7 +224,10 @@ class LocalBackend:
                 # Jobs end with the process that started them, as a Domino run's jobs end with it.
                 atexit.register(self.stop_all)
                 self._exit_hook = True
-            limited = job.tier.memory_bytes is not None and proc.memory_monitoring_available()
+            limited = job.tier.memory_bytes is not None
+            if limited and not proc.memory_monitoring_available():
+                limited = False
+                _kit_log(job, "memory limits need /proc (Linux); this job's is not enforced")
             if limited and (self._monitor is None or not self._monitor.is_alive()):
                 self._monitor = threading.Thread(
                     target=self._watch_memory, name="domino-flows-job-memory", daemon=True
