@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import json
-import os
 import re
 import shutil
 import signal
@@ -42,6 +40,7 @@ from typing import IO, Any
 
 from domino_flows import contract, formats
 from domino_flows.backends import local_environment
+from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.errors import TaskFailedError
@@ -118,7 +117,7 @@ class LocalBackend:
 
     def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
         directory = self.job_dir(spec)
-        if (directory / "job.json").exists():
+        if jobdir.started(directory):
             return str(directory)  # already started: its inputs are what it ran with
         inputs = directory / "inputs"
         if inputs.exists():
@@ -149,7 +148,7 @@ class LocalBackend:
                 "stderr": str(directory / "stderr.log"),
             },
         )
-        if (directory / "job.json").exists() or job_id in self._jobs:
+        if jobdir.started(directory) or job_id in self._jobs:
             return handle  # never start a second job for the same staging
         environment, tier = self._environment(spec), self._tier(spec)
         (directory / "outputs").mkdir(parents=True, exist_ok=True)
@@ -172,7 +171,7 @@ class LocalBackend:
         }
         popen, logs = self._launch(spec, directory, environment, tier, job_id)
         record["pid"] = popen.pid if popen else None
-        _write_json(directory / "job.json", record)
+        jobdir.write_json(directory / jobdir.JOB_FILE, record)
         if popen is not None:
             self._track(_Job(handle, directory, popen, tier, logs))
         return handle
@@ -213,7 +212,7 @@ class LocalBackend:
                 for handle in logs:
                     handle.close()
                 problem = f"the local job could not start: {error}"
-        self._write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
+        jobdir.write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
         return None, []
 
     def _track(self, job: _Job) -> None:
@@ -246,7 +245,7 @@ class LocalBackend:
             if returncode is None:
                 return JobStatus(JobState.RUNNING)
             self._finish(job, returncode)
-        return self._recorded_status(Path(handle.details["job_dir"]))
+        return jobdir.recorded_status(Path(handle.details["job_dir"]))
 
     def wait(self, handle: JobHandle, timeout: float | None = None) -> JobStatus:
         """Block until the job ends or ``timeout`` seconds pass; then its status."""
@@ -258,7 +257,7 @@ class LocalBackend:
     def stop(self, handle: JobHandle) -> None:
         job = self._jobs.get(handle.job_id)
         if job is None:
-            self._stop_foreign(Path(handle.details["job_dir"]))
+            jobdir.stop_recorded(Path(handle.details["job_dir"]), self.stop_grace)
             return
         with job.lock:
             if job.done.is_set():
@@ -372,48 +371,8 @@ class LocalBackend:
                 message = _failure_message(task, returncode, job.directory / "outputs")
             for handle in job.log_files:
                 handle.close()
-            self._write_status(job.directory, state, message, returncode)
+            jobdir.write_status(job.directory, state, message, returncode)
             job.done.set()
-
-    def _write_status(
-        self, directory: Path, state: JobState, message: str, returncode: int | None
-    ) -> None:
-        _write_json(
-            directory / "status.json",
-            {
-                "state": state.value,
-                "message": message,
-                "exit_code": returncode,
-                "finished_at": now(),
-            },
-        )
-
-    def _recorded_status(self, directory: Path) -> JobStatus:
-        status_file = directory / "status.json"
-        if status_file.is_file():
-            data = json.loads(status_file.read_text())
-            return JobStatus(JobState(data["state"]), data.get("message", ""))
-        job_file = directory / "job.json"
-        if not job_file.is_file():
-            return JobStatus(JobState.QUEUED, "the job has not been started")
-        pid = json.loads(job_file.read_text()).get("pid")
-        if pid and proc.pid_alive(pid):
-            return JobStatus(JobState.RUNNING, "started by another process")
-        return JobStatus(
-            JobState.ERROR,
-            f"the job's process ({pid}) ended without a recorded exit: the process that started "
-            "it was interrupted. Run the task again.",
-        )
-
-    def _stop_foreign(self, directory: Path) -> None:
-        """Stop a job another process started (``domino-flows`` stopping a run, for example)."""
-        job_file = directory / "job.json"
-        if (directory / "status.json").exists() or not job_file.is_file():
-            return
-        pid = json.loads(job_file.read_text()).get("pid")
-        if pid and proc.session_alive(pid):
-            proc.terminate_session(pid, self.stop_grace)
-        self._write_status(directory, JobState.STOPPED, "the job was stopped", None)
 
 
 def _under_root(directory: Path, domino_path: str) -> Path:
@@ -439,9 +398,3 @@ def _kit_log(job: _Job, text: str) -> None:
     """A line of our own in the job's stderr log, so the log tells the whole story."""
     with (job.directory / "stderr.log").open("a", encoding="utf-8") as handle:
         handle.write(f"{KIT_PREFIX} {text}\n")
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True))
-    temporary.replace(path)
