@@ -281,3 +281,23 @@ def test_interpreter_named_without_a_path_does_not_find_its_own_shim(tmp_path: P
     assert ".domino-flows" not in backend.logs(handle)
     shim = next((tmp_path / ".domino-flows" / "shims").glob("*/python"))
     assert shim.read_text().split()[2].startswith("/")
+
+
+def test_another_process_can_stop_a_job(backend: LocalBackend, project: Path) -> None:
+    job = spec("sleep 60")
+    handle = backend.start(job, backend.stage_inputs(job, {}))
+    leader = json.loads((Path(handle.details["job_dir"]) / "job.json").read_text())["pid"]
+    other = LocalBackend(project, stop_grace=2.0)  # knows the job only by its folder
+    assert other.status(handle).state is JobState.RUNNING
+    other.stop(handle)
+    assert wait_for(lambda: not alive(leader), 5)
+    assert other.status(handle).state is JobState.STOPPED
+
+
+def test_a_job_whose_starter_vanished_is_an_error(backend: LocalBackend) -> None:
+    job = spec("true", task="orphan")
+    directory = Path(backend.stage_inputs(job, {}))
+    (directory / "job.json").write_text(json.dumps({"pid": 2**22 + 12345}))
+    handle = backend.start(job, str(directory))  # already recorded: not started again
+    status = backend.status(handle)
+    assert status.state is JobState.ERROR and "without a recorded exit" in status.message
