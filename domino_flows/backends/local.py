@@ -364,6 +364,8 @@ class LocalBackend:
                 )
             elif job.stop_requested:
                 state, message = JobState.STOPPED, f"task {task!r} was stopped"
+            elif returncode == -signal.SIGTERM:  # stopped from outside: another process or user
+                state, message = JobState.STOPPED, f"task {task!r} was stopped (SIGTERM)"
             elif returncode == 0:
                 state, message = JobState.SUCCEEDED, ""
             else:

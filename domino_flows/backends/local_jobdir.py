@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,4 +68,11 @@ def stop_recorded(directory: Path, grace: float) -> None:
     pid = json.loads(job_file.read_text()).get("pid")
     if pid and proc.session_alive(pid):
         proc.terminate_session(pid, grace)
-    write_status(directory, JobState.STOPPED, "the job was stopped", None)
+        # the process that started the job records its end when it sees the exit
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            if (directory / STATUS_FILE).exists():
+                return
+            time.sleep(0.05)
+    if not (directory / STATUS_FILE).exists():
+        write_status(directory, JobState.STOPPED, "the job was stopped", None)
