@@ -25,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "Input": "domino_flows.helpers",
     "Output": "domino_flows.helpers",
     "run_domino_job_task": "domino_flows.helpers",
-    "fan_out": "domino_flows.fan_out",
+    "fan_out": "domino_flows.fanout",
     "Artifact": "domino_flows.artifacts",
     "DATA": "domino_flows.artifacts",
     "MODEL": "domino_flows.artifacts",
@@ -70,6 +70,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         TaskDefinitionError,
         TaskFailedError,
     )
-    from domino_flows.fan_out import fan_out
+    from domino_flows.fanout import fan_out
     from domino_flows.helpers import Input, Output, run_domino_job_task
     from domino_flows.task import DominoJobTask

@@ -72,14 +72,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (root / "pyproject.toml").write_text(PYPROJECT)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
-        # Importing the submodule domino_flows.fan_out (the runner does, for any flow) binds the
-        # package attribute `fan_out` to the module, shadowing the lazily exported function, so
-        # a later `from domino_flows import fan_out` in a flow gets the module. Keep the
-        # documented binding while the examples run in this process.
-        import domino_flows
-        from domino_flows.fan_out import fan_out
-
-        patch.setattr(domino_flows, "fan_out", fan_out)
         for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT"):
             patch.delenv(name, raising=False)
         yield root

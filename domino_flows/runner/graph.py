@@ -60,7 +60,7 @@ def classify(entity: Any, where: str) -> NodeKind:
     from flytekit.core.python_function_task import PythonFunctionTask
     from flytekit.core.workflow import WorkflowBase
 
-    from domino_flows.fan_out import DominoFanOut
+    from domino_flows.fanout import DominoFanOut
     from domino_flows.task import DominoJobTask
 
     if isinstance(entity, DominoFanOut):

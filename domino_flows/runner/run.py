@@ -66,7 +66,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             flow_file=str(Path(request.file).resolve()),
             workflow=request.workflow,
             inputs=values.encode(literals),
-            flow_hash=serialize.flow_hash(workflow),
+            flow_hash=definition_hash(workflow, request.file),
             git_commit=commit,
             git_dirty=dirty,
             options={
@@ -99,7 +99,7 @@ def resume(
         raise ResumeError(f"run {run_id} already succeeded; there is nothing to resume.")
     entity = load_entity(meta.flow_file, meta.workflow)
     workflow = getattr(entity, "workflow", entity)
-    current = serialize.flow_hash(workflow)
+    current = definition_hash(workflow, meta.flow_file)
     if current != meta.flow_hash:
         raise ResumeError(
             f"run {run_id} cannot be resumed: {meta.workflow} in {meta.flow_file} changed since "
@@ -185,6 +185,29 @@ def _handle_for(backend: Any, attempt: Any, handle_type: Any) -> Any:
         task=attempt.task,
         details={"job_dir": str(job_dir)},
     )
+
+
+def definition_hash(workflow: Any, flow_file: str | Path) -> str:
+    """What makes a run's finished results reusable: the serialized flow (commands, configs,
+    interfaces, graph) and the source of the flow file and of every @domino_task's module, since
+    a task's code is not part of its serialized form."""
+    import hashlib
+
+    from domino_flows.decorators import DominoFunctionTask
+    from domino_flows.runner.graph import NodeKind
+
+    files = {Path(flow_file).resolve()}
+    for _, node in walk(workflow):
+        task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
+        if isinstance(task, DominoFunctionTask):
+            source = getattr(task.python_function, "__code__", None)
+            if source is not None:
+                files.add(Path(source.co_filename).resolve())
+    digest = hashlib.sha256(serialize.flow_hash(workflow).encode())
+    for path in sorted(files):
+        if path.is_file():
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:
