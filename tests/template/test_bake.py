@@ -183,12 +183,22 @@ def test_licenses_and_explicit_names(bake, license_name: str, header: str) -> No
 
 
 def test_generated_code_is_ruff_and_lint_clean(bake, project_env) -> None:
-    project = bake(project_name="Clean Check")
+    # The longest answers the hook accepts still fit ruff's 100 columns.
+    project = bake(
+        project_name="Clean " + "c" * 74,
+        project_slug="clean-check",
+        package_name="clean_check" + "k" * 29,
+        description="d" * 90,
+        default_environment="E" * 30 + " " + "e" * 29,
+        training_environment="T" * 60,
+        default_hardware_tier="s" * 60,
+        training_hardware_tier="L" * 60,
+    )
     checked = ruff(project, project_env(project), "check", ".")
     assert checked.returncode == 0, checked.stdout
     formatted = ruff(project, project_env(project), "format", "--check", ".")
     assert formatted.returncode == 0, formatted.stdout
-    findings = lint_paths([str(project / "clean_check"), str(project / "tests")])
+    findings = lint_paths([str(project / ("clean_check" + "k" * 29)), str(project / "tests")])
     assert findings == []
     gallery_rules = {f.rule for f in lint_paths([str(project / "anti_patterns")])}
     assert gallery_rules >= {f"DF{n:03d}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}
@@ -249,6 +259,8 @@ def defaults(**changes: str) -> dict[str, str]:
         ({"default_environment": ""}, "default_environment is empty"),
         ({"training_hardware_tier": 'La"rge'}, "training_hardware_tier 'La\"rge' has"),
         ({"project_name": " Churn"}, "project_name ' Churn' has surrounding spaces"),
+        ({"package_name": "p" * 41}, "package_name is 41 characters long; keep it to 40."),
+        ({"default_hardware_tier": "s" * 61}, "default_hardware_tier is 61 characters long"),
         ({"python_version": "3.9"}, "python_version '3.9' is not one of 3.10, 3.11, 3.12"),
         ({"license": "GPL"}, "license 'GPL' is not one of Apache-2.0, MIT"),
     ],

@@ -17,6 +17,9 @@ SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
 DOMINO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Free text lands in TOML and Python string literals: keep it on one line, without quotes.
+# Longest accepted answers: longer ones would not fit the generated code's 100-column lines.
+MAX_LENGTH = {"package_name": 40, "description": 90, "project_name": 80}
+NAME_LENGTH = 60  # environments and hardware tiers
 TEXT_FIELDS = (
     "project_name",
     "description",
@@ -47,6 +50,11 @@ def problems(values: dict) -> list:
                 f"{name} {text!r} has surrounding spaces, quotes, backslashes or line breaks; "
                 "write it on one line without them."
             )
+    for name in TEXT_FIELDS + ("package_name",):
+        limit = MAX_LENGTH.get(name, NAME_LENGTH)
+        text = str(values.get(name, ""))
+        if len(text) > limit:
+            found.append(f"{name} is {len(text)} characters long; keep it to {limit}.")
     slug = str(values.get("project_slug", ""))
     if not SLUG.match(slug):
         found.append(

@@ -1,4 +1,7 @@
-"""{{ cookiecutter.project_name }}: {{ cookiecutter.description }}."""
+"""{{ cookiecutter.project_name }}.
+
+{{ cookiecutter.description.rstrip('.') }}.
+"""
 
 # Import flytekit before any module of this package imports domino_flows' task classes: in
 # domino-flows 0.1.0, `from domino_flows import DominoJobTask` fails with a circular import when

@@ -3,7 +3,7 @@
 Run it on this machine (the local backend), with other inputs, or on Domino Flows:
 
     domino-flows run {{ cookiecutter.package_name }}/flow.py training_flow
-    domino-flows run {{ cookiecutter.package_name }}/flow.py training_flow --input rows=2000
+    domino-flows run {{ cookiecutter.package_name }}/flow.py training_flow -i rows=2000
     domino-flows submit {{ cookiecutter.package_name }}/flow.py training_flow
 
 Data preparation and evaluation run on a small tier; training runs on another environment and a
