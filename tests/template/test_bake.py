@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from cookiecutter.exceptions import FailedHookException
 
 from domino_flows._version import __version__
@@ -115,6 +117,21 @@ def test_defaults(bake) -> None:
     assert tool["lint"] == {"production": ["churn_flows/**"]}
     assert settings["tool"]["ruff"]["extend-exclude"] == ["anti_patterns"]
     assert "Apache License" in (project / "LICENSE").read_text()
+    ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    steps = [step.get("run", "") for step in ci["jobs"]["check"]["steps"]]
+    assert "domino-flows lint --format github churn_flows tests" in steps
+    assert "python -m pytest" in steps
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    assert hooks["repos"][-1]["hooks"][0]["files"] == "^(churn_flows|tests)/"
+    if shutil.which("make"):
+        dry = subprocess.run(
+            ["make", "-n", "install", "run", "test", "lint"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "domino-flows run churn_flows/flow.py training_flow" in dry.stdout
 
 
 def test_the_kit_requirement_admits_this_version() -> None:
