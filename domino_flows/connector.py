@@ -120,7 +120,6 @@ class DominoJobConnector(AsyncConnectorBase):
 
         from domino_flows import lineage
         from domino_flows.backends import backend_name, get_backend
-        from domino_flows.project import default_project_root
 
         custom = dict(task_template.custom or {})
         task = task_template.id.name
@@ -134,7 +133,7 @@ class DominoJobConnector(AsyncConnectorBase):
             values = TypeEngine.literal_map_to_kwargs(ctx, inputs, input_types)
         run_id, attempt = self._run_and_attempt(task, task_execution_metadata)
         flow = flow_name(sys.argv)
-        root = default_project_root().resolve()
+        root = project_root_for(sys.argv)
         key = (backend_name(project_root=root), str(root))
         if key not in self._backends:  # one backend per project: it tracks its running jobs
             self._backends[key] = get_backend(key[0], root)
@@ -329,14 +328,39 @@ def flow_name(argv: list[str]) -> str:
     ``flow``). Flytekit's local execution does not tell a connector which workflow it runs."""
     if os.environ.get(FLOW_VARIABLE):
         return os.environ[FLOW_VARIABLE]
+    file, workflow = _flow_on_command_line(argv)
+    if file is None:
+        return ""
+    return f"{file.stem}.{workflow}" if workflow else file.stem
+
+
+def _flow_on_command_line(argv: list[str]) -> tuple[Path | None, str]:
+    """(flow file, workflow name) of ``python flow.py`` or ``pyflyte run [...] flow.py wf``."""
     if not argv:
-        return ""
+        return None, ""
     if Path(argv[0]).name.startswith("pyflyte") and "run" in argv:
-        words = [a for a in argv[argv.index("run") + 1 :] if not a.startswith("-")]
-        if len(words) >= 2 and words[0].endswith(".py"):
-            return f"{Path(words[0]).stem}.{words[1]}"
-        return ""
-    return Path(argv[0]).stem if argv[0].endswith(".py") else ""
+        words = argv[argv.index("run") + 1 :]
+        for index, word in enumerate(words):
+            if word.endswith(".py"):
+                following = words[index + 1 : index + 2]
+                name = following[0] if following and not following[0].startswith("-") else ""
+                return Path(word), name
+        return None, ""
+    return (Path(argv[0]), "") if argv[0].endswith(".py") else (None, "")
+
+
+def project_root_for(argv: list[str]) -> Path:
+    """Where jobs run from: ``DOMINO_FLOWS_PROJECT_ROOT``, else the project holding the flow file
+    on the command line (task commands are relative to it), else that of the current folder."""
+    from domino_flows.decorators import project_root
+    from domino_flows.project import default_project_root
+
+    file, _ = _flow_on_command_line(argv)
+    if file is not None and file.is_file():
+        found = project_root(file.resolve().parent)
+        if found is not None:
+            return found.resolve()
+    return default_project_root().resolve()
 
 
 def new_run_id() -> str:

@@ -18,7 +18,13 @@ from flytekit.tools.translator import get_serializable
 
 from domino_flows import DominoJobConfig, DominoJobTask, serialize
 from domino_flows.backends.base import JobHandle, JobState, JobStatus
-from domino_flows.connector import PHASES, DominoJobConnector, DominoJobMetadata, flow_name
+from domino_flows.connector import (
+    PHASES,
+    DominoJobConnector,
+    DominoJobMetadata,
+    flow_name,
+    project_root_for,
+)
 from domino_flows.errors import ConfigurationError
 from domino_flows.records import RunStore
 
@@ -249,6 +255,8 @@ def test_registered_when_users_import_domino_flows(tmp_path: Path) -> None:
             ["/venv/bin/pyflyte", "--verbose", "run", "--remote", "f.py", "wf", "--rows", "5"],
             "f.wf",
         ),
+        (["/venv/bin/pyflyte", "run", "--image", "x:1", "f.py", "wf"], "f.wf"),
+        (["/venv/bin/pyflyte", "run", "f.py"], "f"),
         (["/venv/bin/pytest", "tests"], ""),
         ([], ""),
     ],
@@ -260,3 +268,20 @@ def test_flow_name_from_the_command_line(
     assert flow_name(argv) == flow
     monkeypatch.setenv("DOMINO_FLOWS_FLOW", "named")
     assert flow_name(argv) == "named"
+
+
+def test_jobs_run_from_the_flow_files_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "proj"
+    (project / "flows").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / "flows" / "flow.py").write_text("")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+    assert project_root_for([str(project / "flows" / "flow.py")]) == project.resolve()
+    assert project_root_for(["pytest"]) == elsewhere.resolve()
+    monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(elsewhere))
+    assert project_root_for([str(project / "flows" / "flow.py")]) == elsewhere.resolve()
