@@ -17,6 +17,10 @@ from typing import Any
 
 from domino_flows.errors import TaskDefinitionError
 
+# The task type Domino Flows runs; here, not in task.py, so the connector (loaded by flytekit's
+# plugin machinery while flytekit itself is still importing) needs nothing that imports flytekit.
+TASK_TYPE = "domino_job"
+
 GIT_REF_TYPES = ("head", "commitId", "branches", "tags")
 CLUSTER_TYPES = ("Dask", "Spark", "Ray", "MPI")
 SOME_REVISION_TYPE = "domino.environments.api.SomeRevision"

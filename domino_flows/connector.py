@@ -40,10 +40,9 @@ from flytekit.extend.backend.base_connector import (
 )
 
 from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState, JobStatus
-from domino_flows.config import DominoJobConfig
+from domino_flows.config import TASK_TYPE, DominoJobConfig
 from domino_flows.errors import DominoFlowsError
 from domino_flows.records import RunStore, redact
-from domino_flows.task import TASK_TYPE
 
 logger = logging.getLogger(__name__)
 

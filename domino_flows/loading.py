@@ -29,9 +29,13 @@ def load_module(file: str | Path) -> Any:
         raise FlowLoadError(f"flow file {file} not found; give the path of a .py file.")
     name = module_name_for(path)
     _forget_launch_plans(name)
-    # Like running the file as a script: its folder is importable, so are its siblings.
-    if str(path.parent) not in sys.path:
-        sys.path.insert(0, str(path.parent))
+    # Like running the file as a script: its folder is importable, so are its siblings; and, as
+    # in the job (which runs from the project root), so is the project's own package.
+    from domino_flows.decorators import project_root
+
+    for folder in (project_root(path.parent), path.parent):
+        if folder is not None and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise FlowLoadError(f"{file} cannot be imported as a Python module.")

@@ -21,10 +21,9 @@ from flytekit.extend.backend.base_connector import AsyncConnectorExecutorMixin
 from flytekit.models import interface as interface_models
 
 from domino_flows import contract, formats
-from domino_flows.config import DominoJobConfig
+from domino_flows.config import TASK_TYPE, DominoJobConfig
 from domino_flows.errors import ContractError, TaskDefinitionError
 
-TASK_TYPE = "domino_job"
 DEFAULT_TIMEOUT = _dt.timedelta(hours=3)
 
 

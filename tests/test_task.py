@@ -147,3 +147,16 @@ def test_directory_outputs_and_rich_inputs_are_accepted():
         outputs={"plots": FlyteDirectory, "when": dt.datetime, "took": dt.timedelta},
     )
     assert set(task.python_interface.outputs) == {"plots", "when", "took"}
+
+
+def test_importing_the_kit_before_flytekit_works():
+    # flytekit loads the connector plugin while it is still importing; the connector must not
+    # need a half-imported domino_flows.task (a circular import users hit in new projects).
+    import subprocess
+    import sys
+
+    for name in ("DominoJobTask", "run_domino_job_task", "domino_task"):
+        code = f"from domino_flows import {name}; print({name}.__name__)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == name

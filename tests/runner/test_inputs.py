@@ -1,0 +1,113 @@
+"""Workflow inputs: parsed by declared type, with errors naming the input and the type."""
+
+import json
+
+import pytest
+from runner_helpers import cli
+
+from domino_flows.runner import inputs
+
+
+def test_values_parse_by_declared_type(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a")
+    assert inputs.parse_text("n", "42", int) == 42
+    assert inputs.parse_text("r", "0.5", float) == 0.5
+    assert inputs.parse_text("f", "yes", bool) is True
+    assert inputs.parse_text("f", "false", bool) is False
+    assert inputs.parse_text("xs", "[1, 2]", list[int]) == [1, 2]
+    assert inputs.parse_text("m", '{"a": 1.5}', dict[str, float]) == {"a": 1.5}
+    assert str(inputs.parse_text("w", "1h30m", __import__("datetime").timedelta)) == "1:30:00"
+    from flytekit.types.file import FlyteFile
+
+    assert inputs.parse_text("data", str(data), FlyteFile).path == str(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "python_type", "message"),
+    [
+        ("rows", "many", int, "input 'rows' expects int: expected a whole number, found 'many'"),
+        ("rate", "fast", float, "input 'rate' expects float: expected a number"),
+        ("flag", "maybe", bool, "input 'flag' expects bool: expected 'true' or 'false'"),
+        ("xs", "[1,", list[int], "input 'xs' expects list[int] written as JSON"),
+        ("xs", '["a"]', list[int], "input 'xs[0]' expects int"),
+        ("data", "/nope/x.csv", "file", "input 'data' expects a file; '/nope/x.csv' is not one"),
+    ],
+)
+def test_bad_values_name_the_input_and_type(name, text, python_type, message):
+    if python_type == "file":
+        from flytekit.types.file import FlyteFile
+
+        python_type = FlyteFile
+    with pytest.raises(inputs.InputError) as raised:
+        inputs.parse_text(name, text, python_type)
+    assert message in str(raised.value)
+
+
+def test_assignments_need_an_equals_sign():
+    with pytest.raises(inputs.InputError, match="--input 'rows': write it as name=value"):
+        inputs.parse_assignments(["rows"])
+
+
+def test_unknown_and_missing_inputs_on_the_command_line(project):
+    unknown = cli("run", "shapes.py", "shapes", "--input", "y=1")
+    assert unknown.exit_code == 2
+    assert "has no input 'y'; its inputs are x, flag" in unknown.output
+    missing = cli("run", "shapes.py", "typed")
+    assert missing.exit_code == 2
+    assert "needs input 'x' (int); give it with --input x=VALUE" in missing.output
+    bad = cli("run", "shapes.py", "shapes", "--input", "x=three")
+    assert bad.exit_code == 2
+    assert "input 'x' expects int" in bad.output
+
+
+@pytest.mark.slow
+def test_inputs_file_json_and_yaml(project):
+    (project / "in.json").write_text(json.dumps({"x": 2, "unit": "cm"}))
+    (project / "in.yaml").write_text("x: 3\nwait: 2m\n")
+    result = cli("run", "shapes.py", "typed", "--inputs-file", "in.json", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outputs"] == {"o0": "2 cm after 0:05:00"}
+    result = cli(
+        "run", "shapes.py", "typed", "--inputs-file", "in.yaml", "--input", "x=4", "--json"
+    )
+    assert json.loads(result.stdout)["outputs"] == {"o0": "4 m after 0:02:00"}
+
+
+def test_inputs_file_errors(project):
+    (project / "bad.json").write_text("[1, 2]")
+    result = cli("run", "shapes.py", "typed", "--inputs-file", "bad.json")
+    assert result.exit_code == 2
+    assert "expected a mapping of input names to values" in result.output
+    result = cli("run", "shapes.py", "typed", "--inputs-file", "absent.json")
+    assert "--inputs-file absent.json: no such file" in result.output
+
+
+def test_unknown_flow_names_and_files(project):
+    result = cli("run", "shapes.py", "nope")
+    assert result.exit_code == 2
+    assert "has no workflow, launch plan or task named 'nope'" in result.output
+    assert "shapes" in result.output
+    result = cli("run", "absent.py", "wf")
+    assert "flow file absent.py not found" in result.output
+
+
+def test_flows_inside_a_package_import_their_siblings(project):
+    package = project / "pipeline"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "steps.py").write_text("OFFSET = 5\n")
+    (package / "flow.py").write_text(
+        "from flytekit import workflow\n"
+        "from pipeline.steps import OFFSET\n"
+        "from domino_flows import domino_task\n"
+        "@domino_task\n"
+        "def shift(x: int) -> int:\n"
+        "    return x + OFFSET\n"
+        "@workflow\n"
+        "def wf(x: int = 1) -> int:\n"
+        "    return shift(x=x)\n"
+    )
+    result = cli("graph", "pipeline/flow.py", "wf")
+    assert result.exit_code == 0, result.output
+    assert "pipeline.flow.shift" in result.output
