@@ -188,26 +188,12 @@ def _handle_for(backend: Any, attempt: Any, handle_type: Any) -> Any:
 
 
 def definition_hash(workflow: Any, flow_file: str | Path) -> str:
-    """What makes a run's finished results reusable: the serialized flow (commands, configs,
-    interfaces, graph) and the source of the flow file and of every @domino_task's module, since
-    a task's code is not part of its serialized form."""
-    import hashlib
-
-    from domino_flows.decorators import DominoFunctionTask
-    from domino_flows.runner.graph import NodeKind
-
-    files = {Path(flow_file).resolve()}
-    for _, node in walk(workflow):
-        task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
-        if isinstance(task, DominoFunctionTask):
-            source = getattr(task.python_function, "__code__", None)
-            if source is not None:
-                files.add(Path(source.co_filename).resolve())
-    digest = hashlib.sha256(serialize.flow_hash(workflow).encode())
-    for path in sorted(files):
-        if path.is_file():
-            digest.update(str(path).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    """The flow's definition as Domino Flows sees it: the serialized workflow, its tasks' commands,
+    configs and interfaces, and its graph. The code inside a task is not part of it, so the usual
+    fix-and-resume loop (a task failed, fix its code, resume) works; changing what a task is, or
+    how the flow is wired, makes earlier results unfit and is refused."""
+    del flow_file  # the serialized form already names the tasks' files in their commands
+    return serialize.flow_hash(workflow)
 
 
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:

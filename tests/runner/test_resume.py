@@ -72,7 +72,10 @@ def test_sigkill_then_resume_completes_without_rerunning_finished_tasks(project,
 def test_resume_refuses_a_changed_flow(project):
     run_id = killed_run(project)
     flow = project / "fanin.py"
-    flow.write_text(flow.read_text().replace("return x + 100", "return x + 200"))
+    # a different definition: the last task's interface changes
+    flow.write_text(
+        flow.read_text().replace("def last(x: int) -> int:", "def last(x: int, y: int = 0) -> int:")
+    )
     result = cli("resume", run_id)
     assert result.exit_code == 2
     assert f"run {run_id} cannot be resumed" in result.output
