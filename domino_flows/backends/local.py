@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import re
 import shutil
 import signal
@@ -39,13 +40,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from domino_flows import contract, formats
-from domino_flows.backends import local_environment
+from domino_flows.backends import local_environment, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.errors import TaskFailedError
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.records import now, state_dir
+from domino_flows.records import CREDENTIAL_VARIABLES, now, state_dir
 
 DEFAULT_STOP_GRACE = 5.0
 DEFAULT_POLL_INTERVAL = 0.15
@@ -98,6 +99,7 @@ class LocalBackend:
         self._lock = threading.Lock()
         self._monitor: threading.Thread | None = None
         self._exit_hook = False
+        self._warm: local_warm.WarmLauncher | None = None
 
     # --- JobBackend -----------------------------------------------------------------------------
 
@@ -191,6 +193,26 @@ class LocalBackend:
             variables = local_environment.job_variables(
                 self.project_root, self.settings, directory, environment, tier, job_id, project_id
             )
+            interpreter = local_environment.real_interpreter(environment.interpreter)
+            target = local_warm.warm_target(
+                spec.config.Command, interpreter, environment.command_prefix
+            )
+            if target is not None:
+                try:
+                    child = self._warm_launcher().spawn(
+                        target,
+                        self.project_root,
+                        variables,
+                        directory / "stdout.log",
+                        directory / "stderr.log",
+                    )
+                    return child, []  # type: ignore[return-value]
+                except OSError as error:
+                    problem = f"the local job could not start: {error}"
+                    jobdir.write_status(
+                        directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None
+                    )
+                    return None, []
             # append mode: our own notes in stderr.log never collide with the job's writes
             logs = [(directory / name).open("ab") for name in ("stdout.log", "stderr.log")]
             try:
@@ -214,6 +236,15 @@ class LocalBackend:
                 problem = f"the local job could not start: {error}"
         jobdir.write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
         return None, []
+
+    def _warm_launcher(self) -> local_warm.WarmLauncher:
+        """The process that forks @domino_task jobs with flytekit already imported."""
+        with self._lock:
+            if self._warm is None:
+                self._warm = local_warm.WarmLauncher(
+                    {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+                )
+            return self._warm
 
     def _track(self, job: _Job) -> None:
         """Watch a started job: a thread waits for its exit, another enforces tier memory."""

@@ -1,0 +1,271 @@
+"""Warm starts for local ``@domino_task`` jobs.
+
+Every ``@domino_task`` job runs ``python -m domino_flows.entrypoint <file>:<function>``, and most of
+such a job's time goes to importing flytekit (over a second of CPU each). When a job would run on
+the runner's own interpreter, the local backend instead asks a *launcher*: a Python process that
+imported flytekit and the entrypoint once, and forks a child per job. The child is still a job of
+its own: its own session (so stop and the memory limit work on it as on any job), working
+directory, environment (the job's, credentials removed), and log files; it then runs the same
+entrypoint ``main`` the command names. Other commands, other interpreters, command prefixes, and
+``DOMINO_FLOWS_WARM_JOBS=0`` keep the plain ``/bin/sh -c`` start.
+
+The launcher speaks one JSON object per line: the backend sends ``{"id", "target", "cwd", "env",
+"stdout", "stderr"}``, the launcher answers ``{"id", "pid"}`` when the child exists and
+``{"pid", "exit"}`` when it ends (``exit`` as ``subprocess`` reports it: negative for a signal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+WARM_VARIABLE = "DOMINO_FLOWS_WARM_JOBS"
+_ENTRYPOINT_COMMAND = re.compile(r"^python -m domino_flows\.entrypoint (\S+)$")
+_PRELOAD = (
+    "flytekit",
+    "flytekit.types.file",
+    "flytekit.types.directory",
+    "domino_flows.contract",
+    "domino_flows.decorators",
+    "domino_flows.entrypoint",
+)
+
+
+def warm_target(command: str, interpreter: str | None, command_prefix: str | None) -> str | None:
+    """The entrypoint target when this job can start warm, else None."""
+    if os.environ.get(WARM_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    match = _ENTRYPOINT_COMMAND.match(command.strip())
+    if match is None or command_prefix:
+        return None
+    if interpreter is None or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
+        return None
+    return match.group(1)
+
+
+class WarmProcess:
+    """The part of ``subprocess.Popen`` the local backend uses, for a launcher's child."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._ended = threading.Event()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired(f"job {self.pid}", timeout or 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def _end(self, code: int) -> None:
+        self.returncode = code
+        self._ended.set()
+
+
+class WarmLauncher:
+    """One launcher process per backend, started on first use."""
+
+    def __init__(self, environment: Mapping[str, str]) -> None:
+        self._environment = dict(environment)
+        self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._waiting: dict[int, tuple[threading.Event, list[int]]] = {}
+        self._children: dict[int, WarmProcess] = {}
+        self._early_exits: dict[int, int] = {}
+
+    def spawn(
+        self, target: str, cwd: Path, env: Mapping[str, str], stdout: Path, stderr: Path
+    ) -> WarmProcess:
+        with self._lock:
+            process = self._ensure_started()
+            self._next_id += 1
+            request_id = self._next_id
+            answered: tuple[threading.Event, list[int]] = (threading.Event(), [])
+            self._waiting[request_id] = answered
+            request = {
+                "id": request_id,
+                "target": target,
+                "cwd": str(cwd),
+                "env": dict(env),
+                "stdout": str(stdout),
+                "stderr": str(stderr),
+            }
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+        if not answered[0].wait(30) or not answered[1]:
+            raise OSError("the warm job launcher did not answer; set DOMINO_FLOWS_WARM_JOBS=0")
+        pid = answered[1][0]
+        with self._lock:
+            child = self._children.setdefault(pid, WarmProcess(pid))
+            if pid in self._early_exits:
+                child._end(self._early_exits.pop(pid))
+        return child
+
+    def close(self) -> None:
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+                self._process.wait(timeout=10)
+
+    def _ensure_started(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "domino_flows.backends.local_warm"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self._environment,
+            text=True,
+            start_new_session=True,
+        )
+        reader = threading.Thread(
+            target=self._read, args=(self._process.stdout,), name="domino-flows-warm", daemon=True
+        )
+        reader.start()
+        return self._process
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            message = json.loads(line)
+            if "id" in message:
+                event, answer = self._waiting.pop(message["id"], (None, []))
+                if event is not None:
+                    if message.get("pid"):
+                        answer.append(int(message["pid"]))
+                    event.set()
+            elif "exit" in message:
+                pid, code = int(message["pid"]), int(message["exit"])
+                with self._lock:
+                    child = self._children.get(pid)
+                    if child is None:
+                        self._early_exits[pid] = code
+                if child is not None:
+                    child._end(code)
+        # The launcher is gone: children it started can no longer report; end them as failed.
+        with self._lock:
+            waiting, self._waiting = self._waiting, {}
+            children = [c for c in self._children.values() if c.returncode is None]
+        for event, _ in waiting.values():
+            event.set()
+        for child in children:
+            threading.Thread(target=_await_gone, args=(child,), daemon=True).start()
+
+
+def _await_gone(child: WarmProcess) -> None:
+    import time
+
+    while True:
+        try:
+            os.kill(child.pid, 0)
+        except ProcessLookupError:
+            child._end(1)
+            return
+        time.sleep(0.2)
+
+
+# --- the launcher process ------------------------------------------------------------------------
+
+
+def _serve() -> None:
+    import importlib
+
+    for module in _PRELOAD:
+        importlib.import_module(module)
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.signal(signal.SIGCHLD, lambda *_: _poke(write_end))
+    out = sys.stdout
+    buffer = b""
+    while True:
+        ready, _, _ = select.select([sys.stdin.fileno(), read_end], [], [])
+        if read_end in ready:
+            os.read(read_end, 4096)
+            _report_exits(out)
+        if sys.stdin.fileno() in ready:
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                request = json.loads(line)
+                pid = _fork_job(request)
+                out.write(json.dumps({"id": request["id"], "pid": pid}) + "\n")
+                out.flush()
+        _report_exits(out)
+
+
+def _poke(fd: int) -> None:
+    with contextlib.suppress(BlockingIOError):  # a wake-up is already pending
+        os.write(fd, b"x")
+
+
+def _report_exits(out: Any) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        out.write(json.dumps({"pid": pid, "exit": code}) + "\n")
+        out.flush()
+
+
+def _fork_job(request: dict[str, Any]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        stdout = os.open(request["stdout"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        stderr = os.open(request["stderr"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        for source, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
+            os.dup2(source, target)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the job's own standard streams
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        sys.argv = ["domino_flows.entrypoint", request["target"]]
+        from domino_flows import entrypoint
+
+        code = entrypoint.main([request["target"]])
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,136 @@
+"""Warm starts: @domino_task jobs forked from a launcher that already imported flytekit."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from domino_flows.backends import local_warm
+from domino_flows.backends.base import JobSpec, JobState
+from domino_flows.backends.local import LocalBackend
+from domino_flows.config import DominoJobConfig
+from domino_flows.project import load_settings
+
+PYPROJECT = """
+[project]
+name = "warm"
+
+[tool.domino_flows.hardware_tiers.Tiny]
+cores = 1
+memory_gib = 0.25
+"""
+
+TASKS = """
+import os
+import time
+
+from domino_flows import domino_task
+
+
+@domino_task(hardware_tier="Tiny")
+def describe(label: str) -> str:
+    secret = os.environ.get("DOMINO_USER_API_KEY", "absent")
+    print(f"running in {os.getcwd()}")
+    return f"{label} pid={os.getpid()} sid={os.getsid(0)} key={secret}"
+
+
+@domino_task(hardware_tier="Tiny")
+def nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@domino_task(hardware_tier="Tiny")
+def hog(megabytes: int) -> int:
+    blocks = [bytearray(1024 * 1024) for _ in range(megabytes)]
+    time.sleep(5)
+    return len(blocks)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    (tmp_path / "tasks.py").write_text(TASKS)
+    return tmp_path
+
+
+def job(name: str, input_types: dict, output_types: dict, attempt: int = 1) -> JobSpec:
+    command = f"python -m domino_flows.entrypoint tasks.py:{name}"
+    return JobSpec(
+        run_id="r1",
+        flow="warm",
+        task=name,
+        config=DominoJobConfig(Command=command, HardwareTierName="Tiny"),
+        input_types=input_types,
+        output_types=output_types,
+        attempt=attempt,
+    )
+
+
+def start(backend: LocalBackend, spec: JobSpec, values: dict):
+    return backend.start(spec, backend.stage_inputs(spec, values))
+
+
+def test_eligible_commands():
+    python = sys.executable
+    assert local_warm.warm_target("python -m domino_flows.entrypoint a.py:f", python, None) == (
+        "a.py:f"
+    )
+    assert local_warm.warm_target("python -m domino_flows.entrypoint a.py:f", python, "env") is None
+    assert local_warm.warm_target("python train.py", python, None) is None
+    assert (
+        local_warm.warm_target("python -m domino_flows.entrypoint a:f", "/usr/bin/x", None) is None
+    )
+
+
+def test_disabled_by_environment(monkeypatch):
+    monkeypatch.setenv(local_warm.WARM_VARIABLE, "0")
+    command = "python -m domino_flows.entrypoint a.py:f"
+    assert local_warm.warm_target(command, sys.executable, None) is None
+
+
+@pytest.mark.slow
+def test_warm_jobs_are_isolated_processes_with_the_job_environment(project, monkeypatch):
+    monkeypatch.setenv("DOMINO_USER_API_KEY", "fake-key-never-in-a-job-8b1d")
+    backend = LocalBackend(project, load_settings(project))
+    spec = job("describe", {"label": str}, {"o0": str})
+    handle = start(backend, spec, {"label": "first"})
+    assert backend.wait(handle, 60).state is JobState.SUCCEEDED
+    (text,) = backend.collect_outputs(handle, spec).values()
+    assert text.startswith("first pid=")
+    pid = int(text.split("pid=")[1].split()[0])
+    sid = int(text.split("sid=")[1].split()[0])
+    assert pid != os.getpid() and sid == pid  # its own session, like any job
+    assert text.endswith("key=absent")
+    assert f"running in {project}" in backend.logs(handle)
+    second = job("describe", {"label": str}, {"o0": str}, attempt=2)
+    handle = start(backend, second, {"label": "second"})
+    assert backend.wait(handle, 60).state is JobState.SUCCEEDED
+    assert next(iter(backend.collect_outputs(handle, second).values())).startswith("second")
+
+
+@pytest.mark.slow
+def test_stopping_a_warm_job(project):
+    backend = LocalBackend(project, load_settings(project), stop_grace=2.0)
+    spec = job("nap", {"seconds": float}, {"o0": float})
+    handle = start(backend, spec, {"seconds": 60.0})
+    time.sleep(1.0)
+    assert backend.status(handle).state is JobState.RUNNING
+    backend.stop(handle)
+    assert backend.status(handle).state is JobState.STOPPED
+    backend.stop(handle)  # idempotent
+
+
+@pytest.mark.slow
+def test_warm_jobs_obey_the_tier_memory(project):
+    backend = LocalBackend(project, load_settings(project))
+    spec = job("hog", {"megabytes": int}, {"o0": int})
+    handle = start(backend, spec, {"megabytes": 600})
+    status = backend.wait(handle, 60)
+    assert status.state is JobState.FAILED
+    assert "exceeded hardware tier 'Tiny' memory" in status.message
