@@ -58,9 +58,13 @@ def to_dicts(entities: list[Any]) -> list[dict[str, Any]]:
 
 
 def stable_dicts(entity: Any) -> list[dict[str, Any]]:
-    """``to_dicts`` made comparable across processes and flytekit patch releases: the upstream
-    node ids flytekit keeps in a set are sorted and the SDK version is dropped."""
-    dicts = to_dicts(serialize(entity))
+    """``to_dicts`` of everything ``entity`` registers, made stable (see :func:`stabilize`)."""
+    return stabilize(to_dicts(serialize(entity)))
+
+
+def stabilize(dicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make serialized entities comparable across processes and flytekit patch releases: the
+    upstream node ids flytekit keeps in a set are sorted and the SDK version is dropped."""
     for item in dicts:
         template = item["spec"].get("template")
         if template:

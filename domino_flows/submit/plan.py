@@ -138,24 +138,9 @@ def with_customs(serialized: Serialized, customs: dict[str, dict[str, Any]]) -> 
 
 def stable_json(entities: list[Any]) -> list[dict[str, Any]]:
     """JSON forms, comparable across processes: upstream node ids sorted, no SDK version."""
-    from domino_flows.serialize import to_dicts
+    from domino_flows.serialize import stabilize, to_dicts
 
-    dicts = to_dicts(entities)
-    for item in dicts:
-        template = item["spec"].get("template")
-        if template:
-            template.get("metadata", {}).get("runtime", {}).pop("version", None)
-    return _sort_upstream(dicts)
-
-
-def _sort_upstream(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: sorted(v) if k == "upstreamNodeIds" else _sort_upstream(v) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_sort_upstream(v) for v in value]
-    return value
+    return stabilize(to_dicts(entities))
 
 
 def version_of(entities: list[Any]) -> str:
