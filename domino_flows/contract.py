@@ -227,20 +227,11 @@ def read_value(path: Path, python_type: Any) -> Any:
         return _from_jsonable(data, python_type)
     if kind == "list":
         (element_type,) = typing.get_args(python_type)
-        entries = _directory_entries(path)
-        try:
-            ordered = sorted(entries, key=lambda p: int(p.name))
-        except ValueError:
-            names = ", ".join(sorted(p.name for p in entries))
-            raise FormatError(
-                f"a list directory holds entries 0, 1, 2, ...; found {names}"
-            ) from None
+        ordered = formats.list_entries(path)
         return [read_value(entry, element_type) for entry in ordered]
     if kind == "map":
         value_type = typing.get_args(python_type)[1]
-        return {
-            entry.name: read_value(entry, value_type) for entry in sorted(_directory_entries(path))
-        }
+        return {entry.name: read_value(entry, value_type) for entry in formats.map_entries(path)}
     if kind == "file":
         if not path.is_file():
             raise FormatError(f"expected a file at {path}")
@@ -252,12 +243,6 @@ def read_value(path: Path, python_type: Any) -> Any:
     import pandas
 
     return pandas.read_parquet(path)
-
-
-def _directory_entries(path: Path) -> list[Path]:
-    if not path.is_dir():
-        raise FormatError(f"expected a directory at {path}")
-    return [p for p in path.iterdir() if not p.name.startswith(".")]
 
 
 def _from_jsonable(data: Any, python_type: Any) -> Any:

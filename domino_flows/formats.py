@@ -184,6 +184,26 @@ def _show(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+# --- directories of values ---------------------------------------------------------------------
+
+
+def map_entries(path: Path) -> list[Path]:
+    """The entries of a map (or list) directory, hidden files left out, sorted by name."""
+    if not path.is_dir():
+        raise FormatError(f"expected a directory at {path}")
+    return sorted(p for p in path.iterdir() if not p.name.startswith("."))
+
+
+def list_entries(path: Path) -> list[Path]:
+    """The entries of a list directory in item order: ``0``, ``1``, ... ``10`` (not by name)."""
+    entries = map_entries(path)
+    try:
+        return sorted(entries, key=lambda p: int(p.name))
+    except ValueError:
+        names = ", ".join(p.name for p in entries)
+        raise FormatError(f"a list directory holds entries 0, 1, 2, ...; found {names}") from None
+
+
 # --- output files -------------------------------------------------------------------------------
 
 

@@ -88,27 +88,14 @@ def _read(path: Path, wanted: Any) -> Any:
         except json.JSONDecodeError as error:
             raise FormatError(f"expected JSON, {error.msg} at line {error.lineno}") from None
     if origin is list and args:
-        entries = _entries(path)
-        try:
-            ordered = sorted(entries, key=lambda p: int(p.name))
-        except ValueError:
-            names = ", ".join(sorted(p.name for p in entries))
-            raise FormatError(
-                f"a list directory holds entries 0, 1, 2, ...; found {names}"
-            ) from None
+        ordered = formats.list_entries(path)
         return [_read(entry, args[0]) for entry in ordered]
     if origin is dict and len(args) == 2:
-        return {entry.name: _read(entry, args[1]) for entry in sorted(_entries(path))}
+        return {entry.name: _read(entry, args[1]) for entry in formats.map_entries(path)}
     raise FormatError(
         f"cannot read a {getattr(wanted, '__name__', wanted)}; use str, int, float, bool, "
         "datetime, timedelta, dict, list[T], dict[str, T], bytes or Path"
     )
-
-
-def _entries(path: Path) -> list[Path]:
-    if not path.is_dir():
-        raise FormatError(f"expected a directory at {path}")
-    return [p for p in path.iterdir() if not p.name.startswith(".")]
 
 
 def write_output(name: str, value: Any) -> Path:

@@ -142,3 +142,15 @@ def test_contract_directories_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(formats.OUTPUTS_DIR_VARIABLE, str(tmp_path / "out"))
     assert formats.inputs_dir() == tmp_path / "in"
     assert formats.outputs_dir() == tmp_path / "out"
+
+
+def test_list_directories_are_read_in_item_order(tmp_path):
+    for index in (10, 2, 0, 1):
+        (tmp_path / str(index)).write_text(str(index))
+    (tmp_path / ".hidden").write_text("x")
+    assert [p.name for p in formats.list_entries(tmp_path)] == ["0", "1", "2", "10"]
+    (tmp_path / "extra").write_text("x")
+    with pytest.raises(FormatError, match="holds entries 0, 1, 2, ...; found 0, 1, 10, 2, extra"):
+        formats.list_entries(tmp_path)
+    with pytest.raises(FormatError, match="expected a directory at"):
+        formats.map_entries(tmp_path / "0")
