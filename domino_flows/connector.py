@@ -92,6 +92,40 @@ class DominoJobMetadata(ResourceMeta):
     def handle(self) -> JobHandle:
         return JobHandle(self.backend, self.job_id, self.run_id, self.task, self.url, self.details)
 
+    @classmethod
+    def for_attempt(
+        cls,
+        backend_name: str,
+        spec: JobSpec,
+        handle: JobHandle,
+        resolved: Any,
+        project_root: Path,
+        input_refs: list[Any],
+        outputs_interface: str = "",
+    ) -> DominoJobMetadata:
+        """The record of a started attempt, as the connector and the runner both keep it."""
+        return cls(
+            backend=backend_name,
+            job_id=handle.job_id,
+            run_id=spec.run_id,
+            task=spec.task,
+            attempt=spec.attempt,
+            flow=spec.flow,
+            url=handle.url,
+            project_root=str(project_root),
+            details=dict(handle.details),
+            outputs_interface=outputs_interface,
+            output_paths=dict(spec.output_paths),
+            command=spec.config.Command,
+            environment=resolved.environment_name or resolved.environment_id or "",
+            hardware_tier=resolved.hardware_tier_name or resolved.hardware_tier_id or "",
+            started_at=_now(),
+            environment_id=resolved.environment_id or "",
+            environment_revision=resolved.environment_revision or "",
+            hardware_tier_id=resolved.hardware_tier_id or "",
+            input_datasets=json.dumps([ref.to_dict() for ref in input_refs]),
+        )
+
 
 class DominoJobConnector(AsyncConnectorBase):
     name = "Domino Job Connector"
@@ -154,28 +188,16 @@ class DominoJobConnector(AsyncConnectorBase):
         input_refs = [lineage.dataset_ref(name, values[name], input_types[name]) for name in values]
         handle = backend.start(spec, backend.stage_inputs(spec, values))
         outputs_variables = interface.outputs if interface else {}
-        metadata = DominoJobMetadata(
-            backend=backend.name,
-            job_id=handle.job_id,
-            run_id=run_id,
-            task=task,
-            attempt=attempt,
-            flow=flow,
-            url=handle.url,
-            project_root=str(root),
-            details=dict(handle.details),
+        metadata = DominoJobMetadata.for_attempt(
+            backend.name,
+            spec,
+            handle,
+            resolved,
+            root,
+            input_refs,
             outputs_interface=base64.b64encode(
                 VariableMap(outputs_variables).to_flyte_idl().SerializeToString()
             ).decode("ascii"),
-            output_paths=dict(spec.output_paths),
-            command=config.Command,
-            environment=resolved.environment_name or resolved.environment_id or "",
-            hardware_tier=resolved.hardware_tier_name or resolved.hardware_tier_id or "",
-            started_at=_now(),
-            environment_id=resolved.environment_id or "",
-            environment_revision=resolved.environment_revision or "",
-            hardware_tier_id=resolved.hardware_tier_id or "",
-            input_datasets=json.dumps([ref.to_dict() for ref in input_refs]),
         )
         self._record_start(metadata, backend, resolved)
         return metadata

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import json
 import random
 import threading
 import time
@@ -125,23 +124,8 @@ class JobRunner:
     ) -> None:
         resolved = self.backend.resolve(spec)
         handle = self.backend.start(spec, self.backend.stage_inputs(spec, values))
-        environment = resolved.environment_name or resolved.environment_id or ""
-        tier = resolved.hardware_tier_name or resolved.hardware_tier_id or ""
-        meta = DominoJobMetadata(
-            backend=self.backend.name,
-            job_id=handle.job_id,
-            run_id=spec.run_id,
-            task=spec.task,
-            attempt=spec.attempt,
-            flow=spec.flow,
-            url=handle.url,
-            project_root=str(self.project_root),
-            details=dict(handle.details),
-            command=spec.config.Command,
-            environment=environment,
-            hardware_tier=tier,
-            started_at=_dt.datetime.now(_dt.timezone.utc).isoformat(),
-            input_datasets=json.dumps([ref.to_dict() for ref in input_refs]),
+        meta = DominoJobMetadata.for_attempt(
+            self.backend.name, spec, handle, resolved, self.project_root, input_refs
         )
         recording.task_started(meta, self.backend, resolved)
         outcome.job_id, outcome.url = handle.job_id, handle.url
@@ -156,8 +140,8 @@ class JobRunner:
                 handle.job_id,
                 handle.url,
                 outcome.log_path,
-                environment,
-                tier,
+                meta.environment,
+                meta.hardware_tier,
             )
         )
         try:
