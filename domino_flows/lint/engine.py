@@ -188,8 +188,11 @@ def iter_python_files(path: Path) -> Iterator[Path]:
         yield path
         return
     for directory, subdirs, files in os.walk(path):
+        # Unrendered cookiecutter templates (`{{cookiecutter.x}}` folders) are not Python yet.
         subdirs[:] = sorted(
-            d for d in subdirs if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            d
+            for d in subdirs
+            if d not in SKIP_DIRS and not d.endswith(".egg-info") and "{{" not in d
         )
         for name in sorted(files):
             if name.endswith(".py"):

@@ -276,3 +276,14 @@ def test_user_code_is_never_executed(tmp_path: Path) -> None:
     path.write_text(f"open({str(marker)!r}, 'w').write('x')\n")
     lint_paths([path])
     assert not marker.exists()
+
+
+def test_unrendered_template_folders_are_skipped(tmp_path):
+    from domino_flows.lint import lint_paths
+
+    template = tmp_path / "{{cookiecutter.project_slug}}"
+    template.mkdir()
+    (template / "flow.py").write_text("{% if cookiecutter.x %}\nimport os\n{% endif %}\n")
+    (tmp_path / "broken.py").write_text("def (:\n")
+    findings = lint_paths([tmp_path])
+    assert [Path(f.path).name for f in findings] == ["broken.py"]
