@@ -136,6 +136,7 @@ class DominoJobConnector(AsyncConnectorBase):
         self._run_id: str | None = None
         self._attempts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._open: dict[tuple[str, str, int], DominoJobMetadata] = {}
 
     # --- create -------------------------------------------------------------------------------
 
@@ -296,15 +297,33 @@ class DominoJobConnector(AsyncConnectorBase):
         except (sqlite3.Error, OSError) as error:
             logger.warning("domino-flows could not record the start of %s: %s", meta.task, error)
         else:
+            with self._lock:
+                self._open[(meta.run_id, meta.task, meta.attempt)] = meta
             self._finish_run_at_exit(meta)
 
     def _record_end(self, meta: DominoJobMetadata, status: JobStatus, outputs: list[Any]) -> None:
         from domino_flows import recording
 
+        if status.is_terminal:
+            with self._lock:
+                self._open.pop((meta.run_id, meta.task, meta.attempt), None)
         try:
             recording.task_ended(meta, status, outputs)
         except (sqlite3.Error, OSError) as error:
             logger.warning("domino-flows could not record the end of %s: %s", meta.task, error)
+
+    def _close_open_attempts(self) -> None:
+        """Jobs this process started and never saw end (Ctrl-C can arrive before flytekit
+        installs its own handler): stop them and record how they ended."""
+        with self._lock:
+            open_attempts = list(self._open.values())
+        for meta in open_attempts:
+            try:
+                backend = self._backend(meta)
+                backend.stop(meta.handle)
+                self._record_end(meta, backend.status(meta.handle), [])
+            except DominoFlowsError as error:
+                logger.warning("domino-flows could not stop %s at exit: %s", meta.task, error)
 
     def _finish_run_at_exit(self, meta: DominoJobMetadata) -> None:
         """The connector never sees a run end; the process ending is the closest thing."""
@@ -314,6 +333,8 @@ class DominoJobConnector(AsyncConnectorBase):
                 return
             self._attempts[key] = 1
         atexit.register(_finish_run, meta.project_root, meta.run_id, meta.flow)
+        # registered last, so it runs first: attempts are closed before the run is
+        atexit.register(self._close_open_attempts)
 
 
 def _finish_run(project_root: str, run_id: str, flow: str) -> None:

@@ -285,3 +285,18 @@ def test_jobs_run_from_the_flow_files_project(
     assert project_root_for(["pytest"]) == elsewhere.resolve()
     monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(elsewhere))
     assert project_root_for([str(project / "flows" / "flow.py")]) == elsewhere.resolve()
+
+
+def test_attempts_still_open_at_exit_are_stopped_and_recorded(project: Path) -> None:
+    # Ctrl-C can arrive before flytekit installs its own handler (and so never calls delete):
+    # the connector's exit hook stops what it started and records how it ended.
+    connector = DominoJobConnector()
+    template, inputs = template_and_inputs(shell_task("sleeper", "sleep 60"), {})
+    meta = connector.create(template, "", inputs)
+    backend = connector._backend(meta)
+    assert backend.status(meta.handle).state is JobState.RUNNING
+    connector._close_open_attempts()
+    assert backend.status(meta.handle).state is JobState.STOPPED
+    (attempt,) = [a for a in RunStore.for_project(project).attempts() if a.task == "sleeper"]
+    assert attempt.state == "Stopped" and attempt.finished_at
+    connector._close_open_attempts()  # nothing left open: a second call does nothing
