@@ -217,9 +217,11 @@ def summary(result: Any, backend: str) -> str:
             lines.append(f"  error: {view.error}")
         if view.error_file and view.error_file not in view.error:
             lines.append(f"  _ERROR: {view.error_file}")
-        if view.log_tail:
+        # Some backends (Domino) already end their error with the log's tail: show it once.
+        tail_lines = view.log_tail.rstrip("\n").splitlines()
+        if tail_lines and tail_lines[-1].strip() not in view.error:
             lines.append("  last lines of its log:")
-            lines.extend("    " + line for line in view.log_tail.rstrip("\n").splitlines()[-20:])
+            lines.extend("    " + line for line in tail_lines[-20:])
         if view.log_path:
             lines.append(f"  full log: {view.log_path}")
     if result.error and not any(v.state == "failed" for v in views):
