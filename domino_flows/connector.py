@@ -359,8 +359,10 @@ def log_links(handle: JobHandle) -> list[TaskLog]:
 def failure_message(status: JobStatus, log_tail: str) -> str:
     """The job's own message, then the end of its log: what a user needs to see first."""
     message = status.message or f"the job ended {status.state.value}"
-    if log_tail.strip():
-        message += f"\n--- last {LOG_TAIL_LINES} log lines ---\n{log_tail.rstrip()}"
+    tail = log_tail.rstrip()
+    # some backends (Domino) already end their message with the log's tail: say it once
+    if tail and tail.splitlines()[-1].strip() not in message:
+        message += f"\n--- last {LOG_TAIL_LINES} log lines ---\n{tail}"
     return redact(message) or ""
 
 

@@ -22,6 +22,7 @@ from domino_flows.connector import (
     PHASES,
     DominoJobConnector,
     DominoJobMetadata,
+    failure_message,
     flow_name,
     project_root_for,
 )
@@ -300,3 +301,12 @@ def test_attempts_still_open_at_exit_are_stopped_and_recorded(project: Path) -> 
     (attempt,) = [a for a in RunStore.for_project(project).attempts() if a.task == "sleeper"]
     assert attempt.state == "Stopped" and attempt.finished_at
     connector._close_open_attempts()  # nothing left open: a second call does nothing
+
+
+def test_failure_message_says_a_log_tail_once() -> None:
+    tail = "loading\nboom\n"
+    plain = failure_message(JobStatus(JobState.FAILED, "exit code 1"), tail)
+    assert plain == "exit code 1\n--- last 20 log lines ---\nloading\nboom"
+    already = failure_message(JobStatus(JobState.ERROR, f"job failed; log:\n{tail}"), tail)
+    assert already.count("boom") == 1
+    assert failure_message(JobStatus(JobState.STOPPED), "") == "the job ended Stopped"
