@@ -20,6 +20,7 @@ from domino_flows.errors import TaskDefinitionError
 # The task type Domino Flows runs; here, not in task.py, so the connector (loaded by flytekit's
 # plugin machinery while flytekit itself is still importing) needs nothing that imports flytekit.
 TASK_TYPE = "domino_job"
+FAN_OUT_TASK_TYPE = "domino_fan_out"  # the kit's fan_out; Domino Flows does not run it
 
 GIT_REF_TYPES = ("head", "commitId", "branches", "tags")
 CLUSTER_TYPES = ("Dask", "Spark", "Ray", "MPI")

@@ -14,10 +14,9 @@ from typing import Any
 from flytekit.core.base_task import PythonTask
 from flytekit.core.interface import Interface, transform_interface_to_list_interface
 
+from domino_flows.config import FAN_OUT_TASK_TYPE
 from domino_flows.errors import DominoFlowsError, TaskDefinitionError
 from domino_flows.task import DominoJobTask
-
-FAN_OUT_TASK_TYPE = "domino_fan_out"
 
 
 class DominoFanOut(PythonTask):  # type: ignore[type-arg]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import rich_click as click
 
 from domino_flows.errors import DominoFlowsError
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception) -> NoReturn:
     click.echo(f"error: {error}", err=True)
     raise SystemExit(2)
 
@@ -159,7 +159,6 @@ def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
             return run
     recent = ", ".join(r["run_id"] for r in runs[-5:]) or "none yet"
     _fail(DominoFlowsError(f"no run {run_id!r} in {store.path}; recent runs: {recent}."))
-    raise AssertionError  # unreachable
 
 
 @click.command("runs")
@@ -233,8 +232,8 @@ def show_command(run_id: str, as_json: bool) -> None:
 def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) -> None:
     """Print a task's job log (stdout and stderr)."""
     from domino_flows.backends import get_backend
-    from domino_flows.backends.base import JobHandle
     from domino_flows.project import default_project_root
+    from domino_flows.runner.run import attempt_handle
 
     store = _store()
     run = _run_or_fail(store, run_id)
@@ -250,13 +249,8 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     last = chosen[-1]
     root = default_project_root()
     backend = get_backend(run["backend"] or None, root)
-    details = {}
-    jobs_root = getattr(backend, "jobs_root", None)
-    if jobs_root is not None:
-        details["job_dir"] = str(Path(jobs_root) / last.job_id)
-    handle = JobHandle(backend.name, last.job_id, run_id, last.task, last.url, details)
     try:
-        click.echo(backend.logs(handle, tail=tail), nl=False)
+        click.echo(backend.logs(attempt_handle(backend, last), tail=tail), nl=False)
     except DominoFlowsError as error:
         _fail(error)
 

@@ -23,6 +23,7 @@ from domino_flows.backends.base import JobBackend, JobSpec
 from domino_flows.errors import DominoFlowsError
 from domino_flows.runner import bindings, values
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
+from domino_flows.runner.inputs import launch_plan_literals
 from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
 from domino_flows.runner.progress import NodeView, Reporter
 from domino_flows.runner.state import RunnerState
@@ -177,7 +178,7 @@ class Engine:
             if flow_node.kind in (NodeKind.WORKFLOW, NodeKind.LAUNCH_PLAN):
                 workflow = flow_node.entity
                 if flow_node.kind is NodeKind.LAUNCH_PLAN:
-                    literals = {**_launch_plan_inputs(workflow), **literals}
+                    literals = {**launch_plan_literals(workflow, {}), **literals}
                     workflow = workflow.workflow
                 scope.state[flow_node.id] = "running"
                 self._open_scope(path + "/", workflow, literals, (scope, flow_node.id))
@@ -554,15 +555,6 @@ def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
     from domino_flows.runner.graph import walk
 
     return [(p, n) for p, n in walk(workflow) if n.kind in (NodeKind.JOB, NodeKind.FAN_OUT)]
-
-
-def _launch_plan_inputs(launch_plan: Any) -> dict[str, Any]:
-    inputs = {}
-    for name, parameter in (launch_plan.parameters.parameters or {}).items():
-        if parameter.default is not None:
-            inputs[name] = parameter.default
-    inputs.update(launch_plan.fixed_inputs.literals or {})
-    return inputs
 
 
 def _default_capacity(backend: JobBackend) -> int:

@@ -163,27 +163,24 @@ def _close_run(root: Path, run_id: str, flow: str, engine: Engine) -> None:
 
 
 def _stop_leftovers(backend: Any, store: RunStore, run_id: str) -> None:
-    """Jobs a killed runner left running are stopped before their nodes run again."""
-    from domino_flows.backends.base import JobHandle
-
+    """Local jobs a killed runner left running are stopped before their nodes run again."""
+    if getattr(backend, "jobs_root", None) is None:
+        return
     for attempt in store.attempts(run_id):
         if attempt.finished_at is None and attempt.job_id:
-            handle = _handle_for(backend, attempt, JobHandle)
-            if handle is not None:
-                backend.stop(handle)
+            backend.stop(attempt_handle(backend, attempt))
 
 
-def _handle_for(backend: Any, attempt: Any, handle_type: Any) -> Any:
-    job_dir_of = getattr(backend, "jobs_root", None)
-    if job_dir_of is None:
-        return None
-    job_dir = Path(job_dir_of) / attempt.job_id
-    return handle_type(
-        backend=backend.name,
-        job_id=attempt.job_id,
-        run_id=attempt.run_id,
-        task=attempt.task,
-        details={"job_dir": str(job_dir)},
+def attempt_handle(backend: Any, attempt: Any) -> Any:
+    """The handle of a recorded attempt's job (the local backend also needs its folder)."""
+    from domino_flows.backends.base import JobHandle
+
+    details = {}
+    jobs_root = getattr(backend, "jobs_root", None)
+    if jobs_root is not None:
+        details["job_dir"] = str(Path(jobs_root) / attempt.job_id)
+    return JobHandle(
+        backend.name, attempt.job_id, attempt.run_id, attempt.task, attempt.url, details
     )
 
 

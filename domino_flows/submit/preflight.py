@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from domino_flows.config import TASK_TYPE
+from domino_flows.config import FAN_OUT_TASK_TYPE, TASK_TYPE
 from domino_flows.records import CREDENTIAL_VARIABLES
 
 Level = Literal["error", "warning"]
 
-FAN_OUT_TASK_TYPE = "domino_fan_out"
 # domino-flows additions to ``custom`` that Domino's own plugin does not write.
 ADDITIONS = (
     "environmentName",
