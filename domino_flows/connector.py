@@ -396,8 +396,7 @@ def _flow_on_command_line(argv: list[str]) -> tuple[Path | None, str]:
 def project_root_for(argv: list[str]) -> Path:
     """Where jobs run from: ``DOMINO_FLOWS_PROJECT_ROOT``, else the project holding the flow file
     on the command line (task commands are relative to it), else that of the current folder."""
-    from domino_flows.decorators import project_root
-    from domino_flows.project import default_project_root
+    from domino_flows.paths import default_project_root, project_root
 
     file, _ = _flow_on_command_line(argv)
     if file is not None and file.is_file():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import inspect
-import os
 import sys
 import typing
 from pathlib import Path
@@ -29,10 +28,10 @@ from domino_flows.config import (
     GitRef,
 )
 from domino_flows.errors import TaskDefinitionError
+from domino_flows.paths import project_root
 from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
 
 ENTRYPOINT = "python -m domino_flows.entrypoint"
-PROJECT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 
 
 class DominoFunctionTask(DominoJobTask):
@@ -192,14 +191,3 @@ def _is_installed(path: Path) -> bool:
         return True
     prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     return any(path.is_relative_to(prefix) for prefix in prefixes)
-
-
-def project_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` holding a project marker."""
-    override = os.environ.get("DOMINO_FLOWS_PROJECT_ROOT")
-    if override:
-        return Path(override).resolve()
-    for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
-            return directory
-    return None

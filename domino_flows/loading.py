@@ -15,7 +15,7 @@ class FlowLoadError(DominoFlowsError):
 
 
 def module_name_for(path: Path) -> str:
-    from domino_flows.decorators import project_root
+    from domino_flows.paths import project_root
 
     root = project_root(path.parent)
     if root is not None and path.is_relative_to(root):
@@ -31,7 +31,7 @@ def load_module(file: str | Path) -> Any:
     _forget_launch_plans(name)
     # Like running the file as a script: its folder is importable, so are its siblings; and, as
     # in the job (which runs from the project root), so is the project's own package.
-    from domino_flows.decorators import project_root
+    from domino_flows.paths import project_root
 
     for folder in (project_root(path.parent), path.parent):
         if folder is not None and str(folder) not in sys.path:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.errors import ConfigurationError
+from domino_flows.paths import default_project_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -196,14 +197,6 @@ def load_settings(project_root: Path | None = None) -> ProjectSettings:
         raise ConfigurationError(f"{pyproject} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("domino_flows", {})
     return parse_settings(table, root, pyproject)
-
-
-def default_project_root() -> Path:
-    """``DOMINO_FLOWS_PROJECT_ROOT``, else the project holding the current directory, else it."""
-    from domino_flows.decorators import project_root
-
-    cwd = Path.cwd()
-    return project_root(cwd) or cwd
 
 
 def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) -> ProjectSettings:

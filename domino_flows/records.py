@@ -13,8 +13,6 @@ Tables: ``runs``, ``task_attempts``, ``lineage_events`` (OpenLineage JSON), ``ar
 
 from __future__ import annotations
 
-import datetime as _dt
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,16 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STATE_DIR = ".domino-flows"
-STORE_FILE = "runs.sqlite"
+from domino_flows.clock import now
+from domino_flows.paths import STATE_DIR, STORE_FILE, state_dir
+from domino_flows.redaction import CREDENTIAL_VARIABLES, redact
 
-# Environment variables whose values must never reach a record, a message or a log we write.
-CREDENTIAL_VARIABLES = (
-    "DOMINO_USER_API_KEY",
-    "DOMINO_API_PROXY",
-    "DOMINO_TOKEN_FILE",
-    "DOMINO_API_KEY",
-)
+__all__ = [
+    "CREDENTIAL_VARIABLES",
+    "STATE_DIR",
+    "ArtifactRecord",
+    "RunStore",
+    "TaskAttempt",
+    "now",
+    "redact",
+    "state_dir",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -81,30 +83,6 @@ CREATE TABLE IF NOT EXISTS artifacts (
 );
 CREATE INDEX IF NOT EXISTS lineage_by_run ON lineage_events (run_id, task);
 """
-
-
-def now() -> str:
-    """UTC time as RFC 3339, the form every record uses."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def redact(text: str | None) -> str | None:
-    """``text`` with the values of credential variables in this process's environment masked.
-
-    Job output is the user's, and a script may print its environment; anything we store or show
-    passes through here so a key never lands in the run store, lineage or a message.
-    """
-    if not text:
-        return text
-    for variable in CREDENTIAL_VARIABLES:
-        value = os.environ.get(variable)
-        if value and len(value) >= 4:
-            text = text.replace(value, f"<{variable} redacted>")
-    return text
-
-
-def state_dir(project_root: Path) -> Path:
-    return project_root / STATE_DIR
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from flytekit.models import interface as interface_models
 
 from domino_flows import contract, formats
 from domino_flows.config import TASK_TYPE, DominoJobConfig
+from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import ContractError, TaskDefinitionError
 
 DEFAULT_TIMEOUT = _dt.timedelta(hours=3)
@@ -113,16 +114,19 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
     def use_latest(self) -> bool:
         return self._use_latest
 
+    @property
+    def task_custom(self) -> TaskCustom:
+        """The config and run settings exactly as ``custom`` carries them."""
+        return TaskCustom(
+            self._config,
+            self._use_latest,
+            self._use_project_defaults,
+            dict(self._input_paths),
+            dict(self._output_paths),
+        )
+
     def get_custom(self, settings: SerializationSettings) -> dict[str, Any]:
-        custom = self._config.to_custom()
-        if self._use_latest:
-            custom["useLatest"] = True
-        if self._use_project_defaults:
-            custom["useProjectDefaultsForOmitted"] = True
-        if self._input_paths:
-            custom["inputPaths"] = dict(self._input_paths)
-        if self._output_paths:
-            custom["outputPaths"] = dict(self._output_paths)
+        custom = self.task_custom.to_custom()
         typed = transform_interface_to_typed_interface(self.python_interface)
         if typed.inputs:
             variables = interface_models.VariableMap(typed.inputs).to_flyte_idl()

@@ -41,7 +41,8 @@ def backend_name(name: str | None = None, project_root: Path | None = None) -> s
 def get_backend(name: str | None = None, project_root: Path | None = None) -> JobBackend:
     """The backend to run jobs on, for the project at ``project_root`` (default: the project of
     the current directory)."""
-    from domino_flows.project import default_project_root, load_settings
+    from domino_flows.paths import default_project_root
+    from domino_flows.project import load_settings
 
     chosen = backend_name(name, project_root)
     root = (project_root or default_project_root()).resolve()

@@ -149,3 +149,32 @@ class JobBackend(Protocol):
     def logs(self, handle: JobHandle, tail: int | None = None) -> str:
         """The job's log (stdout and stderr), or its last ``tail`` lines."""
         ...
+
+    def wait(self, handle: JobHandle, timeout: float) -> JobStatus:
+        """Block at most ``timeout`` seconds for the job to end; its status then, ended or not.
+        (Local jobs signal their end; remote ones are polled with the backend's own backoff.)"""
+        ...
+
+    def error_text(self, handle: JobHandle) -> str:
+        """The ``_ERROR`` text the job wrote, or "" when it wrote none (or it is not at hand)."""
+        ...
+
+    def scheduling_slots(self, spec: JobSpec) -> int:
+        """How many of the run's slots the job takes (locally its hardware tier's cores)."""
+        ...
+
+    def default_capacity(self) -> int:
+        """A run's slots when the user gives no ``--max-parallel``."""
+        ...
+
+    def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
+        """The handle of an attempt recorded in the run store, so a later process (``resume``,
+        ``logs``) can read or stop a job that an earlier one started."""
+        ...
+
+    def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
+        """The job already started for exactly this attempt (run, task, attempt number), found by
+        a marker unique to the attempt; None if there is none. A runner killed while a start was
+        in flight leaves no job id behind: this is how the next one finds the job before it
+        starts anything again."""
+        ...

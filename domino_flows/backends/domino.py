@@ -63,6 +63,7 @@ from domino_flows.backends.domino_files import (
 from domino_flows.backends.domino_jobs import (
     STAGING_ROOT,
     build_payload,
+    find_started_job,
     map_status,
     parse_staging,
     staging_path,
@@ -334,11 +335,41 @@ class DominoBackend:
             if error.status is None or error.status >= 500 or not self.status(handle).is_terminal:
                 raise
 
-    def wait(self, handle: JobHandle, timeout: float | None = None) -> JobStatus:
+    def wait(self, handle: JobHandle, timeout: float) -> JobStatus:
         """Until the job ends or ``timeout`` seconds pass; then its last known status.
 
         Domino is polled on a backed-off schedule kept per job across calls (see JobPoller)."""
         return self._poller.wait(handle.job_id, lambda: self.status(handle), timeout)
+
+    def error_text(self, handle: JobHandle) -> str:
+        """The ``_ERROR`` text, read with the failure message (a failed job's log tail says it)."""
+        message = self._final_messages.get(handle.job_id, "")
+        marker = "_ERROR: "
+        if marker not in message:
+            return ""
+        return message.split(marker, 1)[1].split("\nlast ", 1)[0].strip()
+
+    def scheduling_slots(self, spec: JobSpec) -> int:
+        return 1  # Domino schedules its own hardware
+
+    def default_capacity(self) -> int:
+        return 16
+
+    def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
+        details = {"project": self.project}
+        return JobHandle(self.name, job_id, run_id, task, url, details)
+
+    def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
+        """A job whose command runs this attempt's staging folder (unique per attempt)."""
+        path = staging_path(spec)
+        job = find_started_job(self.client, self._retry, path, "")
+        if job is None:
+            return None
+        owner, name = self.project.split("/")
+        job_id = str(job["id"])
+        details = {"project": self.project, "staging": path}
+        url = f"{self.host}/jobs/{owner}/{name}/{job_id}"
+        return JobHandle(self.name, job_id, spec.run_id, spec.task, url, details)
 
     # --- outputs ---------------------------------------------------------------------------------
 

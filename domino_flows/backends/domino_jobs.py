@@ -118,7 +118,7 @@ def find_started_job(client: Any, retry: RetryPolicy, path: str, commit: str) ->
     runs = data.get("data", []) if isinstance(data, dict) else data
     for run in runs:
         command = str(run.get("command") or run.get("commandToRun") or "")
-        if run.get("commitId") == commit or f"{path}/bootstrap.py" in command:
+        if (commit and run.get("commitId") == commit) or f"{path}/bootstrap.py" in command:
             return {"id": run["id"], "number": run.get("number")}
     return None
 

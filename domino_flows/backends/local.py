@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -144,11 +145,7 @@ class LocalBackend:
             run_id=spec.run_id,
             task=spec.task,
             url=directory.as_uri(),
-            details={
-                "job_dir": str(directory),
-                "stdout": str(directory / "stdout.log"),
-                "stderr": str(directory / "stderr.log"),
-            },
+            details=_details(directory),
         )
         if jobdir.started(directory) or job_id in self._jobs:
             return handle  # never start a second job for the same staging
@@ -278,12 +275,44 @@ class LocalBackend:
             self._finish(job, returncode)
         return jobdir.recorded_status(Path(handle.details["job_dir"]))
 
-    def wait(self, handle: JobHandle, timeout: float | None = None) -> JobStatus:
+    def wait(self, handle: JobHandle, timeout: float) -> JobStatus:
         """Block until the job ends or ``timeout`` seconds pass; then its status."""
         job = self._jobs.get(handle.job_id)
         if job is not None:
             job.done.wait(timeout)
+        else:  # started by another process: its folder records the end
+            deadline = time.monotonic() + timeout
+            status = self.status(handle)
+            while not status.is_terminal and time.monotonic() < deadline:
+                time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+                status = self.status(handle)
+            return status
         return self.status(handle)
+
+    def error_text(self, handle: JobHandle) -> str:
+        path = Path(handle.details.get("job_dir", "")) / "outputs" / formats.ERROR_FILE
+        if not handle.details.get("job_dir") or not path.is_file():
+            return ""
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+
+    def scheduling_slots(self, spec: JobSpec) -> int:
+        """A job takes its hardware tier's cores, so a run never asks for more than it has."""
+        return max(1, math.ceil(self._tier(spec).cores))
+
+    def default_capacity(self) -> int:
+        return os.cpu_count() or 1
+
+    def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
+        directory = self.jobs_root / job_id
+        return JobHandle(self.name, job_id, run_id, task, url, _details(directory))
+
+    def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
+        directory = self.job_dir(spec)
+        if not jobdir.started(directory):
+            return None
+        job_id = directory.relative_to(self.jobs_root).as_posix()
+        url = directory.as_uri()
+        return JobHandle(self.name, job_id, spec.run_id, spec.task, url, _details(directory))
 
     def stop(self, handle: JobHandle) -> None:
         job = self._jobs.get(handle.job_id)
@@ -406,6 +435,15 @@ class LocalBackend:
                 handle.close()
             jobdir.write_status(job.directory, state, message, returncode)
             job.done.set()
+
+
+def _details(directory: Path) -> dict[str, str]:
+    """What a handle carries to find a job's folder and logs from any process."""
+    return {
+        "job_dir": str(directory),
+        "stdout": str(directory / "stdout.log"),
+        "stderr": str(directory / "stderr.log"),
+    }
 
 
 def _under_root(directory: Path, domino_path: str) -> Path:

@@ -146,7 +146,7 @@ def resume_command(run_id: str, as_json: bool) -> None:
 
 
 def _store() -> Any:
-    from domino_flows.project import default_project_root
+    from domino_flows.paths import default_project_root
     from domino_flows.records import RunStore
 
     return RunStore.for_project(default_project_root())
@@ -232,7 +232,7 @@ def show_command(run_id: str, as_json: bool) -> None:
 def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) -> None:
     """Print a task's job log (stdout and stderr)."""
     from domino_flows.backends import get_backend
-    from domino_flows.project import default_project_root
+    from domino_flows.paths import default_project_root
     from domino_flows.runner.run import attempt_handle
 
     store = _store()

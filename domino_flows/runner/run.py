@@ -10,10 +10,9 @@ from typing import Any
 
 from domino_flows import recording, serialize
 from domino_flows.backends import get_backend
-from domino_flows.decorators import project_root
 from domino_flows.errors import DominoFlowsError
 from domino_flows.loading import load_entity
-from domino_flows.project import default_project_root
+from domino_flows.paths import default_project_root, project_root
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import values

@@ -99,8 +99,8 @@ def missing_inputs(target: Any, given: dict[str, Any]) -> list[str]:
 def submit(options: SubmitOptions) -> int:
     """The whole command; returns the exit status."""
     from domino_flows import serialize
-    from domino_flows.decorators import project_root
     from domino_flows.loading import FlowLoadError
+    from domino_flows.paths import project_root
     from domino_flows.records import redact
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import plan as plans

@@ -1,0 +1,76 @@
+"""The one codec for a task template's ``custom``: the job config plus the kit's own keys.
+
+Domino's plugin writes the job config as camelCase JSON (``DominoJobConfig.to_custom``). The kit
+adds a few keys of its own, which its backends read at run time and ``submit`` removes (or
+resolves) before registering with Domino Flows. Every module that writes or reads those keys goes
+through :class:`TaskCustom`, so a key is spelled in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domino_flows.config import DominoJobConfig
+
+ENVIRONMENT_NAME = "environmentName"
+HARDWARE_TIER_NAME = "hardwareTierName"
+USE_LATEST = "useLatest"
+USE_PROJECT_DEFAULTS = "useProjectDefaultsForOmitted"
+INPUT_PATHS = "inputPaths"
+OUTPUT_PATHS = "outputPaths"
+
+# The kit's additions to ``custom`` that Domino's own plugin does not write.
+ADDITIONS = (
+    ENVIRONMENT_NAME,
+    HARDWARE_TIER_NAME,
+    USE_LATEST,
+    USE_PROJECT_DEFAULTS,
+    INPUT_PATHS,
+    OUTPUT_PATHS,
+)
+# Additions that name something Domino knows by id (resolved by the backend or by submit).
+NAME_KEYS = (ENVIRONMENT_NAME, HARDWARE_TIER_NAME)
+# What the interface rides in (written by the task, read by Domino Flows).
+INTERFACE_KEYS = ("inputInterfaceBase64", "inputOutputInterfaceBase64")
+
+
+@dataclass(frozen=True)
+class TaskCustom:
+    """A task's ``custom`` as the kit reads it: the job config and how to run it."""
+
+    config: DominoJobConfig
+    use_latest: bool = False
+    use_project_defaults: bool = False
+    # Custom Domino paths (``Input(path=...)``/``Output(path=...)``) by input/output name.
+    input_paths: dict[str, str] = field(default_factory=dict)
+    output_paths: dict[str, str] = field(default_factory=dict)
+
+    def to_custom(self) -> dict[str, Any]:
+        """The config's camelCase JSON plus the kit's additions that are set."""
+        custom = self.config.to_custom()
+        if self.use_latest:
+            custom[USE_LATEST] = True
+        if self.use_project_defaults:
+            custom[USE_PROJECT_DEFAULTS] = True
+        if self.input_paths:
+            custom[INPUT_PATHS] = dict(self.input_paths)
+        if self.output_paths:
+            custom[OUTPUT_PATHS] = dict(self.output_paths)
+        return custom
+
+    @classmethod
+    def from_custom(cls, custom: dict[str, Any] | None) -> TaskCustom:
+        custom = dict(custom or {})
+        return cls(
+            config=DominoJobConfig.from_custom(custom),
+            use_latest=bool(custom.get(USE_LATEST)),
+            use_project_defaults=bool(custom.get(USE_PROJECT_DEFAULTS)),
+            input_paths=dict(custom.get(INPUT_PATHS) or {}),
+            output_paths=dict(custom.get(OUTPUT_PATHS) or {}),
+        )
+
+
+def without_paths(custom: dict[str, Any]) -> dict[str, Any]:
+    """``custom`` less the custom-path additions (Domino Flows reads paths elsewhere)."""
+    return {k: v for k, v in custom.items() if k not in (INPUT_PATHS, OUTPUT_PATHS)}

@@ -1,0 +1,48 @@
+"""Where a project is and where the kit keeps its state: one owner for both.
+
+Standard library only: the command line, the in-job entrypoint and the run store all ask here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT_VARIABLE = "DOMINO_FLOWS_PROJECT_ROOT"
+# Files that mark a project's root (task commands and job folders are relative to it).
+PROJECT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
+STATE_DIR = ".domino-flows"
+STORE_FILE = "runs.sqlite"
+
+
+def project_root(start: Path) -> Path | None:
+    """``DOMINO_FLOWS_PROJECT_ROOT``, else the nearest directory at or above ``start`` holding a
+    project marker, else None."""
+    override = os.environ.get(PROJECT_ROOT_VARIABLE)
+    if override:
+        return Path(override).resolve()
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
+            return directory
+    return None
+
+
+def default_project_root() -> Path:
+    """The project of the current directory (or ``DOMINO_FLOWS_PROJECT_ROOT``), else the current
+    directory itself."""
+    cwd = Path.cwd()
+    return project_root(cwd) or cwd
+
+
+def project_of_file(file: str | Path) -> Path:
+    """The project holding a flow file: jobs run from there, wherever the command was typed."""
+    return (project_root(Path(file).resolve().parent) or default_project_root()).resolve()
+
+
+def state_dir(root: Path) -> Path:
+    """The kit's own folder in a project: run store, job folders, artifacts, cached data."""
+    return root / STATE_DIR
+
+
+def store_path(root: Path) -> Path:
+    return state_dir(root) / STORE_FILE
