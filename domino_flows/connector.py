@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import atexit
 import base64
-import datetime as _dt
-import json
 import logging
 import os
-import secrets
 import sqlite3
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +36,22 @@ from flytekit.extend.backend.base_connector import (
     ResourceMeta,
 )
 
-from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState, JobStatus
+from domino_flows import recording
+from domino_flows.backends.base import JobHandle, JobSpec, JobState
+from domino_flows.clock import new_run_id
 from domino_flows.config import TASK_TYPE, DominoJobConfig
+from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
-from domino_flows.records import RunStore, redact
+from domino_flows.execution import attempt
+from domino_flows.execution.attempt import AttemptRecord, failure_message
+from domino_flows.execution.session import RunSession
+
+__all__ = ["PHASES", "DominoJobConnector", "DominoJobMetadata", "failure_message"]
 
 logger = logging.getLogger(__name__)
 
 RUN_ID_VARIABLE = "DOMINO_FLOWS_RUN_ID"
 FLOW_VARIABLE = "DOMINO_FLOWS_FLOW"
-LOG_TAIL_LINES = 20
 
 # Domino job status -> Flyte task phase. Explicit, because flytekit's convert_to_flyte_phase
 # does not know "Queued" and raises on it.
@@ -64,67 +67,12 @@ PHASES: dict[JobState, int] = {
 
 
 @dataclass
-class DominoJobMetadata(ResourceMeta):
-    """What ``get``/``delete`` need to find a job again and collect its outputs: ids, names and
-    the outputs' declared types (as the serialized variable map). No values, no secrets."""
+class DominoJobMetadata(AttemptRecord, ResourceMeta):
+    """What ``get``/``delete`` need to find a job again and collect its outputs: the attempt's
+    record plus the outputs' declared types (as the serialized variable map). No values, no
+    secrets: flytekit persists it."""
 
-    backend: str
-    job_id: str
-    run_id: str
-    task: str
-    attempt: int = 1
-    flow: str = ""
-    url: str = ""
-    project_root: str = ""
-    details: dict[str, str] = field(default_factory=dict)
     outputs_interface: str = ""  # base64 of the outputs' flyteidl VariableMap
-    output_paths: dict[str, str] = field(default_factory=dict)
-    command: str = ""
-    environment: str = ""
-    hardware_tier: str = ""
-    started_at: str = ""
-    environment_id: str = ""
-    environment_revision: str = ""
-    hardware_tier_id: str = ""
-    input_datasets: str = "[]"  # JSON list of lineage.DatasetRef (names, kinds and hashes)
-
-    @property
-    def handle(self) -> JobHandle:
-        return JobHandle(self.backend, self.job_id, self.run_id, self.task, self.url, self.details)
-
-    @classmethod
-    def for_attempt(
-        cls,
-        backend_name: str,
-        spec: JobSpec,
-        handle: JobHandle,
-        resolved: Any,
-        project_root: Path,
-        input_refs: list[Any],
-        outputs_interface: str = "",
-    ) -> DominoJobMetadata:
-        """The record of a started attempt, as the connector and the runner both keep it."""
-        return cls(
-            backend=backend_name,
-            job_id=handle.job_id,
-            run_id=spec.run_id,
-            task=spec.task,
-            attempt=spec.attempt,
-            flow=spec.flow,
-            url=handle.url,
-            project_root=str(project_root),
-            details=dict(handle.details),
-            outputs_interface=outputs_interface,
-            output_paths=dict(spec.output_paths),
-            command=spec.config.Command,
-            environment=resolved.environment_name or resolved.environment_id or "",
-            hardware_tier=resolved.hardware_tier_name or resolved.hardware_tier_id or "",
-            started_at=_now(),
-            environment_id=resolved.environment_id or "",
-            environment_revision=resolved.environment_revision or "",
-            hardware_tier_id=resolved.hardware_tier_id or "",
-            input_datasets=json.dumps([ref.to_dict() for ref in input_refs]),
-        )
 
 
 class DominoJobConnector(AsyncConnectorBase):
@@ -132,13 +80,8 @@ class DominoJobConnector(AsyncConnectorBase):
 
     def __init__(self) -> None:
         super().__init__(task_type_name=TASK_TYPE, metadata_type=DominoJobMetadata)
-        self._backends: dict[tuple[str, str], JobBackend] = {}
-        self._run_id: str | None = None
-        self._attempts: dict[tuple[str, str], int] = {}
+        self._sessions: dict[tuple[str, str], RunSession] = {}
         self._lock = threading.Lock()
-        self._open: dict[tuple[str, str, int], DominoJobMetadata] = {}
-
-    # --- create -------------------------------------------------------------------------------
 
     def create(
         self,
@@ -150,14 +93,7 @@ class DominoJobConnector(AsyncConnectorBase):
     ) -> DominoJobMetadata:
         from flytekit.core.context_manager import FlyteContextManager
         from flytekit.core.type_engine import TypeEngine
-        from flytekit.models.interface import VariableMap
 
-        from domino_flows import lineage
-        from domino_flows.backends import backend_name, get_backend
-
-        custom = dict(task_template.custom or {})
-        task = task_template.id.name
-        config = DominoJobConfig.from_custom(custom)
         interface = task_template.interface
         input_types = TypeEngine.guess_python_types(interface.inputs) if interface else {}
         output_types = TypeEngine.guess_python_types(interface.outputs) if interface else {}
@@ -165,185 +101,144 @@ class DominoJobConnector(AsyncConnectorBase):
         if inputs is not None and input_types:
             ctx = FlyteContextManager.current_context()
             values = TypeEngine.literal_map_to_kwargs(ctx, inputs, input_types)
-        run_id, attempt = self._run_and_attempt(task, task_execution_metadata)
-        flow = flow_name(sys.argv)
+        task = task_template.id.name
+        run_id, flyte_attempt = _flyte_execution(task_execution_metadata)
         root = project_root_for(sys.argv)
-        key = (backend_name(project_root=root), str(root))
-        if key not in self._backends:  # one backend per project: it tracks its running jobs
-            self._backends[key] = get_backend(key[0], root)
-        backend = self._backends[key]
+        session = self._session(run_id, root)
+        if flyte_attempt is not None:
+            session.reserve(task, flyte_attempt)
+        settings = TaskCustom.from_custom(task_template.custom)
         spec = JobSpec(
-            run_id=run_id,
-            flow=flow,
+            run_id=session.run_id,
+            flow=session.flow,
             task=task,
-            config=config,
+            config=settings.config,
             input_types=input_types,
             output_types=output_types,
-            attempt=attempt,
-            use_latest=bool(custom.get("useLatest")),
-            use_project_defaults=bool(custom.get("useProjectDefaultsForOmitted")),
-            input_paths=dict(custom.get("inputPaths") or {}),
-            output_paths=dict(custom.get("outputPaths") or {}),
+            attempt=session.next_attempt(task),
+            use_latest=settings.use_latest,
+            use_project_defaults=settings.use_project_defaults,
+            input_paths=settings.input_paths,
+            output_paths=settings.output_paths,
         )
-        resolved = backend.resolve(spec)
-        input_refs = [lineage.dataset_ref(name, values[name], input_types[name]) for name in values]
-        handle = backend.start(spec, backend.stage_inputs(spec, values))
-        outputs_variables = interface.outputs if interface else {}
-        metadata = DominoJobMetadata.for_attempt(
-            backend.name,
-            spec,
-            handle,
-            resolved,
-            root,
-            input_refs,
-            outputs_interface=base64.b64encode(
-                VariableMap(outputs_variables).to_flyte_idl().SerializeToString()
-            ).decode("ascii"),
+        record = attempt.start(session.backend, spec, values, root)
+        metadata = DominoJobMetadata(
+            **record.record_fields(),
+            outputs_interface=_encode_variables(interface.outputs if interface else {}),
         )
-        self._record_start(metadata, backend, resolved)
+        session.opened(metadata)
         return metadata
 
-    def _run_and_attempt(self, task: str, execution_metadata: Any) -> tuple[str, int]:
-        task_execution_id = getattr(execution_metadata, "task_execution_id", None)
-        if task_execution_id is not None:
-            execution = task_execution_id.node_execution_id.execution_id
-            return execution.name, int(task_execution_id.retry_attempt) + 1
-        with self._lock:
-            if self._run_id is None:
-                self._run_id = os.environ.get(RUN_ID_VARIABLE) or new_run_id()
-            key = (self._run_id, task)
-            self._attempts[key] = self._attempts.get(key, 0) + 1
-            return self._run_id, self._attempts[key]
-
-    # --- get ----------------------------------------------------------------------------------
-
     def get(self, resource_meta: DominoJobMetadata, **kwargs: Any) -> Resource:
-        backend = self._backend(resource_meta)
-        handle = resource_meta.handle
-        status = backend.status(handle)
-        phase = PHASES[status.state]
-        links = log_links(handle)
-        if status.state is JobState.SUCCEEDED:
-            try:
-                refs, outputs = self._collect(resource_meta, backend)
-            except DominoFlowsError as error:
-                message = redact(str(error)) or ""
-                self._record_end(resource_meta, JobStatus(JobState.FAILED, message), [])
-                return Resource(phase=TaskExecution.FAILED, message=message, log_links=links)
-            self._record_end(resource_meta, status, refs)
-            return Resource(phase=phase, message="", log_links=links, outputs=outputs)
+        session = self._session(resource_meta.run_id, Path(resource_meta.project_root))
+        backend = session.backend
+        links = log_links(resource_meta.handle)
+        try:
+            status = backend.status(resource_meta.handle)
+        except DominoFlowsError as error:
+            result = attempt.fail(backend, resource_meta, error)
+            session.closed(resource_meta)
+            return Resource(phase=TaskExecution.FAILED, message=result.message, log_links=links)
         if not status.is_terminal:
-            return Resource(phase=phase, message=status.message, log_links=links)
-        message = failure_message(status, backend.logs(handle, tail=LOG_TAIL_LINES))
-        self._record_end(resource_meta, JobStatus(status.state, message), [])
-        return Resource(phase=phase, message=message, log_links=links)
-
-    def _collect(self, meta: DominoJobMetadata, backend: JobBackend) -> tuple[list[Any], Any]:
-        from flyteidl.core import interface_pb2
+            return Resource(phase=PHASES[status.state], message=status.message, log_links=links)
+        variables = _decode_variables(resource_meta.outputs_interface)
+        spec = _collect_spec(resource_meta, variables)
+        result = attempt.finish(backend, resource_meta, status, spec, variables)
+        session.closed(resource_meta)
+        if not result.succeeded:
+            return Resource(phase=PHASES[result.state], message=result.message, log_links=links)
         from flytekit.core.context_manager import FlyteContextManager
         from flytekit.core.type_engine import TypeEngine
-        from flytekit.models.interface import VariableMap
 
-        from domino_flows import lineage
-        from domino_flows.artifacts_store import artifact_specs
-
-        proto = interface_pb2.VariableMap()
-        proto.ParseFromString(base64.b64decode(meta.outputs_interface))
-        variables = VariableMap.from_flyte_idl(proto).variables
-        output_types = TypeEngine.guess_python_types(variables)
-        spec = JobSpec(
-            run_id=meta.run_id,
-            flow=meta.flow,
-            task=meta.task,
-            config=DominoJobConfig(Command=meta.command),
-            output_types=output_types,
-            attempt=meta.attempt,
-            output_paths=dict(meta.output_paths),
-        )
-        values = backend.collect_outputs(meta.handle, spec)
-        artifacts = artifact_specs(variables)
-        refs = [
-            lineage.dataset_ref(name, value, output_types[name], artifacts.get(name))
-            for name, value in values.items()
-        ]
         ctx = FlyteContextManager.current_context()
-        literals = TypeEngine.dict_to_literal_map(ctx, values, type_hints=output_types)
-        return refs, literals
-
-    # --- delete -------------------------------------------------------------------------------
+        literals = TypeEngine.dict_to_literal_map(ctx, result.values, type_hints=spec.output_types)
+        return Resource(
+            phase=TaskExecution.SUCCEEDED, message="", log_links=links, outputs=literals
+        )
 
     def delete(self, resource_meta: DominoJobMetadata, **kwargs: Any) -> None:
-        """Stop the job. Safe to call again, and on a job that already ended."""
-        backend = self._backend(resource_meta)
-        backend.stop(resource_meta.handle)
-        status = backend.status(resource_meta.handle)
-        self._record_end(resource_meta, status, [])
+        """Stop the job (flytekit calls this on Ctrl-C). Safe to call again, and on a job that
+        already ended."""
+        session = self._session(resource_meta.run_id, Path(resource_meta.project_root))
+        attempt.stop(session.backend, resource_meta, "the task was stopped")
+        session.closed(resource_meta)
 
-    # --- helpers ------------------------------------------------------------------------------
+    def _session(self, run_id: str | None, root: Path) -> RunSession:
+        """One session per run and project; the first opens the run, and closes it at exit."""
+        from domino_flows.backends import backend_name, get_backend
 
-    def _backend(self, meta: DominoJobMetadata) -> JobBackend:
-        key = (meta.backend, meta.project_root)
-        if key not in self._backends:
-            from domino_flows.backends import get_backend
-
-            self._backends[key] = get_backend(meta.backend, Path(meta.project_root))
-        return self._backends[key]
-
-    def _record_start(self, meta: DominoJobMetadata, backend: JobBackend, resolved: Any) -> None:
-        from domino_flows import recording
-
-        try:
-            recording.task_started(meta, backend, resolved)
-        except (sqlite3.Error, OSError) as error:
-            logger.warning("domino-flows could not record the start of %s: %s", meta.task, error)
-        else:
-            with self._lock:
-                self._open[(meta.run_id, meta.task, meta.attempt)] = meta
-            self._finish_run_at_exit(meta)
-
-    def _record_end(self, meta: DominoJobMetadata, status: JobStatus, outputs: list[Any]) -> None:
-        from domino_flows import recording
-
-        if status.is_terminal:
-            with self._lock:
-                self._open.pop((meta.run_id, meta.task, meta.attempt), None)
-        try:
-            recording.task_ended(meta, status, outputs)
-        except (sqlite3.Error, OSError) as error:
-            logger.warning("domino-flows could not record the end of %s: %s", meta.task, error)
-
-    def _close_open_attempts(self) -> None:
-        """Jobs this process started and never saw end (Ctrl-C can arrive before flytekit
-        installs its own handler): stop them and record how they ended."""
         with self._lock:
-            open_attempts = list(self._open.values())
-        for meta in open_attempts:
-            try:
-                backend = self._backend(meta)
-                backend.stop(meta.handle)
-                self._record_end(meta, backend.status(meta.handle), [])
-            except DominoFlowsError as error:
-                logger.warning("domino-flows could not stop %s at exit: %s", meta.task, error)
+            run_id = run_id or self._local_run_id()
+            key = (run_id, str(root))
+            session = self._sessions.get(key)
+            if session is None:
+                backend = get_backend(backend_name(project_root=root), root)
+                session = RunSession(root, run_id, flow_name(sys.argv), backend)
+                self._sessions[key] = session
+                new = True
+            else:
+                new = False
+        if new:
+            session.begin()
+            atexit.register(_close_at_exit, session)
+        return session
 
-    def _finish_run_at_exit(self, meta: DominoJobMetadata) -> None:
-        """The connector never sees a run end; the process ending is the closest thing."""
-        key = ("run-end", meta.run_id)
-        with self._lock:
-            if key in self._attempts:
-                return
-            self._attempts[key] = 1
-        atexit.register(_finish_run, meta.project_root, meta.run_id, meta.flow)
-        # registered last, so it runs first: attempts are closed before the run is
-        atexit.register(self._close_open_attempts)
+    def _local_run_id(self) -> str:
+        """Outside Flyte one process is one run (``DOMINO_FLOWS_RUN_ID`` or a new id)."""
+        for run_id, _ in self._sessions:
+            return run_id
+        return os.environ.get(RUN_ID_VARIABLE) or new_run_id()
 
 
-def _finish_run(project_root: str, run_id: str, flow: str) -> None:
-    from domino_flows import recording
+def _flyte_execution(execution_metadata: Any) -> tuple[str | None, int | None]:
+    """Inside Flyte the execution names the run and numbers the attempt."""
+    task_execution_id = getattr(execution_metadata, "task_execution_id", None)
+    if task_execution_id is None:
+        return None, None
+    execution = task_execution_id.node_execution_id.execution_id
+    return execution.name, int(task_execution_id.retry_attempt) + 1
 
+
+def _close_at_exit(session: RunSession) -> None:
+    """The connector never sees a run end; the process ending is the closest thing. Attempts
+    still open (Ctrl-C can arrive before flytekit installs its own handler) are stopped and
+    recorded first; then the attempts' last states decide the run's."""
     try:
-        recording.run_ended(Path(project_root), run_id, flow)
-    except (sqlite3.Error, OSError) as error:
-        logger.warning("domino-flows could not record the end of run %s: %s", run_id, error)
+        session.stop_open("the process running the flow exited before the task ended")
+        state, error = recording.state_from_attempts(session.store, session.run_id)
+        session.close(state, error)
+    except (sqlite3.Error, OSError, DominoFlowsError) as error:
+        logger.warning("domino-flows could not record the end of run %s: %s", session.run_id, error)
+
+
+def _encode_variables(variables: Any) -> str:
+    from flytekit.models.interface import VariableMap
+
+    proto = VariableMap(variables).to_flyte_idl().SerializeToString()
+    return base64.b64encode(proto).decode("ascii")
+
+
+def _decode_variables(encoded: str) -> dict[str, Any]:
+    from flyteidl.core import interface_pb2
+    from flytekit.models.interface import VariableMap
+
+    proto = interface_pb2.VariableMap()
+    proto.ParseFromString(base64.b64decode(encoded))
+    return dict(VariableMap.from_flyte_idl(proto).variables)
+
+
+def _collect_spec(meta: DominoJobMetadata, variables: dict[str, Any]) -> JobSpec:
+    from flytekit.core.type_engine import TypeEngine
+
+    return JobSpec(
+        run_id=meta.run_id,
+        flow=meta.flow,
+        task=meta.task,
+        config=DominoJobConfig(Command=meta.command),
+        output_types=TypeEngine.guess_python_types(variables),
+        attempt=meta.attempt,
+        output_paths=dict(meta.output_paths),
+    )
 
 
 def log_links(handle: JobHandle) -> list[TaskLog]:
@@ -354,16 +249,6 @@ def log_links(handle: JobHandle) -> list[TaskLog]:
         if path:
             links.append(TaskLog(uri=Path(path).as_uri(), name=f"{stream} log"))
     return links
-
-
-def failure_message(status: JobStatus, log_tail: str) -> str:
-    """The job's own message, then the end of its log: what a user needs to see first."""
-    message = status.message or f"the job ended {status.state.value}"
-    tail = log_tail.rstrip()
-    # some backends (Domino) already end their message with the log's tail: say it once
-    if tail and tail.splitlines()[-1].strip() not in message:
-        message += f"\n--- last {LOG_TAIL_LINES} log lines ---\n{tail}"
-    return redact(message) or ""
 
 
 def flow_name(argv: list[str]) -> str:
@@ -404,20 +289,6 @@ def project_root_for(argv: list[str]) -> Path:
         if found is not None:
             return found.resolve()
     return default_project_root().resolve()
-
-
-def new_run_id() -> str:
-    """Sortable and unique enough for one machine: UTC time and a random suffix."""
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{secrets.token_hex(3)}"
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def run_store(project_root: Path) -> RunStore:
-    return RunStore.for_project(project_root)
 
 
 def register() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from domino_flows import artifacts_store, lineage
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
@@ -83,14 +83,20 @@ def _known(resolved: ResolvedJob | None, info: AttemptInfo, name: str) -> str | 
     return getattr(info, name, None) or info.details.get(name) or None
 
 
-def task_started(info: AttemptInfo, backend: Any, resolved: ResolvedJob) -> None:
-    """The attempt's row and START event (and the run's, for its first task)."""
+def run_started(project_root: Path, run_id: str, flow: str, backend: str) -> None:
+    """The run's row (reopened when a stopped or failed run is resumed) and its START event."""
+    store = RunStore.for_project(project_root)
+    if not store.start_run(run_id, flow, backend):
+        store.reopen_run(run_id)
+    event = lineage.run_event(RunState.START, _namespace(project_root), run_id, flow)
+    store.add_lineage_event(run_id, "START", lineage.to_json(event))
+
+
+def task_started(info: AttemptInfo, resolved: ResolvedJob) -> None:
+    """The attempt's row and START event."""
     root = Path(info.project_root)
     store = RunStore.for_project(root)
     context = _context(info, resolved)
-    if store.start_run(info.run_id, info.flow, info.backend):
-        event = lineage.run_event(RunState.START, context.namespace, info.run_id, info.flow)
-        store.add_lineage_event(info.run_id, "START", lineage.to_json(event))
     store.start_attempt(
         info.run_id,
         info.task,
@@ -140,7 +146,7 @@ def run_ended(
     if any(run["run_id"] == run_id and run["finished_at"] for run in store.runs()):
         return False
     if state is None:
-        state, error = _state_from_attempts(store, run_id)
+        state, error = state_from_attempts(store, run_id)
     store.finish_run(run_id, state.value, error)
     event = lineage.run_event(
         _END_EVENTS.get(state, RunState.FAIL), _namespace(project_root), run_id, flow, error
@@ -149,11 +155,11 @@ def run_ended(
     return True
 
 
-def _state_from_attempts(store: RunStore, run_id: str) -> tuple[JobState, str | None]:
+def state_from_attempts(store: RunStore, run_id: str) -> tuple[JobState, str | None]:
     last: dict[str, str] = {}
     for attempt in store.attempts(run_id):  # in start order: the last attempt of a task wins
         last[attempt.task] = attempt.state
-    unfinished = {JobState.STOPPED.value, JobState.RUNNING.value}
+    unfinished = {JobState.STOPPED.value, JobState.RUNNING.value, "Starting"}
     if unfinished & set(last.values()):
         return JobState.STOPPED, "the run was interrupted before all its tasks ended"
     failed = sorted(task for task, s in last.items() if s != JobState.SUCCEEDED.value)

@@ -159,6 +159,15 @@ class RunStore:
                 (state, now(), redact(error), run_id),
             )
 
+    def reopen_run(self, run_id: str) -> None:
+        """A resumed run is running again until its driver records how it ended."""
+        with self.connect() as db:
+            db.execute(
+                "UPDATE runs SET state = 'Running', finished_at = NULL, error = NULL "
+                "WHERE run_id = ?",
+                (run_id,),
+            )
+
     def runs(self) -> list[dict[str, Any]]:
         with self.connect() as db:
             rows = db.execute("SELECT * FROM runs ORDER BY started_at, run_id").fetchall()
@@ -175,12 +184,14 @@ class RunStore:
         url: str = "",
         environment: str | None = None,
         hardware_tier: str | None = None,
+        state: str = "Running",
     ) -> None:
+        """An attempt's row: ``Starting`` before its start request, ``Running`` once started."""
         with self.connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO task_attempts (run_id, task, attempt, state, job_id, url, "
                 "environment, hardware_tier, started_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (run_id, task, attempt, "Running", job_id, url, environment, hardware_tier, now()),
+                (run_id, task, attempt, state, job_id, url, environment, hardware_tier, now()),
             )
 
     def finish_attempt(

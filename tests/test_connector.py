@@ -22,10 +22,12 @@ from domino_flows.connector import (
     PHASES,
     DominoJobConnector,
     DominoJobMetadata,
+    _close_at_exit,
     failure_message,
     flow_name,
     project_root_for,
 )
+from domino_flows.execution.session import RunSession
 from domino_flows.errors import ConfigurationError
 from domino_flows.records import RunStore
 
@@ -112,13 +114,16 @@ class FakeBackend:
     def stop(self, handle: JobHandle) -> None:
         self.stops += 1
 
+    def error_text(self, handle: JobHandle) -> str:
+        return ""
+
 
 @pytest.mark.parametrize("state", list(JobState))
 def test_get_maps_every_status(state: JobState, project: Path) -> None:
     connector = DominoJobConnector()
     fake = FakeBackend()
     fake.state = state
-    connector._backends[("fake", str(project))] = fake
+    connector._sessions[("r", str(project))] = RunSession(project, "r", "", fake)
     meta = DominoJobMetadata(
         backend="fake",
         job_id="j1",
@@ -294,13 +299,20 @@ def test_attempts_still_open_at_exit_are_stopped_and_recorded(project: Path) -> 
     connector = DominoJobConnector()
     template, inputs = template_and_inputs(shell_task("sleeper", "sleep 60"), {})
     meta = connector.create(template, "", inputs)
-    backend = connector._backend(meta)
+    session = connector._session(meta.run_id, Path(meta.project_root))
+    backend = session.backend
     assert backend.status(meta.handle).state is JobState.RUNNING
-    connector._close_open_attempts()
+    _close_at_exit(session)
     assert backend.status(meta.handle).state is JobState.STOPPED
-    (attempt,) = [a for a in RunStore.for_project(project).attempts() if a.task == "sleeper"]
+    store = RunStore.for_project(project)
+    (attempt,) = [a for a in store.attempts() if a.task == "sleeper"]
     assert attempt.state == "Stopped" and attempt.finished_at
-    connector._close_open_attempts()  # nothing left open: a second call does nothing
+    (run,) = [r for r in store.runs() if r["run_id"] == meta.run_id]
+    assert run["state"] == "Stopped"  # never Succeeded: a task did not finish
+    run_events = [e["event_type"] for e in store.lineage_events(meta.run_id) if not e["task"]]
+    assert run_events == ["START", "ABORT"]
+    _close_at_exit(session)  # nothing left open, the run already closed: does nothing
+    assert len(store.lineage_events(meta.run_id)) == len(run_events) + 2
 
 
 def test_failure_message_says_a_log_tail_once() -> None:

@@ -9,15 +9,15 @@ import pytest
 
 from domino_flows import recording
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
-from domino_flows.connector import DominoJobMetadata
+from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.lineage import DatasetRef
 from domino_flows.records import RunStore
 
 RESOLVED = ResolvedJob("env-1", "Python 3.11", "rev-2", "tier-3", "Small")
 
 
-def attempt(root: Path, task: str = "train", number: int = 1) -> DominoJobMetadata:
-    return DominoJobMetadata(
+def attempt(root: Path, task: str = "train", number: int = 1) -> AttemptRecord:
+    return AttemptRecord(
         backend="local",
         job_id=f"run-1/{task}/{number}",
         run_id="run-1",
@@ -50,8 +50,9 @@ def events(root: Path) -> list[tuple[str | None, str]]:
 
 
 def test_an_attempt_from_start_to_end(root: Path) -> None:
-    recording.task_started(attempt(root), None, RESOLVED)
-    recording.task_started(attempt(root, "evaluate"), None, RESOLVED)
+    recording.run_started(root, "run-1", "pipeline", "local")
+    recording.task_started(attempt(root), RESOLVED)
+    recording.task_started(attempt(root, "evaluate"), RESOLVED)
     model = root / "model.json"
     model.write_text("{}")
     outputs = [
@@ -97,7 +98,7 @@ def test_a_run_ends_as_its_tasks_did(
 ) -> None:
     RunStore.for_project(root).start_run("run-1", "pipeline")
     for task, state in states.items():
-        recording.task_started(attempt(root, task), None, RESOLVED)
+        recording.task_started(attempt(root, task), RESOLVED)
         if state is not None:
             recording.task_ended(attempt(root, task), JobStatus(state, "why"), [])
     assert recording.run_ended(root, "run-1", "pipeline") is True
@@ -108,18 +109,35 @@ def test_a_run_ends_as_its_tasks_did(
 
 
 def test_a_retry_that_succeeds_makes_the_run_succeed(root: Path) -> None:
-    recording.task_started(attempt(root, "train", 1), None, RESOLVED)
+    recording.run_started(root, "run-1", "pipeline", "local")
+    recording.task_started(attempt(root, "train", 1), RESOLVED)
     recording.task_ended(attempt(root, "train", 1), JobStatus(JobState.FAILED, "x"), [])
-    recording.task_started(attempt(root, "train", 2), None, RESOLVED)
+    recording.task_started(attempt(root, "train", 2), RESOLVED)
     recording.task_ended(attempt(root, "train", 2), JobStatus(JobState.SUCCEEDED), [])
     recording.run_ended(root, "run-1")
     assert RunStore.for_project(root).runs()[0]["state"] == "Succeeded"
 
 
 def test_the_caller_can_say_how_a_run_ended(root: Path) -> None:
-    recording.task_started(attempt(root), None, RESOLVED)
+    recording.run_started(root, "run-1", "pipeline", "local")
+    recording.task_started(attempt(root), RESOLVED)
     recording.run_ended(root, "run-1", state=JobState.FAILED, error="could not resolve inputs")
     (run,) = RunStore.for_project(root).runs()
     assert (run["state"], run["error"]) == ("Failed", "could not resolve inputs")
     fail = json.loads(RunStore.for_project(root).lineage_events("run-1")[-1]["event"])
     assert fail["run"]["facets"]["errorMessage"]["message"] == "could not resolve inputs"
+
+
+def test_a_resumed_run_is_running_again_until_it_ends(root: Path) -> None:
+    recording.run_started(root, "run-1", "pipeline", "local")
+    recording.run_ended(root, "run-1", "pipeline", JobState.STOPPED, "interrupted")
+    recording.run_started(root, "run-1", "pipeline", "local")
+    (run,) = RunStore.for_project(root).runs()
+    assert (run["state"], run["finished_at"], run["error"]) == ("Running", None, None)
+    recording.run_ended(root, "run-1", "pipeline", JobState.SUCCEEDED)
+    assert [t for t in events(root) if t[0] is None] == [
+        (None, "START"),
+        (None, "ABORT"),
+        (None, "START"),
+        (None, "COMPLETE"),
+    ]

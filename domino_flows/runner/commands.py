@@ -117,12 +117,13 @@ def run_command(
             options=RunOptions(max_parallel, not no_cache, fail_fast),
         )
         result, backend_name = runs.start(request, reporter_for(quiet=as_json))
+    except runs.RunInterrupted as stopped:
+        click.echo(str(stopped), err=True)
+        raise SystemExit(stopped.exit_code) from None
     except DominoFlowsError as error:
         _fail(error)
-    except KeyboardInterrupt:
-        click.echo(
-            "interrupted: running jobs were stopped; resume with domino-flows resume", err=True
-        )
+    except KeyboardInterrupt:  # before the run started: nothing ran, nothing to resume
+        click.echo("interrupted before the run started; nothing was run", err=True)
         raise SystemExit(130) from None
     _emit_result(result, backend_name, as_json)
 
@@ -137,10 +138,13 @@ def resume_command(run_id: str, as_json: bool) -> None:
 
     try:
         result, backend_name = runs.resume(run_id, reporter_for(quiet=as_json))
+    except runs.RunInterrupted as stopped:
+        click.echo(str(stopped), err=True)
+        raise SystemExit(stopped.exit_code) from None
     except DominoFlowsError as error:
         _fail(error)
-    except KeyboardInterrupt:
-        click.echo("interrupted: running jobs were stopped", err=True)
+    except KeyboardInterrupt:  # before the run went on: its record is unchanged
+        click.echo(f"interrupted before run {run_id} went on; resume it again", err=True)
         raise SystemExit(130) from None
     _emit_result(result, backend_name, as_json)
 
@@ -233,7 +237,7 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     """Print a task's job log (stdout and stderr)."""
     from domino_flows.backends import get_backend
     from domino_flows.paths import default_project_root
-    from domino_flows.runner.run import attempt_handle
+    from domino_flows.runner.run import recorded_handle
 
     store = _store()
     run = _run_or_fail(store, run_id)
@@ -250,7 +254,7 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     root = default_project_root()
     backend = get_backend(run["backend"] or None, root)
     try:
-        click.echo(backend.logs(attempt_handle(backend, last), tail=tail), nl=False)
+        click.echo(backend.logs(recorded_handle(backend, last), tail=tail), nl=False)
     except DominoFlowsError as error:
         _fail(error)
 

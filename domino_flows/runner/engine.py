@@ -5,22 +5,27 @@ and the outputs of its finished nodes. The engine's thread resolves bindings, ch
 converts literals and records results; job attempts run in worker threads. A node whose upstream
 failed is skipped while independent branches go on (``fail_fast`` stops everything instead).
 
-On the local backend a hardware tier's cores are scheduling slots: a job waits until its cores are
-free, so a run never asks for more cores than the machine has.
+A run has scheduling slots (the backend's default capacity, or ``--max-parallel``) and each job
+takes the slots its backend says (locally its hardware tier's cores): a job waits until its slots
+are free, so a local run never asks for more cores than the machine has.
+
+Stopping (Ctrl-C, SIGTERM, ``--fail-fast``) sets one flag: no node starts after it, and every
+worker stops its job and records it Stopped before the engine returns.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as futures
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows.backends.base import JobBackend, JobSpec
+from domino_flows.backends.base import JobSpec
+from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
+from domino_flows.execution.session import RunSession
 from domino_flows.runner import bindings, values
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
 from domino_flows.runner.inputs import launch_plan_literals
@@ -57,31 +62,31 @@ class RunResult:
     nodes: list[NodeView]
     error: str = ""
     python_outputs: dict[str, Any] = field(default_factory=dict)
+    stopped: bool = False  # interrupted (Ctrl-C, SIGTERM) before it could finish
 
 
 class Engine:
     def __init__(
         self,
-        backend: JobBackend,
-        project_root: Path,
-        run_id: str,
-        flow: str,
+        session: RunSession,
         reporter: Reporter,
         state: RunnerState,
         options: RunOptions,
         finished_nodes: dict[str, bytes] | None = None,
     ) -> None:
-        self.backend = backend
-        self.project_root = project_root
-        self.run_id = run_id
-        self.flow = flow
+        self.session = session
+        self.backend = session.backend
+        self.project_root = session.project_root
+        self.run_id = session.run_id
+        self.flow = session.flow
         self.reporter = reporter
         self.state = state
         self.options = options
         self.finished_nodes = finished_nodes or {}
-        self.stop_requested = threading.Event()
-        self.jobs = JobRunner(backend, project_root, self._on_attempt, self.stop_requested)
-        self.capacity = max(1, options.max_parallel or _default_capacity(backend))
+        self.stop_requested = threading.Event()  # workers stop their jobs (interrupt, fail-fast)
+        self.interrupted = threading.Event()  # the user stopped the run
+        self.jobs = JobRunner(session, self._on_attempt, self.stop_requested)
+        self.capacity = max(1, options.max_parallel or self.backend.default_capacity())
         self.slots_in_use = 0
         self.views: dict[str, NodeView] = {}
         self.scopes: list[Scope] = []
@@ -89,11 +94,6 @@ class Engine:
         self.fan_outs: dict[str, _FanOut] = {}
         self.task_uses: dict[str, int] = {}
         self.failure = ""
-        # a resumed run numbers new attempts after the ones it already made
-        self.previous_attempts: dict[str, int] = {}
-        for attempt in state.store.attempts(run_id):
-            known = self.previous_attempts.get(attempt.task, 0)
-            self.previous_attempts[attempt.task] = max(known, attempt.attempt)
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -109,14 +109,17 @@ class Engine:
             try:
                 self._loop(pool)
             except KeyboardInterrupt:
-                self.stop_requested.set()
-                self.jobs.stop_all()
+                # no signal handler was installed (not the main thread): stop just the same
+                self.stop()
+                self._drain()
+            finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
             outputs: dict[str, Any] = {}
             python_outputs: dict[str, Any] = {}
-            success = all(s == "done" for s in top.state.values()) and not self.failure
+            stopped = self.interrupted.is_set()
+            success = (
+                all(s == "done" for s in top.state.values()) and not self.failure and not stopped
+            )
             if success:
                 outputs = {
                     b.var: bindings.resolve(b.binding, top.results)
@@ -126,7 +129,15 @@ class Engine:
                     ctx, outputs, dict(workflow.python_interface.outputs)
                 )
             views = list(self.views.values())
-            return RunResult(self.run_id, success, outputs, views, self.failure, python_outputs)
+            error = self.failure or ("the run was stopped" if stopped else "")
+            return RunResult(
+                self.run_id, success, outputs, views, error, python_outputs, stopped=stopped
+            )
+
+    def stop(self) -> None:
+        """Ask the run to stop: nothing new starts; running jobs are stopped and recorded."""
+        self.interrupted.set()
+        self.stop_requested.set()
 
     # --- scheduling -----------------------------------------------------------------------------
 
@@ -136,11 +147,23 @@ class Engine:
                 pass
             if not self.running:
                 return
+            # a short wait, so a stop request is seen even while every job runs on
+            done, _ = futures.wait(
+                list(self.running), timeout=0.2, return_when=futures.FIRST_COMPLETED
+            )
+            for future in done:
+                self._complete(future)
+
+    def _drain(self) -> None:
+        """Wait for the workers to stop their jobs and record them (after an interrupt)."""
+        while self.running:
             done, _ = futures.wait(list(self.running), return_when=futures.FIRST_COMPLETED)
             for future in done:
                 self._complete(future)
 
     def _advance(self, pool: futures.ThreadPoolExecutor) -> bool:
+        if self.interrupted.is_set():
+            return False  # stopping: nothing new starts
         progressed = False
         for scope in list(self.scopes):
             for node_id, flow_node in list(scope.nodes.items()):
@@ -220,7 +243,7 @@ class Engine:
                 self._job_done(scope, flow_node, path, item, values.decode(hit), cached=True)
                 return True
         spec = self._spec(task, key, item is not None)
-        slots = min(self.capacity, _slots_for(self.backend, spec))
+        slots = min(self.capacity, max(1, self.backend.scheduling_slots(spec)))
         if self.slots_in_use + slots > self.capacity and self.slots_in_use > 0:
             return False  # wait for cores to free up
         python_values = values.to_python(self.ctx, literals, spec.input_types)
@@ -239,7 +262,6 @@ class Engine:
             dict(task.interface.outputs),
             int(task.metadata.retries),
             task.metadata.timeout,
-            self.previous_attempts.get(spec.task, 0) + 1,
         )
         self.running[future] = (scope, flow_node, slots)
         view.cache_key = cache_key or ""
@@ -247,7 +269,7 @@ class Engine:
         return True
 
     def _spec(self, task: Any, key: str, is_item: bool) -> JobSpec:
-        custom = task.get_custom(None)
+        settings = TaskCustom.from_custom(task.get_custom(None))
         # Jobs, attempts and logs are filed by task name: a task used by several nodes (or every
         # fan-out item) gets its node path too, so no two nodes share a job.
         unique = self.task_uses.get(task.name, 0) <= 1 and not is_item
@@ -259,10 +281,10 @@ class Engine:
             config=task.domino_job_config,
             input_types=dict(task.python_interface.inputs),
             output_types=dict(task.python_interface.outputs),
-            use_latest=bool(custom.get("useLatest")),
-            use_project_defaults=bool(custom.get("useProjectDefaultsForOmitted")),
-            input_paths=dict(custom.get("inputPaths") or {}),
-            output_paths=dict(custom.get("outputPaths") or {}),
+            use_latest=settings.use_latest,
+            use_project_defaults=settings.use_project_defaults,
+            input_paths=settings.input_paths,
+            output_paths=settings.output_paths,
         )
 
     def _complete(self, future: futures.Future[JobOutcome]) -> None:
@@ -286,10 +308,17 @@ class Engine:
             if flow_node.kind is NodeKind.FAN_OUT:
                 self._fan_out_item_failed(scope, flow_node, path, item)
             else:
-                self._fail(scope, flow_node, path, outcome.error, view_state="failed")
+                state = "stopped" if outcome.stopped else "failed"
+                self._fail(scope, flow_node, path, outcome.error, view_state=state)
             return
         task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
-        literals = values.to_literals(self.ctx, outcome.values, dict(task.python_interface.outputs))
+        try:
+            literals = values.to_literals(
+                self.ctx, outcome.values, dict(task.python_interface.outputs)
+            )
+        except (DominoFlowsError, TypeError, ValueError) as error:
+            self._fail(scope, flow_node, path, f"task {task.name!r}: its outputs: {error}")
+            return
         if view.cache_key:
             self.state.put_cache(
                 view.cache_key,
@@ -480,8 +509,7 @@ class Engine:
         self.failure = self.failure or f"{flow_node.name}: {message}"
         self._finish(scope, flow_node.id, "failed", None)
         if self.options.fail_fast:
-            self.stop_requested.set()
-            self.jobs.stop_all()
+            self.stop_requested.set()  # every worker stops its job
 
     def _on_attempt(self, event: AttemptEvent) -> None:
         view = self.views.get(event.key)
@@ -555,17 +583,6 @@ def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
     from domino_flows.runner.graph import walk
 
     return [(p, n) for p, n in walk(workflow) if n.kind in (NodeKind.JOB, NodeKind.FAN_OUT)]
-
-
-def _default_capacity(backend: JobBackend) -> int:
-    if backend.name == "local":
-        return os.cpu_count() or 1
-    return 32
-
-
-def _slots_for(backend: JobBackend, spec: JobSpec) -> int:
-    slots = getattr(backend, "scheduling_slots", None)
-    return max(1, int(slots(spec))) if callable(slots) else 1
 
 
 def _cache_key(project_root: Path, task: Any, literals: dict[str, Any]) -> str:

@@ -81,6 +81,9 @@ class Reporter:
 
     def update(self, view: NodeView) -> None: ...
 
+    def note(self, message: str) -> None:
+        """A line about the run itself (stopping, jobs a resume stopped)."""
+
     def stop(self) -> None: ...
 
 
@@ -94,6 +97,9 @@ class PlainReporter(Reporter):
 
     def start(self, run_id: str, flow: str, backend: str) -> None:
         print(f"run {run_id}: {flow} on the {backend} backend", file=self.stream, flush=True)
+
+    def note(self, message: str) -> None:
+        print(message, file=self.stream, flush=True)
 
     def update(self, view: NodeView) -> None:
         with self._lock:
@@ -139,6 +145,9 @@ class LiveReporter(Reporter):
         self._title = f"run {run_id}: {flow} ({backend})"
         self._live = Live(self._table(), console=self.console, refresh_per_second=4)
         self._live.start()
+
+    def note(self, message: str) -> None:
+        self.console.print(message)
 
     def update(self, view: NodeView) -> None:
         self.views[view.path] = view

@@ -1,18 +1,30 @@
-"""Start a run, or resume one: load the flow, prepare inputs, record the run, drive the engine."""
+"""Start a run, or resume one: load the flow, prepare inputs, open the run session, drive the
+engine, and close the run with the state it really reached.
+
+A run is Succeeded only when the engine saw every node finish with its outputs; any task failure
+or engine error makes it Failed; an interrupt (Ctrl-C, SIGTERM) makes it Stopped. Whatever ends
+the run, its open attempts are stopped and recorded first (``RunSession.close``).
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
-import secrets
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows import recording, serialize
+from domino_flows import serialize
 from domino_flows.backends import get_backend
+from domino_flows.backends.base import JobBackend, JobState
+from domino_flows.clock import new_run_id
 from domino_flows.errors import DominoFlowsError
+from domino_flows.execution.session import RunSession
 from domino_flows.loading import load_entity
-from domino_flows.paths import default_project_root, project_root
+from domino_flows.paths import default_project_root, project_of_file
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import values
@@ -21,9 +33,27 @@ from domino_flows.runner.graph import walk
 from domino_flows.runner.progress import Reporter
 from domino_flows.runner.state import RunMeta, RunnerState, git_state
 
+__all__ = ["ResumeError", "RunInterrupted", "RunRequest", "new_run_id", "resume", "start"]
+
+# Exit codes of a process ended by a signal, as shells report them.
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
 
 class ResumeError(DominoFlowsError):
     """A run cannot be resumed (unknown, finished, or its flow changed since)."""
+
+
+class RunInterrupted(DominoFlowsError):
+    """The run was stopped by Ctrl-C or SIGTERM; its jobs were stopped and recorded."""
+
+    def __init__(self, run_id: str, signum: int) -> None:
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        super().__init__(
+            f"run {run_id} stopped ({name}): its running jobs were stopped. Continue it with "
+            f"domino-flows resume {run_id}"
+        )
+        self.run_id = run_id
+        self.exit_code = SIGNAL_EXIT.get(signal.Signals(signum), 128 + signum)
 
 
 @dataclass
@@ -36,11 +66,6 @@ class RunRequest:
     options: RunOptions = field(default_factory=RunOptions)
 
 
-def new_run_id() -> str:
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{secrets.token_hex(3)}"
-
-
 def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     """Run a flow; returns the result and the backend's name."""
     entity = load_entity(request.file, request.workflow)
@@ -48,12 +73,10 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
         entity, request.assignments, request.file_values
     )
     walk(workflow)  # refuse constructs the runner cannot run before anything starts
-    # jobs run from the flow's own project, wherever the command was typed
-    root = project_root(Path(request.file).resolve().parent) or default_project_root()
+    root = project_of_file(request.file)  # jobs run from the flow's own project
     backend = get_backend(request.backend, root)
     run_id = new_run_id()
-    store = RunStore.for_project(root)
-    state = RunnerState(store)
+    state = RunnerState(RunStore.for_project(root))
     data_dir = root / ".domino-flows" / "data" / run_id
     with values.run_context(data_dir) as ctx:
         literals = values.to_literals(ctx, python_values, _input_types(workflow, python_values))
@@ -65,7 +88,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             flow_file=str(Path(request.file).resolve()),
             workflow=request.workflow,
             inputs=values.encode(literals),
-            flow_hash=definition_hash(workflow, request.file),
+            flow_hash=serialize.flow_hash(workflow),
             git_commit=commit,
             git_dirty=dirty,
             options={
@@ -76,14 +99,18 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             },
         )
     )
-    store.start_run(run_id, workflow.name, backend.name)
-    return _drive(backend, root, run_id, workflow, literals, reporter, state, request.options, {})
+    session = RunSession(root, run_id, workflow.name, backend)
+    return _drive(session, workflow, literals, reporter, state, request.options, {})
 
 
 def resume(
     run_id: str, reporter: Reporter, backend_name: str | None = None
 ) -> tuple[RunResult, str]:
-    """Continue a failed or killed run without re-running the nodes that finished."""
+    """Continue a failed, stopped or killed run without re-running the nodes that finished.
+
+    The definition check compares the serialized flow (graph, each task's command, config and
+    interface) only: the code inside a task is not part of it, so the usual fix-and-resume loop
+    (a task failed, fix its code, resume) works."""
     root = default_project_root()
     store = RunStore.for_project(root)
     state = RunnerState(store)
@@ -94,12 +121,11 @@ def resume(
             f"no run {run_id!r} was started with domino-flows run in {root}; recent runs: {known}."
         )
     run = next((r for r in store.runs() if r["run_id"] == run_id), None)
-    if run is not None and run["state"] == "Succeeded":
+    if run is not None and run["state"] == JobState.SUCCEEDED.value:
         raise ResumeError(f"run {run_id} already succeeded; there is nothing to resume.")
     entity = load_entity(meta.flow_file, meta.workflow)
     workflow = getattr(entity, "workflow", entity)
-    current = definition_hash(workflow, meta.flow_file)
-    if current != meta.flow_hash:
+    if serialize.flow_hash(workflow) != meta.flow_hash:
         raise ResumeError(
             f"run {run_id} cannot be resumed: {meta.workflow} in {meta.flow_file} changed since "
             "the run started (its serialized definition differs), so finished tasks' results may "
@@ -111,25 +137,16 @@ def resume(
         fail_fast=bool(meta.options.get("fail_fast", False)),
     )
     backend = get_backend(backend_name or meta.options.get("backend"), root)
+    session = RunSession(root, run_id, workflow.name, backend)
+    for line in session.reconcile():  # never two jobs of one task at once
+        reporter.note(line)
     finished = state.nodes(run_id)
-    _stop_leftovers(backend, store, run_id)
-    return _drive(
-        backend,
-        root,
-        run_id,
-        workflow,
-        values.decode(meta.inputs),
-        reporter,
-        state,
-        options,
-        finished,
-    )
+    literals = values.decode(meta.inputs)
+    return _drive(session, workflow, literals, reporter, state, options, finished)
 
 
 def _drive(
-    backend: Any,
-    root: Path,
-    run_id: str,
+    session: RunSession,
     workflow: Any,
     literals: dict[str, Any],
     reporter: Reporter,
@@ -137,61 +154,76 @@ def _drive(
     options: RunOptions,
     finished: dict[str, bytes],
 ) -> tuple[RunResult, str]:
-    engine = Engine(backend, root, run_id, workflow.name, reporter, state, options, finished)
-    reporter.start(run_id, workflow.name, backend.name)
+    engine = Engine(session, reporter, state, options, finished)
+    session.begin()
+    reporter.start(session.run_id, workflow.name, session.backend.name)
+    result: RunResult | None = None
+    caught = _Caught()
     try:
-        result = engine.run(workflow, literals)
+        with _stop_on_signals(engine, reporter, caught):
+            result = engine.run(workflow, literals)
     finally:
         reporter.stop()
-        _close_run(root, run_id, workflow.name, engine)
-    return result, backend.name
+        _close(session, engine, result, caught.signum)
+    if caught.signum is not None:
+        raise RunInterrupted(session.run_id, caught.signum)
+    assert result is not None  # engine.run returned
+    return result, session.backend.name
 
 
-def _close_run(root: Path, run_id: str, flow: str, engine: Engine) -> None:
-    store = RunStore.for_project(root)
-    if engine.stop_requested.is_set() and not engine.failure:
-        store.finish_run(run_id, "Stopped", "the run was interrupted")
+def _close(
+    session: RunSession, engine: Engine, result: RunResult | None, signum: int | None
+) -> None:
+    """Record how the run ended: the state it reached, never a hopeful one."""
+    if signum is not None or (result is not None and result.stopped):
+        session.close(JobState.STOPPED, "the run was interrupted")
+    elif result is None:
+        error = sys.exc_info()[1]
+        session.close(JobState.FAILED, f"the run ended on an error: {error}")
+    elif result.success:
+        session.close(JobState.SUCCEEDED)
+    else:
+        failed = sorted({v.task for v in engine.views.values() if v.state == "failed"})
+        session.close(JobState.FAILED, f"tasks failed: {', '.join(failed) or result.error}")
+
+
+@dataclass
+class _Caught:
+    signum: int | None = None
+
+
+@contextlib.contextmanager
+def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the run: the first asks the engine to stop its jobs and record
+    them; later ones only say that it is stopping. No handler raises, so an interrupt never
+    leaves a task half-recorded or prints a traceback. Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    failed = [v for v in engine.views.values() if v.state in ("failed", "stopped")]
-    if failed or engine.failure:
-        names = ", ".join(sorted({v.task for v in failed})) or engine.failure
-        store.finish_run(run_id, "Failed", f"tasks failed: {names}")
-        return
-    if not recording.run_ended(root, run_id, flow):
-        store.finish_run(run_id, "Succeeded")
 
+    def handler(signum: int, frame: Any) -> None:
+        if caught.signum is None:
+            caught.signum = signum
+            reporter.note("stopping: running jobs are being stopped and recorded...")
+            engine.stop()
+        else:
+            reporter.note("still stopping; the run ends as soon as its jobs have stopped")
 
-def _stop_leftovers(backend: Any, store: RunStore, run_id: str) -> None:
-    """Local jobs a killed runner left running are stopped before their nodes run again."""
-    if getattr(backend, "jobs_root", None) is None:
-        return
-    for attempt in store.attempts(run_id):
-        if attempt.finished_at is None and attempt.job_id:
-            backend.stop(attempt_handle(backend, attempt))
-
-
-def attempt_handle(backend: Any, attempt: Any) -> Any:
-    """The handle of a recorded attempt's job (the local backend also needs its folder)."""
-    from domino_flows.backends.base import JobHandle
-
-    details = {}
-    jobs_root = getattr(backend, "jobs_root", None)
-    if jobs_root is not None:
-        details["job_dir"] = str(Path(jobs_root) / attempt.job_id)
-    return JobHandle(
-        backend.name, attempt.job_id, attempt.run_id, attempt.task, attempt.url, details
-    )
-
-
-def definition_hash(workflow: Any, flow_file: str | Path) -> str:
-    """The flow's definition as Domino Flows sees it: the serialized workflow, its tasks' commands,
-    configs and interfaces, and its graph. The code inside a task is not part of it, so the usual
-    fix-and-resume loop (a task failed, fix its code, resume) works; changing what a task is, or
-    how the flow is wired, makes earlier results unfit and is refused."""
-    del flow_file  # the serialized form already names the tasks' files in their commands
-    return serialize.flow_hash(workflow)
+    previous = {sig: signal.signal(sig, handler) for sig in SIGNAL_EXIT}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:
     declared = workflow.python_interface.inputs
     return {name: declared[name] for name in python_values}
+
+
+def recorded_handle(backend: JobBackend, attempt: Any) -> Any:
+    """The handle of an attempt the run store recorded (for ``logs``)."""
+    return backend.handle_for(
+        attempt.run_id, attempt.task, attempt.attempt, attempt.job_id, attempt.url
+    )

@@ -1,0 +1,237 @@
+"""One task attempt: resolve, stage, start, (the caller waits,) collect, record.
+
+Every end of an attempt is recorded, however it ends: a job that failed, outputs that broke the
+contract, a backend call that failed before or after the job started. A job this attempt started
+is never left running unrecorded: failures after the start stop it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from domino_flows import lineage, recording
+from domino_flows.artifacts_store import artifact_specs
+from domino_flows.backends.base import (
+    JobBackend,
+    JobHandle,
+    JobSpec,
+    JobState,
+    JobStatus,
+    ResolvedJob,
+)
+from domino_flows.clock import now
+from domino_flows.errors import DominoFlowsError
+from domino_flows.records import RunStore
+from domino_flows.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+LOG_TAIL_LINES = 20
+
+
+@dataclass
+class AttemptRecord:
+    """What is known of an attempt, as the run store, lineage and flytekit's resource metadata
+    keep it: ids, names, hashes. Never an input value, never a credential."""
+
+    backend: str
+    job_id: str
+    run_id: str
+    task: str
+    attempt: int = 1
+    flow: str = ""
+    url: str = ""
+    project_root: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+    output_paths: dict[str, str] = field(default_factory=dict)
+    command: str = ""
+    environment: str = ""
+    hardware_tier: str = ""
+    started_at: str = ""
+    environment_id: str = ""
+    environment_revision: str = ""
+    hardware_tier_id: str = ""
+    input_datasets: str = "[]"  # JSON list of lineage.DatasetRef (names, kinds and hashes)
+
+    @property
+    def handle(self) -> JobHandle:
+        return JobHandle(self.backend, self.job_id, self.run_id, self.task, self.url, self.details)
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.run_id, self.task, self.attempt)
+
+    def record_fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class AttemptResult:
+    """How an attempt ended, for the driver (the runner's worker, the connector's ``get``)."""
+
+    record: AttemptRecord
+    state: JobState
+    values: dict[str, Any] = field(default_factory=dict)
+    outputs: list[Any] = field(default_factory=list)  # lineage.DatasetRef of each output
+    error: str = ""  # the job's own message (or the failure's), short
+    message: str = ""  # what was recorded: the error and the end of the job's log
+    error_file: str = ""
+    log_tail: str = ""
+    artifacts: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state is JobState.SUCCEEDED
+
+
+def new_record(backend: JobBackend, spec: JobSpec, project_root: Path) -> AttemptRecord:
+    return AttemptRecord(
+        backend=backend.name,
+        job_id="",
+        run_id=spec.run_id,
+        task=spec.task,
+        attempt=spec.attempt,
+        flow=spec.flow,
+        project_root=str(project_root),
+        output_paths=dict(spec.output_paths),
+        command=spec.config.Command,
+        environment=spec.config.EnvironmentName or spec.config.EnvironmentId or "",
+        hardware_tier=spec.config.HardwareTierName or spec.config.HardwareTierId or "",
+        started_at=now(),
+    )
+
+
+def start(
+    backend: JobBackend,
+    spec: JobSpec,
+    values: dict[str, Any],
+    project_root: Path,
+    record: AttemptRecord | None = None,
+) -> AttemptRecord:
+    """Resolve, stage and start the attempt's job, recording it before the start request goes
+    out (a runner killed mid-request leaves a row that ``resume`` reconciles) and after.
+
+    Raises DominoFlowsError; the attempt is then already recorded as failed (see :func:`fail`).
+    """
+    record = record or new_record(backend, spec, project_root)
+    store = RunStore.for_project(project_root)
+    store.start_attempt(
+        spec.run_id,
+        spec.task,
+        spec.attempt,
+        "",
+        state="Starting",
+        environment=record.environment or None,
+        hardware_tier=record.hardware_tier or None,
+    )
+    try:
+        resolved = backend.resolve(spec)
+        _apply_resolution(record, resolved)
+        record.input_datasets = json.dumps(
+            [
+                lineage.dataset_ref(name, values[name], spec.input_types[name]).to_dict()
+                for name in values
+            ]
+        )
+        staging = backend.stage_inputs(spec, values)
+        handle = backend.start(spec, staging)
+    except DominoFlowsError as error:
+        fail(backend, record, error, stop_job=False)
+        raise
+    record.job_id, record.url, record.details = handle.job_id, handle.url, dict(handle.details)
+    recording.task_started(record, resolved)
+    return record
+
+
+def _apply_resolution(record: AttemptRecord, resolved: ResolvedJob) -> None:
+    record.environment = resolved.environment_name or resolved.environment_id or ""
+    record.hardware_tier = resolved.hardware_tier_name or resolved.hardware_tier_id or ""
+    record.environment_id = resolved.environment_id or ""
+    record.environment_revision = resolved.environment_revision or ""
+    record.hardware_tier_id = resolved.hardware_tier_id or ""
+
+
+def finish(
+    backend: JobBackend,
+    record: AttemptRecord,
+    status: JobStatus,
+    spec: JobSpec,
+    output_variables: dict[str, Any],
+) -> AttemptResult:
+    """Collect a finished job's outputs (or explain its failure) and record the attempt's end."""
+    if status.state is JobState.SUCCEEDED:
+        try:
+            values = backend.collect_outputs(record.handle, spec)
+        except DominoFlowsError as error:
+            status = JobStatus(JobState.FAILED, str(error))
+        else:
+            artifacts = artifact_specs(output_variables)
+            refs = [
+                lineage.dataset_ref(name, value, spec.output_types[name], artifacts.get(name))
+                for name, value in values.items()
+            ]
+            recording.task_ended(record, status, refs)
+            names = sorted({a["name"] for a in artifacts.values()})
+            return AttemptResult(record, status.state, values, refs, artifacts=names)
+    tail = _log_tail(backend, record.handle)
+    message = failure_message(status, tail)
+    recording.task_ended(record, JobStatus(status.state, message), [])
+    return AttemptResult(
+        record,
+        status.state,
+        error=redact(status.message or f"the job ended {status.state.value}") or "",
+        message=message,
+        error_file=_error_text(backend, record.handle),
+        log_tail=tail,
+    )
+
+
+def fail(
+    backend: JobBackend, record: AttemptRecord, error: BaseException, stop_job: bool = True
+) -> AttemptResult:
+    """An attempt that failed outside its job (a backend call, a broken record): stop the job if
+    one was started, and record the failure with the task and what to do."""
+    message = redact(f"task {record.task!r}: {error}") or ""
+    if stop_job and record.job_id:
+        with contextlib.suppress(DominoFlowsError):
+            backend.stop(record.handle)
+        message += f" (its job {record.job_id} was stopped)"
+    recording.task_ended(record, JobStatus(JobState.FAILED, message), [])
+    return AttemptResult(record, JobState.FAILED, error=message, message=message)
+
+
+def stop(backend: JobBackend, record: AttemptRecord, why: str) -> AttemptResult:
+    """Stop an attempt's job and record it Stopped (an interrupt, a timeout, the run ending)."""
+    with contextlib.suppress(DominoFlowsError):
+        backend.stop(record.handle)
+    recording.task_ended(record, JobStatus(JobState.STOPPED, why), [])
+    return AttemptResult(record, JobState.STOPPED, error=why, message=why)
+
+
+def _log_tail(backend: JobBackend, handle: JobHandle) -> str:
+    try:
+        return backend.logs(handle, tail=LOG_TAIL_LINES)
+    except DominoFlowsError as error:
+        return f"(the job's log could not be read: {error})"
+
+
+def _error_text(backend: JobBackend, handle: JobHandle) -> str:
+    try:
+        return backend.error_text(handle)
+    except DominoFlowsError:
+        return ""
+
+
+def failure_message(status: JobStatus, log_tail: str) -> str:
+    """The job's own message, then the end of its log: what a user needs to see first."""
+    message = status.message or f"the job ended {status.state.value}"
+    tail = log_tail.rstrip()
+    # some backends (Domino) already end their message with the log's tail: say it once
+    if tail and tail.splitlines()[-1].strip() not in message:
+        message += f"\n--- last {LOG_TAIL_LINES} log lines ---\n{tail}"
+    return redact(message) or ""
