@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import inspect
+import shlex
 import sys
 import typing
 from pathlib import Path
@@ -97,7 +98,8 @@ def domino_task(
         _require_annotations(task_name, function)
         interface = transform_function_to_interface(function)
         config = DominoJobConfig(
-            Command=f"{ENTRYPOINT} {target}",
+            # quoted, so a project path with a space stays one argument in the job's shell
+            Command=f"{ENTRYPOINT} {shlex.quote(target)}",
             Title=title,
             CommitId=commit_id,
             MainRepoGitRef=git_ref,

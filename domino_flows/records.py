@@ -194,6 +194,15 @@ class RunStore:
                 (run_id, task, attempt, state, job_id, url, environment, hardware_tier, now()),
             )
 
+    def set_attempt_job(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> None:
+        """The job of an attempt whose start answer never arrived, once it is found."""
+        with self.connect() as db:
+            db.execute(
+                "UPDATE task_attempts SET job_id = ?, url = ? "
+                "WHERE run_id = ? AND task = ? AND attempt = ?",
+                (job_id, url, run_id, task, attempt),
+            )
+
     def finish_attempt(
         self, run_id: str, task: str, attempt: int, state: str, error: str | None = None
     ) -> bool:

@@ -27,8 +27,8 @@ from domino_flows.connector import (
     flow_name,
     project_root_for,
 )
-from domino_flows.execution.session import RunSession
 from domino_flows.errors import ConfigurationError
+from domino_flows.execution.session import RunSession
 from domino_flows.records import RunStore
 
 FAKE_KEY = "fake-key-9d8c7b6a"

@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 WARM_VARIABLE = "DOMINO_FLOWS_WARM_JOBS"
-_ENTRYPOINT_COMMAND = re.compile(r"^python -m domino_flows\.entrypoint (\S+)$")
+_ENTRYPOINT_WORDS = ("python", "-m", "domino_flows.entrypoint")
 _PRELOAD = (
     "flytekit",
     "flytekit.types.file",
@@ -45,12 +45,15 @@ def warm_target(command: str, interpreter: str | None, command_prefix: str | Non
     """The entrypoint target when this job can start warm, else None."""
     if os.environ.get(WARM_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
         return None
-    match = _ENTRYPOINT_COMMAND.match(command.strip())
-    if match is None or command_prefix:
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: the shell will say what is wrong
+        return None
+    if words[:3] != list(_ENTRYPOINT_WORDS) or len(words) != 4 or command_prefix:
         return None
     if interpreter is None or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
         return None
-    return match.group(1)
+    return words[3]
 
 
 class WarmProcess:

@@ -118,6 +118,10 @@ class RunSession:
             else:  # the runner died while the start request was in flight
                 spec = JobSpec(self.run_id, self.flow, row.task, DominoJobConfig(Command=""))
                 handle = self.backend.find_attempt_job(replace(spec, attempt=row.attempt))
+                if handle is not None:
+                    self.store.set_attempt_job(
+                        row.run_id, row.task, row.attempt, handle.job_id, handle.url
+                    )
             record = AttemptRecord(
                 backend=self.backend.name,
                 job_id=handle.job_id if handle else "",

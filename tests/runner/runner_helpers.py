@@ -26,3 +26,14 @@ def env_with(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process. A zombie is not: it has ended and only waits for its
+    parent (or, once orphaned, the machine's init) to collect its exit status, which can take a
+    moment after the job was stopped."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_bytes()
+    except FileNotFoundError:
+        return False
+    return data[data.rfind(b")") + 2 :].split()[0] != b"Z"

@@ -1,0 +1,102 @@
+"""Ctrl-C and SIGTERM stop a run: jobs stopped and recorded, one line, exit 130/143, Stopped."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from runner_helpers import cli, env_with, marks, process_running
+
+from domino_flows.records import RunStore
+
+
+def start_in_own_group(project, *args, **env):
+    """The runner as a shell starts it: in its own process group, like a foreground job."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "domino_flows.cli", "run", "fanin.py", "chain", *args],
+        cwd=project,
+        env=env_with(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for(path, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never appeared")
+        time.sleep(0.05)
+
+
+def interrupted_run(project, signals, **env):
+    started = project / "started.txt"
+    runner = start_in_own_group(
+        project, "--input", f"started={started}", LONG_STEP_SECONDS="60", **env
+    )
+    wait_for(started)
+    for number, sig in enumerate(signals):
+        if number:
+            time.sleep(0.2)
+        os.killpg(runner.pid, sig)  # what a terminal does on Ctrl-C: the whole foreground group
+    _, err = runner.communicate(timeout=30)
+    run_id = re.search(r"run (\S+): ", err).group(1)
+    return runner.returncode, err, run_id
+
+
+def long_step_pids(project):
+    return [
+        int(line.split()[2])
+        for line in (project / "marks.txt").read_text().splitlines()
+        if line.startswith("long_step")
+    ]
+
+
+def assert_stopped_and_recorded(project, run_id):
+    store = RunStore.for_project(project)
+    (run,) = [r for r in store.runs() if r["run_id"] == run_id]
+    assert run["state"] == "Stopped"
+    states = {a.task.rsplit(".", 1)[-1]: a.state for a in store.attempts(run_id)}
+    assert states == {"first": "Succeeded", "long_step": "Stopped"}
+    run_events = [e["event_type"] for e in store.lineage_events(run_id) if not e["task"]]
+    assert run_events == ["START", "ABORT"]
+    for pid in long_step_pids(project):  # the job's process is gone, not left running
+        assert not process_running(pid)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signals", "code"),
+    [([signal.SIGINT], 130), ([signal.SIGTERM], 143), ([signal.SIGINT, signal.SIGINT], 130)],
+    ids=["ctrl-c", "sigterm", "ctrl-c-twice"],
+)
+def test_an_interrupt_stops_the_run_and_records_it(project, signals, code):
+    returncode, err, run_id = interrupted_run(project, signals)
+    assert returncode == code, err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert f"domino-flows resume {run_id}" in err
+    assert marks(project) == ["first", "long_step"]
+    assert_stopped_and_recorded(project, run_id)
+
+
+@pytest.mark.slow
+def test_an_interrupt_stops_cold_started_jobs_too(project):
+    returncode, err, run_id = interrupted_run(project, [signal.SIGINT], DOMINO_FLOWS_WARM_JOBS="0")
+    assert returncode == 130, err
+    assert_stopped_and_recorded(project, run_id)
+
+
+@pytest.mark.slow
+def test_a_stopped_run_resumes(project, monkeypatch):
+    _, _, run_id = interrupted_run(project, [signal.SIGINT])
+    monkeypatch.setenv("LONG_STEP_SECONDS", "0")
+    result = cli("resume", run_id, "--json")
+    assert result.exit_code == 0, result.output
+    assert marks(project) == ["first", "long_step", "long_step", "last"]
+    (run,) = [r for r in RunStore.for_project(project).runs() if r["run_id"] == run_id]
+    assert run["state"] == "Succeeded"
