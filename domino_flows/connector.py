@@ -36,13 +36,12 @@ from flytekit.extend.backend.base_connector import (
     ResourceMeta,
 )
 
-from domino_flows import recording
 from domino_flows.backends.base import JobHandle, JobSpec, JobState
 from domino_flows.clock import new_run_id
 from domino_flows.config import TASK_TYPE, DominoJobConfig
 from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
-from domino_flows.execution import attempt
+from domino_flows.execution import attempt, recording
 from domino_flows.execution.attempt import AttemptRecord, failure_message
 from domino_flows.execution.session import RunSession
 

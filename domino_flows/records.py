@@ -243,7 +243,8 @@ class RunStore:
 
     def lineage_events(self, run_id: str, task: str | None = None) -> list[dict[str, Any]]:
         """Events of a run (or of one of its tasks) in the order they were recorded."""
-        query, args = "SELECT * FROM lineage_events WHERE run_id = ?", (run_id,)
+        query = "SELECT * FROM lineage_events WHERE run_id = ?"
+        args: tuple[str, ...] = (run_id,)
         if task is not None:
             query, args = query + " AND task = ?", (run_id, task)
         with self.connect() as db:

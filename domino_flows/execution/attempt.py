@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows import lineage, recording
+from domino_flows import lineage
 from domino_flows.artifacts_store import artifact_specs
 from domino_flows.backends.base import (
     JobBackend,
@@ -26,6 +26,7 @@ from domino_flows.backends.base import (
 )
 from domino_flows.clock import now
 from domino_flows.errors import DominoFlowsError
+from domino_flows.execution import recording
 from domino_flows.records import RunStore
 from domino_flows.redaction import redact
 

@@ -15,11 +15,11 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from domino_flows import recording
-from domino_flows.backends.base import JobBackend, JobSpec, JobState, JobStatus
+from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState, JobStatus
 from domino_flows.config import DominoJobConfig
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution import attempt as attempts
+from domino_flows.execution import recording
 from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.records import RunStore
 
@@ -111,6 +111,7 @@ class RunSession:
         for row in self.store.attempts(self.run_id):
             if row.finished_at is not None:
                 continue
+            handle: JobHandle | None
             if row.job_id:
                 handle = self.backend.handle_for(
                     row.run_id, row.task, row.attempt, row.job_id, row.url

@@ -23,6 +23,7 @@ from domino_flows.backends.base import JobBackend, JobState
 from domino_flows.clock import new_run_id
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
+from domino_flows.git_state import commit_and_dirty
 from domino_flows.loading import load_entity
 from domino_flows.paths import default_project_root, project_of_file
 from domino_flows.records import RunStore
@@ -31,7 +32,7 @@ from domino_flows.runner import values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
 from domino_flows.runner.graph import walk
 from domino_flows.runner.progress import Reporter
-from domino_flows.runner.state import RunMeta, RunnerState, git_state
+from domino_flows.runner.state import RunMeta, RunnerState
 
 __all__ = ["ResumeError", "RunInterrupted", "RunRequest", "new_run_id", "resume", "start"]
 
@@ -81,7 +82,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     with values.run_context(data_dir) as ctx:
         literals = values.to_literals(ctx, python_values, _input_types(workflow, python_values))
     literals.update(flow_inputs.launch_plan_literals(entity, python_values))
-    commit, dirty = git_state(root)
+    commit, dirty = commit_and_dirty(root)
     state.save_meta(
         RunMeta(
             run_id=run_id,

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from domino_flows.records import RunStore, now
@@ -166,23 +164,3 @@ class RunnerState:
             else:
                 cursor = db.execute("DELETE FROM cache_entries WHERE task = ?", (task,))
             return cursor.rowcount
-
-
-def git_state(root: Path) -> tuple[str | None, bool | None]:
-    """(commit, dirty) of the project's git checkout, or (None, None) outside git."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
-        )
-        if commit.returncode != 0:
-            return None, None
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None, None
-    return commit.stdout.strip(), bool(status.stdout.strip())

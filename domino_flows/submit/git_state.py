@@ -11,18 +11,13 @@ comparison is with the local copy of the upstream branch.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
+from domino_flows.git_state import git as _git
+from domino_flows.paths import STATE_DIR
 from domino_flows.submit.preflight import Check
 
-STATE_FOLDER = ".domino-flows/"
-
-
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False
-    )
+STATE_FOLDER = f"{STATE_DIR}/"
 
 
 def _listed(paths: list[str], limit: int = 5) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows import recording
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
+from domino_flows.execution import recording
 from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.lineage import DatasetRef
 from domino_flows.records import RunStore

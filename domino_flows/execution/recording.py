@@ -148,10 +148,9 @@ def run_ended(
     if state is None:
         state, error = state_from_attempts(store, run_id)
     store.finish_run(run_id, state.value, error)
-    event = lineage.run_event(
-        _END_EVENTS.get(state, RunState.FAIL), _namespace(project_root), run_id, flow, error
-    )
-    store.add_lineage_event(run_id, event.eventType.value, lineage.to_json(event))
+    end = _END_EVENTS.get(state, RunState.FAIL)
+    event = lineage.run_event(end, _namespace(project_root), run_id, flow, error)
+    store.add_lineage_event(run_id, end.value, lineage.to_json(event))
     return True
 
 
