@@ -93,3 +93,33 @@ def test_a_task_given_as_the_workflow_is_one_line(project):
             "@workflow (or launch plan) that calls it; this file's workflows: chain, failing, "
             "fanin, retrying, too_slow."
         ]
+
+
+def test_cache_clear_clears_flytekit_local_cache_too(project, tmp_path):
+    from diskcache import Cache
+
+    from domino_flows.runner.caches import flytekit_cache_path
+
+    path = flytekit_cache_path()
+    assert path == tmp_path / "home" / ".flyte" / "local-cache"  # the test's own home
+    with Cache(str(path)) as cache:
+        cache["fanin.part-1-abc-0f0f"] = b"cached by python flow.py"
+        cache["fanin.part-1-abc-1e1e"] = b"another input"
+        cache["elsewhere.other-2-ff"] = b"another project's task"
+    result, _ = run_json("fanin.py", "fanin", "--input", "pause=0")
+    assert result.exit_code == 0
+    cleared = cli("cache", "clear", "--task", "part")
+    assert cleared.output.startswith("removed 3 cached results of task 'fanin.part' of ")
+    assert "and 2 cached results of python flow.py / pyflyte run (flytekit's local cache" in (
+        cleared.output
+    )
+    with Cache(str(path)) as cache:
+        assert list(cache.iterkeys()) == ["elsewhere.other-2-ff"]
+    everything = cli("cache", "clear")
+    assert "removed 0 cached results of domino-flows run" in everything.output
+    assert "and 1 cached result of python flow.py" in everything.output
+
+
+def test_cache_clear_without_flytekit_cache_creates_nothing(project, tmp_path):
+    assert "removed 0 cached results" in cli("cache", "clear").output
+    assert not (tmp_path / "home").exists()
