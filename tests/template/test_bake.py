@@ -114,7 +114,7 @@ def test_defaults(bake) -> None:
         "Large": {"cores": 2, "memory_gib": 4},
     }
     assert tool["domino"]["project"] == "your-domino-username/churn-flows"
-    assert tool["lint"] == {"production": ["churn_flows/**"]}
+    assert tool["lint"] == {"production": ["churn_flows/**"], "exclude": ["anti_patterns"]}
     assert settings["tool"]["ruff"]["extend-exclude"] == ["anti_patterns"]
     assert "Apache License" in (project / "LICENSE").read_text()
     ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
@@ -219,6 +219,29 @@ def test_generated_code_is_ruff_and_lint_clean(bake, project_env) -> None:
     assert findings == []
     gallery_rules = {f.rule for f in lint_paths([str(project / "anti_patterns")])}
     assert gallery_rules >= {f"DF{n:03d}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}
+
+
+def test_plain_lint_at_the_project_root_is_clean_and_the_gallery_still_shows_every_rule(
+    bake, project_env
+) -> None:
+    project = bake()
+
+    def lint(*paths: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "domino_flows.cli", "lint", *paths],
+            cwd=project,
+            env=project_env(project),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    plain = lint()
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    gallery = lint("anti_patterns/")
+    assert gallery.returncode == 1
+    shown = set(re.findall(r"\bDF0\d\d\b", gallery.stdout))
+    assert shown >= {f"DF{n:03d}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}, gallery.stdout
 
 
 def test_the_hook_refuses_bad_answers_through_cookiecutter(bake, capfd) -> None:
