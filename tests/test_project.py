@@ -209,7 +209,7 @@ def test_unknown_keys_and_a_near_miss_table_warn_with_did_you_mean(
         "mean 'backend'?",
         f"{where}: [tool.domino_flows] has 'extras', which domino-flows does not read; known "
         "keys: backend, environments, hardware_tiers, domino, lint.",
-        f'{where}: [tool.domino_flows.environments."Python 3.11"] has \'pyhton\', which '
+        f"{where}: [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
         "domino-flows does not read; did you mean 'python'?",
         f"{where}: [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "
         "not read; did you mean 'cores'?",
@@ -222,7 +222,7 @@ def test_unknown_keys_and_a_near_miss_table_warn_with_did_you_mean(
 def test_known_keys_and_other_tools_are_quiet(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    text = CONFIGURED + '\n[tool.ruff]\nline-length = 100\n\n[tool.domino_flows.lint]\nenable = []\n'
+    text = CONFIGURED + "\n[tool.ruff]\nline-length = 100\n\n[tool.domino_flows.lint]\n"
     with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
         load_settings(write(tmp_path, text))
     assert [r.getMessage() for r in caplog.records] == []
