@@ -87,7 +87,7 @@ def test_unknown_set_key_lists_the_valid_ones(tmp_path: Path) -> None:
     assert "the template has no variable 'projectname'" in flat
     for key in ("project_name", "package_name", "include_anti_pattern_gallery", "license"):
         assert key in flat
-    assert "_domino_flows_requirement" not in flat
+    assert "domino_flows_requirement" in flat
     assert list(tmp_path.iterdir()) == []
 
 
