@@ -277,6 +277,7 @@ def defaults(**changes: str) -> dict[str, str]:
         "python_version": "3.11",
         "include_anti_pattern_gallery": "yes",
         "license": "MIT",
+        "domino_flows_requirement": "domino-flows>=0.1",
     }
     answers.update(changes)
     return answers
@@ -303,6 +304,8 @@ def defaults(**changes: str) -> dict[str, str]:
         ({"default_hardware_tier": "s" * 61}, "default_hardware_tier is 61 characters long"),
         ({"python_version": "3.9"}, "python_version '3.9' is not one of 3.10, 3.11, 3.12"),
         ({"license": "GPL"}, "license 'GPL' is not one of Apache-2.0, MIT"),
+        ({"domino_flows_requirement": "flytekit"}, "is not a requirement on domino-flows"),
+        ({"domino_flows_requirement": 'domino-flows @ "x"'}, "is not a requirement on domino"),
     ],
 )
 def test_answer_checks(changes: dict[str, str], message: str) -> None:
@@ -314,6 +317,14 @@ def test_answer_checks(changes: dict[str, str], message: str) -> None:
 def test_good_answers_pass() -> None:
     assert answer_problems(defaults()) == []
     assert answer_problems(defaults(package_name="flows", project_slug="a1-b2")) == []
+    for requirement in (
+        "domino-flows",
+        "domino_flows ~= 0.1",
+        "domino-flows[dataframes]>=0.1",
+        "domino-flows @ git+https://github.com/acme/domino-flows.git@v0.1",
+        "domino-flows @ file:///wheels/domino_flows-0.1.0-py3-none-any.whl",
+    ):
+        assert answer_problems(defaults(domino_flows_requirement=requirement)) == [], requirement
 
 
 @pytest.mark.slow
