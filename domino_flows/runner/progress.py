@@ -255,8 +255,9 @@ def table_rows(views: list[NodeView], height: int) -> tuple[list[NodeView], str]
     """The rows of the live table, and a caption for those left out.
 
     Running tasks come first, then failures; when the table would not fit the terminal (title,
-    header, borders and caption take 6 lines), finished tasks are collapsed into a count first,
-    then waiting ones, so finished tasks never push running ones off the screen.
+    header, borders and caption take 6 lines), finished tasks are collapsed into a count first
+    (the last ones in flow order keep the rows left over), then waiting ones, so finished tasks
+    never push running ones off the screen.
     """
     ordered = sorted(views, key=_rank)  # stable: nodes keep their order within a rank
     room = max(height - 6, 1)
@@ -266,12 +267,14 @@ def table_rows(views: list[NodeView], height: int) -> tuple[list[NodeView], str]
     finished = [v for v in ordered if _rank(v) == 2]
     pending = [v for v in ordered if _rank(v) == 3]
     spare = max(room - len(active), 0)
-    parts = [f"{len(finished)} finished"] if finished else []
+    left = max(spare - len(pending), 0)  # rows still free: the latest finished tasks
+    recent = finished[len(finished) - left :] if left else []
+    parts = [f"{len(finished) - len(recent)} finished"] if len(finished) > len(recent) else []
     if len(pending) > spare:
         parts.append(f"{len(pending) - spare} waiting")
     if len(active) > room:
         parts.append(f"{len(active) - room} more running or failed")
-    return (active + pending[:spare])[:room], "not shown: " + ", ".join(parts)
+    return (active + pending[:spare] + recent)[:room], "not shown: " + ", ".join(parts)
 
 
 def reporter_for(stream: TextIO | None = None, quiet: bool = False) -> Reporter:

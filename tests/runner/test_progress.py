@@ -100,3 +100,8 @@ def test_the_live_table_keeps_running_tasks_on_screen():
     assert caption == "not shown: 30 finished, 3 waiting"
     rows, caption = table_rows(finished[:2] + running, height=40)
     assert [v.path for v in rows] == ["r0", "r1", "r2", "d0", "d1"] and caption == ""
+    rows, caption = table_rows(finished + running, height=14)  # 8 rows: 3 running, 5 finished
+    assert [v.path for v in rows] == ["r0", "r1", "r2", "d25", "d26", "d27", "d28", "d29"]
+    assert caption == "not shown: 25 finished"
+    rows, caption = table_rows(running * 4, height=8)
+    assert len(rows) == 2 and caption == "not shown: 10 more running or failed"
