@@ -147,8 +147,9 @@ class PlainReporter(Reporter):
                     self._started[path] = now
                     elapsed = view.elapsed()
                     took = "" if elapsed is None else f" for {_duration(elapsed)}"
+                    log = f"  log {view.log_path}" if view.log_path else ""
                     print(
-                        f"{'running':<9}  {view.path}  {view.task}  still running{took}",
+                        f"{'running':<9}  {view.path}  {view.task}  still running{took}{log}",
                         file=self.stream,
                         flush=True,
                     )

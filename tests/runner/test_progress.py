@@ -49,7 +49,7 @@ def test_in_a_pipe_a_task_gets_a_start_line_an_end_line_and_a_line_per_interval(
     for state in ("starting", "running", "running"):
         view.state = state
         reporter.update(view)
-    view.started = 100.0
+    view.started, view.log_path = 100.0, "/jobs/n0/stdout.log"
     reporter.tick(now=10**9)  # far past the interval: one "still running" line
     reporter.tick(now=10**9 + 1)  # not another interval yet
     view.state, view.attempts = "retrying", 1
@@ -67,7 +67,7 @@ def test_in_a_pipe_a_task_gets_a_start_line_an_end_line_and_a_line_per_interval(
         "running",
         "succeeded",
     ]
-    assert "still running for " in lines[1]
+    assert "still running for " in lines[1] and lines[1].endswith("log /jobs/n0/stdout.log")
 
 
 def test_a_big_run_summary_counts_what_succeeded_and_lists_the_rest():
