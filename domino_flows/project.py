@@ -203,7 +203,7 @@ def load_settings(project_root: Path | None = None) -> ProjectSettings:
 
 # What [tool.domino_flows] holds, level by level; `None` marks a level of user-chosen names
 # (environments, tiers). `lint` is checked by the lint configuration itself.
-_KNOWN_KEYS: dict[str, Any] = {
+_KNOWN_KEYS: dict[str | None, Any] = {
     "backend": {},
     "environments": {None: {"python": {}, "command_prefix": {}}},
     "hardware_tiers": {None: {"cores": {}, "memory_gib": {}}},
@@ -231,7 +231,9 @@ def _warn_unknown_keys(document: dict[str, Any], pyproject: Path) -> None:
             _warn_level(table, _KNOWN_KEYS, "tool.domino_flows", pyproject)
 
 
-def _warn_level(table: dict[str, Any], known: dict[str, Any], path: str, pyproject: Path) -> None:
+def _warn_level(
+    table: dict[str, Any], known: dict[str | None, Any], path: str, pyproject: Path
+) -> None:
     for key, value in table.items():
         if None in known:  # a level of names the user chooses: check each entry's keys
             if isinstance(value, dict):
@@ -239,7 +241,11 @@ def _warn_level(table: dict[str, Any], known: dict[str, Any], path: str, pyproje
             continue
         if key not in known:
             close = difflib.get_close_matches(key, [k for k in known if k], n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}."
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"known keys: {', '.join(k for k in known if k)}."
+            )
             _note_once(
                 f"unknown:{pyproject}:{path}.{key}",
                 f"{pyproject}: [{path}] has {key!r}, which domino-flows does not read; {hint}",
