@@ -13,9 +13,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from domino_flows.contract import ARTIFACT_ANNOTATION_KEY as ANNOTATION_KEY
 from domino_flows.errors import TaskDefinitionError
-
-ANNOTATION_KEY = "domino_flows_artifact"
 
 
 class ArtifactType(str, enum.Enum):

@@ -47,6 +47,10 @@ _PRIMITIVE_READERS: dict[str, typing.Callable[[str], Any]] = {
 }
 
 
+# The key of an artifact's FlyteAnnotation (artifacts.py writes it; file outputs read its name).
+ARTIFACT_ANNOTATION_KEY = "domino_flows_artifact"
+
+
 def strip_annotated(python_type: Any) -> Any:
     """``Annotated[FlyteFile, ...]`` (artifact files, for example) is carried as its base type."""
     while typing.get_origin(python_type) is typing.Annotated:
@@ -359,11 +363,48 @@ def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict
                 if not path.exists():
                     raise TaskFailedError(_missing(where, name, directory))
                 values[name] = read_value(path, python_type)
+                if kind == "file":
+                    values[name] = strip_annotated(python_type)(str(named_file(path, python_type)))
         except FormatError as error:
             raise TaskFailedError(
                 f"{where} output {name!r} ({describe(python_type)}): {error}"
             ) from None
     return values
+
+
+def named_file(path: Path, python_type: Any) -> Path:
+    """The output file at ``path`` under the name its type declares.
+
+    Domino's contract puts a file output exactly at ``<name>``, without an extension. When the type
+    says what the file is (``Artifact(...).File(name="model.json")``, ``FlyteFile["csv"]``), the
+    value handed on is a link (a copy where links fail) named accordingly in a folder beside the
+    outputs, so ``model.json`` stays ``model.json`` downstream and in the run's outputs.
+    """
+    extension = getattr(strip_annotated(python_type), "extension", lambda: "")()
+    file_name = _artifact_file_name(python_type) or (
+        f"{path.name}.{extension}" if extension else ""
+    )
+    if not file_name or path.name == file_name:
+        return path
+    named = path.parent.parent / f"{path.parent.name}.named" / path.name / file_name
+    if not named.exists():
+        named.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, named)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(path, named)
+    return named
+
+
+def _artifact_file_name(python_type: Any) -> str:
+    """``model.json`` for ``Artifact(...).File(name="model.json")`` (its ``FlyteAnnotation``)."""
+    while typing.get_origin(python_type) is typing.Annotated:
+        for extra in typing.get_args(python_type)[1:]:
+            data = getattr(extra, "data", None)
+            if isinstance(data, dict) and isinstance(data.get(ARTIFACT_ANNOTATION_KEY), dict):
+                return str(data[ARTIFACT_ANNOTATION_KEY].get("file") or "")
+        python_type = typing.get_args(python_type)[0]
+    return ""
 
 
 def _missing(where: str, name: str, directory: Path) -> str:

@@ -10,11 +10,13 @@ is still the plain function, so unit tests call it directly.
 
 from __future__ import annotations
 
+import ast
 import datetime as _dt
 import functools
 import inspect
 import shlex
 import sys
+import textwrap
 import typing
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,7 @@ def domino_task(
         module_name, target = job_target(function)
         task_name = name or f"{module_name}.{function.__name__}"
         _require_annotations(task_name, function)
+        _require_return_annotation(task_name, function)
         interface = transform_function_to_interface(function)
         config = DominoJobConfig(
             # quoted, so a project path with a space stays one argument in the job's shell
@@ -146,6 +149,45 @@ def _require_annotations(task_name: str, function: typing.Callable[..., Any]) ->
             raise TaskDefinitionError(
                 f"task {task_name!r}: *{parameter.name} cannot be a task input; name each input."
             )
+
+
+def _require_return_annotation(task_name: str, function: typing.Callable[..., Any]) -> None:
+    """No return annotation means "no outputs" to flytekit; a function that nevertheless returns
+    a value would lose it, and the workflow using it fails to compile with a long flytekit
+    traceback. Say so where the task is defined."""
+    if "return" in getattr(function, "__annotations__", {}):
+        return
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):  # no source (a notebook, a C function): trust it
+        return
+    definition = tree.body[0] if tree.body else None
+    if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return
+    returned = _value_return(definition)
+    if returned is None:
+        return
+    line = function.__code__.co_firstlineno + returned.lineno - 1  # source starts there
+    raise TaskDefinitionError(
+        f"task {task_name!r} ({inspect.getsourcefile(function)}:{line}) returns a value but has "
+        f"no return annotation, so it would have no outputs; declare what it returns, e.g. "
+        f"def {function.__name__}(...) -> int, or a NamedTuple to name several outputs."
+    )
+
+
+def _value_return(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Return | None:
+    """The first ``return <value>`` of the function itself (nested functions are their own)."""
+    pending: list[ast.AST] = list(definition.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        value = node.value if isinstance(node, ast.Return) else None
+        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+            return node  # type: ignore[return-value]
+        pending.extend(ast.iter_child_nodes(node))
+    return None
 
 
 def _with_defaults(function: typing.Callable[..., Any], inputs: dict[str, Any]) -> dict[str, Any]:

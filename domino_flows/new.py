@@ -9,8 +9,10 @@ messages are the same with ``domino-flows new``, with prompts or without, and wi
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import types
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,47 @@ TEMPLATE = Path(__file__).resolve().parent / "templates" / "cookiecutter-templat
 
 class NewProjectError(DominoFlowsError):
     """The answers cannot make a project, or the project's folder is taken."""
+
+
+def kit_requirement() -> str:
+    """The generated project's dependency on the kit: where the running kit came from.
+
+    pip records how it installed a distribution in ``direct_url.json`` (PEP 610): a VCS checkout,
+    an archive (a wheel or sdist, a file or a URL) or a local folder (editable or not). A kit from
+    a package index has none, and the project asks for this version or newer from the index.
+    """
+    from domino_flows._version import __version__
+
+    for distribution in importlib.metadata.distributions(name="domino-flows"):
+        text = distribution.read_text("direct_url.json")
+        if text:
+            try:
+                return requirement_from_direct_url(json.loads(text))
+            except (ValueError, KeyError, TypeError):
+                break  # unreadable record: fall back to the index
+    return f"domino-flows>={__version__}"
+
+
+def requirement_from_direct_url(document: dict[str, Any]) -> str:
+    """A PEP 508 direct reference from a PEP 610 ``direct_url.json`` document."""
+    url = _without_credentials(str(document["url"]))
+    vcs = document.get("vcs_info")
+    if isinstance(vcs, dict):
+        reference = vcs.get("commit_id") or vcs.get("requested_revision")
+        url = f"{vcs['vcs']}+{url}" + (f"@{reference}" if reference else "")
+    subdirectory = document.get("subdirectory")
+    if subdirectory:
+        url += f"#subdirectory={subdirectory}"
+    return f"domino-flows @ {url}"
+
+
+def _without_credentials(url: str) -> str:
+    # pip strips them from direct_url.json already; a hand-made record must not leak a token
+    # into a committed pyproject.toml either.
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def template_variables() -> dict[str, Any]:
@@ -72,6 +115,7 @@ def create_project(
     from cookiecutter.prompt import prompt_for_config
 
     settings = dict(settings or {})
+    settings.setdefault("domino_flows_requirement", kit_requirement())
     variables = template_variables()
     parse_settings([f"{key}=" for key in settings])  # raises on unknown keys, listing valid ones
     for key, value in settings.items():
@@ -155,12 +199,23 @@ def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> 
         raise click.ClickException(str(error)) from None
     package = _package_of(project)
     click.echo(f"Created {project}")
+    click.echo(f"It installs domino-flows from: {_requirement_of(project)}")
+    click.echo(
+        "  (where this domino-flows came from; to install it from elsewhere, change `dependencies`"
+        " in pyproject.toml, or --set domino_flows_requirement=...)"
+    )
     click.echo("Next steps:")
     click.echo(f"  cd {project}")
     click.echo('  python -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"')
     run = f"domino-flows run {package}/flow.py training_flow"
     click.echo(f"  {run}   # run the flow locally")
     click.echo(f"  {'python -m pytest':<{len(run)}}   # run the tests")
+
+
+def _requirement_of(project: Path) -> str:
+    text = (project / "pyproject.toml").read_text()
+    line = next((ln for ln in text.splitlines() if ln.startswith("dependencies = ")), "")
+    return line.removeprefix("dependencies = ").strip('[]"') or "(see pyproject.toml)"
 
 
 def _package_of(project: Path) -> str:

@@ -28,6 +28,7 @@ Credentials never live here: a key that looks like one is refused.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -196,7 +197,65 @@ def load_settings(project_root: Path | None = None) -> ProjectSettings:
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError(f"{pyproject} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("domino_flows", {})
+    _warn_unknown_keys(document, pyproject)
     return parse_settings(table, root, pyproject)
+
+
+# What [tool.domino_flows] holds, level by level; `None` marks a level of user-chosen names
+# (environments, tiers). `lint` is checked by the lint configuration itself.
+_KNOWN_KEYS: dict[str | None, Any] = {
+    "backend": {},
+    "environments": {None: {"python": {}, "command_prefix": {}}},
+    "hardware_tiers": {None: {"cores": {}, "memory_gib": {}}},
+    "domino": {"project": {}, "host": {}},
+    "lint": None,
+}
+
+
+def _warn_unknown_keys(document: dict[str, Any], pyproject: Path) -> None:
+    """A misspelt key or table would otherwise be ignored and the default used without a word
+    (`core = 2` runs on one core). Warn with the closest known name, once per process."""
+    tool = document.get("tool", {})
+    if isinstance(tool, dict):
+        for name in tool:
+            if name != "domino_flows" and difflib.get_close_matches(
+                name.replace("-", "_"), ["domino_flows"], n=1, cutoff=0.8
+            ):
+                _note_once(
+                    f"unknown:{pyproject}:tool.{name}",
+                    f"{pyproject}: [tool.{name}] is not read by domino-flows; did you mean "
+                    "[tool.domino_flows]?",
+                )
+        table = tool.get("domino_flows", {})
+        if isinstance(table, dict):
+            _warn_level(table, _KNOWN_KEYS, "tool.domino_flows", pyproject)
+
+
+def _warn_level(
+    table: dict[str, Any], known: dict[str | None, Any], path: str, pyproject: Path
+) -> None:
+    for key, value in table.items():
+        if None in known:  # a level of names the user chooses: check each entry's keys
+            if isinstance(value, dict):
+                _warn_level(value, known[None], f"{path}.{_toml_key(key)}", pyproject)
+            continue
+        if key not in known:
+            close = difflib.get_close_matches(key, [k for k in known if k], n=1, cutoff=0.6)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"known keys: {', '.join(k for k in known if k)}."
+            )
+            _note_once(
+                f"unknown:{pyproject}:{path}.{key}",
+                f"{pyproject}: [{path}] has {key!r}, which domino-flows does not read; {hint}",
+            )
+        elif known[key] and isinstance(value, dict):
+            _warn_level(value, known[key], f"{path}.{key}", pyproject)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else f'"{key}"'
 
 
 def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) -> ProjectSettings:

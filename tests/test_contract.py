@@ -215,3 +215,24 @@ def test_datetimes_are_read_back_aware():
     naive = dt.datetime(2024, 1, 1)
     assert contract.kind_of(dt.datetime) == "datetime"
     assert naive.replace(tzinfo=dt.timezone.utc).tzinfo is dt.timezone.utc
+
+
+def test_file_outputs_keep_the_name_their_type_declares(tmp_path):
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    for name in ("model", "table", "blob"):
+        (outputs / name).write_text(name)
+    types = {
+        "model": Artifact("Churn model", MODEL).File(name="model.json"),
+        "table": FlyteFile["csv"],
+        "blob": FlyteFile,
+    }
+    values = contract.read_outputs(outputs, types)
+    assert Path(values["model"].path).name == "model.json"
+    assert Path(values["table"].path).name == "table.csv"
+    assert Path(values["blob"].path) == outputs / "blob"  # nothing declared: the contract's name
+    assert Path(values["model"].path).read_text() == "model"
+    assert sorted(p.name for p in outputs.iterdir()) == ["blob", "model", "table"]
+    assert isinstance(values["table"], FlyteFile)
+    again = contract.read_outputs(outputs, types)  # a second read (a resumed run) reuses the link
+    assert again["model"].path == values["model"].path

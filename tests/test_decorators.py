@@ -113,3 +113,35 @@ def test_installed_modules_are_addressed_by_module_name():
 
     module, target = job_target(json.dumps)
     assert (module, target) == ("json", "json:dumps")
+
+
+def _returns_a_value(n: int):
+    if n:
+        return n + 1
+    return None
+
+
+def _returns_nothing(n: int):
+    def helper() -> int:  # a nested function's return is its own
+        return n
+
+    if n:
+        return
+    print(helper())
+    return None
+
+
+def test_a_value_returned_without_a_return_annotation_is_refused_where_it_is_returned():
+    with pytest.raises(TaskDefinitionError) as raised:
+        domino_task(_returns_a_value)
+    line = _returns_a_value.__code__.co_firstlineno + 2
+    assert str(raised.value) == (
+        f"task 'tests.test_decorators._returns_a_value' ({__file__}:{line}) returns a value but "
+        "has no return annotation, so it would have no outputs; declare what it returns, e.g. "
+        "def _returns_a_value(...) -> int, or a NamedTuple to name several outputs."
+    )
+
+
+def test_no_return_annotation_is_fine_when_nothing_is_returned():
+    task = domino_task(_returns_nothing)
+    assert dict(task.python_interface.outputs) == {}

@@ -168,3 +168,61 @@ def test_domino_backend_never_falls_back_to_local(
     monkeypatch.setitem(sys.modules, "domino_flows.backends.domino", None)  # import fails
     with pytest.raises(ConfigurationError, match="domino backend was chosen but cannot be loaded"):
         get_backend("domino", tmp_path)
+
+
+MISSPELT = """
+[tool.domino_flow]
+backend = "local"
+
+[tool.domino_flows]
+backnd = "local"
+extras = 1
+
+[tool.domino_flows.environments."Python 3.11"]
+command_prefix = "env"
+pyhton = "python3"
+
+[tool.domino_flows.hardware_tiers.Small]
+core = 2
+memory_gib = 2
+
+[tool.domino_flows.domino]
+project = "team/churn"
+hots = "https://domino.example.com"
+
+[tool.domino_flows.lint]
+production = ["flows/**"]
+"""
+
+
+def test_unknown_keys_and_a_near_miss_table_warn_with_did_you_mean(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
+        settings = load_settings(write(tmp_path, MISSPELT))
+        load_settings(tmp_path)  # read again: said once
+    where = tmp_path / "pyproject.toml"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{where}: [tool.domino_flow] is not read by domino-flows; did you mean "
+        "[tool.domino_flows]?",
+        f"{where}: [tool.domino_flows] has 'backnd', which domino-flows does not read; did you "
+        "mean 'backend'?",
+        f"{where}: [tool.domino_flows] has 'extras', which domino-flows does not read; known "
+        "keys: backend, environments, hardware_tiers, domino, lint.",
+        f"{where}: [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
+        "domino-flows does not read; did you mean 'python'?",
+        f"{where}: [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "
+        "not read; did you mean 'cores'?",
+        f"{where}: [tool.domino_flows.domino] has 'hots', which domino-flows does not read; did "
+        "you mean 'host'?",
+    ]
+    assert settings.hardware_tier("Small").cores == 1  # the misspelt key was not taken
+
+
+def test_known_keys_and_other_tools_are_quiet(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = CONFIGURED + "\n[tool.ruff]\nline-length = 100\n\n[tool.domino_flows.lint]\n"
+    with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
+        load_settings(write(tmp_path, text))
+    assert [r.getMessage() for r in caplog.records] == []

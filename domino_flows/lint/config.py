@@ -9,10 +9,16 @@ Example::
     # select = ["DF001", "DF002"]          # run exactly these rules instead of the defaults
     severity = { DF008 = "error" }
     production = ["flows/prod/**", "*_prod.py"]
+    exclude = ["anti_patterns"]            # skipped when a folder above them is linted
 
 Production patterns are matched against the file's path relative to the directory holding the
 ``pyproject.toml``; a pattern without ``/`` matches the file name at any depth. A file is also
 production if it has a comment line ``# domino-flows: production``.
+
+Exclude patterns use the same matching, against the file and each folder above it (so
+``anti_patterns`` and ``anti_patterns/**`` both exclude a whole folder). Like ruff's ``exclude``,
+they apply to files found by walking a folder: naming an excluded file or folder on the command
+line lints it.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 SECTION = "[tool.domino_flows.lint]"
-_KEYS = frozenset({"select", "enable", "disable", "ignore", "severity", "production"})
+_KEYS = frozenset({"select", "enable", "disable", "ignore", "severity", "production", "exclude"})
 _MARKER = re.compile(r"^[ \t]*#[ \t]*domino-flows:[ \t]*production\b", re.MULTILINE)
 
 
@@ -51,6 +57,7 @@ class LintConfig:
     disable: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     production: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
     all_production: bool = False
     root: Path | None = None
     source: Path | None = None
@@ -77,6 +84,19 @@ class LintConfig:
             subject = relative if "/" in pattern.strip("/") else name
             if _glob_regex(pattern).fullmatch(subject):
                 return True
+        return False
+
+    def is_excluded(self, path: str | Path) -> bool:
+        """Whether ``path``, or a folder above it (below the config's root), matches ``exclude``."""
+        if not self.exclude:
+            return False
+        parts = _relative(Path(path), self.root).split("/")
+        for end in range(len(parts), 0, -1):
+            subject = "/".join(parts[:end])
+            for pattern in self.exclude:
+                candidate = subject if "/" in pattern.strip("/") else parts[end - 1]
+                if _glob_regex(pattern.rstrip("/").removesuffix("/**")).fullmatch(candidate):
+                    return True
         return False
 
     def with_options(
@@ -200,7 +220,13 @@ def config_from_mapping(data: Mapping[str, Any], source: Path | None = None) -> 
         production = [production]
     if not isinstance(production, list) or not all(isinstance(p, str) for p in production):
         raise LintConfigError(f"{where}: production must be a list of glob patterns.")
+    exclude = data.get("exclude", [])
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
+        raise LintConfigError(f'{where}: exclude must be a list of glob patterns, e.g. ["tmp/**"].')
     return LintConfig(
+        exclude=tuple(exclude),
         select=id_list("select") if "select" in data else None,
         enable=id_list("enable"),
         disable=id_list("disable", "ignore"),

@@ -222,9 +222,11 @@ def run_lint(
             path_config = find_config(Path.cwd())
         if adjust is not None:
             path_config = adjust(path_config)
+        # `exclude` skips what a walk finds; a path named explicitly is linted (as ruff does).
+        named_excluded = path_config.is_excluded(path)
         for file in iter_python_files(path):
             key = file.resolve()
-            if key in seen:
+            if key in seen or (not named_excluded and path_config.is_excluded(file)):
                 continue
             seen.add(key)
             files += 1

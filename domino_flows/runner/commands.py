@@ -186,14 +186,23 @@ def runs_command(limit: int, as_json: bool) -> None:
 
 @click.command("show")
 @click.argument("run_id")
+@click.argument("task", required=False)
 @click.option("--json", "as_json", is_flag=True)
-def show_command(run_id: str, as_json: bool) -> None:
-    """A run's tasks: state, attempts, job ids, environments and tiers, errors."""
+def show_command(run_id: str, task: str | None, as_json: bool) -> None:
+    """A run's tasks (or only TASK's attempts): state, attempts, job ids, environments and tiers,
+    errors."""
     from domino_flows.runner.state import RunnerState
+    from domino_flows.runner.task_names import base_name, resolve_task
 
     store = _store()
     run = _run_or_fail(store, run_id)
     attempts = [a.__dict__ for a in store.attempts(run_id)]
+    if task is not None:
+        try:
+            task = resolve_task(task, [a["task"] for a in attempts], f"run {run_id}")
+        except DominoFlowsError as error:
+            _fail(error)
+        attempts = [a for a in attempts if task in (a["task"], base_name(a["task"]))]
     meta = RunnerState(store).meta(run_id)
     document = {
         "run": run,
@@ -238,15 +247,17 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     from domino_flows.backends import get_backend
     from domino_flows.paths import default_project_root
     from domino_flows.runner.run import recorded_handle
+    from domino_flows.runner.task_names import resolve_task
 
     store = _store()
     run = _run_or_fail(store, run_id)
+    try:  # short names (`train` for `flows.pipeline.train`) work when unique
+        task = resolve_task(task, [a.task for a in store.attempts(run_id)], f"run {run_id}")
+    except DominoFlowsError as error:
+        _fail(error)
     attempts = [
         a for a in store.attempts(run_id) if a.task == task or a.task.startswith(task + "@")
     ]
-    if not attempts:
-        tasks = sorted({a.task for a in store.attempts(run_id)})
-        _fail(DominoFlowsError(f"run {run_id} has no task {task!r}; its tasks: {', '.join(tasks)}"))
     chosen = [a for a in attempts if attempt is None or a.attempt == attempt]
     if not chosen:
         _fail(DominoFlowsError(f"task {task!r} of run {run_id} has no attempt {attempt}."))
@@ -294,14 +305,20 @@ def graph_command(file: str, workflow: str, fmt: str) -> None:
 
 @click.group("cache")
 def cache_group() -> None:
-    """Inspect and clear the local result cache."""
+    """Clear cached task results (domino-flows run's and flytekit's local ones)."""
 
 
 @cache_group.command("clear")
-@click.option("--task", default=None, help="Only this task's entries.")
+@click.option("--task", default=None, help="Only this task's entries (`train` is enough).")
 def cache_clear(task: str | None) -> None:
-    """Forget cached results, so the next run runs every task again."""
-    from domino_flows.runner.state import RunnerState
+    """Forget cached results, so the next run runs every task again.
 
-    removed = RunnerState(_store()).clear_cache(task)
-    click.echo(f"removed {removed} cached result{'s' if removed != 1 else ''}")
+    Clears both caches: the run store's (domino-flows run) and flytekit's local cache
+    (python flow.py, pyflyte run), which lives in ~/.flyte/local-cache.
+    """
+    from domino_flows.runner.caches import clear_caches
+
+    try:
+        click.echo(clear_caches(_store(), task).message())
+    except DominoFlowsError as error:
+        _fail(error)

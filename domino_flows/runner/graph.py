@@ -97,13 +97,50 @@ def nodes_of(workflow: Any) -> list[FlowNode]:
     from flytekit.core.workflow import WorkflowBase
 
     if not isinstance(workflow, WorkflowBase):
-        raise UnsupportedFlowError(f"{workflow!r} is not a workflow.")
+        raise UnsupportedFlowError(not_a_workflow(workflow))
     nodes = []
-    for node in workflow.nodes:
+    for node in compiled_nodes(workflow):
         kind = classify(node.flyte_entity, f"workflow {workflow.name!r}, node {node.id}")
         nodes.append(FlowNode(node.id, kind, node.flyte_entity, node))
         check_nested(nodes[-1], workflow.name)
     return nodes
+
+
+def compiled_nodes(workflow: Any) -> list[Any]:
+    """The workflow's nodes; flytekit compiles on first access, and a binding it refuses (a task
+    with no outputs passed on, a type mismatch) becomes one line naming the workflow."""
+    from flytekit.exceptions.user import FlyteUserException
+
+    try:
+        return list(workflow.nodes)
+    except FlyteUserException as error:
+        message = str(error).split("error=", 1)[-1].split(", cause=", 1)[0]
+        raise UnsupportedFlowError(
+            f"workflow {workflow.name!r} does not compile: {message}"
+        ) from None
+
+
+def not_a_workflow(entity: Any) -> str:
+    """Why ``entity`` cannot be run as a workflow, and which names in its file can."""
+    import sys
+
+    from flytekit.core.base_task import PythonTask
+    from flytekit.core.launch_plan import LaunchPlan
+    from flytekit.core.workflow import WorkflowBase
+
+    name = getattr(entity, "name", None) or type(entity).__name__
+    if not isinstance(entity, PythonTask):
+        return f"{name!r} is a {type(entity).__name__}, not a workflow or launch plan."
+    module = sys.modules.get(getattr(entity, "instantiated_in", "") or "")
+    runnable = sorted(
+        key
+        for key, value in (vars(module).items() if module is not None else ())
+        if isinstance(value, (WorkflowBase, LaunchPlan))
+    )
+    return (
+        f"{name!r} is a task, not a workflow: give the name of a @workflow (or launch plan) that "
+        f"calls it; this file's workflows: {', '.join(runnable) or 'none'}."
+    )
 
 
 def check_nested(flow_node: FlowNode, workflow_name: str) -> None:

@@ -6,6 +6,7 @@ to a :class:`Reporter`; nothing else prints during a run. The final summary is s
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -87,26 +88,85 @@ class Reporter:
     def stop(self) -> None: ...
 
 
-class PlainReporter(Reporter):
-    """One line per state change: for logs, CI and pipes."""
+# A node's line in a pipe: once when it starts, once when it ends (each attempt of a retried task
+# ends with "retrying"), and a "still running" line per PROGRESS_INTERVAL for long tasks.
+_START_STATES = frozenset({"starting", "running"})
+_QUIET_STATES = frozenset({"pending"})
+PROGRESS_INTERVAL = 60.0  # seconds between "still running" lines of one task
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+
+class PlainReporter(Reporter):
+    """Lines for logs, CI and pipes: two per task (start, end), so a 500-task run stays readable,
+    plus a "still running" line every ``interval`` seconds for long tasks."""
+
+    def __init__(self, stream: TextIO | None = None, interval: float = PROGRESS_INTERVAL) -> None:
         self.stream = stream or sys.stderr
-        self._last: dict[str, str] = {}
+        self.interval = interval
+        self._started: dict[str, float] = {}  # running nodes -> when their last line was printed
+        self._ended: dict[str, str] = {}
+        self._views: dict[str, NodeView] = {}
         self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def start(self, run_id: str, flow: str, backend: str) -> None:
         print(f"run {run_id}: {flow} on the {backend} backend", file=self.stream, flush=True)
+        if self.interval > 0:
+            self._ticker = threading.Thread(target=self._tick_forever, daemon=True)
+            self._ticker.start()
 
     def note(self, message: str) -> None:
         print(message, file=self.stream, flush=True)
 
     def update(self, view: NodeView) -> None:
         with self._lock:
-            if self._last.get(view.path) == view.state:
+            self._views[view.path] = view
+            if view.state in _QUIET_STATES:
                 return
-            self._last[view.path] = view.state
-            print(_line(view), file=self.stream, flush=True)
+            if view.state in _START_STATES:
+                if view.path in self._started:
+                    return  # starting -> running: the start was said
+                self._started[view.path] = time.monotonic()
+                self._ended.pop(view.path, None)
+                line = _line(view)
+            else:
+                if self._ended.get(view.path) == view.state:
+                    return
+                self._ended[view.path] = view.state
+                self._started.pop(view.path, None)
+                line = _line(view)
+            print(line, file=self.stream, flush=True)
+
+    def tick(self, now: float | None = None) -> None:
+        """Say which tasks have been running for another ``interval`` seconds."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            for path, said in list(self._started.items()):
+                view = self._views[path]
+                if now - said >= self.interval and view.state in _START_STATES:
+                    self._started[path] = now
+                    elapsed = view.elapsed()
+                    took = "" if elapsed is None else f" for {_duration(elapsed)}"
+                    log = f"  log {view.log_path}" if view.log_path else ""
+                    print(
+                        f"{'running':<9}  {view.path}  {view.task}  still running{took}{log}",
+                        file=self.stream,
+                        flush=True,
+                    )
+
+    def _tick_forever(self) -> None:
+        while not self._done.wait(min(self.interval, 5.0)):
+            self.tick()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._ticker is not None:
+            self._ticker.join()
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
 
 
 def _line(view: NodeView) -> str:
@@ -165,7 +225,10 @@ class LiveReporter(Reporter):
         table = Table(title=self._title, expand=False)
         for column in ("node", "task", "state", "time", "attempt", "environment / tier", "job"):
             table.add_column(column)
-        for view in self.views.values():
+        shown, hidden = table_rows(list(self.views.values()), self.console.size.height)
+        if hidden:
+            table.caption = hidden
+        for view in shown:
             elapsed = view.elapsed()
             style = _STATE_STYLES.get(view.state, "")
             table.add_row(
@@ -180,6 +243,41 @@ class LiveReporter(Reporter):
         return table
 
 
+def _rank(view: NodeView) -> int:
+    """Running first, then failures, then finished, then waiting nodes."""
+    if view.state in ("starting", "running", "retrying"):
+        return 0
+    if view.state in ("failed", "stopped"):
+        return 1
+    return 3 if view.state == "pending" else 2
+
+
+def table_rows(views: list[NodeView], height: int) -> tuple[list[NodeView], str]:
+    """The rows of the live table, and a caption for those left out.
+
+    Running tasks come first, then failures; when the table would not fit the terminal (title,
+    header, borders and caption take 6 lines), finished tasks are collapsed into a count first
+    (the last ones in flow order keep the rows left over), then waiting ones, so finished tasks
+    never push running ones off the screen.
+    """
+    ordered = sorted(views, key=_rank)  # stable: nodes keep their order within a rank
+    room = max(height - 6, 1)
+    if len(ordered) <= room:
+        return ordered, ""
+    active = [v for v in ordered if _rank(v) < 2]
+    finished = [v for v in ordered if _rank(v) == 2]
+    pending = [v for v in ordered if _rank(v) == 3]
+    spare = max(room - len(active), 0)
+    left = max(spare - len(pending), 0)  # rows still free: the latest finished tasks
+    recent = finished[len(finished) - left :] if left else []
+    parts = [f"{len(finished) - len(recent)} finished"] if len(finished) > len(recent) else []
+    if len(pending) > spare:
+        parts.append(f"{len(pending) - spare} waiting")
+    if len(active) > room:
+        parts.append(f"{len(active) - room} more running or failed")
+    return (active + pending[:spare] + recent)[:room], "not shown: " + ", ".join(parts)
+
+
 def reporter_for(stream: TextIO | None = None, quiet: bool = False) -> Reporter:
     if quiet:
         return Reporter()
@@ -187,6 +285,22 @@ def reporter_for(stream: TextIO | None = None, quiet: bool = False) -> Reporter:
     if stream.isatty():
         return LiveReporter()
     return PlainReporter(stream)
+
+
+SUMMARY_DETAIL = 20  # nodes listed one per line; a bigger run lists only what did not succeed
+_DONE_STATES = ("succeeded", "cached", "reused")
+_UNNAMED = re.compile(r"o\d+")
+
+
+def _node_lines(views: list[NodeView]) -> list[str]:
+    if len(views) <= SUMMARY_DETAIL:
+        return ["  " + _line(view) for view in views]
+    counts: dict[str, int] = {}
+    for view in views:
+        counts[view.state] = counts.get(view.state, 0) + 1
+    tally = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
+    others = [view for view in views if view.state not in _DONE_STATES]
+    return [f"  {len(views)} nodes: {tally}"] + ["  " + _line(view) for view in others]
 
 
 def summary(result: Any, backend: str) -> str:
@@ -202,8 +316,14 @@ def summary(result: Any, backend: str) -> str:
         f"run {result.run_id} {outcome}: {len(jobs)} job tasks, {started} jobs started, "
         f"{cached} served from cache ({backend} backend)"
     )
-    for view in views:
-        lines.append("  " + _line(view))
+    lines.extend(_node_lines(views))
+    unnamed = sorted(n for n in getattr(result, "python_outputs", {}) if _UNNAMED.fullmatch(n))
+    if unnamed:
+        names = ", ".join(unnamed)
+        lines.append(
+            f"note: {names}: flytekit names a workflow's unnamed return values o0, o1, ...; "
+            "return a NamedTuple to name them."
+        )
     if any(v.kind == "fan_out" for v in views):
         lines.append(
             "note: this flow uses fan_out, which domino-flows runs but Domino Flows does not run "

@@ -141,6 +141,7 @@ def test_cli_style_options_override_the_file() -> None:
         ({"severity": "error"}, "severity must be a table"),
         ({"disable": "DF001"}, "disable must be a list"),
         ({"production": [1]}, "production must be a list of glob patterns"),
+        ({"exclude": [2]}, "exclude must be a list of glob patterns"),
         ({"disabled": ["DF001"]}, "unknown setting 'disabled'"),
     ],
 )
@@ -168,3 +169,28 @@ def test_unknown_option_on_the_command_line() -> None:
 def test_load_config_without_section_gives_defaults(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
     assert load_config(path).enabled_rules() == LintConfig().enabled_rules()
+
+
+def test_exclude_skips_walked_files_but_not_named_ones(tmp_path: Path, monkeypatch) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        """\
+        [tool.domino_flows.lint]
+        exclude = ["gallery", "flows/old/**", "*_scratch.py"]
+        """,
+    )
+    for name in ("gallery/bad.py", "flows/old/bad.py", "flows/a_scratch.py", "flows/new.py"):
+        write(tmp_path / name, FLOW)
+    monkeypatch.chdir(tmp_path)
+
+    def linted(*paths: str) -> set[str]:
+        return {Path(f.path).as_posix() for f in lint_paths(list(paths))}
+
+    assert linted(".") == {"flows/new.py"}
+    assert linted("flows") == {"flows/new.py"}
+    assert linted("gallery") == {"gallery/bad.py"}  # named: linted
+    assert linted("gallery/bad.py", "flows/old") == {"gallery/bad.py", "flows/old/bad.py"}
+    config = find_config(tmp_path)
+    assert config.exclude == ("gallery", "flows/old/**", "*_scratch.py")
+    assert config.is_excluded(tmp_path / "gallery" / "deep" / "x.py")
+    assert not config.is_excluded(tmp_path / "flows" / "older.py")

@@ -26,6 +26,8 @@ def project(tmp_path, monkeypatch):
     marks = root / "marks.txt"
     marks.touch()
     monkeypatch.chdir(root)
+    # flytekit's local cache (~/.flyte/local-cache), which `cache clear` also clears
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MARKS", str(marks))
     monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
     monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)

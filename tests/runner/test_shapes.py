@@ -79,3 +79,18 @@ def test_constructs_that_cannot_run_fail_before_anything_starts(project):
         result.output
     )
     assert not (project / ".domino-flows" / "jobs").exists()
+
+
+def test_a_workflow_that_does_not_compile_is_one_line(project):
+    (project / "broken.py").write_text(
+        "from flytekit import task, workflow\n\n\n"
+        "@task\ndef make(n: int):\n    return n\n\n\n"
+        "@workflow\ndef broken(n: int = 1) -> int:\n    return make(n=n)\n"
+    )
+    result = cli("run", "broken.py", "broken")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: workflow 'broken.broken' does not compile: Failed to bind output o0 for function "
+        "broken.broken: Cannot pass output from task broken.make that produces no outputs to a "
+        "downstream task"
+    ]

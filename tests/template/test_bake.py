@@ -114,7 +114,7 @@ def test_defaults(bake) -> None:
         "Large": {"cores": 2, "memory_gib": 4},
     }
     assert tool["domino"]["project"] == "your-domino-username/churn-flows"
-    assert tool["lint"] == {"production": ["churn_flows/**"]}
+    assert tool["lint"] == {"production": ["churn_flows/**"], "exclude": ["anti_patterns"]}
     assert settings["tool"]["ruff"]["extend-exclude"] == ["anti_patterns"]
     assert "Apache License" in (project / "LICENSE").read_text()
     ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
@@ -221,6 +221,29 @@ def test_generated_code_is_ruff_and_lint_clean(bake, project_env) -> None:
     assert gallery_rules >= {f"DF{n:03d}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}
 
 
+def test_plain_lint_at_the_project_root_is_clean_and_the_gallery_still_shows_every_rule(
+    bake, project_env
+) -> None:
+    project = bake()
+
+    def lint(*paths: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "domino_flows.cli", "lint", *paths],
+            cwd=project,
+            env=project_env(project),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    plain = lint()
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    gallery = lint("anti_patterns/")
+    assert gallery.returncode == 1
+    shown = set(re.findall(r"\bDF0\d\d\b", gallery.stdout))
+    assert shown >= {f"DF{n:03d}" for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}, gallery.stdout
+
+
 def test_the_hook_refuses_bad_answers_through_cookiecutter(bake, capfd) -> None:
     with pytest.raises(FailedHookException):
         bake(project_slug="Not A Slug")
@@ -254,6 +277,7 @@ def defaults(**changes: str) -> dict[str, str]:
         "python_version": "3.11",
         "include_anti_pattern_gallery": "yes",
         "license": "MIT",
+        "domino_flows_requirement": "domino-flows>=0.1",
     }
     answers.update(changes)
     return answers
@@ -280,6 +304,8 @@ def defaults(**changes: str) -> dict[str, str]:
         ({"default_hardware_tier": "s" * 61}, "default_hardware_tier is 61 characters long"),
         ({"python_version": "3.9"}, "python_version '3.9' is not one of 3.10, 3.11, 3.12"),
         ({"license": "GPL"}, "license 'GPL' is not one of Apache-2.0, MIT"),
+        ({"domino_flows_requirement": "flytekit"}, "is not a requirement on domino-flows"),
+        ({"domino_flows_requirement": 'domino-flows @ "x"'}, "is not a requirement on domino"),
     ],
 )
 def test_answer_checks(changes: dict[str, str], message: str) -> None:
@@ -291,6 +317,14 @@ def test_answer_checks(changes: dict[str, str], message: str) -> None:
 def test_good_answers_pass() -> None:
     assert answer_problems(defaults()) == []
     assert answer_problems(defaults(package_name="flows", project_slug="a1-b2")) == []
+    for requirement in (
+        "domino-flows",
+        "domino_flows ~= 0.1",
+        "domino-flows[dataframes]>=0.1",
+        "domino-flows @ git+https://github.com/acme/domino-flows.git@v0.1",
+        "domino-flows @ file:///wheels/domino_flows-0.1.0-py3-none-any.whl",
+    ):
+        assert answer_problems(defaults(domino_flows_requirement=requirement)) == [], requirement
 
 
 @pytest.mark.slow

@@ -64,10 +64,13 @@ def test_set_answers_variables_and_output_dir_is_created(tmp_path: Path) -> None
 
 def test_prompts_when_input_is_allowed(tmp_path: Path) -> None:
     # Project name typed; every other prompt takes its default (derived ones follow the name).
-    result = run_new(str(tmp_path), input="Demo Flows\n" + "\n" * 13)
+    result = run_new(str(tmp_path), input="Demo Flows\n" + "\n" * 14)
     assert result.exit_code == 0, result.output
-    assert "[14/14] License" in result.output
+    assert "[14/15] License" in result.output
+    # the last question defaults to where this kit came from (this checkout)
+    assert "[15/15] Where pip gets domino-flows" in result.output
     assert (tmp_path / "demo-flows" / "demo_flows" / "flow.py").is_file()
+    assert f"It installs domino-flows from: domino-flows @ {REPO.as_uri()}" in result.output
 
 
 def test_existing_target_is_refused(tmp_path: Path) -> None:
@@ -87,7 +90,7 @@ def test_unknown_set_key_lists_the_valid_ones(tmp_path: Path) -> None:
     assert "the template has no variable 'projectname'" in flat
     for key in ("project_name", "package_name", "include_anti_pattern_gallery", "license"):
         assert key in flat
-    assert "_domino_flows_requirement" not in flat
+    assert "domino_flows_requirement" in flat
     assert list(tmp_path.iterdir()) == []
 
 

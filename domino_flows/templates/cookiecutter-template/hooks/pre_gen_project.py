@@ -15,6 +15,8 @@ LICENSES = ("Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary")
 RESERVED_PACKAGES = {"domino_flows", "flytekit", "tests", "test", "anti_patterns", "scripts"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# The project's dependency on the kit: a version specifier, or a direct reference (PEP 508).
+REQUIREMENT = re.compile(r"^domino[-_]flows\s*(\[[a-z,\s]+\])?\s*([<>=!~]=?\s*[0-9]|@\s*\S+|$)")
 DOMINO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Free text lands in TOML and Python string literals: keep it on one line, without quotes.
 # Longest accepted answers: longer ones would not fit the generated code's 100-column lines.
@@ -84,6 +86,13 @@ def problems(values: dict) -> list:
                 f"{name} {text!r} is not a Domino name: use letters, digits, '-', '_' and '.', "
                 "without spaces or slashes (the project is written as owner/name)."
             )
+    requirement = str(values.get("domino_flows_requirement", ""))
+    if not REQUIREMENT.match(requirement) or any(c in requirement for c in '"\\\n\r\t'):
+        found.append(
+            f"domino_flows_requirement {requirement!r} is not a requirement on domino-flows: "
+            "write e.g. domino-flows>=0.1, or domino-flows @ git+https://host/repo.git@v0.1, "
+            "domino-flows @ file:///path/to/domino_flows-0.1.0-py3-none-any.whl."
+        )
     choices = (
         ("python_version", PYTHON_VERSIONS),
         ("include_anti_pattern_gallery", ("yes", "no")),
