@@ -46,7 +46,7 @@ def _only_listing(ctx: click.Context) -> bool:
 
 
 class _ListingGroup(LazyGroup):
-    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         ctx.meta["domino_flows.listing"] = True
         try:
             super().format_help(ctx, formatter)

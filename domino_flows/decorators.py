@@ -44,7 +44,7 @@ class DominoFunctionTask(DominoJobTask):
         self._function = function
         self._target = target
         super().__init__(**kwargs)
-        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, function)
 
     @property
     def python_function(self) -> typing.Callable[..., Any]:

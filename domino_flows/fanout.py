@@ -19,19 +19,19 @@ from domino_flows.errors import DominoFlowsError, TaskDefinitionError
 from domino_flows.task import DominoJobTask
 
 
-class DominoFanOut(PythonTask):  # type: ignore[type-arg]
+class DominoFanOut(PythonTask):
     """A job task applied to every item of its list inputs."""
 
     def __init__(
         self,
-        task: DominoJobTask | functools.partial,  # type: ignore[type-arg]
+        task: DominoJobTask | functools.partial[Any],
         concurrency: int | None = None,
         min_success_ratio: float = 1.0,
     ) -> None:
         bound: dict[str, Any] = {}
         if isinstance(task, functools.partial):
             bound = dict(task.keywords)
-            task = task.func
+            task = task.func  # type: ignore[assignment]  # checked just below
         if not isinstance(task, DominoJobTask):
             raise TaskDefinitionError(
                 f"fan_out takes a Domino job task (@domino_task or DominoJobTask), not "
@@ -89,7 +89,7 @@ class DominoFanOut(PythonTask):  # type: ignore[type-arg]
 
 
 def fan_out(
-    task: DominoJobTask | functools.partial,  # type: ignore[type-arg]
+    task: DominoJobTask | functools.partial[Any],
     concurrency: int | None = None,
     min_success_ratio: float = 1.0,
 ) -> DominoFanOut:

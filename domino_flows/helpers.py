@@ -48,7 +48,7 @@ class Output:
     path: str | None = None
 
 
-class JobOutputs(dict):  # type: ignore[type-arg]
+class JobOutputs(dict[str, Any]):
     """A task's outputs by name; also readable as attributes (``outputs.model``)."""
 
     def __getattr__(self, name: str) -> Any:

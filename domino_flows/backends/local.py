@@ -211,7 +211,9 @@ class LocalBackend:
                     )
                     return None, []
             # append mode: our own notes in stderr.log never collide with the job's writes
-            logs = [(directory / name).open("ab") for name in ("stdout.log", "stderr.log")]
+            logs: list[IO[bytes]] = [
+                (directory / name).open("ab") for name in ("stdout.log", "stderr.log")
+            ]
             try:
                 popen = subprocess.Popen(
                     [

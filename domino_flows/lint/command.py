@@ -68,16 +68,14 @@ def lint(
     if list_rules:
         click.echo(_list_rules())
         return
-    options = {
-        "select": select or None,
-        "enable": enable,
-        "disable": disable,
-        "all_production": production,
-    }
+
+    def apply(config: LintConfig) -> LintConfig:
+        return config.with_options(select or None, enable, disable, production)
+
     try:
-        LintConfig().with_options(**options)  # report bad rule ids before reading any file
+        apply(LintConfig())  # report bad rule ids before reading any file
         config = load_config(config_file) if config_file else None
-        result = run_lint(paths or (Path("."),), config, lambda c: c.with_options(**options))
+        result = run_lint(paths or (Path("."),), config, apply)
     except LintConfigError as error:
         raise click.UsageError(str(error)) from error
     text = render(result.findings, result.files, output_format)

@@ -276,7 +276,7 @@ class ModuleContext:
         while isinstance(root, ast.Attribute):
             root = root.value
         if isinstance(root, ast.Name) and root.id in self.first_party:
-            last = func.attr if isinstance(func, ast.Attribute) else func.id
+            last = func.attr if isinstance(func, ast.Attribute) else root.id
             if last[:1].islower() or last[:1] == "_":
                 return Entity(last, "imported")
         if self.call_symbol(func) == ("flytekit", "map_task"):
@@ -321,7 +321,11 @@ class ModuleContext:
             self.first_party.add(local)
 
     def _collect_functions(self) -> None:
-        for node in self.of_type(ast.FunctionDef, ast.AsyncFunctionDef):
+        functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+            *self.of_type(ast.FunctionDef),
+            *self.of_type(ast.AsyncFunctionDef),
+        ]
+        for node in functions:
             for decorator in node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 kind = _DECORATOR_KINDS.get(self.symbol(target) or ("", ""))

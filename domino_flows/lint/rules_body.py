@@ -268,11 +268,11 @@ def check_env_branching(ctx: ModuleContext) -> Iterator[Issue]:
             for target in targets:
                 if isinstance(target, ast.Name):
                     tainted[target.id] = source
-        for node in ctx.scope(fn.node):
-            if isinstance(node, (ast.If, ast.While, ast.IfExp)):
-                test: ast.expr = node.test
-            elif isinstance(node, ast.Match):
-                test = node.subject
+        for scoped in ctx.scope(fn.node):
+            if isinstance(scoped, (ast.If, ast.While, ast.IfExp)):
+                test: ast.expr = scoped.test
+            elif isinstance(scoped, ast.Match):
+                test = scoped.subject
             else:
                 continue
             source = _env_read(ctx, test, tainted)

@@ -152,8 +152,8 @@ def _candidates(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
             if key and is_secret_name(key):
                 yield f"`{key}`", node.args[1]
     elif isinstance(node, ast.Dict):
-        for key, value in zip(node.keys, node.values, strict=True):
-            text = const_str(key)
+        for dict_key, value in zip(node.keys, node.values, strict=True):
+            text = const_str(dict_key)
             if text and is_secret_name(text):
                 yield f'`"{text}"`', value
 

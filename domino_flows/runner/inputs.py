@@ -122,7 +122,7 @@ def coerce(name: str, value: Any, python_type: Any) -> Any:
             raise InputError(f"input {name!r} expects {contract.describe(base)}, got {value!r}")
         element = typing.get_args(base)[1]
         return {k: coerce(f"{name}[{k!r}]", v, element) for k, v in value.items()}
-    if kind == "struct" and dataclasses.is_dataclass(base):
+    if kind == "struct" and isinstance(base, type) and dataclasses.is_dataclass(base):
         if not isinstance(value, dict):
             raise InputError(f"input {name!r} expects {base.__name__} as a JSON object")
         try:
