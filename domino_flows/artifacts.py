@@ -1,9 +1,16 @@
 """Flow artifacts: outputs that Domino keeps beyond the run (data, models, reports).
 
-``Artifact("Churn model", MODEL).File(name="model.pkl")`` is a type annotation for a task output
-or a workflow return. It is a ``FlyteFile`` carrying a ``FlyteAnnotation``, so the artifact's name,
-type and file name travel inside the serialized interface: backends and ``domino-flows lineage``
-read them from there, with no side registry.
+``Artifact("Churn model", MODEL).File(name="model.pkl")`` (or, as Domino's own flows write it,
+``.File(name="report.pdf", type="pdf")``) is a type annotation for a task output or a workflow
+return: a ``FlyteFile`` of that file type, carrying
+
+- a flytekit ``Artifact`` named after the file, with the partitions Domino Flows groups Flow
+  Artifacts by: ``artifact_type`` (``data``, ``model`` or ``report``) and ``artifact_name`` (the
+  artifact's name). Outputs without them do not appear as Flow Artifacts in Domino;
+- a ``FlyteAnnotation`` with the same facts under ``domino_flows_artifact``, which the kit's run
+  store, ``show`` and lineage read (also from task templates serialized by earlier versions).
+
+Both travel inside the serialized interface, so nothing needs a side registry.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from typing import Any
 
 from domino_flows.contract import ARTIFACT_ANNOTATION_KEY as ANNOTATION_KEY
 from domino_flows.errors import TaskDefinitionError
+
+# The flytekit Artifact partitions Domino Flows reads.
+PARTITION_KEYS = ("artifact_type", "artifact_name")
 
 
 class ArtifactType(str, enum.Enum):
@@ -48,9 +58,14 @@ class Artifact:
                 "(from domino_flows import DATA, MODEL, REPORT)."
             ) from None
 
-    def File(self, name: str) -> Any:
-        """The type of one file of this artifact, for a task output or workflow return."""
+    def File(self, name: str, type: str | None = None) -> Any:  # noqa: A002 - official name
+        """The type of one file of this artifact, for a task output or workflow return.
+
+        ``type`` is the file's format (``"pdf"``, ``"csv"``); by default, the file name's
+        extension.
+        """
         from flytekit.core.annotation import FlyteAnnotation
+        from flytekit.core.artifact import Artifact as FlyteArtifact
         from flytekit.types.file import FlyteFile
 
         if not isinstance(name, str) or not name.strip() or "/" in name or name in (".", ".."):
@@ -58,10 +73,21 @@ class Artifact:
                 f"Artifact {self.name!r}: File name {name!r} must be a plain file name such as "
                 "'model.pkl' (no directories)."
             )
+        if type is not None and (
+            not isinstance(type, str) or not type.strip() or "/" in type or type.startswith(".")
+        ):
+            raise TaskDefinitionError(
+                f"Artifact {self.name!r}: File {name!r} has type {type!r}; give the file format "
+                "without a dot, e.g. type='pdf', or leave it out to use the file's extension."
+            )
         extension = name.rsplit(".", 1)[1] if "." in name.strip(".") else ""
-        base = FlyteFile[extension] if extension else FlyteFile
+        file_format = type or extension
+        base = FlyteFile[file_format] if file_format else FlyteFile
         marker = {ANNOTATION_KEY: {"name": self.name, "type": self.type.value, "file": name}}
-        return typing.Annotated[base, FlyteAnnotation(marker)]
+        domino = FlyteArtifact(name=name, partition_keys=list(PARTITION_KEYS))(
+            artifact_type=self.type.value.lower(), artifact_name=self.name
+        )
+        return typing.Annotated[base, FlyteAnnotation(marker), domino]
 
 
 def artifact_of(python_type: Any) -> dict[str, str] | None:

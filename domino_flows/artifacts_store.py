@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from domino_flows.artifacts import ANNOTATION_KEY
+from domino_flows.artifacts import ANNOTATION_KEY, PARTITION_KEYS, ArtifactType
 from domino_flows.lineage import DatasetRef
 from domino_flows.records import ArtifactRecord, RunStore, state_dir
 
@@ -24,7 +24,12 @@ ARTIFACTS_DIR = "artifacts"
 
 
 def artifact_specs(output_variables: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Output name -> artifact (name, type, file), from a flytekit ``Variable`` map."""
+    """Output name -> artifact (name, type, file), from a flytekit ``Variable`` map.
+
+    The kit's annotation first; else Domino's partitions on the variable's flytekit artifact
+    (``artifact_type``, ``artifact_name``), as flows written with flytekit's ``Artifact`` and
+    ``partition_keys`` directly carry them.
+    """
     found: dict[str, dict[str, str]] = {}
     for name, variable in output_variables.items():
         annotation = getattr(variable.type, "annotation", None)
@@ -32,7 +37,28 @@ def artifact_specs(output_variables: dict[str, Any]) -> dict[str, dict[str, str]
         marker = data.get(ANNOTATION_KEY)
         if isinstance(marker, dict):
             found[name] = {key: str(value) for key, value in marker.items()}
+            continue
+        partitioned = _from_partitions(getattr(variable, "artifact_partial_id", None))
+        if partitioned is not None:
+            found[name] = partitioned
     return found
+
+
+def _from_partitions(artifact_id: Any) -> dict[str, str] | None:
+    """(name, type, file) from an ``ArtifactID`` with Domino's static partitions, else None."""
+    partitions = getattr(getattr(artifact_id, "partitions", None), "value", None) or {}
+    values = {}
+    for key in PARTITION_KEYS:
+        value = partitions.get(key)
+        static = getattr(value, "static_value", None)
+        if not static:
+            return None
+        values[key] = static
+    kind = values["artifact_type"].upper()
+    if kind not in {t.value for t in ArtifactType}:
+        return None
+    file_name = artifact_id.artifact_key.name if artifact_id.artifact_key else ""
+    return {"name": values["artifact_name"], "type": kind, "file": file_name or "artifact"}
 
 
 def _safe(name: str) -> str:

@@ -15,6 +15,7 @@ import enum
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import TaskDefinitionError
 
 # The task type Domino Flows runs; here, not in task.py, so the connector (loaded by flytekit's
@@ -22,7 +23,8 @@ from domino_flows.errors import TaskDefinitionError
 TASK_TYPE = "domino_job"
 FAN_OUT_TASK_TYPE = "domino_fan_out"  # the kit's fan_out; Domino Flows does not run it
 
-GIT_REF_TYPES = ("head", "commitId", "branches", "tags")
+# "ref" names any git ref (refs/heads/main, refs/pull/7/head ...), as the official plugin allows.
+GIT_REF_TYPES = ("head", "commitId", "branches", "tags", "ref")
 CLUSTER_TYPES = ("Dask", "Spark", "Ray", "MPI")
 SOME_REVISION_TYPE = "domino.environments.api.SomeRevision"
 
@@ -126,14 +128,27 @@ class DatasetSnapshot:
             )
 
     def to_json(self) -> dict[str, Any]:
+        """Domino's ``DatasetSnapshotRefDto``: ``datasetId``, ``snapshotVersion`` and the
+        informative ``datasetName``. A snapshot given by name alone has no ``datasetId`` yet:
+        the backend (or ``submit``) resolves the name in the project's datasets."""
         out: dict[str, Any] = {}
         if self.Id:
-            out["id"] = self.Id
+            out["datasetId"] = self.Id
         if self.Name:
-            out["name"] = self.Name
+            out["datasetName"] = self.Name
         if self.Version is not None:
-            out["version"] = self.Version
+            out["snapshotVersion"] = self.Version
         return out
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> DatasetSnapshot:
+        # the kit's earlier keys (id, name, version) still read
+        version = value.get("snapshotVersion", value.get("version"))
+        return cls(
+            Id=value.get("datasetId", value.get("id")),
+            Name=value.get("datasetName", value.get("name")),
+            Version=int(version) if version is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,29 @@ class DominoJobConfig:
     VolumeSizeGiB: float | None = None
     DatasetSnapshots: list[DatasetSnapshot] = field(default_factory=list)
     ExternalVolumeMountIds: list[str] = field(default_factory=list)
+    ExternalDataVolumes: list[ExternalDataVolume] = field(default_factory=list)
+    NetAppVolumeSnapshots: list[NetAppVolumeSnapshot] = field(default_factory=list)
+    # Names of the task's inputs that carry a NetAppVolumeSnapshot chosen at launch (a workflow
+    # input passed to netapp_volume_snapshots=[...]); mounted like the fixed ones.
+    NetAppVolumeSnapshotInputs: list[str] = field(default_factory=list)
+    # Set by resolve_job_properties(): omitted fields take the project's job defaults.
+    _resolve_defaults: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def resolve_job_properties(self) -> DominoJobConfig:
+        """Fill every omitted field from the project's job defaults, as the official plugin's
+        method of the same name does.
+
+        The official plugin asks Domino at once; defining a flow here never talks to Domino, so
+        the config is marked instead and the fields are resolved where Domino is known: by the
+        backend when the task runs, and by ``domino-flows submit`` before it registers the task
+        (it is the same as ``use_project_defaults_for_omitted=True``). Returns the config.
+        """
+        object.__setattr__(self, "_resolve_defaults", True)
+        return self
+
+    @property
+    def resolves_job_properties(self) -> bool:
+        return self._resolve_defaults
 
     def validate(self, task_name: str | None = None) -> None:
         """Raise :class:`TaskDefinitionError` naming the task and field at the first problem."""
@@ -256,6 +294,10 @@ class DominoJobConfig:
             self.ComputeClusterProperties.validate(task_name)
         for snapshot in self.DatasetSnapshots:
             snapshot.validate(task_name)
+        for volume in self.ExternalDataVolumes:
+            volume.validate(task_name)
+        for netapp in self.NetAppVolumeSnapshots:
+            netapp.validate(task_name)
 
     def to_custom(self) -> dict[str, Any]:
         """The camelCase JSON Domino Flows reads from the task template's ``custom`` field.
@@ -287,6 +329,12 @@ class DominoJobConfig:
             out["datasetSnapshots"] = [s.to_json() for s in self.DatasetSnapshots]
         if self.ExternalVolumeMountIds:
             out["externalVolumeMountIds"] = list(self.ExternalVolumeMountIds)
+        if self.ExternalDataVolumes:
+            out["externalDataVolumeNames"] = [v.Name for v in self.ExternalDataVolumes]
+        if self.NetAppVolumeSnapshots:
+            out["netAppVolumeSnapshots"] = [s.to_json() for s in self.NetAppVolumeSnapshots]
+        if self.NetAppVolumeSnapshotInputs:
+            out["netAppVolumeSnapshotInputs"] = list(self.NetAppVolumeSnapshotInputs)
         return out
 
     @classmethod
@@ -311,14 +359,16 @@ class DominoJobConfig:
             # protobuf Struct carries every number as a float
             VolumeSizeGiB=float(volume) if volume is not None else None,
             DatasetSnapshots=[
-                DatasetSnapshot(
-                    Id=s.get("id"),
-                    Name=s.get("name"),
-                    Version=int(s["version"]) if s.get("version") is not None else None,
-                )
-                for s in custom.get("datasetSnapshots", [])
+                DatasetSnapshot.from_json(s) for s in custom.get("datasetSnapshots", [])
             ],
             ExternalVolumeMountIds=list(custom.get("externalVolumeMountIds", [])),
+            ExternalDataVolumes=[
+                ExternalDataVolume(Name=n) for n in custom.get("externalDataVolumeNames", [])
+            ],
+            NetAppVolumeSnapshots=[
+                NetAppVolumeSnapshot.from_json(s) for s in custom.get("netAppVolumeSnapshots", [])
+            ],
+            NetAppVolumeSnapshotInputs=list(custom.get("netAppVolumeSnapshotInputs", [])),
         )
 
     def cache_fields(self) -> dict[str, Any]:
@@ -326,9 +376,12 @@ class DominoJobConfig:
         return {k: v for k, v in self.to_custom().items() if k not in CACHE_NEUTRAL_KEYS}
 
     def replace(self, **changes: Any) -> DominoJobConfig:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
         values.update(changes)
-        return DominoJobConfig(**values)
+        config = DominoJobConfig(**values)
+        if self._resolve_defaults:
+            config.resolve_job_properties()
+        return config
 
 
 def _revision_from_json(value: Any) -> EnvironmentRevisionSpecification:

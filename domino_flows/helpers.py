@@ -18,6 +18,7 @@ from domino_flows.config import (
     EnvironmentRevisionType,
     GitRef,
 )
+from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import TaskDefinitionError
 from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
 
@@ -91,18 +92,30 @@ def build_domino_job_task(
     dfs_repo_commit_id: str | None = None,
     volume_size_gib: float | None = None,
     external_volume_mounts: list[str] | None = None,
+    external_data_volumes: list[ExternalDataVolume] | None = None,
+    netapp_volume_snapshots: list[Any] | None = None,
     title: str | None = None,
     use_project_defaults_for_omitted: bool = False,
     use_latest: bool = False,
-    cache: bool = False,
+    cache: Any = False,
     cache_version: str = "",
     cache_serialize: bool = False,
     cache_ignore_input_vars: tuple[str, ...] = (),
     retries: int = 0,
     timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
 ) -> DominoJobTask:
-    """The task ``run_domino_job_task`` would call, without calling it."""
+    """The task ``run_domino_job_task`` would call, without calling it.
+
+    ``external_volume_mounts`` takes volume ids (the kit's earlier spelling);
+    ``external_data_volumes`` takes ``ExternalDataVolume(Name=...)`` (the official one). A
+    ``netapp_volume_snapshots`` entry is a ``NetAppVolumeSnapshot``, or a workflow input of that
+    type: it then becomes a task input of the same name, mounted when the job starts.
+    """
     inputs = list(inputs or [])
+    fixed_snapshots, snapshot_inputs = _split_snapshots(
+        flyte_task_name, list(netapp_volume_snapshots or []), inputs
+    )
+    inputs += snapshot_inputs
     output_specs = list(output_specs or [])
     for what, items in (("input", inputs), ("output", output_specs)):
         seen: set[str] = set()
@@ -133,6 +146,9 @@ def build_domino_job_task(
         VolumeSizeGiB=volume_size_gib,
         DatasetSnapshots=list(dataset_snapshots or []),
         ExternalVolumeMountIds=list(external_volume_mounts or []),
+        ExternalDataVolumes=list(external_data_volumes or []),
+        NetAppVolumeSnapshots=fixed_snapshots,
+        NetAppVolumeSnapshotInputs=[i.name for i in snapshot_inputs],
     )
     return DominoJobTask(
         name=flyte_task_name,
@@ -152,6 +168,36 @@ def build_domino_job_task(
     )
 
 
+SNAPSHOT_INPUT_PREFIX = "netapp_volume_snapshot"
+
+
+def _split_snapshots(
+    task: str, entries: list[Any], inputs: list[Input]
+) -> tuple[list[NetAppVolumeSnapshot], list[Input]]:
+    """Fixed snapshots stay in the job config; a workflow input (a promise) becomes a task input
+    named ``netapp_volume_snapshot_<n>``, read when the job starts."""
+    fixed: list[NetAppVolumeSnapshot] = []
+    given: list[Input] = []
+    taken = {i.name for i in inputs}
+    for position, entry in enumerate(entries):
+        if isinstance(entry, NetAppVolumeSnapshot):
+            fixed.append(entry)
+            continue
+        if type(entry).__name__ != "Promise":
+            raise TaskDefinitionError(
+                f"task {task!r}: netapp_volume_snapshots[{position}] is {entry!r}; give "
+                "NetAppVolumeSnapshot(Id=..., Version=...) or a workflow input of that type."
+            )
+        name = f"{SNAPSHOT_INPUT_PREFIX}_{position}"
+        if name in taken:
+            raise TaskDefinitionError(
+                f"task {task!r}: input {name!r} is declared and also used for "
+                f"netapp_volume_snapshots[{position}]; rename the input."
+            )
+        given.append(Input(name=name, type=NetAppVolumeSnapshot, value=entry))
+    return fixed, given
+
+
 def run_domino_job_task(
     flyte_task_name: str,
     command: str,
@@ -165,7 +211,11 @@ def run_domino_job_task(
     so ``>>`` ordering still works.
     """
     task = build_domino_job_task(flyte_task_name, command, inputs, output_specs, **options)
-    result = task(**{i.name: i.value for i in inputs or []})
+    values = {i.name: i.value for i in inputs or []}
+    snapshots = options.get("netapp_volume_snapshots") or []
+    for name in task.domino_job_config.NetAppVolumeSnapshotInputs:
+        values[name] = snapshots[int(name.rsplit("_", 1)[1])]
+    result = task(**values)
     names = [o.name for o in output_specs or []]
     if not names:
         return result

@@ -45,7 +45,7 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         inputs: dict[str, Any] | None = None,
         outputs: dict[str, Any] | None = None,
         use_latest: bool = False,
-        cache: bool = False,
+        cache: bool | Any = False,
         cache_version: str = "",
         cache_serialize: bool = False,
         cache_ignore_input_vars: tuple[str, ...] = (),
@@ -64,12 +64,15 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
                 f"not {type(domino_job_config).__name__}."
             )
         domino_job_config.validate(name)
+        cache, cache_version, cache_serialize, cache_ignore_input_vars, salt = _cache_settings(
+            name, cache, cache_version, cache_serialize, cache_ignore_input_vars
+        )
         inputs = dict(inputs or {})
         outputs = dict(outputs or {})
         check_interface(name, inputs, outputs)
         if retries < 0:
             raise TaskDefinitionError(f"task {name!r}: retries is {retries}; use 0 or more.")
-        if cache and not cache_version:
+        if cache and not cache_version and salt is None:
             raise TaskDefinitionError(
                 f"task {name!r}: cache=True needs a cache_version, e.g. cache_version='1'; bump "
                 "it when the task's code changes so stale results are not reused."
@@ -82,7 +85,9 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
                 )
         self._config = domino_job_config
         self._use_latest = use_latest
-        self._use_project_defaults = use_project_defaults_for_omitted
+        self._use_project_defaults = (
+            use_project_defaults_for_omitted or domino_job_config.resolves_job_properties
+        )
         self._input_paths = dict(input_paths or {})
         self._output_paths = dict(output_paths or {})
         self._user_cache_version = cache_version
@@ -90,7 +95,7 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         metadata = TaskMetadata(
             cache=cache,
             cache_serialize=cache_serialize,
-            cache_version=domino_cache_version(cache_version, domino_job_config, interface)
+            cache_version=domino_cache_version(cache_version, domino_job_config, interface, salt)
             if cache
             else cache_version,
             cache_ignore_input_vars=tuple(cache_ignore_input_vars),
@@ -170,7 +175,52 @@ def check_interface(task: str, inputs: dict[str, Any], outputs: dict[str, Any]) 
                 )
 
 
-def domino_cache_version(cache_version: str, config: DominoJobConfig, interface: Interface) -> str:
+def _cache_settings(
+    task: str,
+    cache: Any,
+    version: str,
+    serialize: bool,
+    ignored: tuple[str, ...],
+) -> tuple[bool, str, bool, tuple[str, ...], str | None]:
+    """``cache=True`` with ``cache_version=...``, or flytekit's ``Cache(version=..., serialize=...,
+    ignored_inputs=..., salt=...)`` object as the official plugin takes it.
+
+    Returns (cache, version, serialize, ignored inputs, salt); salt is None for the boolean form.
+    A ``Cache`` without a version is versioned by Domino's rule alone (job config and interface,
+    plus its salt): the job's command is part of that, the scripts it runs are not, so bump the
+    version or salt when they change.
+    """
+    from flytekit.core.cache import Cache
+
+    if isinstance(cache, Cache):
+        if version:
+            raise TaskDefinitionError(
+                f"task {task!r}: give the cache version once, either Cache(version=...) or "
+                "cache_version=..., not both."
+            )
+        if cache.policies:
+            raise TaskDefinitionError(
+                f"task {task!r}: Cache(policies=...) versions a Python function's body; a "
+                "Domino job task has none. Give Cache(version='1') (or a salt) instead."
+            )
+        names = (cache.ignored_inputs,) if isinstance(cache.ignored_inputs, str) else ()
+        return (
+            True,
+            cache.version or "",
+            cache.serialize or serialize,
+            tuple(names or cache.ignored_inputs) or ignored,
+            cache.salt or "",
+        )
+    if not isinstance(cache, bool):
+        raise TaskDefinitionError(
+            f"task {task!r}: cache is {cache!r}; give True/False or flytekit's Cache(version=...)."
+        )
+    return cache, version, serialize, ignored, None
+
+
+def domino_cache_version(
+    cache_version: str, config: DominoJobConfig, interface: Interface, salt: str | None = None
+) -> str:
     """Domino's cache version: the user's version, every job-config field that changes what the job
     computes (not its title, volume size, hardware tier or cluster sizing), and the interface's
     names and types. Changing any of them misses the cache; moving to a bigger tier does not."""
@@ -184,11 +234,13 @@ def domino_cache_version(cache_version: str, config: DominoJobConfig, interface:
             for name, t in variables.items()
         }
 
-    material = {
+    material: dict[str, Any] = {
         "cache_version": cache_version,
         "config": config.cache_fields(),
         "inputs": types(interface.inputs),
         "outputs": types(interface.outputs),
     }
+    if salt:  # only when given, so versions computed before salts existed stay the same
+        material["salt"] = salt
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-    return f"{cache_version}-{digest[:16]}"
+    return f"{cache_version or 'auto'}-{digest[:16]}"

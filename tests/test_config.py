@@ -55,7 +55,7 @@ def test_full_config_serializes_to_domino_camel_case():
             "masterHardwareTierId": {"value": "tier-small"},
         },
         "volumeSizeGiB": 20,
-        "datasetSnapshots": [{"name": "sales", "version": 3}],
+        "datasetSnapshots": [{"datasetName": "sales", "snapshotVersion": 3}],
         "externalVolumeMountIds": ["vol-1"],
     }
 
@@ -87,7 +87,7 @@ def test_from_custom_round_trips_through_protobuf_floats():
     custom = config.to_custom()
     # protobuf Struct turns every int into a float
     custom["volumeSizeGiB"] = 10.0
-    custom["datasetSnapshots"][0]["version"] = 2.0
+    custom["datasetSnapshots"][0]["snapshotVersion"] = 2.0
     assert DominoJobConfig.from_custom(custom) == config
 
 

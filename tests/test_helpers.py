@@ -47,7 +47,7 @@ def test_single_output_is_indexable_by_name():
             "revisionId": "rev-1",
         },
         "hardwareTierId": {"value": "tier-1"},
-        "datasetSnapshots": [{"name": "sales", "version": 2.0}],
+        "datasetSnapshots": [{"datasetName": "sales", "snapshotVersion": 2}],
         "mainRepoGitRef": {"type": "tags", "value": "v1"},
         "commitId": "abc",
         "volumeSizeGiB": 10.0,

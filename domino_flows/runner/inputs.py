@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows import contract, formats
-from domino_flows.errors import DominoFlowsError
+from domino_flows.data_sources import NetAppVolumeSnapshot
+from domino_flows.errors import DominoFlowsError, TaskDefinitionError
 
 
 class InputError(DominoFlowsError):
@@ -122,6 +123,11 @@ def coerce(name: str, value: Any, python_type: Any) -> Any:
             raise InputError(f"input {name!r} expects {contract.describe(base)}, got {value!r}")
         element = typing.get_args(base)[1]
         return {k: coerce(f"{name}[{k!r}]", v, element) for k, v in value.items()}
+    if base is NetAppVolumeSnapshot:  # Domino's JSON: {"volumeId": ..., "snapshotVersion": N}
+        try:
+            return NetAppVolumeSnapshot.from_json(value, f"input {name!r}")
+        except TaskDefinitionError as error:
+            raise InputError(str(error)) from None
     if kind == "struct" and isinstance(base, type) and dataclasses.is_dataclass(base):
         if not isinstance(value, dict):
             raise InputError(f"input {name!r} expects {base.__name__} as a JSON object")
