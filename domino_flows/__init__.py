@@ -20,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "EnvironmentRevisionType": "domino_flows.config",
     "DatasetSnapshot": "domino_flows.config",
     "ClusterProperties": "domino_flows.config",
+    "ExternalDataVolume": "domino_flows.data_sources",
+    "NetAppVolumeSnapshot": "domino_flows.data_sources",
     "DominoJobTask": "domino_flows.task",
     "domino_task": "domino_flows.decorators",
     "Input": "domino_flows.helpers",
@@ -30,6 +32,10 @@ _EXPORTS: dict[str, str] = {
     "DATA": "domino_flows.artifacts",
     "MODEL": "domino_flows.artifacts",
     "REPORT": "domino_flows.artifacts",
+    "ExportArtifactToDatasetsSpec": "domino_flows.export",
+    "ExportArtifactToNetAppVolumesSpec": "domino_flows.export",
+    "ExportArtifactFilesToBundleSpec": "domino_flows.export",
+    "run_launch_export_artifacts_task": "domino_flows.export",
     "DominoFlowsError": "domino_flows.errors",
     "TaskDefinitionError": "domino_flows.errors",
     "ContractError": "domino_flows.errors",
@@ -63,12 +69,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         EnvironmentRevisionType,
         GitRef,
     )
+    from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
     from domino_flows.decorators import domino_task
     from domino_flows.errors import (
         ContractError,
         DominoFlowsError,
         TaskDefinitionError,
         TaskFailedError,
+    )
+    from domino_flows.export import (
+        ExportArtifactFilesToBundleSpec,
+        ExportArtifactToDatasetsSpec,
+        ExportArtifactToNetAppVolumesSpec,
+        run_launch_export_artifacts_task,
     )
     from domino_flows.fanout import fan_out
     from domino_flows.helpers import Input, Output, run_domino_job_task

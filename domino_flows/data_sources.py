@@ -82,7 +82,8 @@ class NetAppVolumeSnapshot:
         version = value.get("snapshotVersion", value.get("Version"))
         if isinstance(version, float) and version.is_integer():
             version = int(version)
-        unknown = sorted(set(value) - {"volumeId", "snapshotVersion", "volumeName", "Id", "Version"})
+        known = {"volumeId", "snapshotVersion", "volumeName", "Id", "Version"}
+        unknown = sorted(set(value) - known)
         if volume is None or version is None or unknown:
             raise TaskDefinitionError(
                 f'{where}: {value!r} is not a NetApp volume snapshot; write {{"volumeId": '

@@ -20,6 +20,17 @@ says what they mean on this machine::
     project = "owner/name"
     host = "https://domino.example.com"    # optional; credentials come from the environment
 
+    [tool.domino_flows.datasets]           # dataset name (or id) -> local folder
+    sales = "data/sales"                   # snapshots: <folder>/snapshots/<version> if present
+
+    [tool.domino_flows.volumes]            # external data volume name -> local folder
+    shared-nfs = "/srv/nfs/shared"
+
+    [tool.domino_flows.netapp_volumes]     # NetApp volume id (or name) -> local folder
+    "63ea5468-592f-4d24-8685-c55b2929cf8a" = "data/netapp"
+
+    [tool.domino_flows.bundles]            # bundle id -> local folder (artifact exports)
+
 Nothing configured is fine: every environment is the current interpreter and every tier the
 default tier, and this is said once per process. Once names are configured, an unknown name is an
 error listing the configured ones, because a typo would otherwise run on the wrong machine size.
@@ -96,6 +107,9 @@ class DominoSettings:
     host: str | None = None
 
 
+DATA_TABLES = ("datasets", "volumes", "netapp_volumes", "bundles")
+
+
 @dataclass(frozen=True)
 class ProjectSettings:
     """Settings of one project, read once; ``pyproject`` is None when there is no file."""
@@ -106,6 +120,28 @@ class ProjectSettings:
     environments: dict[str, EnvironmentSettings] = field(default_factory=dict)
     hardware_tiers: dict[str, HardwareTierSettings] = field(default_factory=dict)
     domino: DominoSettings = field(default_factory=DominoSettings)
+    # What Domino's data sources are on this machine: name (or id) -> folder, per kind.
+    datasets: dict[str, Path] = field(default_factory=dict)
+    volumes: dict[str, Path] = field(default_factory=dict)
+    netapp_volumes: dict[str, Path] = field(default_factory=dict)
+    bundles: dict[str, Path] = field(default_factory=dict)
+
+    def data_folder(self, table: str, key: str, task: str = "", what: str = "") -> Path:
+        """The local folder of dataset / volume / NetApp volume / bundle ``key``.
+
+        Unconfigured data cannot be emulated: the error names the task, the key and the table
+        to add it to.
+        """
+        folders: dict[str, Path] = getattr(self, table)
+        if key in folders:
+            return folders[key]
+        who = f"task {task!r} uses " if task else ""
+        known = ", ".join(sorted(folders)) or "none configured"
+        return_hint = f'[tool.domino_flows.{table}] "{key}" = "<folder>"'
+        raise ConfigurationError(
+            f"{who}{what or table[:-1].replace('_', ' ')} {key!r}, which has no local folder in "
+            f"{self._where()} ({table}: {known}). Add {return_hint}."
+        )
 
     @property
     def project_name(self) -> str:
@@ -293,6 +329,7 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
             f"{where}: [tool.domino_flows.domino] project = {project!r}; write it as "
             "'owner/project-name'."
         )
+    data = {name: _folders(table, name, root, where) for name in DATA_TABLES}
     return ProjectSettings(
         root=root,
         pyproject=pyproject,
@@ -300,7 +337,26 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
         environments=environments,
         hardware_tiers=tiers,
         domino=DominoSettings(project=project, host=domino.get("host")),
+        **data,
     )
+
+
+def _folders(table: dict[str, Any], key: str, root: Path, where: str) -> dict[str, Path]:
+    """A name -> folder table; relative folders are taken from the project root."""
+    out = {}
+    for name, folder in _table(table, key, where).items():
+        if not isinstance(folder, str) or not folder.strip():
+            raise ConfigurationError(
+                f'{where}: [tool.domino_flows.{key}] {name!r} = {folder!r}; give a folder, e.g. '
+                f'"{name}" = "data/{name}".'
+            )
+        if "/" in name or name in (".", ".."):
+            raise ConfigurationError(
+                f"{where}: [tool.domino_flows.{key}] {name!r}: a name cannot contain '/'."
+            )
+        path = Path(folder).expanduser()
+        out[name] = path if path.is_absolute() else root / path
+    return out
 
 
 def _interpreter_path(python: str, root: Path) -> str:

@@ -6,7 +6,8 @@ A job gets its own directory, ``<project>/.domino-flows/jobs/<run>/<task>/<attem
     outputs/       the contract's outputs (DOMINO_FLOWS_OUTPUTS_DIR; /workflow/outputs on Domino)
     root/          stands for "/" for custom paths: an input with path /mnt/data/x is also placed
                    at root/mnt/data/x, and an output with a custom path is collected from there.
-                   Scripts find it through DOMINO_FLOWS_ROOT.
+                   Scripts find it through DOMINO_FLOWS_ROOT. Configured datasets, volumes and
+                   NetApp snapshots appear there too, as links (``mounts.py``).
     stdout.log, stderr.log, job.json (what was started), status.json (how it ended)
 
 The command runs through ``/bin/sh -c`` from the project root, as a Domino job runs from its
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from domino_flows import contract, formats
+from domino_flows import contract, formats, mounts
 from domino_flows.backends import local_environment, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
@@ -134,6 +135,10 @@ class LocalBackend:
                 shutil.copytree(source, target, dirs_exist_ok=True)
             elif source.exists():
                 shutil.copyfile(source, target)
+        # Datasets, volumes and NetApp snapshots ([tool.domino_flows.*] folders) under root/.
+        mounts.expose(
+            directory / "root", mounts.job_mounts(spec.config, self.settings, values, spec.task)
+        )
         return str(directory)
 
     def start(self, spec: JobSpec, staging: str) -> JobHandle:
