@@ -58,7 +58,7 @@ class Artifact:
                 "(from domino_flows import DATA, MODEL, REPORT)."
             ) from None
 
-    def File(self, name: str, type: str | None = None) -> Any:  # the official plugin's argument name
+    def File(self, name: str, type: str | None = None) -> Any:  # official argument name
         """The type of one file of this artifact, for a task output or workflow return.
 
         ``type`` is the file's format (``"pdf"``, ``"csv"``); by default, the file name's

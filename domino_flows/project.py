@@ -347,7 +347,7 @@ def _folders(table: dict[str, Any], key: str, root: Path, where: str) -> dict[st
     for name, folder in _table(table, key, where).items():
         if not isinstance(folder, str) or not folder.strip():
             raise ConfigurationError(
-                f'{where}: [tool.domino_flows.{key}] {name!r} = {folder!r}; give a folder, e.g. '
+                f"{where}: [tool.domino_flows.{key}] {name!r} = {folder!r}; give a folder, e.g. "
                 f'"{name}" = "data/{name}".'
             )
         if "/" in name or name in (".", ".."):
