@@ -27,7 +27,7 @@ from typing import Any, NoReturn, TypeVar
 from domino_flows import formats
 from domino_flows.formats import FormatError
 
-__all__ = ["fail", "inputs", "read_input", "write_output"]
+__all__ = ["domino_path", "fail", "inputs", "read_input", "write_output"]
 
 T = TypeVar("T")
 
@@ -143,6 +143,16 @@ def _format(name: str, value: Any) -> str:
         f"output {name!r}: a {type(value).__name__} cannot be a Domino output; outputs are str, "
         "int, float, bool, datetime, timedelta, or a Path to a file or directory"
     )
+
+
+def domino_path(path: str) -> Path:
+    """Where Domino path ``path`` (``/mnt/data/shared/x.csv``, ``/domino/datasets/local/sales``)
+    is in this job: the path itself on Domino, the same path under the job's ``root/`` folder
+    (``DOMINO_FLOWS_ROOT``) on the local backend, where configured datasets and volumes appear."""
+    root = os.environ.get("DOMINO_FLOWS_ROOT")
+    if not root or not path.startswith("/"):
+        return Path(path)
+    return Path(root) / path.lstrip("/")
 
 
 def fail(message: str) -> NoReturn:

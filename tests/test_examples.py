@@ -38,6 +38,10 @@ RUN_HERE = {
     "caching_retries.py",
     "conditional_branch.py",
     "fan_out.py",
+    # run in tests/test_parity_examples.py, with data folders configured
+    "official_artifacts.py",
+    "official_volumes.py",
+    "official_export.py",
 }
 
 PYPROJECT = f"""
