@@ -14,6 +14,7 @@ Standard library only (flytekit handles the dataclass as a workflow input by its
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +72,13 @@ class NetAppVolumeSnapshot:
     @classmethod
     def from_json(cls, value: Any, where: str = "NetAppVolumeSnapshot") -> NetAppVolumeSnapshot:
         """From Domino's JSON (``volumeId``/``snapshotVersion``) or the Python names
-        (``Id``/``Version``); protobuf Structs turn the version into a float, so whole floats
-        are accepted."""
+        (``Id``/``Version``), as a dict or JSON text (how ``pyflyte run`` hands over a dataclass
+        input). Protobuf Structs turn the version into a float, so whole floats are accepted."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as error:
+                raise TaskDefinitionError(f"{where}: not valid JSON: {error.msg}.") from None
         if not isinstance(value, dict):
             raise TaskDefinitionError(
                 f'{where}: expected a JSON object such as {{"volumeId": "vol-1", '

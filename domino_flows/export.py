@@ -129,13 +129,22 @@ def _matches(marker: dict[str, str], wanted: list[dict[str, str]]) -> bool:
 def _compiled_nodes() -> list[Any]:
     from flytekit.core.context_manager import FlyteContextManager
 
-    state = FlyteContextManager.current_context().compilation_state
-    if state is None:
+    context = FlyteContextManager.current_context()
+    state = context.compilation_state
+    if state is not None:
+        return list(state.nodes)
+    if context.execution_state is not None and context.execution_state.is_local_execution():
+        # flytekit's in-process run calls the workflow body again, node by node, without the
+        # graph that says which outputs are the artifact's files.
         raise TaskDefinitionError(
-            "run_launch_export_artifacts_task is called inside a @workflow, after the tasks "
-            "whose artifacts it exports."
+            "run_launch_export_artifacts_task needs the workflow's task graph, which flytekit's "
+            "in-process run (python flow.py, pyflyte run without --remote) does not give; run "
+            "the flow with `domino-flows run FILE WORKFLOW` (or submit it to Domino)."
         )
-    return list(state.nodes)
+    raise TaskDefinitionError(
+        "run_launch_export_artifacts_task is called inside a @workflow, after the tasks whose "
+        "artifacts it exports."
+    )
 
 
 def run_launch_export_artifacts_task(

@@ -19,6 +19,7 @@ at the real paths.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,6 +101,9 @@ def _given(
         if isinstance(value, NetAppVolumeSnapshot):
             out.append(value)
             continue
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            # the connector rebuilds inputs from the task template: an equal dataclass of its own
+            value = dataclasses.asdict(value)
         try:
             out.append(NetAppVolumeSnapshot.from_json(value, f"task {task!r}: input {name!r}"))
         except TaskDefinitionError as error:

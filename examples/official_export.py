@@ -7,6 +7,9 @@ the folders of ``[tool.domino_flows.datasets]``, ``[tool.domino_flows.netapp_vol
 ``[tool.domino_flows.bundles]``.
 
     domino-flows run examples/official_export.py export_flow
+
+The export task needs the workflow's task graph, so this flow runs with ``domino-flows run`` (or
+on Domino), not with flytekit's in-process ``python flow.py``.
 """
 
 from flytekit import workflow
@@ -66,7 +69,3 @@ def export_flow(rows: int = 10) -> None:
         hardware_tier_name="Small",
         use_project_defaults_for_omitted=True,
     )
-
-
-if __name__ == "__main__":
-    export_flow()
