@@ -186,9 +186,8 @@ def _cache_settings(
     ignored_inputs=..., salt=...)`` object as the official plugin takes it.
 
     Returns (cache, version, serialize, ignored inputs, salt); salt is None for the boolean form.
-    A ``Cache`` without a version is versioned by Domino's rule alone (job config and interface,
-    plus its salt): the job's command is part of that, the scripts it runs are not, so bump the
-    version or salt when they change.
+    flytekit's ``Cache`` has a version or policies; policies version a Python function's body,
+    which a job task does not have, so they are refused.
     """
     from flytekit.core.cache import Cache
 
@@ -243,4 +242,4 @@ def domino_cache_version(
     if salt:  # only when given, so versions computed before salts existed stay the same
         material["salt"] = salt
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-    return f"{cache_version or 'auto'}-{digest[:16]}"
+    return f"{cache_version}-{digest[:16]}"
