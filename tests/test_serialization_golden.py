@@ -19,6 +19,9 @@ FLOWS = [
     ("examples/ml_pipeline.py", "training_pipeline"),
     ("examples/stage_scripts.py", "word_count_flow"),
     ("examples/helper_style.py", "helper_flow"),
+    ("examples/official_artifacts.py", "artifacts_flow"),
+    ("examples/official_volumes.py", "volumes_flow"),
+    ("examples/official_export.py", "export_flow"),
 ]
 
 FAKE_SECRETS = {
