@@ -1,8 +1,9 @@
 """``domino-flows submit FILE WORKFLOW``: check a flow and launch it on Domino Flows.
 
-Exit status: 0 when the launch (or the dry run) went through and, with ``--wait``, the run
-succeeded; 1 when preflight refused the flow or the run failed; 2 for usage and configuration
-errors (no Flyte endpoint, no project, Flyte refusing a registration).
+Exit status: 0 when the launch went through and, with ``--wait``, the run succeeded, and for
+every dry run that could plan (its errors are what a launch would refuse); 1 when preflight
+refused the flow, the run failed, or a dry run could not even load or serialize the flow; 2 for
+usage and configuration errors (no Flyte endpoint, no project, Flyte refusing a registration).
 """
 
 from __future__ import annotations
@@ -101,7 +102,6 @@ def submit(options: SubmitOptions) -> int:
     from domino_flows import serialize
     from domino_flows.loading import FlowLoadError
     from domino_flows.paths import project_root
-    from domino_flows.records import redact
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import plan as plans
     from domino_flows.submit.git_state import git_checks
@@ -109,6 +109,7 @@ def submit(options: SubmitOptions) -> int:
         Report,
         domino_templates,
         lint_checks,
+        redact_plan,
         scan_credentials,
         task_checks,
         validate_templates,
@@ -190,7 +191,7 @@ def submit(options: SubmitOptions) -> int:
     lines = plans.render_plan(
         target, final, project=project, domain=options.domain, version=version, inputs=given
     )
-    lines = [redact(line) or "" for line in lines]
+    lines = [redact_plan(line) for line in lines]
     if options.dry_run:
         for line in lines:
             _say(line)
@@ -204,7 +205,13 @@ def submit(options: SubmitOptions) -> int:
                 f"Wrote {len(written)} serialized entities (.pb and .json) and plan.txt to {folder}"
             )
         if not report.ok:
-            return _refused(report)
+            _say(
+                f"Dry run: a real submit would refuse this flow for the {len(report.errors)} "
+                "error(s) above; nothing was registered.",
+                err=True,
+                color="yellow",
+            )
+            return 0
         _say("Dry run: preflight passed; nothing was registered.", color="green")
         return 0
     if not report.ok:

@@ -354,8 +354,54 @@ def _task_lines(template: Any, resolution: Any) -> list[str]:
         f"    retries        {retries}",
         f"    timeout        {_duration(metadata.timeout)}",
     ]
-    if custom.get("environmentRevisionSpec"):
-        lines.insert(3, f"    revision       {custom['environmentRevisionSpec']}")
-    if custom.get("commitId"):
-        lines.append(f"    commit         {custom['commitId']}")
-    return lines
+    filled = set(resolution.defaults) if resolution else set()
+
+    def shown(key: str, label: str, value: Any) -> str:
+        source = "  (project default)" if key in filled else ""
+        return f"    {label:<15}{value}{source}"
+
+    extra = []
+    revision = custom.get("environmentRevisionSpec")
+    if revision is not None:
+        text = revision.get("revisionId") if isinstance(revision, dict) else revision
+        extra.append(shown("environmentRevisionSpec", "revision", text))
+    for key, label in (("commitId", "commit"), ("volumeSizeGiB", "volume size")):
+        if key in custom:
+            unit = " GiB" if key == "volumeSizeGiB" else ""
+            extra.append(shown(key, label, f"{_number(custom[key])}{unit}"))
+    if custom.get("mainRepoGitRef"):
+        ref = custom["mainRepoGitRef"]
+        extra.append(shown("mainRepoGitRef", "git ref", " ".join(str(v) for v in ref.values())))
+    if "datasetSnapshots" in custom:
+        snapshots = [
+            f"{s.get('datasetId') or s.get('datasetName')} v{_number(s.get('snapshotVersion'))}"
+            for s in custom["datasetSnapshots"]
+        ]
+        extra.append(shown("datasetSnapshots", "datasets", ", ".join(snapshots) or "none"))
+    if "externalVolumeMountIds" in custom or custom.get("externalDataVolumeNames"):
+        volumes = [*custom.get("externalVolumeMountIds", [])]
+        volumes += [f"{n} (name)" for n in custom.get("externalDataVolumeNames", [])]
+        extra.append(shown("externalVolumeMountIds", "volumes", ", ".join(volumes) or "none"))
+    if custom.get("netAppVolumeSnapshots") or custom.get("netAppVolumeSnapshotInputs"):
+        netapp = [
+            f"{s['volumeId']} v{_number(s['snapshotVersion'])}"
+            for s in custom.get("netAppVolumeSnapshots", [])
+        ]
+        netapp += [f"input {n}" for n in custom.get("netAppVolumeSnapshotInputs", [])]
+        extra.append(f"    {'NetApp':<15}{', '.join(netapp)}")
+    for key, label in (("inputPaths", "input paths"), ("outputPaths", "output paths")):
+        if custom.get(key):
+            paths = ", ".join(f"{k} -> {v}" for k, v in sorted(custom[key].items()))
+            extra.append(f"    {label:<15}{paths}")
+    if resolution and resolution.missing:
+        extra.append(
+            f"    {'missing':<15}{', '.join(resolution.missing)}  (a launch refuses this task)"
+        )
+    return lines[:3] + extra[:1] + lines[3:] + extra[1:]
+
+
+def _number(value: Any) -> str:
+    """Protobuf Structs carry numbers as floats: show 10.0 as 10."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -31,16 +31,23 @@ from domino_flows.records import CREDENTIAL_VARIABLES
 
 Level = Literal["error", "warning"]
 
-# domino-flows additions to ``custom`` that Domino's own plugin does not write.
-ADDITIONS = (
+# domino-flows additions to ``custom`` that submit resolves into Domino's fields (or refuses):
+# none of them is registered.
+DROPPED_ADDITIONS = (
     "environmentName",
     "hardwareTierName",
     "useLatest",
     "useProjectDefaultsForOmitted",
-    "inputPaths",
-    "outputPaths",
+    "externalDataVolumeNames",
+    "netAppVolumeSnapshotInputs",
 )
+# Custom input and output paths (Input(path=...), Output(path=...)), which Domino Flows supports:
+# registered as they are.
+KEPT_ADDITIONS = ("inputPaths", "outputPaths")
+ADDITIONS = DROPPED_ADDITIONS + KEPT_ADDITIONS
 NAME_KEYS = ("environmentName", "hardwareTierName")
+# Additions DominoJobConfig.to_custom() itself writes (the rest come from the task's options).
+CONFIG_ADDITIONS = (*NAME_KEYS, "externalDataVolumeNames", "netAppVolumeSnapshotInputs")
 INTERFACE_KEYS = ("inputInterfaceBase64", "inputOutputInterfaceBase64")
 
 # Text that means a credential was serialized, whatever its value.
@@ -203,16 +210,6 @@ def _config_checks(prefix: str, name: str, custom: Mapping[str, Any]) -> list[Ch
                 "Pin them for production.",
             )
         )
-    if custom.get("inputPaths") or custom.get("outputPaths"):
-        out.append(
-            Check(
-                "warning",
-                "task",
-                f"{prefix}task {name!r} has custom input/output paths (Input(path=...)); they "
-                "are a domino-flows addition and are not sent to Domino Flows, which delivers "
-                "inputs under /workflow/inputs and reads outputs from /workflow/outputs.",
-            )
-        )
     return out
 
 
@@ -255,10 +252,14 @@ def validate_templates(entities: Iterable[Any], require_ids: bool) -> list[Check
                 )
             )
             continue
+        # an empty list (no datasets, no volumes: what a resolved task registers) reads back as
+        # an unset field
         expected = {
-            k: v for k, v in custom.items() if k not in INTERFACE_KEYS and k not in ADDITIONS
+            k: v
+            for k, v in custom.items()
+            if k not in INTERFACE_KEYS and k not in ADDITIONS and v != []
         }
-        expected.update({k: custom[k] for k in NAME_KEYS if k in custom})
+        expected.update({k: custom[k] for k in CONFIG_ADDITIONS if k in custom})
         if config.to_custom() != expected:
             keys = sorted(
                 k
@@ -289,7 +290,7 @@ def validate_templates(entities: Iterable[Any], require_ids: bool) -> list[Check
                 )
             )
         if require_ids:
-            stray = [k for k in ADDITIONS if k in custom and k not in NAME_KEYS]
+            stray = [k for k in DROPPED_ADDITIONS if k in custom and k not in CONFIG_ADDITIONS]
             if stray:
                 out.append(
                     Check(
@@ -330,6 +331,24 @@ def entity_label(entity: Any) -> str:
     if isinstance(entity, LaunchPlan):
         return f"launch plan {entity.id.name!r}"
     return f"workflow {entity.template.id.name!r}"
+
+
+# The same patterns as text, with the part to mask: the credential after the header or keyword.
+_TEXT_PATTERNS = (
+    re.compile(r"(x-domino-api-key\s*[:=]?\s*)\S+", re.IGNORECASE),
+    re.compile(r"(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
+    re.compile(r"(\bauthorization\s*[:=]\s*)\S+", re.IGNORECASE),
+)
+
+
+def redact_plan(line: str, environ: Mapping[str, str] | None = None) -> str:
+    """A plan line with every credential masked: credential variables' values, the token in
+    ``DOMINO_TOKEN_FILE``, and API key headers or bearer tokens written into the flow."""
+    for source, value in credential_values(environ).items():
+        line = line.replace(value, f"<{source} redacted>")
+    for pattern in _TEXT_PATTERNS:
+        line = pattern.sub(lambda match: f"{match.group(1)}<redacted>", line)
+    return line
 
 
 def scan_bytes(data: bytes, label: str, secrets: Mapping[str, str]) -> list[Check]:

@@ -1,10 +1,12 @@
-"""Environment and hardware tier names to ids, for Domino Flows' server-side agent.
+"""Names to ids, and every field the start request needs, for Domino Flows' server-side agent.
 
-Resolution goes through the domino backend (:class:`~domino_flows.backends.domino.DominoBackend`):
-the same credential order, the same one listing per run, the same errors listing the available
-names, and ``use_latest`` / ``use_project_defaults_for_omitted`` filled from the project's job
-defaults. Without Domino credentials names cannot be checked: a dry run keeps them (marked
-unresolved), a launch is refused.
+Environment and hardware tier names go through the domino backend
+(:class:`~domino_flows.backends.domino.DominoBackend`): the same credential order, the same one
+listing per run, the same errors listing the available names. Then each task gets every field
+Domino Flows' start request requires (:mod:`~domino_flows.submit.defaults`): what it pins is kept,
+what it leaves out comes from the project's job defaults, asked once per distinct request.
+Without Domino credentials nothing can be checked or resolved: a dry run keeps the names (marked
+unresolved) and lists what a launch would refuse; a launch is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.submit.preflight import ADDITIONS, NAME_KEYS, Check
+from domino_flows.submit.defaults import REQUIRED_FIELDS, JobDefaults, by_name, complete
+from domino_flows.submit.preflight import DROPPED_ADDITIONS, NAME_KEYS, Check
 
 CREDENTIAL_CHOICES = ("DOMINO_API_PROXY", "DOMINO_TOKEN_FILE", "DOMINO_USER_API_KEY")
 
@@ -30,6 +33,8 @@ class Resolution:
     custom: dict[str, Any]  # the new custom (what is registered)
     resolved: dict[str, str] = field(default_factory=dict)  # "environment" -> "name -> id"
     unresolved: list[str] = field(default_factory=list)  # "environment 'Python 3.11'"
+    defaults: list[str] = field(default_factory=list)  # required fields the project filled
+    missing: list[str] = field(default_factory=list)  # required fields still without a value
 
 
 def credentials_present(environ: Mapping[str, str] | None = None) -> bool:
@@ -40,9 +45,12 @@ def credentials_present(environ: Mapping[str, str] | None = None) -> bool:
 class NameResolver:
     """Resolves a task's ``custom`` through a domino backend, or explains why it cannot."""
 
-    def __init__(self, backend: Any = None, reason: str = "") -> None:
+    def __init__(
+        self, backend: Any = None, reason: str = "", defaults: JobDefaults | None = None
+    ) -> None:
         self.backend = backend
         self.reason = reason
+        self.defaults = defaults
 
     @classmethod
     def from_environment(
@@ -62,7 +70,7 @@ class NameResolver:
             backend = DominoBackend(project_root, settings, environ=environ)
         except ConfigurationError as error:
             return cls(None, str(error))
-        return cls(backend)
+        return cls(backend, defaults=JobDefaults(_job_defaults_poster(backend)))
 
     @property
     def available(self) -> bool:
@@ -93,17 +101,35 @@ class NameResolver:
         return apply(task, custom, resolved)
 
 
+def _job_defaults_poster(backend: Any) -> Any:
+    """``POST /v4/jobs/{projectId}/resolveJobDefaults`` through the backend's client, retried
+    like its other idempotent calls (it changes nothing on Domino)."""
+    from domino_flows.backends.domino_client import RetryPolicy, call_with_retry
+
+    def post(body: dict[str, Any]) -> Any:
+        client = backend.client
+        url = f"{client._routes.host}/v4/jobs/{backend.project_id}/resolveJobDefaults"
+        return call_with_retry(
+            RetryPolicy(),
+            "POST /v4/jobs/{id}/resolveJobDefaults",
+            lambda: client.request_manager.post(url, json=body).json(),
+        )
+
+    return post
+
+
 def unresolved(task: str, custom: dict[str, Any]) -> Resolution:
     """Names kept as they are (a dry run without credentials)."""
-    out = {k: v for k, v in custom.items() if k not in ("inputPaths", "outputPaths")}
+    out = dict(custom)
     labels = {"environmentName": "environment", "hardwareTierName": "hardware tier"}
     missing = [f"{labels[k]} {custom[k]!r}" for k in NAME_KEYS if k in custom]
     return Resolution(task, out, unresolved=missing)
 
 
 def apply(task: str, custom: dict[str, Any], resolved: Any) -> Resolution:
-    """``custom`` with ids in place of names and the domino-flows additions dropped."""
-    out = {k: v for k, v in custom.items() if k not in ADDITIONS}
+    """``custom`` with ids in place of names and the resolved domino-flows additions dropped
+    (custom input and output paths stay: Domino Flows supports them)."""
+    out = {k: v for k, v in custom.items() if k not in DROPPED_ADDITIONS}
     result = Resolution(task, out)
     if resolved.environment_id:
         out["environmentId"] = resolved.environment_id
@@ -158,4 +184,40 @@ def resolve_all(
         except DominoFlowsError as error:  # ConfigurationError (unknown name), DominoApiError
             checks.append(Check("error", "names", str(error)))
             out[task] = unresolved(task, custom)
+            continue
+        checks.extend(_complete(resolver, out[task], custom))
     return out, checks
+
+
+def _complete(resolver: NameResolver, resolution: Resolution, original: dict[str, Any]) -> list:
+    """Fill the start request's required fields into ``resolution``; checks for what is not."""
+    task = resolution.task
+    checks = [
+        Check("error", "job config", f"task {task!r}: {problem}.") for problem in by_name(original)
+    ]
+    defaults = resolver.defaults if resolver.available else None
+    try:
+        custom, filled, missing = complete(resolution.custom, defaults)
+    except DominoFlowsError as error:  # DominoApiError from resolveJobDefaults
+        checks.append(Check("error", "job config", f"task {task!r}: {error}"))
+        custom, filled, missing = complete(resolution.custom, None)
+    resolution.custom = custom
+    resolution.defaults = filled
+    resolution.missing = missing
+    if missing:
+        why = (
+            f"they were not resolved ({resolver.reason})"
+            if not resolver.available
+            else "the project's job defaults have none"
+        )
+        pins = "; ".join(REQUIRED_FIELDS[k] for k in missing)
+        checks.append(
+            Check(
+                "error",
+                "job config",
+                f"task {task!r}: Domino Flows needs {', '.join(missing)} to start its job, and "
+                f"{why}. Pin them in the task ({pins}), or let submit resolve them with Domino "
+                "credentials set.",
+            )
+        )
+    return checks

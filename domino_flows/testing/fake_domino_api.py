@@ -15,6 +15,9 @@ from typing import Any
 from domino_flows.testing.fake_domino_http import Response, json_response
 from domino_flows.testing.fake_domino_jobs import FakeJob, new_id, safe_relative
 
+# The specific revision the fake resolves "the active revision" to.
+ACTIVE_REVISION_ID = "5f0c3e5e8a1b2c3d4e5f6a7b"
+
 
 class DominoApi:
     """Endpoint handlers: ``_api_<route>(params, query, body) -> (status, headers, body)``."""
@@ -174,11 +177,14 @@ class DominoApi:
                 "mainRepoGitRef": None,
                 "hardwareTierId": {"value": next(iter(self.hardware_tiers.values()), None)},
                 "environmentId": next(iter(self.environments.values()), None),
-                "environmentRevisionSpec": "ActiveRevision",
+                # ResolvedJobProperties: a specific revision, and every required list
+                "environmentRevisionSpec": {"revisionId": ACTIVE_REVISION_ID},
                 "computeClusterProperties": None,
                 "volumeSizeGiB": 10.0,
                 "datasetSnapshots": [],
+                "netAppVolumeSnapshots": [],
                 "externalVolumeMountIds": [],
+                "netAppVolumeIds": [],
             },
         )
 

@@ -20,6 +20,7 @@ from domino_flows.backends.domino_polling import PollPolicy
 from domino_flows.config import DominoJobConfig
 from domino_flows.errors import ConfigurationError, TaskFailedError
 from domino_flows.testing import FakeDomino
+from domino_flows.testing.fake_domino_api import ACTIVE_REVISION_ID
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 
@@ -179,7 +180,8 @@ def test_use_latest_takes_the_projects_defaults_once_per_run(backend, fake_domin
             "small-k8s",
             "env-python311",
         )
-        assert resolved.environment_revision == "ActiveRevision"
+        # resolveJobDefaults answers with the specific revision the active one is today
+        assert json.loads(resolved.environment_revision or "") == {"revisionId": ACTIVE_REVISION_ID}
         _handle, status = run_one(backend, spec, {"a": index})
         assert status.state is JobState.SUCCEEDED
     assert [job.hardware_tier_id for job in fake_domino.jobs.values()] == ["small-k8s"] * 2

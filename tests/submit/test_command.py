@@ -154,13 +154,33 @@ def test_a_credential_in_the_serialized_flow_is_refused(
         tmp_path, GOOD_FLOW.replace("python step.py", "python step.py k9-x7-recognisable")
     )
     result = submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # a dry run plans and lists what a launch would refuse
     assert "error: [credentials] task 'step' contains the value of DOMINO_USER_API_KEY" in (
         result.output
     )
+    assert "a real submit would refuse this flow" in result.output
     assert "k9-x7-recognisable" not in result.output  # the plan shows the command redacted
+    assert "<DOMINO_USER_API_KEY redacted>" in result.output
     assert "they were not written" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_plan_masks_tokens_written_into_the_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("tok-5512-from-file\n")
+    monkeypatch.setenv("DOMINO_TOKEN_FILE", str(token_file))
+    command = (
+        "curl -H 'Authorization: Bearer abcdefgh12345678' -H 'X-Domino-Api-Key: s3cr3t-k3y' "
+        "--data tok-5512-from-file && python step.py"
+    )
+    path = write_flow(tmp_path, GOOD_FLOW.replace("python step.py", command))
+    result = submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    for secret in ("abcdefgh12345678", "s3cr3t-k3y", "tok-5512-from-file"):
+        assert secret not in result.output
+    assert "error: [credentials]" in result.output
 
 
 def test_tags_must_be_key_value(good_flow: Path) -> None:
