@@ -32,7 +32,7 @@ ReportFile = ReportArtifact.File(name="report.pdf", type="pdf")
 prepare = DominoJobTask(
     name="Prepare data",
     domino_job_config=DominoJobConfig(
-        Command="python examples/scripts/parity_prepare.py",
+        Command="PYTHONPATH=/mnt/code python examples/scripts/parity_prepare.py",
         MainRepoGitRef=GitRef(Type="ref", Value="refs/heads/main"),
     ).resolve_job_properties(),
     inputs={"rows": int},
@@ -43,7 +43,7 @@ prepare = DominoJobTask(
 train = DominoJobTask(
     name="Train model",
     domino_job_config=DominoJobConfig(
-        Command="python examples/scripts/parity_train.py",
+        Command="PYTHONPATH=/mnt/code python examples/scripts/parity_train.py",
         EnvironmentName="Python 3.11",
         HardwareTierName="Small",
     ),

@@ -37,7 +37,7 @@ AdslFile = DataArtifact.File(name="adsl.csv", type="csv")
 def export_flow(rows: int = 10) -> None:
     prepared = run_domino_job_task(
         flyte_task_name="Create ADSL dataset",
-        command="python examples/scripts/parity_prepare.py",
+        command="PYTHONPATH=/mnt/code python examples/scripts/parity_prepare.py",
         inputs=[Input(name="rows", type=int, value=rows)],
         output_specs=[Output(name="data", type=AdslFile)],
         environment_name="Python 3.11",
@@ -45,7 +45,7 @@ def export_flow(rows: int = 10) -> None:
     )
     run_domino_job_task(
         flyte_task_name="Create summary report",
-        command="python examples/scripts/parity_train.py",
+        command="PYTHONPATH=/mnt/code python examples/scripts/parity_train.py",
         inputs=[Input(name="data", type=AdslFile, value=prepared["data"])],
         output_specs=[
             Output(name="model", type=DataArtifact.File(name="fit.json", type="json")),

@@ -26,7 +26,7 @@ from domino_flows import (
 def volumes_flow(snapshot: NetAppVolumeSnapshot) -> int:
     fixed = run_domino_job_task(
         flyte_task_name="Check blinded study",
-        command="python examples/scripts/parity_check_study.py",
+        command="PYTHONPATH=/mnt/code python examples/scripts/parity_check_study.py",
         inputs=[Input(name="volume_id", type=str, value="sdtm-blind")],
         output_specs=[Output(name="subjects", type=int)],
         environment_name="Python 3.11",
@@ -35,7 +35,7 @@ def volumes_flow(snapshot: NetAppVolumeSnapshot) -> int:
     )
     counted = run_domino_job_task(
         flyte_task_name="Count rows",
-        command="python examples/scripts/parity_count_rows.py",
+        command="PYTHONPATH=/mnt/code python examples/scripts/parity_count_rows.py",
         inputs=[Input(name="subjects", type=int, value=fixed["subjects"])],
         output_specs=[Output(name="rows", type=int)],
         environment_name="Python 3.11",
