@@ -27,6 +27,9 @@ FAN_OUT_TASK_TYPE = "domino_fan_out"  # the kit's fan_out; Domino Flows does not
 GIT_REF_TYPES = ("head", "commitId", "branches", "tags", "ref")
 CLUSTER_TYPES = ("Dask", "Spark", "Ray", "MPI")
 SOME_REVISION_TYPE = "domino.environments.api.SomeRevision"
+# The kit's own keys the config writes (Domino's start request takes ids: resolved or refused).
+EXTERNAL_DATA_VOLUME_NAMES = "externalDataVolumeNames"
+NETAPP_SNAPSHOT_INPUTS = "netAppVolumeSnapshotInputs"
 
 
 def _where(task_name: str | None) -> str:
@@ -330,11 +333,11 @@ class DominoJobConfig:
         if self.ExternalVolumeMountIds:
             out["externalVolumeMountIds"] = list(self.ExternalVolumeMountIds)
         if self.ExternalDataVolumes:
-            out["externalDataVolumeNames"] = [v.Name for v in self.ExternalDataVolumes]
+            out[EXTERNAL_DATA_VOLUME_NAMES] = [v.Name for v in self.ExternalDataVolumes]
         if self.NetAppVolumeSnapshots:
             out["netAppVolumeSnapshots"] = [s.to_json() for s in self.NetAppVolumeSnapshots]
         if self.NetAppVolumeSnapshotInputs:
-            out["netAppVolumeSnapshotInputs"] = list(self.NetAppVolumeSnapshotInputs)
+            out[NETAPP_SNAPSHOT_INPUTS] = list(self.NetAppVolumeSnapshotInputs)
         return out
 
     @classmethod
@@ -363,12 +366,12 @@ class DominoJobConfig:
             ],
             ExternalVolumeMountIds=list(custom.get("externalVolumeMountIds", [])),
             ExternalDataVolumes=[
-                ExternalDataVolume(Name=n) for n in custom.get("externalDataVolumeNames", [])
+                ExternalDataVolume(Name=n) for n in custom.get(EXTERNAL_DATA_VOLUME_NAMES, [])
             ],
             NetAppVolumeSnapshots=[
                 NetAppVolumeSnapshot.from_json(s) for s in custom.get("netAppVolumeSnapshots", [])
             ],
-            NetAppVolumeSnapshotInputs=list(custom.get("netAppVolumeSnapshotInputs", [])),
+            NetAppVolumeSnapshotInputs=list(custom.get(NETAPP_SNAPSHOT_INPUTS, [])),
         )
 
     def cache_fields(self) -> dict[str, Any]:

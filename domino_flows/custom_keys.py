@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from domino_flows.config import DominoJobConfig
+from domino_flows.config import (
+    EXTERNAL_DATA_VOLUME_NAMES,
+    NETAPP_SNAPSHOT_INPUTS,
+    DominoJobConfig,
+)
 
 ENVIRONMENT_NAME = "environmentName"
 HARDWARE_TIER_NAME = "hardwareTierName"
@@ -28,6 +32,8 @@ ADDITIONS = (
     USE_PROJECT_DEFAULTS,
     INPUT_PATHS,
     OUTPUT_PATHS,
+    EXTERNAL_DATA_VOLUME_NAMES,  # written by DominoJobConfig.to_custom
+    NETAPP_SNAPSHOT_INPUTS,  # written by DominoJobConfig.to_custom
 )
 # Additions that name something Domino knows by id (resolved by the backend or by submit).
 NAME_KEYS = (ENVIRONMENT_NAME, HARDWARE_TIER_NAME)

@@ -84,10 +84,10 @@ def job_mounts(
     for volume in config.ExternalDataVolumes:
         folder = settings.data_folder("volumes", volume.Name, task, "external data volume")
         add(f"{LEGACY_DATA_ROOT}/{volume.Name}", folder)
-    for snapshot in [*config.NetAppVolumeSnapshots, *_given(config, values or {}, task)]:
-        folder = settings.data_folder("netapp_volumes", snapshot.Id, task, "NetApp volume")
+    for netapp in [*config.NetAppVolumeSnapshots, *_given(config, values or {}, task)]:
+        folder = settings.data_folder("netapp_volumes", netapp.Id, task, "NetApp volume")
         for root in NETAPP_ROOTS:
-            add(f"{root}/{snapshot.Id}", _version_folder(folder, snapshot.Version), True)
+            add(f"{root}/{netapp.Id}", _version_folder(folder, netapp.Version), True)
     return sorted(mounts.values(), key=lambda m: m.domino_path)
 
 

@@ -21,6 +21,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS
+
 # Required by StartWorkflowJobRequest (v4-subset.json), with what a user writes to pin each.
 REQUIRED_FIELDS: dict[str, str] = {
     "commitId": "CommitId (dfs_repo_commit_id=...)",
@@ -70,14 +72,14 @@ def by_name(custom: dict[str, Any]) -> list[str]:
                 "Domino Flows needs its id: give DatasetSnapshot(Id='<dataset id>', "
                 f"Version={snapshot.get('snapshotVersion', 1)})"
             )
-    for name in custom.get("externalDataVolumeNames", []):
+    for name in custom.get(EXTERNAL_DATA_VOLUME_NAMES, []):
         out.append(
             f"externalVolumeMountIds: external data volume {name!r} is given by name; Domino "
             "Flows needs its id: give external_volume_mounts=['<volume id>'] "
             "(ExternalVolumeMountIds)"
         )
-    if custom.get("netAppVolumeSnapshotInputs"):
-        inputs = ", ".join(custom["netAppVolumeSnapshotInputs"])
+    if custom.get(NETAPP_SNAPSHOT_INPUTS):
+        inputs = ", ".join(custom[NETAPP_SNAPSHOT_INPUTS])
         out.append(
             f"netAppVolumeSnapshots: the NetApp snapshot chosen at launch (input {inputs}) cannot "
             "be registered, because Domino Flows' start request takes fixed snapshots; give "

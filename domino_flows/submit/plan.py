@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS
 from domino_flows.errors import DominoFlowsError
 
 PLACEHOLDER_VERSION = "pending"
@@ -378,16 +379,16 @@ def _task_lines(template: Any, resolution: Any) -> list[str]:
             for s in custom["datasetSnapshots"]
         ]
         extra.append(shown("datasetSnapshots", "datasets", ", ".join(snapshots) or "none"))
-    if "externalVolumeMountIds" in custom or custom.get("externalDataVolumeNames"):
+    if "externalVolumeMountIds" in custom or custom.get(EXTERNAL_DATA_VOLUME_NAMES):
         volumes = [*custom.get("externalVolumeMountIds", [])]
-        volumes += [f"{n} (name)" for n in custom.get("externalDataVolumeNames", [])]
+        volumes += [f"{n} (name)" for n in custom.get(EXTERNAL_DATA_VOLUME_NAMES, [])]
         extra.append(shown("externalVolumeMountIds", "volumes", ", ".join(volumes) or "none"))
-    if custom.get("netAppVolumeSnapshots") or custom.get("netAppVolumeSnapshotInputs"):
+    if custom.get("netAppVolumeSnapshots") or custom.get(NETAPP_SNAPSHOT_INPUTS):
         netapp = [
             f"{s['volumeId']} v{_number(s['snapshotVersion'])}"
             for s in custom.get("netAppVolumeSnapshots", [])
         ]
-        netapp += [f"input {n}" for n in custom.get("netAppVolumeSnapshotInputs", [])]
+        netapp += [f"input {n}" for n in custom.get(NETAPP_SNAPSHOT_INPUTS, [])]
         extra.append(f"    {'NetApp':<15}{', '.join(netapp)}")
     for key, label in (("inputPaths", "input paths"), ("outputPaths", "output paths")):
         if custom.get(key):

@@ -26,29 +26,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from domino_flows.config import FAN_OUT_TASK_TYPE, TASK_TYPE
+from domino_flows import custom_keys
+from domino_flows.config import (
+    EXTERNAL_DATA_VOLUME_NAMES,
+    FAN_OUT_TASK_TYPE,
+    NETAPP_SNAPSHOT_INPUTS,
+    TASK_TYPE,
+)
 from domino_flows.records import CREDENTIAL_VARIABLES
 
 Level = Literal["error", "warning"]
 
-# domino-flows additions to ``custom`` that submit resolves into Domino's fields (or refuses):
-# none of them is registered.
-DROPPED_ADDITIONS = (
-    "environmentName",
-    "hardwareTierName",
-    "useLatest",
-    "useProjectDefaultsForOmitted",
-    "externalDataVolumeNames",
-    "netAppVolumeSnapshotInputs",
-)
 # Custom input and output paths (Input(path=...), Output(path=...)), which Domino Flows supports:
 # registered as they are.
-KEPT_ADDITIONS = ("inputPaths", "outputPaths")
-ADDITIONS = DROPPED_ADDITIONS + KEPT_ADDITIONS
-NAME_KEYS = ("environmentName", "hardwareTierName")
+KEPT_ADDITIONS = (custom_keys.INPUT_PATHS, custom_keys.OUTPUT_PATHS)
+# The other domino-flows additions: submit resolves them into Domino's fields (or refuses).
+DROPPED_ADDITIONS = tuple(k for k in custom_keys.ADDITIONS if k not in KEPT_ADDITIONS)
+ADDITIONS = custom_keys.ADDITIONS
+NAME_KEYS = custom_keys.NAME_KEYS
 # Additions DominoJobConfig.to_custom() itself writes (the rest come from the task's options).
-CONFIG_ADDITIONS = (*NAME_KEYS, "externalDataVolumeNames", "netAppVolumeSnapshotInputs")
-INTERFACE_KEYS = ("inputInterfaceBase64", "inputOutputInterfaceBase64")
+CONFIG_ADDITIONS = (*NAME_KEYS, EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS)
+INTERFACE_KEYS = custom_keys.INTERFACE_KEYS
 
 # Text that means a credential was serialized, whatever its value.
 CREDENTIAL_PATTERNS = (
