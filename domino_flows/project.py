@@ -125,6 +125,8 @@ class ProjectSettings:
     volumes: dict[str, Path] = field(default_factory=dict)
     netapp_volumes: dict[str, Path] = field(default_factory=dict)
     bundles: dict[str, Path] = field(default_factory=dict)
+    # [tool.domino_flows.lineage]: where OpenLineage events also go (lineage_transport.py)
+    lineage: dict[str, Any] = field(default_factory=dict)
 
     def data_folder(self, table: str, key: str, task: str = "", what: str = "") -> Path:
         """The local folder of dataset / volume / NetApp volume / bundle ``key``.
@@ -337,6 +339,7 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
         environments=environments,
         hardware_tiers=tiers,
         domino=DominoSettings(project=project, host=domino.get("host")),
+        lineage=dict(_table(table, "lineage", where)),
         **data,
     )
 

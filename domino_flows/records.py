@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.clock import now
+from domino_flows.lineage_transport import LineageEmitter
 from domino_flows.paths import STATE_DIR, STORE_FILE, state_dir
 from domino_flows.redaction import CREDENTIAL_VARIABLES, redact
 
@@ -119,6 +120,7 @@ class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._ready = False
+        self._emitter: LineageEmitter | None = None
 
     @classmethod
     def for_project(cls, project_root: Path) -> RunStore:
@@ -240,6 +242,14 @@ class RunStore:
                 "event) VALUES (?,?,?,?,?,?)",
                 (run_id, task, attempt, event_type, now(), redact(event_json)),
             )
+        self.lineage_emitter().emit(redact(event_json) or event_json)
+
+    def lineage_emitter(self) -> LineageEmitter:
+        """Where recorded events also go: OpenLineage's configured transport, or nowhere."""
+        if self._emitter is None:
+            root = self.path.parent.parent if self.path.parent.name == STATE_DIR else None
+            self._emitter = LineageEmitter.for_project(root)
+        return self._emitter
 
     def lineage_events(self, run_id: str, task: str | None = None) -> list[dict[str, Any]]:
         """Events of a run (or of one of its tasks) in the order they were recorded."""

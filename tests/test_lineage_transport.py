@@ -1,0 +1,214 @@
+"""Lineage through openlineage-python's transports: configured the standard way or in
+[tool.domino_flows.lineage], received by a loopback HTTP consumer and a file, in order, tied to
+the run, without secrets; nothing sent when nothing is configured."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openlineage.client.serde import Serde
+
+from domino_flows import lineage_transport
+from domino_flows.cli import main
+from domino_flows.errors import ConfigurationError
+from domino_flows.lineage_transport import LineageEmitter, event_from_json, project_transport
+from domino_flows.records import RunStore
+
+REPO = Path(__file__).resolve().parents[1]
+FAKE_KEY = "fake-api-key-lineage-77c1e0"
+PYPROJECT = f"""
+[project]
+name = "lineage-project"
+version = "0"
+
+[tool.domino_flows.environments."Python 3.11"]
+python = "{sys.executable}"
+"""
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    bodies: list[dict[str, Any]] = []
+    raw: list[bytes] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        type(self).raw.append(body + str(dict(self.headers)).encode())
+        type(self).bodies.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        return
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, type[Receiver]]]:
+    handler = type("Handler", (Receiver,), {"bodies": [], "raw": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    (root / "examples").mkdir(parents=True)
+    shutil.copyfile(REPO / "examples" / "hello.py", root / "examples" / "hello.py")
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.openlineage/openlineage.yml
+    for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT", "OPENLINEAGE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in __import__("os").environ if n.startswith("OPENLINEAGE")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
+    return root
+
+
+def run_hello() -> dict[str, Any]:
+    result = CliRunner().invoke(
+        main,
+        ["run", "examples/hello.py", "hello", "--input", "name=Ada", "--json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output[-3000:]
+    return json.loads(result.stdout)
+
+
+def _check_events(events: list[dict[str, Any]], raw: list[bytes]) -> None:
+    kinds = [(e["job"]["name"], e["eventType"]) for e in events]
+    flow = kinds[0][0]
+    assert kinds[0] == (flow, "START") and kinds[-1] == (flow, "COMPLETE")
+    tasks = [k for k in kinds[1:-1]]
+    assert len(tasks) == 4 and [t[1] for t in tasks] == ["START", "COMPLETE"] * 2
+    greet, shout = tasks[0][0], tasks[2][0]
+    assert greet.endswith("greet") and shout.endswith("shout")
+    run_id = events[0]["run"]["runId"]
+    for event in events[1:-1]:
+        parent = event["run"]["facets"]["parent"]
+        assert parent["run"]["runId"] == run_id and parent["job"]["name"] == flow
+    for body in raw:
+        assert FAKE_KEY.encode() not in body
+
+
+def test_events_reach_an_http_consumer_in_order(
+    project: Path, receiver: tuple[str, type[Receiver]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = receiver
+    monkeypatch.setenv("OPENLINEAGE_URL", url)
+    document = run_hello()
+    _check_events(handler.bodies, handler.raw)
+    # the same events as the run store keeps
+    stored = RunStore.for_project(project).lineage_events(document["run_id"])
+    assert [json.loads(e["event"])["eventType"] for e in stored] == [
+        e["eventType"] for e in handler.bodies
+    ]
+
+
+def test_events_go_to_a_file_configured_by_openlineage_variables(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = project / "lineage.jsonl"
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__TYPE", "file")
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", str(log))
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__APPEND", "true")
+    run_hello()
+    lines = log.read_text().splitlines()
+    _check_events([json.loads(line) for line in lines], [line.encode() for line in lines])
+
+
+def test_events_go_where_the_project_file_says(
+    project: Path, receiver: tuple[str, type[Receiver]]
+) -> None:
+    url, handler = receiver
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write(f'\n[tool.domino_flows.lineage]\nurl = "{url}"\n')
+    run_hello()
+    _check_events(handler.bodies, handler.raw)
+
+
+def test_nothing_is_sent_when_nothing_is_configured(project: Path) -> None:
+    assert not LineageEmitter.for_project(project).enabled
+    document = run_hello()
+    assert len(RunStore.for_project(project).lineage_events(document["run_id"])) == 6
+
+
+def test_openlineage_disabled_wins(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENLINEAGE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("OPENLINEAGE_DISABLED", "true")
+    assert not LineageEmitter.for_project(project).enabled
+
+
+def test_an_unreachable_consumer_does_not_fail_the_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the discard port refuses connections; no retries, so the test does not wait them out
+    for name, value in (("TYPE", "http"), ("URL", "http://127.0.0.1:9")):
+        monkeypatch.setenv(f"OPENLINEAGE__TRANSPORT__{name}", value)
+    for name in ("TOTAL", "CONNECT", "READ"):
+        monkeypatch.setenv(f"OPENLINEAGE__TRANSPORT__RETRY__{name}", "0")
+    monkeypatch.setattr(lineage_transport, "_FAILED", set())
+    with caplog.at_level(logging.WARNING, logger="domino_flows.lineage_transport"):
+        document = run_hello()
+    assert document["success"]
+    warnings = [r for r in caplog.records if r.name == "domino_flows.lineage_transport"]
+    assert len(warnings) == 1  # once; later events of the process are not tried
+    message = warnings[0].getMessage()
+    assert "lineage event not sent through the http http://127.0.0.1:9 transport" in message
+    stored = RunStore.for_project(project).lineage_events(document["run_id"])
+    assert len(stored) == 6
+
+
+def test_recorded_events_round_trip_for_the_transports(project: Path) -> None:
+    document = run_hello()
+    for row in RunStore.for_project(project).lineage_events(document["run_id"]):
+        assert json.loads(Serde.to_json(event_from_json(row["event"]))) == json.loads(row["event"])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"url": "marquez:5000"}, "give the consumer's base URL"),
+        ({"url": "http://a", "transport": {"type": "file"}}, "takes either url"),
+        ({"transport": {"log_file_path": "x"}}, "must be a table with a type"),
+        ({"endpoint": "x"}, "unknown: endpoint"),
+    ],
+)
+def test_project_lineage_table_mistakes_name_the_key(table: dict, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        project_transport(table, "pyproject.toml")
+
+
+def test_project_lineage_table_forms() -> None:
+    assert project_transport({}, "p") is None
+    assert project_transport({"url": "http://m:5000"}, "p") == {
+        "type": "http",
+        "url": "http://m:5000",
+    }
+    transport = {"type": "file", "log_file_path": "l.jsonl"}
+    assert project_transport({"transport": transport}, "p") == transport
+
+
+def test_credentials_are_refused_in_the_project_lineage_table(tmp_path: Path) -> None:
+    from domino_flows.project import parse_settings
+
+    table = {"lineage": {"transport": {"type": "http", "url": "http://m", "api_key": "x"}}}
+    with pytest.raises(ConfigurationError, match="credentials never go in pyproject.toml"):
+        parse_settings(table, tmp_path, tmp_path / "pyproject.toml")
