@@ -111,7 +111,11 @@ class LineageEmitter:
     def emit(self, event_json: str) -> None:
         if self.client is None or self._label in _FAILED:
             return
-        event = event_from_json(event_json)
+        try:
+            event = event_from_json(event_json)
+        except (KeyError, TypeError, ValueError) as error:  # not an OpenLineage run event
+            logger.debug("not sent: the recorded event is not an OpenLineage run event (%s)", error)
+            return
         try:
             self.client.emit(event)
         except (OSError, RuntimeError, ValueError) as error:  # transports' own failures

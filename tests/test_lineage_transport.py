@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import json
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -66,6 +67,16 @@ def receiver() -> Iterator[tuple[str, type[Receiver]]]:
         thread.join()
 
 
+@pytest.fixture(autouse=True)
+def openlineage_variables_restored() -> Iterator[None]:
+    """openlineage-python turns OPENLINEAGE_URL into OPENLINEAGE__TRANSPORT__* variables of the
+    process's environment; remove them so later tests see no configuration."""
+    before = dict(os.environ)
+    yield
+    for name in [n for n in os.environ if n.startswith("OPENLINEAGE") and n not in before]:
+        del os.environ[name]
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "project"
@@ -76,7 +87,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.openlineage/openlineage.yml
     for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT", "OPENLINEAGE_URL"):
         monkeypatch.delenv(name, raising=False)
-    for name in [n for n in __import__("os").environ if n.startswith("OPENLINEAGE")]:
+    for name in [n for n in os.environ if n.startswith("OPENLINEAGE")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
     return root
@@ -212,3 +223,15 @@ def test_credentials_are_refused_in_the_project_lineage_table(tmp_path: Path) ->
     table = {"lineage": {"transport": {"type": "http", "url": "http://m", "api_key": "x"}}}
     with pytest.raises(ConfigurationError, match="credentials never go in pyproject.toml"):
         parse_settings(table, tmp_path, tmp_path / "pyproject.toml")
+
+
+def test_a_record_that_is_not_a_run_event_is_not_sent(
+    receiver: tuple[str, type[Receiver]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = receiver
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__TYPE", "http")
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__URL", url)
+    emitter = LineageEmitter.for_project(None)
+    assert emitter.enabled
+    emitter.emit('{"note": "not an event"}')
+    assert handler.bodies == []
