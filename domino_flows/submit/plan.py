@@ -362,10 +362,11 @@ def _task_lines(template: Any, resolution: Any) -> list[str]:
         return f"    {label:<15}{value}{source}"
 
     extra = []
+    revision_line = []  # shown right under the environment
     revision = custom.get("environmentRevisionSpec")
     if revision is not None:
         text = revision.get("revisionId") if isinstance(revision, dict) else revision
-        extra.append(shown("environmentRevisionSpec", "revision", text))
+        revision_line.append(shown("environmentRevisionSpec", "revision", text))
     for key, label in (("commitId", "commit"), ("volumeSizeGiB", "volume size")):
         if key in custom:
             unit = " GiB" if key == "volumeSizeGiB" else ""
@@ -398,7 +399,7 @@ def _task_lines(template: Any, resolution: Any) -> list[str]:
         extra.append(
             f"    {'missing':<15}{', '.join(resolution.missing)}  (a launch refuses this task)"
         )
-    return lines[:3] + extra[:1] + lines[3:] + extra[1:]
+    return lines[:3] + revision_line + lines[3:] + extra
 
 
 def _number(value: Any) -> str:
