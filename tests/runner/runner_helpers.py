@@ -2,6 +2,9 @@
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -37,3 +40,25 @@ def process_running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return data[data.rfind(b")") + 2 :].split()[0] != b"Z"
+
+
+def start_chain(project: Path, *args: str, own_group: bool = False, **env: str):
+    """``domino-flows run fanin.py chain`` as a separate process (``own_group``: in its own
+    process group, as a shell starts a foreground job)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "domino_flows.cli", "run", "fanin.py", "chain", *args],
+        cwd=project,
+        env=env_with(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=own_group,
+    )
+
+
+def wait_for(path: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never appeared")
+        time.sleep(0.05)

@@ -3,41 +3,18 @@
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from runner_helpers import cli, env_with, marks, process_running
+from runner_helpers import cli, marks, process_running, start_chain, wait_for
 
 from domino_flows.records import RunStore
 
 
-def start_in_own_group(project, *args, **env):
-    """The runner as a shell starts it: in its own process group, like a foreground job."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "domino_flows.cli", "run", "fanin.py", "chain", *args],
-        cwd=project,
-        env=env_with(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def wait_for(path, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path} never appeared")
-        time.sleep(0.05)
-
-
 def interrupted_run(project, signals, **env):
     started = project / "started.txt"
-    runner = start_in_own_group(
-        project, "--input", f"started={started}", LONG_STEP_SECONDS="60", **env
+    runner = start_chain(
+        project, "--input", f"started={started}", own_group=True, LONG_STEP_SECONDS="60", **env
     )
     wait_for(started)
     for number, sig in enumerate(signals):

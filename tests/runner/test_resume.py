@@ -2,38 +2,16 @@
 
 import re
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from runner_helpers import cli, env_with, marks, process_running
+from runner_helpers import cli, marks, process_running, start_chain, wait_for
 
 from domino_flows.records import RunStore
 
 
-def start_runner(project, *args, **env):
-    return subprocess.Popen(
-        [sys.executable, "-m", "domino_flows.cli", "run", "fanin.py", "chain", *args],
-        cwd=project,
-        env=env_with(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(path, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path} never appeared")
-        time.sleep(0.1)
-
-
 def killed_run(project):
     started = project / "started.txt"
-    runner = start_runner(project, "--input", f"started={started}", LONG_STEP_SECONDS="60")
+    runner = start_chain(project, "--input", f"started={started}", LONG_STEP_SECONDS="60")
     wait_for(started)
     runner.send_signal(signal.SIGKILL)
     _, err = runner.communicate(timeout=30)
