@@ -215,17 +215,17 @@ def read_value(path: Path, python_type: Any) -> Any:
     python_type = strip_annotated(python_type)
     kind = kind_of(python_type)
     if kind in PRIMITIVE_KINDS:
-        return _PRIMITIVE_READERS[kind](path.read_text(encoding="utf-8"))
+        return _PRIMITIVE_READERS[kind](formats.read_text(path))
     if kind == "none":
         return None
     if kind == "optional":
-        if path.is_file() and path.read_text(encoding="utf-8").strip() == "null":
+        if path.is_file() and formats.read_text(path).strip() == "null":
             return None
         inner = next(a for a in typing.get_args(python_type) if a is not type(None))
         return read_value(path, inner)
     if kind == "struct":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(formats.read_text(path))
         except json.JSONDecodeError as error:
             raise FormatError(f"expected JSON, {error.msg} at line {error.lineno}") from None
         return _from_jsonable(data, python_type)

@@ -21,6 +21,9 @@ DEFAULT_OUTPUTS_DIR = "/workflow/outputs"
 PRIMITIVE_OUTPUT_LIMIT = 1024
 ERROR_FILE = "_ERROR"
 ERROR_FILE_LIMIT = 1024 * 1024
+# Flyte carries integers as 64-bit signed numbers (flyteidl's Primitive.integer is an int64).
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 
 class FormatError(ValueError):
@@ -71,15 +74,27 @@ def parse_bool(text: str) -> bool:
     raise FormatError(f"expected 'true' or 'false', found {_show(text)}")
 
 
+def check_int64(value: int) -> int:
+    """``value`` if Flyte can carry it; Python's integers are unbounded, Flyte's are int64."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
+        raise FormatError(
+            f"{shown} is outside the 64-bit integer range Flyte carries ({INT64_MIN} to "
+            f"{INT64_MAX}); use a smaller number, or a float or str for larger values"
+        )
+    return value
+
+
 def format_int(value: int) -> str:
-    return str(int(value))
+    return str(check_int64(int(value)))
 
 
 def parse_int(text: str) -> int:
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
         raise FormatError(f"expected a whole number, found {_show(text)}") from None
+    return check_int64(value)
 
 
 def format_float(value: float) -> str:
@@ -180,6 +195,20 @@ def parse_duration(text: str) -> _dt.timedelta:
     return _dt.timedelta(microseconds=sign * round(micros))
 
 
+def read_text(path: Path) -> str:
+    """A contract file's text. Domino's primitive and JSON values are UTF-8; anything else (a
+    script that wrote binary data or Latin-1) is a format error, not a crash."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FormatError(
+            f"{path} is not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start}); "
+            "values must be UTF-8 text: write it encoded as UTF-8, or declare a FlyteFile for "
+            "binary data"
+        ) from None
+
+
 def _show(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
@@ -230,7 +259,7 @@ def read_primitive_text(path: Path, name: str) -> str:
             f"most {PRIMITIVE_OUTPUT_LIMIT} bytes. Declare the output as a FlyteFile (or "
             "FlyteDirectory) and write the data there instead."
         )
-    return path.read_text(encoding="utf-8")
+    return read_text(path)
 
 
 def read_error_file(directory: Path) -> str | None:

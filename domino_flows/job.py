@@ -80,11 +80,11 @@ def _read(path: Path, wanted: Any) -> Any:
     if wanted in _READERS:
         if path.is_dir():
             raise FormatError(f"expected a file holding a {wanted.__name__}, found a directory")
-        return _READERS[wanted](path.read_text(encoding="utf-8"))
+        return _READERS[wanted](formats.read_text(path))
     origin, args = typing.get_origin(wanted), typing.get_args(wanted)
     if wanted is dict or (origin is dict and (not args or args[0] is not str)):
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return json.loads(formats.read_text(path))
         except json.JSONDecodeError as error:
             raise FormatError(f"expected JSON, {error.msg} at line {error.lineno}") from None
     if origin is list and args:

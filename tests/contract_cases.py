@@ -11,6 +11,8 @@ PRIMITIVE_CASES = [
     (str, "", ""),
     (int, 42, "42"),
     (int, -7, "-7"),
+    (int, 2**63 - 1, "9223372036854775807"),
+    (int, -(2**63), "-9223372036854775808"),
     (float, 2.5, "2.5"),
     (float, 3.0, "3"),
     (bool, True, "true"),
@@ -22,6 +24,8 @@ PRIMITIVE_CASES = [
 # (python type, text in the file, why it must be refused)
 BAD_PRIMITIVE_CASES = [
     (int, "forty-two", "expected a whole number"),
+    (int, "9223372036854775808", "outside the 64-bit integer range Flyte carries"),
+    (int, "-9223372036854775809", "outside the 64-bit integer range Flyte carries"),
     (float, "fast", "expected a number"),
     (bool, "yes", "expected 'true' or 'false'"),
     (dt.datetime, "tomorrow", "expected an RFC 3339 time"),

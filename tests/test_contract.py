@@ -236,3 +236,38 @@ def test_file_outputs_keep_the_name_their_type_declares(tmp_path):
     assert isinstance(values["table"], FlyteFile)
     again = contract.read_outputs(outputs, types)  # a second read (a resumed run) reuses the link
     assert again["model"].path == values["model"].path
+
+
+@pytest.mark.parametrize("file_name", ["text", "text.txt"])
+def test_a_str_output_that_is_not_utf8_fails_the_task_naming_the_output(tmp_path, file_name):
+    (tmp_path / file_name).write_bytes(b"caf\xe9")  # Latin-1, as an old script may write it
+    with pytest.raises(TaskFailedError) as raised:
+        contract.read_outputs(tmp_path, {"text": str}, task="report")
+    message = str(raised.value)
+    assert message.startswith("task 'report' output 'text' (str): ")
+    assert "is not UTF-8 text (byte 0xe9 at offset 3)" in message
+    assert "must be UTF-8 text" in message
+
+
+def test_inputs_that_are_not_utf8_are_contract_errors(tmp_path):
+    (tmp_path / "name").write_bytes(b"\xff\xfe")
+    (tmp_path / "params").write_bytes(b'{"alpha": "\xff"}')
+    for name, python_type in (("name", str), ("params", Params)):
+        with pytest.raises(ContractError, match=f"task 'train' input '{name}' .*not UTF-8"):
+            contract.read_inputs(tmp_path, {name: python_type}, task="train")
+
+
+def test_an_int_output_beyond_int64_fails_the_task_with_the_range(tmp_path):
+    (tmp_path / "count").write_text("99999999999999999999\n")
+    with pytest.raises(TaskFailedError) as raised:
+        contract.read_outputs(tmp_path, {"count": int}, task="tally")
+    message = str(raised.value)
+    assert message.startswith("task 'tally' output 'count' (int): 99999999999999999999 is outside")
+    assert "(-9223372036854775808 to 9223372036854775807)" in message
+
+
+def test_writing_an_int_beyond_int64_is_refused_before_the_job_ends(tmp_path):
+    with pytest.raises(ContractError, match="task 'tally' output 'count' \\(int\\) cannot be"):
+        contract.write_outputs(tmp_path, {"count": 2**64}, {"count": int}, task="tally")
+    with pytest.raises(ContractError, match="input 'n' \\(int\\): .*64-bit integer range"):
+        contract.write_inputs(tmp_path / "in", {"n": -(2**63) - 1}, {"n": int})

@@ -154,3 +154,28 @@ def test_list_directories_are_read_in_item_order(tmp_path):
         formats.list_entries(tmp_path)
     with pytest.raises(FormatError, match="expected a directory at"):
         formats.map_entries(tmp_path / "0")
+
+
+def test_int64_is_the_range_of_a_flyte_integer():
+    assert formats.check_int64(2**63 - 1) == 2**63 - 1
+    assert formats.check_int64(-(2**63)) == -(2**63)
+    assert formats.format_int(-(2**63)) == "-9223372036854775808"
+    for value in (2**63, -(2**63) - 1, 10**40):
+        with pytest.raises(FormatError, match="outside the 64-bit integer range Flyte carries"):
+            formats.check_int64(value)
+        with pytest.raises(FormatError, match="outside the 64-bit"):
+            formats.format_int(value)
+    with pytest.raises(FormatError) as raised:
+        formats.parse_int(str(10**100))
+    assert "1000000000000000000000000000000000000..." in str(raised.value)  # long values are cut
+
+
+def test_read_text_refuses_bytes_that_are_not_utf8(tmp_path):
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.write_text("naïve\n", encoding="utf-8")
+    bad.write_bytes(b"ok\n\x80")
+    assert formats.read_text(good) == "naïve\n"
+    with pytest.raises(FormatError, match=r"bad is not UTF-8 text \(byte 0x80 at offset 3\)"):
+        formats.read_text(bad)
+    with pytest.raises(FormatError, match="not UTF-8"):
+        formats.read_primitive_text(bad, "bad")

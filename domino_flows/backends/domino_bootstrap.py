@@ -39,6 +39,8 @@ PRIMITIVE_OUTPUT_LIMIT = 1024
 ERROR_FILE = "_ERROR"
 ERROR_FILE_LIMIT = 1024 * 1024
 PRIMITIVE_KINDS = frozenset({"str", "int", "float", "bool", "datetime", "timedelta"})
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 MANIFEST_FILE = "job.json"
 INPUTS_FOLDER = "inputs"
 OUTPUTS_FOLDER = "outputs"
@@ -93,6 +95,10 @@ def output_problems(directory: Path, outputs: dict[str, str]) -> list[str]:
                     f"{PRIMITIVE_OUTPUT_LIMIT} bytes. Declare it as a FlyteFile and write the "
                     "data there instead."
                 )
+                continue
+            problem = _primitive_text_problem(path, name, kind)
+            if problem:
+                problems.append(problem)
         else:
             path = directory / name
             if not path.exists():
@@ -102,6 +108,31 @@ def output_problems(directory: Path, outputs: dict[str, str]) -> list[str]:
             elif kind == "directory" and not path.is_dir():
                 problems.append(f"output {name!r} at {path} must be a directory")
     return problems
+
+
+def _primitive_text_problem(path: Path, name: str, kind: str) -> str | None:
+    """The text rules ``formats`` applies when the output is read back: UTF-8, and integers
+    within Flyte's int64. Checked here too so the Domino job itself fails, visibly in Domino."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return (
+            f"output {name!r} at {path} is not UTF-8 text (byte {data[error.start]:#04x} at "
+            f"offset {error.start}); write it as UTF-8 text, or declare a FlyteFile for binary data"
+        )
+    if kind != "int":
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        return f"output {name!r} at {path} must hold a whole number, found {text[:60]!r}"
+    if not INT64_MIN <= value <= INT64_MAX:
+        return (
+            f"output {name!r} is outside the 64-bit integer range Flyte carries ({INT64_MIN} to "
+            f"{INT64_MAX}); return a smaller number, or a float or str for larger values"
+        )
+    return None
 
 
 def _link_workflow_paths(inputs: Path, outputs: Path) -> None:

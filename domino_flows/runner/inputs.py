@@ -34,7 +34,10 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 def read_inputs_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"--inputs-file {path}: no such file.")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = formats.read_text(path)
+    except formats.FormatError as error:
+        raise InputError(f"--inputs-file {path}: {error}") from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             import yaml
@@ -109,6 +112,11 @@ def coerce(name: str, value: Any, python_type: Any) -> Any:
         raise InputError(f"input {name!r} expects bool, got {value!r}")
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
         raise InputError(f"input {name!r} expects int, got {value!r}")
+    if kind == "int":
+        try:
+            return formats.check_int64(value)
+        except formats.FormatError as error:
+            raise InputError(f"input {name!r} expects int: {error}") from None
     if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise InputError(f"input {name!r} expects float, got {value!r}")
     if kind == "float":

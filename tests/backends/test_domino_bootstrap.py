@@ -35,6 +35,14 @@ OUTPUT_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({"n": int, "f": float}, {"n": "1"}),
     ({"n": int, "f": float}, {"n": "1", "f": "2.5"}),
     ({"n": int}, {"n": "1", "_ERROR": "it broke"}),
+    ({"s": str}, {"s": b"caf\xe9"}),
+    ({"s": str}, {"s.txt": b"\xff"}),
+    ({"s": str}, {"s": "café".encode()}),
+    ({"n": int}, {"n": "9223372036854775807"}),
+    ({"n": int}, {"n": "9223372036854775808"}),
+    ({"n": int}, {"n": "-9223372036854775809\n"}),
+    ({"n": int}, {"n": "forty-two"}),
+    ({"f": float}, {"f": b"\xff"}),
 ]
 
 
@@ -43,7 +51,10 @@ def _write(folder: Path, files: dict[str, Any]) -> None:
     for name, content in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
 
 
 @pytest.mark.parametrize(("outputs", "files"), OUTPUT_CASES)
@@ -69,6 +80,8 @@ def test_constants_mirror_formats():
     assert domino_bootstrap.OUTPUTS_DIR_VARIABLE == formats.OUTPUTS_DIR_VARIABLE
     assert domino_bootstrap.WORKFLOW_INPUTS == formats.DEFAULT_INPUTS_DIR
     assert domino_bootstrap.PRIMITIVE_KINDS == contract.PRIMITIVE_KINDS
+    assert domino_bootstrap.INT64_MIN == formats.INT64_MIN
+    assert domino_bootstrap.INT64_MAX == formats.INT64_MAX
 
 
 def test_the_bootstrap_imports_only_the_standard_library():

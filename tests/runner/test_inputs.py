@@ -111,3 +111,37 @@ def test_flows_inside_a_package_import_their_siblings(project):
     result = cli("graph", "pipeline/flow.py", "wf")
     assert result.exit_code == 0, result.output
     assert "pipeline.flow.shift" in result.output
+
+
+@pytest.mark.parametrize("text", ["99999999999999999999", "-9223372036854775809"])
+def test_an_int_beyond_int64_names_the_input_and_the_range(text):
+    with pytest.raises(inputs.InputError) as raised:
+        inputs.parse_text("n", text, int)
+    message = str(raised.value)
+    assert message.startswith(f"input 'n' expects int: {text} is outside the 64-bit integer range")
+    assert "(-9223372036854775808 to 9223372036854775807)" in message
+    assert inputs.parse_text("n", "9223372036854775807", int) == 2**63 - 1
+
+
+def test_an_int_beyond_int64_from_an_inputs_file_or_a_list():
+    with pytest.raises(inputs.InputError, match="input 'n' expects int: .* outside the 64-bit"):
+        inputs.coerce("n", 2**64, int)
+    with pytest.raises(inputs.InputError, match="input 'xs\\[1\\]' expects int: .* outside"):
+        inputs.coerce("xs", [1, 2**64], list[int])
+    assert inputs.coerce("n", -(2**63), int) == -(2**63)
+
+
+def test_int_beyond_int64_on_the_command_line_is_one_line_not_a_traceback(project):
+    result = cli("run", "bad_values.py", "double_flow", "--input", "n=99999999999999999999")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "error: input 'n' expects int: 99999999999999999999 is outside" in result.output
+    assert not (project / ".domino-flows" / "jobs").exists()  # nothing started
+
+
+def test_an_inputs_file_that_is_not_utf8(project):
+    (project / "in.json").write_bytes(b'{"x": "\xe9"}')
+    result = cli("run", "shapes.py", "typed", "--inputs-file", "in.json")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "--inputs-file in.json: " in result.output and "is not UTF-8 text" in result.output

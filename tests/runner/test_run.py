@@ -108,3 +108,29 @@ def test_timeouts_stop_the_job(project):
     (task,) = document["tasks"]
     assert "timed out after 0:00:03" in task["error"]
     assert marks(project) == ["sleepy"]
+
+
+@pytest.mark.parametrize(
+    ("workflow", "expected"),
+    [
+        (
+            "text_flow",
+            "task 'bad_values.latin1_text' output 'text' (str): ",
+        ),
+        (
+            "count_flow",
+            "task 'bad_values.huge_count' output 'count' (int): 99999999999999999999 is outside "
+            "the 64-bit integer range Flyte carries",
+        ),
+    ],
+)
+def test_outputs_flyte_cannot_carry_fail_the_task_in_one_line(project, workflow, expected):
+    result = cli("run", "bad_values.py", workflow)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert expected in result.output
+    if workflow == "text_flow":
+        assert "is not UTF-8 text (byte 0xe9 at offset 3); values must be UTF-8 text" in (
+            result.output
+        )
+    assert "Failed" in cli("runs").output
