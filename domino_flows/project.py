@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,7 +309,9 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
     environments = {}
     for name, entry in _table(table, "environments", where).items():
         entry = _entry(entry, f"environments.{name!r}", where)
-        python, prefix = entry.get("python"), entry.get("command_prefix")
+        label = f'environments."{name}"'
+        python = _string(entry, "python", label, where)
+        prefix = _string(entry, "command_prefix", label, where)
         if (python is None) == (prefix is None):
             raise ConfigurationError(
                 f"{where}: environment {name!r} needs exactly one of python = '<interpreter "
@@ -320,13 +323,15 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
     tiers = {}
     for name, entry in _table(table, "hardware_tiers", where).items():
         entry = _entry(entry, f"hardware_tiers.{name}", where)
-        cores = _number(entry.get("cores", DEFAULT_TIER_CORES), f"{name}.cores", where)
+        label = f"hardware_tiers.{name}"
+        cores = _number(entry.get("cores", DEFAULT_TIER_CORES), label, "cores", where)
         memory = entry.get("memory_gib")
-        memory = None if memory is None else _number(memory, f"{name}.memory_gib", where)
+        memory = None if memory is None else _number(memory, label, "memory_gib", where)
         tiers[name] = HardwareTierSettings(name, cores=cores, memory_gib=memory)
     domino = _table(table, "domino", where)
-    project = domino.get("project")
-    if project is not None and (not isinstance(project, str) or project.count("/") != 1):
+    project = _string(domino, "project", "domino", where)
+    host = _string(domino, "host", "domino", where)
+    if project is not None and project.count("/") != 1:
         raise ConfigurationError(
             f"{where}: [tool.domino_flows.domino] project = {project!r}; write it as "
             "'owner/project-name'."
@@ -338,7 +343,7 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
         backend=backend,
         environments=environments,
         hardware_tiers=tiers,
-        domino=DominoSettings(project=project, host=domino.get("host")),
+        domino=DominoSettings(project=project, host=host),
         lineage=dict(_table(table, "lineage", where)),
         **data,
     )
@@ -384,10 +389,43 @@ def _entry(value: Any, label: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _number(value: Any, label: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigurationError(f"{where}: {label} is {value!r}; give a positive number.")
-    return float(value)
+def _number(value: Any, label: str, key: str, where: str) -> float:
+    # TOML has inf and nan; neither is a number of cores or GiB (and int(inf) would crash later).
+    number = math.nan
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+    if not math.isfinite(number) or number <= 0:
+        raise ConfigurationError(
+            f"{where}: [tool.domino_flows.{label}] {key} = {_toml(value)}; give a finite "
+            f"positive number, e.g. {key} = 2."
+        )
+    return number
+
+
+def _string(table: dict[str, Any], key: str, label: str, where: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(
+            f"{where}: [tool.domino_flows.{label}] {key} = {_toml(value)}; it must be a string: "
+            f'quote it, e.g. {key} = "...".'
+        )
+    return value
+
+
+def _toml(value: Any) -> str:
+    """A value as it reads in pyproject.toml (``inf``, ``true``), not as Python prints it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
 
 
 def _refuse_secrets(value: Any, where: str, path: str) -> None:

@@ -124,6 +124,28 @@ def test_no_pyproject_at_all(tmp_path: Path) -> None:
         ("[tool.domino_flows.environments.X]\n", "exactly one"),
         ("[tool.domino_flows.hardware_tiers.S]\ncores = 0", "positive number"),
         ('[tool.domino_flows.hardware_tiers.S]\nmemory_gib = "4G"', "positive number"),
+        ("[tool.domino_flows.hardware_tiers.S]\ncores = inf", "hardware_tiers.S] cores = inf"),
+        ("[tool.domino_flows.hardware_tiers.S]\ncores = nan", "hardware_tiers.S] cores = nan"),
+        ("[tool.domino_flows.hardware_tiers.S]\ncores = -inf", "cores = -inf; give a finite"),
+        ("[tool.domino_flows.hardware_tiers.S]\ncores = true", "cores = true; give a finite"),
+        ("[tool.domino_flows.hardware_tiers.S]\nmemory_gib = nan", "S] memory_gib = nan; give"),
+        ("[tool.domino_flows.hardware_tiers.S]\nmemory_gib = inf", "S] memory_gib = inf; give"),
+        ("[tool.domino_flows.hardware_tiers.S]\nmemory_gib = -2", "S] memory_gib = -2; give"),
+        ("[tool.domino_flows.hardware_tiers.S]\nmemory_gib = 0", "S] memory_gib = 0; give"),
+        ("[tool.domino_flows.hardware_tiers.S]\nmemory_gib = 0.0", "S] memory_gib = 0.0; give"),
+        ("[tool.domino_flows.domino]\nhost = 8080", "[tool.domino_flows.domino] host = 8080; it"),
+        ("[tool.domino_flows.domino]\nhost = true", "domino] host = true; it must be a string"),
+        ("[tool.domino_flows.domino]\nhost = [1]", "domino] host = [1]; it must be a string"),
+        ("[tool.domino_flows.domino]\nproject = 42", "domino] project = 42; it must be a string"),
+        ("[tool.domino_flows.domino.host]\nurl = 'x'", "domino] host = a table; it must be"),
+        (
+            '[tool.domino_flows.environments."Py 3"]\npython = 3.11',
+            'environments."Py 3"] python = 3.11; it must be a string',
+        ),
+        (
+            "[tool.domino_flows.environments.X]\ncommand_prefix = ['conda', 'run']",
+            "environments.\"X\"] command_prefix = ['conda', 'run']; it must be a string",
+        ),
         ('[tool.domino_flows.domino]\nproject = "churn"', "owner/project-name"),
         ('[tool.domino_flows.domino]\napi_key = "abc"', "credentials never go in"),
         ("environments = 3", "must be a table"),
@@ -226,3 +248,52 @@ def test_known_keys_and_other_tools_are_quiet(
     with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
         load_settings(write(tmp_path, text))
     assert [r.getMessage() for r in caplog.records] == []
+
+
+def test_tier_numbers_beyond_any_float_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.domino_flows.hardware_tiers.S]\ncores = " + "9" * 400)
+    with pytest.raises(ConfigurationError, match="give a finite positive number"):
+        load_settings(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ("[tool.domino_flows.hardware_tiers.Small]\ncores = inf", "Small] cores = inf"),
+        ("[tool.domino_flows.hardware_tiers.Small]\nmemory_gib = nan", "memory_gib = nan"),
+        ("[tool.domino_flows.domino]\nhost = 443", "[tool.domino_flows.domino] host = 443"),
+    ],
+)
+def test_bad_settings_stop_a_run_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, fragment: str
+) -> None:
+    from click.testing import CliRunner
+
+    from domino_flows.cli import main
+
+    write(tmp_path, "[project]\nname = 'demo'\n" + table)
+    (tmp_path / "flow.py").write_text(FLOW)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", "flow.py", "wf"])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
+    assert "Traceback" not in result.output
+    assert f"error: {tmp_path / 'pyproject.toml'}: " in result.output
+    assert fragment in result.output
+
+
+FLOW = """
+from flytekit import workflow
+
+from domino_flows import domino_task
+
+
+@domino_task(hardware_tier="Small")
+def one() -> int:
+    return 1
+
+
+@workflow
+def wf() -> int:
+    return one()
+"""
