@@ -24,3 +24,7 @@ class TaskFailedError(DominoFlowsError):
 
 class ConfigurationError(DominoFlowsError):
     """Project or backend configuration is missing or wrong."""
+
+
+class RunStoreError(DominoFlowsError):
+    """The run store (``.domino-flows/runs.sqlite``) cannot be read or written."""

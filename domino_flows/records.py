@@ -23,6 +23,7 @@ from typing import Any
 from domino_flows.clock import now
 from domino_flows.lineage_transport import LineageEmitter
 from domino_flows.paths import STATE_DIR, STORE_FILE, state_dir
+from domino_flows.records_sqlite import Schema, StoreFile
 from domino_flows.redaction import CREDENTIAL_VARIABLES, redact
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
     "state_dir",
 ]
 
-_SCHEMA = """
+_SCHEMA = Schema("""
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     flow TEXT NOT NULL DEFAULT '',
@@ -83,7 +84,7 @@ CREATE TABLE IF NOT EXISTS artifacts (
     UNIQUE (run_id, task, output)
 );
 CREATE INDEX IF NOT EXISTS lineage_by_run ON lineage_events (run_id, task);
-"""
+""")
 
 
 @dataclass(frozen=True)
@@ -115,33 +116,38 @@ class ArtifactRecord:
 
 
 class RunStore:
-    """The project's run store. Cheap to construct; the file is created on first use."""
+    """The project's run store. Cheap to construct; the file is created on first write.
 
-    def __init__(self, path: Path) -> None:
+    ``create=False`` is for commands that only read: a project without a store then reads as
+    one without runs, and nothing is created. A store this process cannot write is opened
+    read-only (see ``records_sqlite``); every SQLite failure is a ``RunStoreError``.
+    """
+
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
-        self._ready = False
+        self._file = StoreFile(path, create)
+        self._schemas = [_SCHEMA]
         self._emitter: LineageEmitter | None = None
 
     @classmethod
-    def for_project(cls, project_root: Path) -> RunStore:
-        return cls(state_dir(project_root) / STORE_FILE)
+    def for_project(cls, project_root: Path, create: bool = True) -> RunStore:
+        return cls(state_dir(project_root) / STORE_FILE, create)
+
+    def use_schema(self, schema: Schema) -> None:
+        """Tables another module keeps in this store (the runner's), created with the store's."""
+        if schema not in self._schemas:
+            self._schemas.append(schema)
+
+    @property
+    def read_only(self) -> bool:
+        """True when the store exists and this process cannot write it."""
+        return self.path.exists() and bool(self._file.unwritable())
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A short-lived connection in a transaction (committed on success)."""
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
-        try:
-            connection.row_factory = sqlite3.Row
-            if not self._ready:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.executescript(_SCHEMA)
-                self._ready = True
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+        with self._file.connection(self._schemas) as connection:
+            yield connection
 
     # --- runs -----------------------------------------------------------------------------------
 

@@ -297,3 +297,4 @@ def one() -> int:
 def wf() -> int:
     return one()
 """
+

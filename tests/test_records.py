@@ -90,3 +90,91 @@ def test_credentials_are_redacted_before_writing(
 def test_store_is_shared_by_instances(store: RunStore) -> None:
     store.start_run("r1")
     assert [run["run_id"] for run in RunStore(store.path).runs()] == ["r1"]
+
+
+# --- opening the store: missing, damaged, read-only -----------------------------------------------
+
+
+def test_reading_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    from domino_flows.runner.state import RunnerState
+
+    reader = RunStore.for_project(tmp_path, create=False)
+    assert reader.runs() == [] and reader.attempts() == [] and reader.artifacts() == []
+    assert RunnerState(reader).meta("r1") is None and RunnerState(reader).node_rows("r1") == []
+    assert RunnerState(reader).clear_cache() == 0
+    assert not (tmp_path / ".domino-flows").exists()
+
+
+@pytest.mark.parametrize(
+    "content", [b"garbage, not a database" * 100, b"SQLite format 3\0" + b"\xff" * 200]
+)
+def test_a_damaged_store_is_one_error_naming_the_file_and_the_fix(
+    tmp_path: Path, content: bytes
+) -> None:
+    from domino_flows.errors import RunStoreError
+
+    for create in (True, False):
+        store = RunStore.for_project(tmp_path, create=create)
+        store.path.parent.mkdir(exist_ok=True)
+        store.path.write_bytes(content)
+        with pytest.raises(RunStoreError) as raised:
+            store.runs()
+        message = str(raised.value)
+        assert message.startswith(f"the run store {store.path} is damaged or is not a SQLite file")
+        assert f"mv {store.path} {store.path}.damaged" in message
+
+
+def test_a_read_only_store_is_read_without_being_changed(tmp_path: Path) -> None:
+    """Opened as a store this process cannot write is (root may write anything, so the mode is
+    set here; tests/runner/test_commands.py checks real file permissions as another user)."""
+    from domino_flows.errors import RunStoreError
+    from domino_flows.runner.state import RunnerState
+
+    writer = RunStore.for_project(tmp_path)
+    writer.start_run("r1", flow="pipeline")  # a store written before the runner's tables existed
+    before = sorted(p.name for p in writer.path.parent.iterdir())
+    reader = RunStore.for_project(tmp_path)
+    reader._file.mode = "read"
+    assert [run["run_id"] for run in reader.runs()] == ["r1"]
+    assert RunnerState(reader).meta("r1") is None  # stood in for by an empty temporary table
+    assert RunnerState(reader).node_rows("r1") == []
+    with pytest.raises(RunStoreError, match="is read-only .*chmod u\\+w"):
+        reader.start_run("r2")
+    assert sorted(p.name for p in writer.path.parent.iterdir()) == before  # no -wal/-shm left
+
+
+def test_older_stores_gain_new_columns_when_written(tmp_path: Path) -> None:
+    from domino_flows.records_sqlite import Schema
+
+    store = RunStore.for_project(tmp_path)
+    store.use_schema(Schema("CREATE TABLE IF NOT EXISTS extra (a TEXT);"))
+    store.start_run("r1")
+    newer = RunStore.for_project(tmp_path)
+    newer.use_schema(
+        Schema("CREATE TABLE IF NOT EXISTS extra (a TEXT);", (("extra", "b", "TEXT"),))
+    )
+    with newer.connect() as db:
+        db.execute("INSERT INTO extra (a, b) VALUES ('x', 'y')")
+        assert [tuple(row) for row in db.execute("SELECT a, b FROM extra")] == [("x", "y")]
+
+
+@pytest.mark.parametrize(
+    ("message", "fragment"),
+    [
+        ("file is not a database", "is damaged"),
+        ("attempt to write a readonly database", "is read-only"),
+        ("database is locked", "stayed locked by another process"),
+        ("unable to open database file", "cannot be opened"),
+        ("database or disk is full", "the disk is full"),
+        ("no such table: x", "cannot be used: no such table: x"),
+    ],
+)
+def test_sqlite_errors_are_explained_without_error_codes(
+    tmp_path: Path, message: str, fragment: str
+) -> None:
+    """Python 3.10 gives no result code: the message decides."""
+    from domino_flows.records_sqlite import StoreFile
+
+    error = sqlite3.OperationalError(message)
+    assert getattr(error, "sqlite_errorcode", None) is None
+    assert fragment in StoreFile(tmp_path / "runs.sqlite").explain(error)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -150,10 +152,25 @@ def resume_command(run_id: str, as_json: bool) -> None:
 
 
 def _store() -> Any:
+    """The project's run store, for commands that only read it (and ``cache clear``): a project
+    without one reads as having no runs, and a read-only one is read without being changed."""
     from domino_flows.paths import default_project_root
     from domino_flows.records import RunStore
 
-    return RunStore.for_project(default_project_root())
+    return RunStore.for_project(default_project_root(), create=False)
+
+
+def _errors_to_one_line(command: Callable[..., None]) -> Callable[..., None]:
+    """A damaged or locked run store (or any typed error) ends the command with one line."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except DominoFlowsError as error:
+            _fail(error)
+
+    return wrapper
 
 
 def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
@@ -168,6 +185,7 @@ def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
 @click.command("runs")
 @click.option("--limit", type=click.IntRange(min=1), default=20, help="Show this many runs.")
 @click.option("--json", "as_json", is_flag=True)
+@_errors_to_one_line
 def runs_command(limit: int, as_json: bool) -> None:
     """List recent runs, newest last."""
     runs = _store().runs()[-limit:]
@@ -188,6 +206,7 @@ def runs_command(limit: int, as_json: bool) -> None:
 @click.argument("run_id")
 @click.argument("task", required=False)
 @click.option("--json", "as_json", is_flag=True)
+@_errors_to_one_line
 def show_command(run_id: str, task: str | None, as_json: bool) -> None:
     """A run's tasks (or only TASK's attempts): state, attempts, job ids, environments and tiers,
     errors."""
@@ -242,11 +261,11 @@ def show_command(run_id: str, task: str | None, as_json: bool) -> None:
 @click.argument("task")
 @click.option("--attempt", type=int, default=None, help="Which attempt (default: the last).")
 @click.option("--tail", type=click.IntRange(min=1), default=None, help="Only the last N lines.")
+@_errors_to_one_line
 def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) -> None:
     """Print a task's job log (stdout and stderr)."""
     from domino_flows.backends import get_backend
     from domino_flows.paths import default_project_root
-    from domino_flows.runner.run import recorded_handle
     from domino_flows.runner.task_names import resolve_task
 
     store = _store()
@@ -264,15 +283,26 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     last = chosen[-1]
     root = default_project_root()
     backend = get_backend(run["backend"] or None, root)
-    try:
-        click.echo(backend.logs(recorded_handle(backend, last), tail=tail), nl=False)
-    except DominoFlowsError as error:
-        _fail(error)
+    text = backend.logs(
+        backend.handle_for(last.run_id, last.task, last.attempt, last.job_id, last.url), tail=tail
+    )
+    if not text:
+        # Printing nothing would look like a broken command; say what was found.
+        click.echo(
+            f"task {last.task}'s log is empty (job {last.job_id}, attempt {last.attempt}, "
+            f"{last.state}): the job wrote nothing to stdout or stderr.",
+            err=True,
+        )
+        return
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 @click.command("lineage")
 @click.argument("run_id")
-@click.option("--json", "as_json", is_flag=True, help="The OpenLineage events as JSON lines.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="The OpenLineage events, one JSON object per line."
+)
+@_errors_to_one_line
 def lineage_command(run_id: str, as_json: bool) -> None:
     """Upstream and downstream of each output and artifact of a run."""
     from domino_flows.runner.lineage_view import describe
@@ -281,8 +311,9 @@ def lineage_command(run_id: str, as_json: bool) -> None:
     _run_or_fail(store, run_id)
     events = store.lineage_events(run_id)
     if as_json:
-        for event in events:
-            click.echo(json.dumps(event, sort_keys=True))
+        # NDJSON: one OpenLineage RunEvent object per line, as stored (what a transport sends).
+        for row in events:
+            click.echo(json.dumps(json.loads(row["event"]), sort_keys=True))
         return
     click.echo(describe(events, store.artifacts(run_id)))
 
@@ -310,6 +341,7 @@ def cache_group() -> None:
 
 @cache_group.command("clear")
 @click.option("--task", default=None, help="Only this task's entries (`train` is enough).")
+@_errors_to_one_line
 def cache_clear(task: str | None) -> None:
     """Forget cached results, so the next run runs every task again.
 

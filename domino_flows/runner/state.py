@@ -15,13 +15,13 @@ Literals are stored as serialized flyteidl ``LiteralMap`` bytes; file outputs po
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from domino_flows.records import RunStore, now
+from domino_flows.records_sqlite import Schema
 
-_SCHEMA = """
+_SCHEMA = Schema("""
 CREATE TABLE IF NOT EXISTS run_meta (
     run_id TEXT PRIMARY KEY,
     flow_file TEXT NOT NULL,
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS cache_entries (
     run_id TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-"""
+""")
 
 
 @dataclass(frozen=True)
@@ -67,18 +67,12 @@ class RunMeta:
 class RunnerState:
     def __init__(self, store: RunStore) -> None:
         self.store = store
-        self._ready = False
-
-    def _ensure(self, db: sqlite3.Connection) -> None:
-        if not self._ready:
-            db.executescript(_SCHEMA)
-            self._ready = True
+        store.use_schema(_SCHEMA)
 
     # --- runs -----------------------------------------------------------------------------------
 
     def save_meta(self, meta: RunMeta) -> None:
         with self.store.connect() as db:
-            self._ensure(db)
             db.execute(
                 "INSERT OR REPLACE INTO run_meta VALUES (?,?,?,?,?,?,?,?)",
                 (
@@ -95,7 +89,6 @@ class RunnerState:
 
     def meta(self, run_id: str) -> RunMeta | None:
         with self.store.connect() as db:
-            self._ensure(db)
             row = db.execute("SELECT * FROM run_meta WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             return None
@@ -114,7 +107,6 @@ class RunnerState:
 
     def save_node(self, run_id: str, node: str, task: str, outputs: bytes, cached: bool) -> None:
         with self.store.connect() as db:
-            self._ensure(db)
             db.execute(
                 "INSERT OR REPLACE INTO node_results VALUES (?,?,?,?,?,?)",
                 (run_id, node, task, outputs, int(cached), now()),
@@ -122,7 +114,6 @@ class RunnerState:
 
     def nodes(self, run_id: str) -> dict[str, bytes]:
         with self.store.connect() as db:
-            self._ensure(db)
             rows = db.execute(
                 "SELECT node, outputs FROM node_results WHERE run_id = ?", (run_id,)
             ).fetchall()
@@ -130,7 +121,6 @@ class RunnerState:
 
     def node_rows(self, run_id: str) -> list[dict[str, Any]]:
         with self.store.connect() as db:
-            self._ensure(db)
             rows = db.execute(
                 "SELECT node, task, cached, finished_at FROM node_results WHERE run_id = ? "
                 "ORDER BY finished_at",
@@ -142,7 +132,6 @@ class RunnerState:
 
     def cached(self, key: str) -> bytes | None:
         with self.store.connect() as db:
-            self._ensure(db)
             row = db.execute(
                 "SELECT outputs FROM cache_entries WHERE cache_key = ?", (key,)
             ).fetchone()
@@ -150,7 +139,6 @@ class RunnerState:
 
     def put_cache(self, key: str, task: str, version: str, outputs: bytes, run_id: str) -> None:
         with self.store.connect() as db:
-            self._ensure(db)
             db.execute(
                 "INSERT OR REPLACE INTO cache_entries VALUES (?,?,?,?,?,?)",
                 (key, task, version, outputs, run_id, now()),
@@ -165,7 +153,6 @@ class RunnerState:
 
     def clear_cache(self, task: str | None = None) -> int:
         with self.store.connect() as db:
-            self._ensure(db)
             if task is None:
                 cursor = db.execute("DELETE FROM cache_entries")
             else:

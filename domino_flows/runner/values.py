@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from domino_flows.errors import RunStoreError
 from domino_flows.lineage import sha256_file, sha256_tree
 
 
@@ -21,9 +22,16 @@ def run_context(data_dir: Path) -> Iterator[Any]:
     from flytekit.core.context_manager import FlyteContextManager
     from flytekit.core.data_persistence import FileAccessProvider
 
-    data_dir.mkdir(parents=True, exist_ok=True)
     sandbox = data_dir / ".sandbox"
-    sandbox.mkdir(exist_ok=True)
+    try:
+        sandbox.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        # A read-only project (or .domino-flows folder): say so before any job starts.
+        raise RunStoreError(
+            f"cannot create {data_dir}: {error.strerror}. domino-flows run keeps each run's "
+            "records and results under the project's .domino-flows folder: make it writable, "
+            "or run from a copy of the project."
+        ) from None
     access = FileAccessProvider(local_sandbox_dir=str(sandbox), raw_output_prefix=str(data_dir))
     ctx = FlyteContextManager.current_context()
     with FlyteContextManager.with_context(ctx.with_file_access(access)) as new_ctx:

@@ -38,7 +38,7 @@ def test_runs_show_logs_lineage(project, finished_run):
     events = [
         json.loads(line) for line in cli("lineage", finished_run, "--json").output.splitlines()
     ]
-    assert {e["event_type"] for e in events} >= {"START", "COMPLETE"}
+    assert {e["eventType"] for e in events} >= {"START", "COMPLETE"}
 
 
 def test_unknown_runs_and_tasks_are_errors(project, finished_run):
@@ -85,3 +85,46 @@ def test_graph_of_an_unknown_workflow(project):
 
 def test_cache_clear_when_empty(project):
     assert "removed 0 cached results" in cli("cache", "clear").output
+
+
+def test_lineage_json_is_one_openlineage_event_object_per_line(project, finished_run):
+    lines = cli("lineage", finished_run, "--json").output.splitlines()
+    assert len(lines) >= 8  # the run's and each of four tasks' START and COMPLETE
+    for line in lines:
+        event = json.loads(line)
+        assert isinstance(event, dict)  # an object, not a JSON string holding one
+        assert {"eventType", "eventTime", "run", "job", "producer"} <= set(event)
+        assert event["job"]["namespace"] and event["run"]["runId"]
+    completes = [json.loads(line) for line in lines if '"COMPLETE"' in line]
+    assert any(e["job"]["name"] == "fanin.fanin.fanin.join" for e in completes)
+
+
+def test_logs_of_an_empty_log_say_so(project, finished_run):
+    result = cli("logs", finished_run, "fanin.join")
+    assert result.exit_code == 0
+    assert f"task fanin.join's log is empty (job {finished_run}/fanin.join/1, attempt 1, " in (
+        result.output
+    )
+
+
+def test_a_damaged_store_is_one_line_for_every_command(project, finished_run):
+    store = project / ".domino-flows" / "runs.sqlite"
+    store.write_bytes(b"\x00garbage" * 512)
+    for suffix in ("-wal", "-shm"):
+        (project / ".domino-flows" / f"runs.sqlite{suffix}").unlink(missing_ok=True)
+    jobs_before = sorted((project / ".domino-flows" / "jobs").rglob("*"))
+    commands = [
+        ["runs"],
+        ["show", finished_run],
+        ["logs", finished_run, "fanin.join"],
+        ["lineage", finished_run],
+        ["cache", "clear"],
+        ["run", "fanin.py", "fanin", "--input", "pause=0"],
+    ]
+    for command in commands:
+        result = cli(*command)
+        assert result.exit_code == 2, (command, result.output)
+        assert "Traceback" not in result.output
+        assert result.output.startswith(f"error: the run store {store} is damaged"), command
+        assert f"mv {store} {store}.damaged" in result.output
+    assert sorted((project / ".domino-flows" / "jobs").rglob("*")) == jobs_before  # none ran

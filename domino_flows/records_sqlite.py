@@ -1,0 +1,196 @@
+"""Opening the run store's SQLite file, and what its errors mean to a user.
+
+Three ways to open it, chosen once per store object:
+
+- *write*: the usual case. WAL mode, and each schema's tables (and columns added since older
+  stores were written) are created on first use.
+- *read*: the file exists but this process cannot write it or its folder (a shared or archived
+  project, ``chmod 444``). It is opened through a ``file:...?mode=ro`` URI, with no WAL set-up and
+  no schema changes; tables an older store lacks are stood in for by empty temporary tables, so the
+  read-only commands (``runs``, ``show``, ``logs``, ``lineage``) still answer. When the store has
+  no write-ahead log to read, it is opened ``immutable``: SQLite then creates no ``-wal``/``-shm``
+  files, which would otherwise be left behind read-only and break the next writer.
+- *empty*: the file does not exist and the caller only reads: an in-memory database with the
+  schema, so listing the runs of a fresh project creates nothing on disk.
+
+Any SQLite error becomes a :class:`RunStoreError` naming the file and what to do (a damaged file:
+move it aside; a read-only one: make it writable; a busy one: wait).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from domino_flows.errors import RunStoreError
+
+BUSY_TIMEOUT_SECONDS = 30
+_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
+
+# SQLite's primary result codes (the low byte of an extended code).
+_BUSY, _LOCKED, _READONLY, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 14, 26
+_PERM, _IOERR, _FULL = 3, 10, 13
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Tables one module keeps in the store, and columns added to them after a release."""
+
+    script: str
+    columns: tuple[tuple[str, str, str], ...] = ()  # (table, column, declaration)
+
+    def tables(self) -> list[str]:
+        return _TABLE.findall(self.script)
+
+
+class StoreFile:
+    def __init__(self, path: Path, create: bool = True) -> None:
+        self.path = path
+        self.create = create
+        self.mode: str | None = None  # "write", "read" or "empty", decided on first open
+        self._prepared: set[Schema] = set()
+
+    def _choose_mode(self) -> str:
+        if not self.path.exists():
+            return "write" if self.create else "empty"
+        return "write" if not self.unwritable() else "read"
+
+    def unwritable(self) -> list[Path]:
+        """The store's files (and folder) this process cannot write; empty when it can."""
+        candidates = [self.path, self.path.parent]
+        candidates += [Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm")]
+        return [p for p in candidates if p.exists() and not os.access(p, os.W_OK)]
+
+    @contextmanager
+    def connection(self, schemas: list[Schema]) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction, committed on success; SQLite errors become
+        RunStoreError."""
+        if self.mode is None:
+            self.mode = self._choose_mode()
+        with self.translated_errors():
+            connection = self._open()
+        try:
+            with self.translated_errors():
+                connection.row_factory = sqlite3.Row
+                self._prepare(connection, schemas)
+                with connection:
+                    yield connection
+        finally:
+            connection.close()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.mode == "empty":
+            return sqlite3.connect(":memory:")
+        if self.mode == "read":
+            uri = f"file:{quote(str(self.path))}?mode=ro"
+            wal = Path(f"{self.path}-wal")
+            if not (wal.exists() and wal.stat().st_size > 0):
+                uri += "&immutable=1"  # nothing to read from a log: create no -wal/-shm files
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise RunStoreError(
+                f"cannot create the run store's folder {self.path.parent}: {error.strerror}. "
+                "Make the project folder writable, or run from a project you can write to."
+            ) from None
+        return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+
+    def _prepare(self, connection: sqlite3.Connection, schemas: list[Schema]) -> None:
+        if self.mode == "empty":
+            for schema in schemas:
+                connection.executescript(schema.script)
+            return
+        if self.mode == "read":
+            # Temporary tables live with the connection, so a read-only store stays untouched.
+            present = {row[0] for row in connection.execute("SELECT name FROM main.sqlite_master")}
+            for schema in schemas:
+                for statement in schema.script.split(";"):
+                    match = _TABLE.search(statement)
+                    if match and match.group(1) not in present:
+                        connection.execute(
+                            statement.replace(
+                                match.group(0),
+                                f"CREATE TEMP TABLE IF NOT EXISTS {match.group(1)}",
+                                1,
+                            )
+                        )
+            return
+        new = [schema for schema in schemas if schema not in self._prepared]
+        if not new:
+            return
+        if not self._prepared:
+            connection.execute("PRAGMA journal_mode=WAL")
+        for schema in new:
+            connection.executescript(schema.script)
+            for table, column, declaration in schema.columns:
+                known = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+                if column not in known:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            self._prepared.add(schema)
+
+    @contextmanager
+    def translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.ProgrammingError:
+            raise  # a mistake in our own SQL, not in the user's store
+        except sqlite3.DatabaseError as error:
+            raise RunStoreError(self.explain(error)) from None
+
+    def explain(self, error: sqlite3.DatabaseError) -> str:
+        code = _primary_code(error)
+        path = self.path
+        if code in (_CORRUPT, _NOTADB):
+            return (
+                f"the run store {path} is damaged or is not a SQLite file ({error}). Move it "
+                f"aside (mv {path} {path}.damaged) and domino-flows starts a new, empty one; the "
+                "runs recorded in it can then no longer be listed or resumed."
+            )
+        if code == _READONLY:
+            blocked = ", ".join(str(p) for p in self.unwritable()) or str(path)
+            return (
+                f"the run store {path} is read-only ({blocked} cannot be written by this user), "
+                "and this command records what it does. Make it writable (chmod u+w on the "
+                "file and its folder) or work in a copy of the project; domino-flows runs, show, "
+                "logs and lineage can still read it."
+            )
+        if code in (_BUSY, _LOCKED):
+            return (
+                f"the run store {path} stayed locked by another process for "
+                f"{BUSY_TIMEOUT_SECONDS} s ({error}); try again when that run has finished."
+            )
+        if code == _FULL:
+            return f"the run store {path} cannot grow: the disk is full ({error}). Free space."
+        if code in (_CANTOPEN, _PERM, _IOERR):
+            return (
+                f"the run store {path} cannot be opened ({error}); check that the file and its "
+                "folder exist and that this user may read them."
+            )
+        return f"the run store {path} cannot be used: {error}"
+
+
+def _primary_code(error: sqlite3.DatabaseError) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return int(code) & 0xFF
+    text = str(error).lower()  # Python 3.10: only the message says what happened
+    for fragment, known in (
+        ("not a database", _NOTADB),
+        ("malformed", _CORRUPT),
+        ("readonly", _READONLY),
+        ("read-only", _READONLY),
+        ("locked", _BUSY),
+        ("unable to open", _CANTOPEN),
+        ("disk is full", _FULL),
+        ("disk i/o", _IOERR),
+    ):
+        if fragment in text:
+            return known
+    return None

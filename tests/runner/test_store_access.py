@@ -1,0 +1,125 @@
+"""Read-only and missing run stores, through the real command line as a user who cannot write
+the store (as root, the commands run as ``nobody``: root may write any file)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from runner_helpers import cli, env_with, run_json
+
+FLOWS = Path(__file__).parent / "flows"
+PYPROJECT = """
+[project]
+name = "shared"
+version = "0"
+
+[tool.domino_flows.hardware_tiers.Small]
+cores = 1
+"""
+
+
+def _as_reader() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: no way to be a user who cannot write")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.fixture
+def shared_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
+    """A finished run in a project other users can read (pytest's tmp_path is private)."""
+    root = Path(tempfile.mkdtemp(prefix="domino-flows-shared-"))
+    try:
+        root.chmod(0o755)
+        (root / "pyproject.toml").write_text(PYPROJECT)
+        shutil.copy(FLOWS / "fanin.py", root / "fanin.py")
+        (root / "marks.txt").touch()
+        (root / "marks.txt").chmod(0o666)
+        (root / "home").mkdir(mode=0o777)
+        (root / "home").chmod(0o777)
+        monkeypatch.chdir(root)
+        monkeypatch.setenv("MARKS", str(root / "marks.txt"))
+        monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+        monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
+        result, document = run_json("fanin.py", "fanin", "--input", "pause=0")
+        assert result.exit_code == 0, result.output
+        yield root, document["run_id"]
+    finally:
+        for path in [root, *root.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(root)
+
+
+def _command(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*_as_reader(), sys.executable, "-m", "domino_flows.cli", *args],
+        cwd=root,
+        env=env_with(HOME=str(root / "home"), MARKS=str(root / "marks.txt")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _make_read_only(state: Path, how: str) -> None:
+    store = state / "runs.sqlite"
+    if how == "file":  # chmod 444 runs.sqlite; its folder stays writable
+        for path in [state, *state.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o777)
+        store.chmod(0o444)
+    else:  # the folder is read-only; the file itself could be written
+        store.chmod(0o666)
+        state.chmod(0o555)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["file", "folder"])
+def test_a_read_only_store_can_be_read_and_refuses_runs_in_one_line(shared_run, how):
+    root, run_id = shared_run
+    state = root / ".domino-flows"
+    _make_read_only(state, how)
+    before = sorted(p.name for p in state.iterdir())
+    marks_before = (root / "marks.txt").read_text()
+
+    runs = _command(root, "runs")
+    assert runs.returncode == 0, runs.stderr
+    assert run_id in runs.stdout and "Succeeded" in runs.stdout
+    show = _command(root, "show", run_id)
+    assert show.returncode == 0, show.stderr
+    assert f"run {run_id}: fanin.fanin - Succeeded" in show.stdout
+    logs = _command(root, "logs", run_id, "fanin.join")
+    assert logs.returncode == 0, logs.stderr
+    assert "fanin.join's log is empty" in logs.stderr
+    lineage = _command(root, "lineage", run_id)
+    assert lineage.returncode == 0 and "downstream: fanin.join" in lineage.stdout
+
+    for command in (["cache", "clear"], ["run", "fanin.py", "fanin", "--input", "pause=0"]):
+        result = _command(root, *command)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("error: ")
+        assert "read-only" in line or "cannot create" in line
+        assert "writable" in line
+    assert (root / "marks.txt").read_text() == marks_before  # no job started
+    assert sorted(p.name for p in state.iterdir()) == before  # and nothing left in the store
+    assert stat.S_IMODE((state / "runs.sqlite").stat().st_mode) in (0o444, 0o666)
+
+
+def test_read_only_commands_in_a_project_without_runs_create_nothing(project):
+    assert "no runs yet" in cli("runs").output
+    assert "removed 0 cached results" in cli("cache", "clear").output
+    assert "no run 'x'" in cli("show", "x").output
+    assert not (project / ".domino-flows").exists()
