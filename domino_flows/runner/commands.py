@@ -18,8 +18,11 @@ def _fail(error: Exception) -> NoReturn:
     raise SystemExit(2)
 
 
-def _emit_result(result: Any, backend: str, as_json: bool) -> None:
+def _emit_result(result: Any, backend: str, as_json: bool, start: Path) -> None:
     from domino_flows.runner.progress import summary
+    from domino_flows.runner.show import record_outputs
+
+    record_outputs(result, start)
 
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
@@ -127,7 +130,7 @@ def run_command(
     except KeyboardInterrupt:  # before the run started: nothing ran, nothing to resume
         click.echo("interrupted before the run started; nothing was run", err=True)
         raise SystemExit(130) from None
-    _emit_result(result, backend_name, as_json)
+    _emit_result(result, backend_name, as_json, Path(file).resolve().parent)
 
 
 @click.command("resume")
@@ -148,7 +151,7 @@ def resume_command(run_id: str, as_json: bool) -> None:
     except KeyboardInterrupt:  # before the run went on: its record is unchanged
         click.echo(f"interrupted before run {run_id} went on; resume it again", err=True)
         raise SystemExit(130) from None
-    _emit_result(result, backend_name, as_json)
+    _emit_result(result, backend_name, as_json, Path.cwd())
 
 
 def _store() -> Any:
@@ -208,52 +211,17 @@ def runs_command(limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @_errors_to_one_line
 def show_command(run_id: str, task: str | None, as_json: bool) -> None:
-    """A run's tasks (or only TASK's attempts): state, attempts, job ids, environments and tiers,
-    errors."""
-    from domino_flows.runner.state import RunnerState
-    from domino_flows.runner.task_names import base_name, resolve_task
+    """A run's inputs and outputs; its tasks (or only TASK): jobs, cached and reused results,
+    artifacts, errors."""
+    from domino_flows.runner.show import show_document, show_text
 
     store = _store()
     run = _run_or_fail(store, run_id)
-    attempts = [a.__dict__ for a in store.attempts(run_id)]
-    if task is not None:
-        try:
-            task = resolve_task(task, [a["task"] for a in attempts], f"run {run_id}")
-        except DominoFlowsError as error:
-            _fail(error)
-        attempts = [a for a in attempts if task in (a["task"], base_name(a["task"]))]
-    meta = RunnerState(store).meta(run_id)
-    document = {
-        "run": run,
-        "flow_file": meta.flow_file if meta else None,
-        "git_commit": meta.git_commit if meta else None,
-        "git_dirty": meta.git_dirty if meta else None,
-        "flow_hash": meta.flow_hash if meta else None,
-        "attempts": attempts,
-        "cached_or_reused": RunnerState(store).node_rows(run_id),
-        "artifacts": [a.__dict__ for a in store.artifacts(run_id)],
-    }
+    document = show_document(store, run, task)  # short task names work when unique
     if as_json:
         click.echo(json.dumps(document, indent=2, default=str))
         return
-    click.echo(f"run {run_id}: {run['flow']} - {run['state']} ({run['backend']} backend)")
-    if meta:
-        dirty = " (uncommitted changes)" if meta.git_dirty else ""
-        click.echo(f"  flow {meta.flow_file}:{meta.workflow}  commit {meta.git_commit}{dirty}")
-    if run.get("error"):
-        click.echo(f"  error: {run['error']}")
-    for a in attempts:
-        where = "/".join(p for p in (a["environment"], a["hardware_tier"]) if p)
-        click.echo(
-            f"  {a['state']:<9} {a['task']}  attempt {a['attempt']}  job {a['job_id']}  [{where}]"
-        )
-        if a.get("error"):
-            click.echo(f"            {a['error'].splitlines()[0]}")
-    for artifact in document["artifacts"]:
-        click.echo(
-            f"  artifact {artifact['artifact_name']} ({artifact['artifact_type']}): "
-            f"{artifact['path']}"
-        )
+    click.echo(show_text(document))
 
 
 @click.command("logs")

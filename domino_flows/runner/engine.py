@@ -27,11 +27,12 @@ from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
 from domino_flows.runner import bindings, values
+from domino_flows.runner.cached import record_cache_hit
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
 from domino_flows.runner.inputs import launch_plan_literals
 from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
 from domino_flows.runner.progress import NodeView, Reporter
-from domino_flows.runner.state import RunnerState
+from domino_flows.runner.state import RESUME, RunnerState
 
 
 @dataclass
@@ -237,10 +238,15 @@ class Engine:
         cache_key = None
         if task.metadata.cache and self.options.use_cache:
             cache_key = _cache_key(self.project_root, task, literals)
-            hit = self.state.cached(cache_key)
+            hit = self.state.cache_hit(cache_key)
             if hit is not None:
                 view.cached = True
-                self._job_done(scope, flow_node, path, item, values.decode(hit), cached=True)
+                spec = self._spec(task, key, item is not None)
+                outputs = dict(task.interface.outputs)
+                view.artifacts = record_cache_hit(
+                    self.ctx, self.state, self.project_root, spec, outputs, key, literals, hit
+                )
+                self._job_done(scope, flow_node, path, item, values.decode(hit.outputs), True)
                 return True
         spec = self._spec(task, key, item is not None)
         slots = min(self.capacity, max(1, self.backend.scheduling_slots(spec)))
@@ -352,6 +358,7 @@ class Engine:
         view = self.views.setdefault(path, NodeView(path, flow_node.name, flow_node.kind.value))
         view.state = "reused"
         view.note = "finished in the run being resumed"
+        self.state.record_origin(self.run_id, path, flow_node.name, RESUME, self.run_id)
         self.reporter.update(view)
         self._finish(scope, flow_node.id, "done", values.decode(self.finished_nodes[path]))
 

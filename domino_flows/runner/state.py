@@ -6,7 +6,10 @@ Tables (in the same ``.domino-flows/runs.sqlite`` as the attempts and lineage):
   commit and whether the tree was dirty, and the options it ran with;
 - ``node_results``: the outputs of every node that finished, written as soon as it does, so
   ``resume`` continues without re-running them;
-- ``cache_entries``: outputs by cache key (Domino's rule: task, cache version, input values).
+- ``cache_entries``: outputs by cache key (Domino's rule: task, cache version, input values);
+- ``node_origins``: nodes whose outputs were not made by a job of this invocation: served from the
+  cache (with the run whose job made them) or reused by ``resume`` (finished before it);
+- ``run_outputs``: the workflow's outputs once a run succeeded, so ``show`` can print them.
 
 Literals are stored as serialized flyteidl ``LiteralMap`` bytes; file outputs point into
 ``.domino-flows/data/<run>/``, which is kept with the store.
@@ -49,7 +52,34 @@ CREATE TABLE IF NOT EXISTS cache_entries (
     run_id TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS node_origins (
+    run_id TEXT NOT NULL,
+    node TEXT NOT NULL,
+    task TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    source_run TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, node, task)
+);
+CREATE TABLE IF NOT EXISTS run_outputs (
+    run_id TEXT PRIMARY KEY,
+    outputs BLOB NOT NULL,
+    recorded_at TEXT NOT NULL
+);
 """)
+
+CACHE, RESUME = "cache", "resume"
+
+
+@dataclass(frozen=True)
+class CacheHit:
+    """A cached result and the run whose job produced it."""
+
+    cache_key: str
+    outputs: bytes
+    source_run: str
+    task: str
+    created_at: str
 
 
 @dataclass(frozen=True)
@@ -128,14 +158,56 @@ class RunnerState:
             ).fetchall()
         return [dict(row) for row in rows]
 
+    def record_origin(self, run_id: str, node: str, task: str, origin: str, source: str) -> None:
+        """Node ``node`` (task key ``task``) of ``run_id`` took its outputs from the cache
+        (``source``: the run whose job made them) or from before a resume (``source``: the run)."""
+        with self.store.connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO node_origins VALUES (?,?,?,?,?,?)",
+                (run_id, node, task, origin, source, now()),
+            )
+
+    def origins(self, run_id: str) -> list[dict[str, Any]]:
+        with self.store.connect() as db:
+            rows = db.execute(
+                "SELECT * FROM node_origins WHERE run_id = ? ORDER BY recorded_at, node",
+                (run_id,),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    # --- run outputs ----------------------------------------------------------------------------
+
+    def save_outputs(self, run_id: str, outputs: bytes) -> None:
+        with self.store.connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO run_outputs VALUES (?,?,?)", (run_id, outputs, now())
+            )
+
+    def outputs(self, run_id: str) -> bytes | None:
+        with self.store.connect() as db:
+            row = db.execute(
+                "SELECT outputs FROM run_outputs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return row["outputs"] if row else None
+
     # --- cache ----------------------------------------------------------------------------------
 
     def cached(self, key: str) -> bytes | None:
+        hit = self.cache_hit(key)
+        return hit.outputs if hit else None
+
+    def cache_hit(self, key: str) -> CacheHit | None:
         with self.store.connect() as db:
             row = db.execute(
-                "SELECT outputs FROM cache_entries WHERE cache_key = ?", (key,)
+                "SELECT cache_key, outputs, run_id, task, created_at FROM cache_entries "
+                "WHERE cache_key = ?",
+                (key,),
             ).fetchone()
-        return row["outputs"] if row else None
+        return (
+            CacheHit(key, row["outputs"], row["run_id"], row["task"], row["created_at"])
+            if row
+            else None
+        )
 
     def put_cache(self, key: str, task: str, version: str, outputs: bytes, run_id: str) -> None:
         with self.store.connect() as db:

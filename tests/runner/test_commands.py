@@ -1,9 +1,11 @@
 """runs, show, logs, lineage, graph and cache: each with its error cases."""
 
 import json
+import subprocess
+import sys
 
 import pytest
-from runner_helpers import cli, run_json
+from runner_helpers import cli, env_with, marks, run_json
 
 
 @pytest.fixture
@@ -128,3 +130,99 @@ def test_a_damaged_store_is_one_line_for_every_command(project, finished_run):
         assert result.output.startswith(f"error: the run store {store} is damaged"), command
         assert f"mv {store} {store}.damaged" in result.output
     assert sorted((project / ".domino-flows" / "jobs").rglob("*")) == jobs_before  # none ran
+
+
+@pytest.mark.slow
+def test_show_and_lineage_of_a_run_served_from_the_cache(project):
+    first, first_doc = run_json("cached_model.py", "pipeline", "--input", "n=4")
+    assert first.exit_code == 0, first.output
+    second, second_doc = run_json("cached_model.py", "pipeline", "--input", "n=4")
+    assert second.exit_code == 0, second.output
+    source, run_id = first_doc["run_id"], second_doc["run_id"]
+    assert [m for m in marks(project) if m == "train"] == ["train"]  # served from the cache
+    (train,) = [t for t in second_doc["tasks"] if t["task"] == "cached_model.train"]
+    assert train["state"] == "cached" and train["artifacts"] == ["Cached model"]
+
+    show = cli("show", run_id)
+    assert show.exit_code == 0, show.output
+    assert "  inputs: n = 4" in show.output
+    assert "  outputs: o0 = 'rows=4'" in show.output
+    assert (
+        f"  cached    cached_model.train  node n1  result from run {source}  "
+        "artifacts: Cached model" in show.output
+    )
+    assert "artifact Cached model (MODEL) of cached_model.train output o0: " in show.output
+    document = json.loads(cli("show", run_id, "--json").output)
+    (cached,) = document["cached"]
+    assert cached["source_run"] == source and cached["task"] == "cached_model.train"
+    assert document["reused"] == []
+    (artifact,) = document["artifacts"]
+    (source_artifact,) = json.loads(cli("show", source, "--json").output)["artifacts"]
+    assert artifact["path"] == source_artifact["path"]  # the same file, not a copy
+    assert artifact["sha256"] == source_artifact["sha256"] and artifact["run_id"] == run_id
+    assert document["inputs"] == {"n": "4"} and document["outputs"] == {"o0": "'rows=4'"}
+
+    lineage = cli("lineage", run_id).output
+    assert "cached_model.prepare/outputs/o0\n  upstream:   cached_model.prepare\n" in lineage
+    assert "  downstream: cached_model.train\n" in lineage
+    assert "artifacts/Cached model/model.txt\n  upstream:   cached_model.train\n" in lineage
+    events = [json.loads(line) for line in cli("lineage", run_id, "--json").output.splitlines()]
+    (cached_event,) = [e for e in events if "dominoFlowsCache" in e["run"]["facets"]]
+    assert cached_event["eventType"] == "COMPLETE"
+    assert cached_event["run"]["facets"]["dominoFlowsCache"]["sourceRunId"] == source
+    assert cached_event["inputs"] and cached_event["outputs"]
+
+
+@pytest.mark.slow
+def test_show_lists_tasks_reused_by_resume(project):
+    first, document = run_json("fanin.py", "failing")
+    assert first.exit_code == 1
+    run_id = document["run_id"]
+    resumed = cli("resume", run_id, "--json")
+    assert resumed.exit_code == 1  # explode fails again; independent is not run again
+    assert marks(project).count("independent") == 1
+    show = cli("show", run_id)
+    assert "  reused    fanin.independent  node n2  finished before this run was resumed" in (
+        show.output
+    )
+    shown = json.loads(cli("show", run_id, "--json").output)
+    assert [(r["task"], r["source_run"]) for r in shown["reused"]] == [
+        ("fanin.independent", run_id)
+    ]
+    assert shown["outputs"] == {}  # a failed run has no workflow outputs
+
+
+READ_ONLY_COMMANDS = [
+    ["runs"],
+    ["runs", "--json"],
+    ["show", "RUN"],
+    ["show", "RUN", "--json"],
+    ["logs", "RUN", "fanin.join"],
+    ["lineage", "RUN"],
+    ["lineage", "RUN", "--json"],
+    ["cache", "clear", "--task", "nothing"],
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=" ".join)
+def test_read_only_commands_never_import_flytekit(project, finished_run, command):
+    args = [finished_run if word == "RUN" else word for word in command]
+    probe = (
+        "import sys\n"
+        "from domino_flows.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'flytekit')\n"
+        "print('exit', code, 'flytekit modules:', len(loaded), loaded[:3], file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=project,
+        env=env_with(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stderr.strip().endswith("exit 0 flytekit modules: 0 []"), result.stderr

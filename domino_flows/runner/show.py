@@ -1,0 +1,125 @@
+"""``domino-flows show RUN``: everything the run store knows about one run.
+
+The run's flow, commit, inputs and outputs; each task attempt (job, environment and hardware
+tier, error); tasks served from the cache (with the run whose job made the result) and tasks
+reused by ``resume`` (finished before it); the artifacts of all of them. Reading only: no
+flytekit, and a read-only store is enough.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from domino_flows.records import RunStore
+from domino_flows.runner.literal_text import literal_map_text
+from domino_flows.runner.state import CACHE, RESUME, RunnerState
+from domino_flows.runner.task_names import base_name, resolve_task
+
+
+def record_outputs(result: Any, start: Path) -> None:
+    """Keep a succeeded run's workflow outputs, so ``show`` can print them later. ``start`` is
+    where its project is found from (the flow file's folder, as ``run`` does)."""
+    if not result.success or not result.outputs:
+        return
+    from domino_flows.project import default_project_root, find_project_root
+    from domino_flows.runner import values
+
+    root = find_project_root(start) or default_project_root()
+    state = RunnerState(RunStore.for_project(root))
+    if state.meta(result.run_id) is not None:
+        state.save_outputs(result.run_id, values.encode(result.outputs))
+
+
+def show_document(store: RunStore, run: dict[str, Any], task: str | None = None) -> dict[str, Any]:
+    """Everything about ``run``; with ``task`` (a full or short task name), only that task's
+    attempts, cache or resume origin and artifacts."""
+    run_id = run["run_id"]
+    state = RunnerState(store)
+    meta = state.meta(run_id)
+    attempts = [a.__dict__ for a in store.attempts(run_id)]
+    artifacts = [a.__dict__ for a in store.artifacts(run_id)]
+    origins = state.origins(run_id)
+    if task is not None:
+        known = {row["task"] for row in [*attempts, *origins, *artifacts]}
+        task = resolve_task(task, known, f"run {run_id}")
+
+        def chosen(row: dict[str, Any]) -> bool:
+            return task in (row["task"], base_name(row["task"]))
+
+        attempts, origins = [a for a in attempts if chosen(a)], [o for o in origins if chosen(o)]
+        artifacts = [a for a in artifacts if chosen(a)]
+    artifact_names: dict[str, list[str]] = defaultdict(list)
+    for artifact in artifacts:
+        artifact_names[artifact["task"]].append(artifact["artifact_name"])
+
+    def described(origin: dict[str, Any]) -> dict[str, Any]:
+        names = artifact_names.get(origin["task"], [])
+        return {
+            "node": origin["node"],
+            "task": origin["task"],
+            "source_run": origin["source_run"],
+            "recorded_at": origin["recorded_at"],
+            "artifacts": sorted(names),
+        }
+
+    return {
+        "run": run,
+        "flow_file": meta.flow_file if meta else None,
+        "workflow": meta.workflow if meta else None,
+        "git_commit": meta.git_commit if meta else None,
+        "git_dirty": meta.git_dirty if meta else None,
+        "flow_hash": meta.flow_hash if meta else None,
+        "inputs": literal_map_text(meta.inputs) if meta else {},
+        "outputs": literal_map_text(state.outputs(run_id)),
+        "attempts": attempts,
+        "cached": [described(o) for o in origins if o["origin"] == CACHE],
+        "reused": [described(o) for o in origins if o["origin"] == RESUME],
+        "nodes": state.node_rows(run_id),
+        "artifacts": artifacts,
+    }
+
+
+def show_text(document: dict[str, Any]) -> str:
+    run = document["run"]
+    lines = [f"run {run['run_id']}: {run['flow']} - {run['state']} ({run['backend']} backend)"]
+    if document["flow_file"]:
+        dirty = " (uncommitted changes)" if document["git_dirty"] else ""
+        lines.append(
+            f"  flow {document['flow_file']}:{document['workflow']}  "
+            f"commit {document['git_commit']}{dirty}"
+        )
+    if run.get("error"):
+        lines.append(f"  error: {run['error']}")
+    for label in ("inputs", "outputs"):
+        values = document[label]
+        if values:
+            lines.append(f"  {label}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+    for a in document["attempts"]:
+        where = "/".join(p for p in (a["environment"], a["hardware_tier"]) if p)
+        lines.append(
+            f"  {a['state']:<9} {a['task']}  attempt {a['attempt']}  job {a['job_id']}  [{where}]"
+        )
+        if a.get("error"):
+            lines.append(f"            {a['error'].splitlines()[0]}")
+    for cached in document["cached"]:
+        lines.append(
+            f"  {'cached':<9} {cached['task']}  node {cached['node']}  result from run "
+            f"{cached['source_run']}" + _artifacts(cached)
+        )
+    for reused in document["reused"]:
+        lines.append(
+            f"  {'reused':<9} {reused['task']}  node {reused['node']}  finished before this "
+            "run was resumed" + _artifacts(reused)
+        )
+    for artifact in document["artifacts"]:
+        lines.append(
+            f"  artifact {artifact['artifact_name']} ({artifact['artifact_type']}) of "
+            f"{artifact['task']} output {artifact['output']}: {artifact['path']}"
+        )
+    return "\n".join(lines)
+
+
+def _artifacts(entry: dict[str, Any]) -> str:
+    return f"  artifacts: {', '.join(entry['artifacts'])}" if entry["artifacts"] else ""
