@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.clock import now
+from domino_flows.errors import RunStoreError
 from domino_flows.lineage_transport import LineageEmitter
 from domino_flows.paths import STATE_DIR, STORE_FILE, state_dir
 from domino_flows.records_sqlite import Schema, StoreFile
@@ -142,6 +143,11 @@ class RunStore:
     def read_only(self) -> bool:
         """True when the store exists and this process cannot write it."""
         return self.path.exists() and bool(self._file.unwritable())
+
+    def require_writable(self) -> None:
+        """Fail now, before anything starts, when the store exists but cannot be written."""
+        if self.read_only:
+            raise RunStoreError(self._file.read_only_message())
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:

@@ -144,6 +144,15 @@ class StoreFile:
         except sqlite3.DatabaseError as error:
             raise RunStoreError(self.explain(error)) from None
 
+    def read_only_message(self) -> str:
+        blocked = ", ".join(str(p) for p in self.unwritable()) or str(self.path)
+        return (
+            f"the run store {self.path} is read-only ({blocked} cannot be written by this "
+            "user), and this command records what it does. Make it writable (chmod u+w on the "
+            "file and its folder) or work in a copy of the project; domino-flows runs, show, "
+            "logs and lineage can still read it."
+        )
+
     def explain(self, error: sqlite3.DatabaseError) -> str:
         code = _primary_code(error)
         path = self.path
@@ -154,13 +163,7 @@ class StoreFile:
                 "runs recorded in it can then no longer be listed or resumed."
             )
         if code == _READONLY:
-            blocked = ", ".join(str(p) for p in self.unwritable()) or str(path)
-            return (
-                f"the run store {path} is read-only ({blocked} cannot be written by this user), "
-                "and this command records what it does. Make it writable (chmod u+w on the "
-                "file and its folder) or work in a copy of the project; domino-flows runs, show, "
-                "logs and lineage can still read it."
-            )
+            return self.read_only_message()
         if code in (_BUSY, _LOCKED):
             return (
                 f"the run store {path} stayed locked by another process for "

@@ -3,16 +3,19 @@ lineage (``records_cached``), so ``show`` and ``lineage`` of the run include it.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from domino_flows import lineage
 from domino_flows.artifacts_store import artifact_specs
 from domino_flows.backends.base import JobSpec
-from domino_flows.errors import DominoFlowsError
 from domino_flows.records_cached import CachedTask, record_cached_task
 from domino_flows.runner import values
 from domino_flows.runner.state import CACHE, CacheHit, RunnerState
+
+logger = logging.getLogger(__name__)
 
 
 def record_cache_hit(
@@ -24,9 +27,13 @@ def record_cache_hit(
     node: str,
     literals: dict[str, Any],
     hit: CacheHit,
-) -> list[str]:
-    """Record task ``spec.task`` of node ``node`` as served from ``hit``; returns its artifacts."""
+) -> list[str] | None:
+    """Record task ``spec.task`` of node ``node`` as served from ``hit``; returns its artifacts'
+    names, or None when the cached result's files are gone and the task must run again."""
     outputs = values.decode(hit.outputs)
+    gone = _missing_file(outputs.values())
+    if gone is not None:
+        return _stale(spec, hit, f"{gone} no longer exists")
     try:
         input_values = values.to_python(ctx, literals, spec.input_types)
         output_values = values.to_python(ctx, outputs, spec.output_types)
@@ -40,10 +47,7 @@ def record_cache_hit(
             for name, value in output_values.items()
         ]
     except OSError as error:
-        raise DominoFlowsError(
-            f"task {spec.task!r}: its cached result (from run {hit.source_run}) cannot be read: "
-            f"{error}. Clear it with domino-flows cache clear --task {hit.task} and run again."
-        ) from None
+        return _stale(spec, hit, str(error))
     state.record_origin(spec.run_id, node, spec.task, CACHE, hit.source_run)
     config = spec.config
     cached = CachedTask(
@@ -59,3 +63,34 @@ def record_cache_hit(
         command=config.Command or "",
     )
     return record_cached_task(state.store, project_root, cached)
+
+
+def _stale(spec: JobSpec, hit: CacheHit, why: str) -> None:
+    # The result's files were deleted (a cleaned .domino-flows/data): a stale entry is a miss,
+    # and the job's new result replaces it, as Flyte's cache behaves when an output is gone.
+    logger.warning(
+        "task %r: its cached result from run %s cannot be used (%s); running the task again",
+        spec.task,
+        hit.source_run,
+        why,
+    )
+    return None
+
+
+def _missing_file(literals: Iterable[Any]) -> str | None:
+    """The first local file or directory a literal points to that no longer exists."""
+    for literal in literals:
+        scalar = getattr(literal, "scalar", None)
+        blob = getattr(scalar, "blob", None) if scalar is not None else None
+        if blob is not None:
+            uri = blob.uri.removeprefix("file://")
+            if "://" not in uri and not Path(uri).exists():
+                return uri
+        collection = getattr(literal, "collection", None)
+        mapping = getattr(literal, "map", None)
+        nested = list(collection.literals) if collection is not None else []
+        nested += list(mapping.literals.values()) if mapping is not None else []
+        found = _missing_file(nested)
+        if found is not None:
+            return found
+    return None

@@ -142,6 +142,7 @@ def resume_command(run_id: str, as_json: bool) -> None:
     from domino_flows.runner.progress import reporter_for
 
     try:
+        _store().require_writable()  # a resume records every job it starts: check first
         result, backend_name = runs.resume(run_id, reporter_for(quiet=as_json))
     except runs.RunInterrupted as stopped:
         click.echo(str(stopped), err=True)

@@ -240,14 +240,15 @@ class Engine:
             cache_key = _cache_key(self.project_root, task, literals)
             hit = self.state.cache_hit(cache_key)
             if hit is not None:
-                view.cached = True
                 spec = self._spec(task, key, item is not None)
                 outputs = dict(task.interface.outputs)
-                view.artifacts = record_cache_hit(
+                found = record_cache_hit(
                     self.ctx, self.state, self.project_root, spec, outputs, key, literals, hit
                 )
-                self._job_done(scope, flow_node, path, item, values.decode(hit.outputs), True)
-                return True
+                if found is not None:  # None: the cached result's files are gone; run the task
+                    view.cached, view.artifacts = True, found
+                    self._job_done(scope, flow_node, path, item, values.decode(hit.outputs), True)
+                    return True
         spec = self._spec(task, key, item is not None)
         slots = min(self.capacity, max(1, self.backend.scheduling_slots(spec)))
         if self.slots_in_use + slots > self.capacity and self.slots_in_use > 0:

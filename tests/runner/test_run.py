@@ -134,3 +134,25 @@ def test_outputs_flyte_cannot_carry_fail_the_task_in_one_line(project, workflow,
             result.output
         )
     assert "Failed" in cli("runs").output
+
+
+@pytest.mark.slow
+def test_a_cached_result_whose_files_are_gone_runs_the_task_again(project, caplog):
+    import shutil
+
+    first, _ = run_json("cached_model.py", "pipeline")
+    assert first.exit_code == 0, first.output
+    shutil.rmtree(project / ".domino-flows" / "data")  # a cleaned-up data folder
+    second, document = run_json("cached_model.py", "pipeline")
+    assert second.exit_code == 0, second.output
+    assert "Traceback" not in second.output
+    assert "cached_model.train': its cached result from run" in caplog.text
+    assert "no longer exists); running the task again" in caplog.text
+    assert marks(project).count("train") == 2
+    assert document["outputs"] == {"o0": "rows=3"}
+    third, document = run_json("cached_model.py", "pipeline")  # the new result is cached again
+    assert third.exit_code == 0, third.output
+    assert [t["state"] for t in document["tasks"] if t["task"] == "cached_model.train"] == [
+        "cached"
+    ]
+    assert marks(project).count("train") == 2

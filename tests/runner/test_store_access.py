@@ -36,8 +36,9 @@ def _as_reader() -> list[str]:
 
 
 @pytest.fixture
-def shared_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
-    """A finished run in a project other users can read (pytest's tmp_path is private)."""
+def shared_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str, str]]:
+    """A succeeded and a failed run in a project other users can read (pytest's tmp_path is
+    private)."""
     root = Path(tempfile.mkdtemp(prefix="domino-flows-shared-"))
     try:
         root.chmod(0o755)
@@ -53,7 +54,9 @@ def shared_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
         monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
         result, document = run_json("fanin.py", "fanin", "--input", "pause=0")
         assert result.exit_code == 0, result.output
-        yield root, document["run_id"]
+        failed, failed_document = run_json("fanin.py", "failing")
+        assert failed.exit_code == 1, failed.output
+        yield root, document["run_id"], failed_document["run_id"]
     finally:
         for path in [root, *root.rglob("*")]:
             if path.is_dir() and not path.is_symlink():
@@ -87,7 +90,7 @@ def _make_read_only(state: Path, how: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["file", "folder"])
 def test_a_read_only_store_can_be_read_and_refuses_runs_in_one_line(shared_run, how):
-    root, run_id = shared_run
+    root, run_id, failed_run = shared_run
     state = root / ".domino-flows"
     _make_read_only(state, how)
     before = sorted(p.name for p in state.iterdir())
@@ -105,7 +108,12 @@ def test_a_read_only_store_can_be_read_and_refuses_runs_in_one_line(shared_run, 
     lineage = _command(root, "lineage", run_id)
     assert lineage.returncode == 0 and "downstream: fanin.join" in lineage.stdout
 
-    for command in (["cache", "clear"], ["run", "fanin.py", "fanin", "--input", "pause=0"]):
+    refused = [
+        ["cache", "clear"],
+        ["run", "fanin.py", "fanin", "--input", "pause=0"],
+        ["resume", failed_run],
+    ]
+    for command in refused:
         result = _command(root, *command)
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
