@@ -3,7 +3,7 @@
 Run inputs and outputs are kept as serialized flyteidl ``LiteralMap`` bytes; reading them with
 flytekit would add a second to a command that only prints. The protobuf classes are enough:
 primitives print as Python would, files and directories as their path, collections and maps
-element by element, structs as JSON.
+element by element, structs and MessagePack values (flytekit's dicts and dataclasses) as JSON.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def _scalar(scalar: Any) -> str:
         from google.protobuf.json_format import MessageToDict
 
         return json.dumps(MessageToDict(scalar.generic), sort_keys=True)
+    if kind == "binary":
+        return _binary(scalar.binary)
     if kind == "union":
         return _text(scalar.union.value)
     if kind == "error":
@@ -77,3 +79,15 @@ def _primitive(primitive: Any) -> str:
     if kind == "duration":
         return primitive.duration.ToJsonString()
     return "<empty>"
+
+
+def _binary(binary: Any) -> str:
+    # flytekit writes dicts and dataclasses as MessagePack (tag "msgpack")
+    if binary.tag == "msgpack":
+        try:
+            import msgpack
+
+            return json.dumps(msgpack.unpackb(binary.value), sort_keys=True, default=str)
+        except (ImportError, ValueError) as error:
+            return f"<{len(binary.value)} bytes of MessagePack: {error}>"
+    return f"<{len(binary.value)} bytes ({binary.tag or 'binary'})>"
