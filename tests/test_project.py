@@ -297,4 +297,3 @@ def one() -> int:
 def wf() -> int:
     return one()
 """
-

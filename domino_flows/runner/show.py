@@ -18,15 +18,13 @@ from domino_flows.runner.state import CACHE, RESUME, RunnerState
 from domino_flows.runner.task_names import base_name, resolve_task
 
 
-def record_outputs(result: Any, start: Path) -> None:
-    """Keep a succeeded run's workflow outputs, so ``show`` can print them later. ``start`` is
-    where its project is found from (the flow file's folder, as ``run`` does)."""
+def record_outputs(result: Any, root: Path) -> None:
+    """Keep a succeeded run's workflow outputs in project ``root``'s store, so ``show`` can print
+    them later."""
     if not result.success or not result.outputs:
         return
-    from domino_flows.project import default_project_root, find_project_root
     from domino_flows.runner import values
 
-    root = find_project_root(start) or default_project_root()
     state = RunnerState(RunStore.for_project(root))
     if state.meta(result.run_id) is not None:
         state.save_outputs(result.run_id, values.encode(result.outputs))
