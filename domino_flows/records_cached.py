@@ -78,12 +78,14 @@ def record_cached_task(store: RunStore, project_root: Path, cached: CachedTask) 
         inputs=cached.inputs,
     )
     event = lineage.task_event(RunState.COMPLETE, context, outputs=cached.outputs)
-    event.run.facets["dominoFlowsCache"] = CachedResultRunFacet(
+    facets = event.run.facets if event.run.facets is not None else {}
+    facets["dominoFlowsCache"] = CachedResultRunFacet(
         cached.source_run,
         sourceRunUuid=lineage.run_uuid(cached.source_run),
         cacheKey=cached.cache_key or None,
         producer=lineage.PRODUCER,
     )
+    event.run.facets = facets
     store.add_lineage_event(
         cached.run_id,
         RunState.COMPLETE.value,

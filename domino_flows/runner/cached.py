@@ -33,7 +33,8 @@ def record_cache_hit(
     outputs = values.decode(hit.outputs)
     gone = _missing_file(outputs.values())
     if gone is not None:
-        return _stale(spec, hit, f"{gone} no longer exists")
+        _stale(spec, hit, f"{gone} no longer exists")
+        return None
     try:
         input_values = values.to_python(ctx, literals, spec.input_types)
         output_values = values.to_python(ctx, outputs, spec.output_types)
@@ -47,7 +48,8 @@ def record_cache_hit(
             for name, value in output_values.items()
         ]
     except OSError as error:
-        return _stale(spec, hit, str(error))
+        _stale(spec, hit, str(error))
+        return None
     state.record_origin(spec.run_id, node, spec.task, CACHE, hit.source_run)
     config = spec.config
     cached = CachedTask(
@@ -74,7 +76,6 @@ def _stale(spec: JobSpec, hit: CacheHit, why: str) -> None:
         hit.source_run,
         why,
     )
-    return None
 
 
 def _missing_file(literals: Iterable[Any]) -> str | None:
