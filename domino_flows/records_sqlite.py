@@ -45,9 +45,6 @@ class Schema:
     script: str
     columns: tuple[tuple[str, str, str], ...] = ()  # (table, column, declaration)
 
-    def tables(self) -> list[str]:
-        return _TABLE.findall(self.script)
-
 
 class StoreFile:
     def __init__(self, path: Path, create: bool = True) -> None:
@@ -108,19 +105,7 @@ class StoreFile:
                 connection.executescript(schema.script)
             return
         if self.mode == "read":
-            # Temporary tables live with the connection, so a read-only store stays untouched.
-            present = {row[0] for row in connection.execute("SELECT name FROM main.sqlite_master")}
-            for schema in schemas:
-                for statement in schema.script.split(";"):
-                    match = _TABLE.search(statement)
-                    if match and match.group(1) not in present:
-                        connection.execute(
-                            statement.replace(
-                                match.group(0),
-                                f"CREATE TEMP TABLE IF NOT EXISTS {match.group(1)}",
-                                1,
-                            )
-                        )
+            _stand_in_tables(connection, schemas)
             return
         new = [schema for schema in schemas if schema not in self._prepared]
         if not new:
@@ -177,6 +162,18 @@ class StoreFile:
                 "folder exist and that this user may read them."
             )
         return f"the run store {path} cannot be used: {error}"
+
+
+def _stand_in_tables(connection: sqlite3.Connection, schemas: list[Schema]) -> None:
+    """Empty temporary tables for those a read-only store lacks (it predates them): they live with
+    the connection, so reading works and the store stays untouched."""
+    present = {row[0] for row in connection.execute("SELECT name FROM main.sqlite_master")}
+    for schema in schemas:
+        for statement in schema.script.split(";"):
+            match = _TABLE.search(statement)
+            if match and match.group(1) not in present:
+                temporary = f"CREATE TEMP TABLE IF NOT EXISTS {match.group(1)}"
+                connection.execute(statement.replace(match.group(0), temporary, 1))
 
 
 def _primary_code(error: sqlite3.DatabaseError) -> int | None:
