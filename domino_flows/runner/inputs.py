@@ -138,7 +138,7 @@ def coerce(name: str, value: Any, python_type: Any) -> Any:
             raise InputError(str(error)) from None
     if kind == "struct" and isinstance(base, type) and dataclasses.is_dataclass(base):
         if not isinstance(value, dict):
-            raise InputError(f"input {name!r} expects {base.__name__} as a JSON object")
+            raise InputError(f"input {name!r} expects {contract.describe(base)} as a JSON object")
         try:
             return contract._from_jsonable(value, base)
         except formats.FormatError as error:
