@@ -43,11 +43,14 @@ class Cleared:
         )
 
 
+# flytekit's own constant (``flytekit.core.local_cache.CACHE_LOCATION``), repeated so that
+# ``cache clear`` does not import flytekit, a second of start-up; a test checks they are equal.
+FLYTEKIT_CACHE_LOCATION = "~/.flyte/local-cache"
+
+
 def flytekit_cache_path() -> Path:
     """Where flytekit's local execution caches results (its constant, home expanded)."""
-    from flytekit.core.local_cache import CACHE_LOCATION
-
-    return Path(os.path.expanduser(CACHE_LOCATION))
+    return Path(os.path.expanduser(FLYTEKIT_CACHE_LOCATION))
 
 
 def clear_caches(store: Any, task: str | None = None) -> Cleared:

@@ -219,7 +219,6 @@ class RunnerState:
     def cached_tasks(self) -> list[str]:
         """The names of the tasks that have cached results."""
         with self.store.connect() as db:
-            self._ensure(db)
             rows = db.execute("SELECT DISTINCT task FROM cache_entries ORDER BY task").fetchall()
         return [row["task"] for row in rows]
 

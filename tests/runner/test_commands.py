@@ -200,7 +200,8 @@ READ_ONLY_COMMANDS = [
     ["logs", "RUN", "fanin.join"],
     ["lineage", "RUN"],
     ["lineage", "RUN", "--json"],
-    ["cache", "clear", "--task", "nothing"],
+    ["cache", "clear", "--task", "part"],
+    ["cache", "clear"],
 ]
 
 
@@ -226,3 +227,11 @@ def test_read_only_commands_never_import_flytekit(project, finished_run, command
         timeout=60,
     )
     assert result.stderr.strip().endswith("exit 0 flytekit modules: 0 []"), result.stderr
+
+
+def test_cache_clear_knows_where_flytekit_caches_without_importing_it():
+    from flytekit.core.local_cache import CACHE_LOCATION
+
+    from domino_flows.runner.caches import FLYTEKIT_CACHE_LOCATION
+
+    assert FLYTEKIT_CACHE_LOCATION == CACHE_LOCATION
