@@ -177,10 +177,25 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat()
 
 
-def _datasets(
-    namespace: str, task: str, refs: list[DatasetRef], direction: str
-) -> list[InputDataset] | list[OutputDataset]:
-    out: list[Any] = []
+def _inputs(namespace: str, task: str, refs: list[DatasetRef]) -> list[InputDataset]:
+    return [
+        InputDataset(namespace=namespace, name=name, facets=facets)
+        for name, facets in _dataset_parts(task, refs, "inputs")
+    ]
+
+
+def _outputs(namespace: str, task: str, refs: list[DatasetRef]) -> list[OutputDataset]:
+    return [
+        OutputDataset(namespace=namespace, name=name, facets=facets)
+        for name, facets in _dataset_parts(task, refs, "outputs")
+    ]
+
+
+def _dataset_parts(
+    task: str, refs: list[DatasetRef], direction: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each dataset's name (by artifact, or by task and input/output) and its content facet."""
+    out = []
     for ref in refs:
         facet = ContentDatasetFacet(
             ref.sha256,
@@ -196,8 +211,7 @@ def _datasets(
             if ref.artifact
             else f"{task}/{direction}/{ref.name}"
         )
-        cls = InputDataset if direction == "inputs" else OutputDataset
-        out.append(cls(namespace=namespace, name=name, facets={"dominoFlowsContent": facet}))
+        out.append((name, {"dominoFlowsContent": facet}))
     return out
 
 
@@ -265,8 +279,8 @@ def task_event(
         eventTime=_now(),
         run=Run(runId=run_uuid(context.run_id, context.task, context.attempt), facets=facets),
         job=Job(namespace=context.namespace, name=name, facets=job_facets),
-        inputs=_datasets(context.namespace, context.task, context.inputs, "inputs"),
-        outputs=_datasets(context.namespace, context.task, outputs or [], "outputs"),
+        inputs=_inputs(context.namespace, context.task, context.inputs),
+        outputs=_outputs(context.namespace, context.task, outputs or []),
         producer=PRODUCER,
     )
 
@@ -284,7 +298,7 @@ def run_event(
         facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
             message=error, programmingLanguage="python", producer=PRODUCER
         )
-    job_facets = {
+    job_facets: dict[str, Any] = {
         "jobType": job_type_job.JobTypeJobFacet(
             processingType="BATCH", integration=INTEGRATION, jobType="FLOW", producer=PRODUCER
         )
