@@ -18,11 +18,8 @@ def _fail(error: Exception) -> NoReturn:
     raise SystemExit(2)
 
 
-def _emit_result(result: Any, backend: str, as_json: bool, root: Path) -> None:
+def _emit_result(result: Any, backend: str, as_json: bool) -> None:
     from domino_flows.runner.progress import summary
-    from domino_flows.runner.show import record_outputs
-
-    record_outputs(result, root)
 
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
@@ -107,7 +104,6 @@ def run_command(
     as_json: bool,
 ) -> None:
     """Run WORKFLOW (or a launch plan) from FILE, each task as a job, independent tasks at once."""
-    from domino_flows.paths import project_of_file
     from domino_flows.runner import inputs as flow_inputs
     from domino_flows.runner import run as runs
     from domino_flows.runner.engine import RunOptions
@@ -131,7 +127,7 @@ def run_command(
     except KeyboardInterrupt:  # before the run started: nothing ran, nothing to resume
         click.echo("interrupted before the run started; nothing was run", err=True)
         raise SystemExit(130) from None
-    _emit_result(result, backend_name, as_json, project_of_file(file))
+    _emit_result(result, backend_name, as_json)
 
 
 @click.command("resume")
@@ -139,7 +135,6 @@ def run_command(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
 def resume_command(run_id: str, as_json: bool) -> None:
     """Continue a failed or killed run without re-running the tasks that finished."""
-    from domino_flows.paths import default_project_root
     from domino_flows.runner import run as runs
     from domino_flows.runner.progress import reporter_for
 
@@ -154,7 +149,7 @@ def resume_command(run_id: str, as_json: bool) -> None:
     except KeyboardInterrupt:  # before the run went on: its record is unchanged
         click.echo(f"interrupted before run {run_id} went on; resume it again", err=True)
         raise SystemExit(130) from None
-    _emit_result(result, backend_name, as_json, default_project_root())
+    _emit_result(result, backend_name, as_json)
 
 
 def _store() -> Any:

@@ -163,6 +163,8 @@ def _drive(
     try:
         with _stop_on_signals(engine, reporter, caught):
             result = engine.run(workflow, literals)
+        if result.success and result.outputs:  # on record before the run is Succeeded
+            state.save_outputs(session.run_id, values.encode(result.outputs))
     finally:
         reporter.stop()
         _close(session, engine, result, caught.signum)

@@ -9,25 +9,12 @@ flytekit, and a read-only store is enough.
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from domino_flows.records import RunStore
 from domino_flows.runner.literal_text import literal_map_text
 from domino_flows.runner.state import CACHE, RESUME, RunnerState
 from domino_flows.runner.task_names import base_name, resolve_task
-
-
-def record_outputs(result: Any, root: Path) -> None:
-    """Keep a succeeded run's workflow outputs in project ``root``'s store, so ``show`` can print
-    them later."""
-    if not result.success or not result.outputs:
-        return
-    from domino_flows.runner import values
-
-    state = RunnerState(RunStore.for_project(root))
-    if state.meta(result.run_id) is not None:
-        state.save_outputs(result.run_id, values.encode(result.outputs))
 
 
 def show_document(store: RunStore, run: dict[str, Any], task: str | None = None) -> dict[str, Any]:
