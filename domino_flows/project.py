@@ -5,6 +5,9 @@ says what they mean on this machine::
 
     [tool.domino_flows]
     backend = "local"                      # or "domino"
+    filesystem = "domino"                  # jobs see /workflow and /mnt/code (Linux); or "plain"
+    project_layout = "git"                 # project at /mnt/code; "dfs": at /mnt
+    artifacts = "outputs/artifacts"        # what /mnt/artifacts shows (default: .domino-flows/)
 
     [tool.domino_flows.environments."Python 3.11"]
     python = "/usr/bin/python3.11"         # answers to `python` inside the job
@@ -33,7 +36,8 @@ says what they mean on this machine::
 
 Nothing configured is fine: every environment is the current interpreter and every tier the
 default tier, and this is said once per process. Once names are configured, an unknown name is an
-error listing the configured ones, because a typo would otherwise run on the wrong machine size.
+error listing the configured ones, because a typo would otherwise run on the wrong machine size;
+an entry named ``"*"`` opts out of that, mapping every name not listed.
 Credentials never live here: a key that looks like one is refused.
 """
 
@@ -43,7 +47,7 @@ import difflib
 import logging
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("local", "domino")
+FILESYSTEMS = ("domino", "plain")
+WILDCARD = "*"  # an environment or tier entry that maps every name not listed
+PROJECT_LAYOUTS = ("git", "dfs")
 DEFAULT_TIER_CORES = 1.0
 _SECRET_WORDS = ("key", "token", "secret", "password", "credential", "proxy")
 
@@ -112,6 +119,19 @@ DATA_TABLES = ("datasets", "volumes", "netapp_volumes", "bundles")
 
 
 @dataclass(frozen=True)
+class FilesystemSettings:
+    """What a local job's filesystem looks like (see ``backends/local_mounts.py``).
+
+    ``mode`` None means "domino where this machine can build it, else plain"; an explicit
+    ``"domino"`` on a machine that cannot is an error naming why.
+    """
+
+    mode: str | None = None
+    layout: str = "git"
+    artifacts: Path | None = None
+
+
+@dataclass(frozen=True)
 class ProjectSettings:
     """Settings of one project, read once; ``pyproject`` is None when there is no file."""
 
@@ -128,6 +148,7 @@ class ProjectSettings:
     bundles: dict[str, Path] = field(default_factory=dict)
     # [tool.domino_flows.lineage]: where OpenLineage events also go (lineage_transport.py)
     lineage: dict[str, Any] = field(default_factory=dict)
+    filesystem: FilesystemSettings = field(default_factory=FilesystemSettings)
 
     def data_folder(self, table: str, key: str, task: str = "", what: str = "") -> Path:
         """The local folder of dataset / volume / NetApp volume / bundle ``key``.
@@ -165,6 +186,8 @@ class ProjectSettings:
             return EnvironmentSettings("default", configured=False)
         if name in self.environments:
             return self.environments[name]
+        if WILDCARD in self.environments:
+            return replace(self.environments[WILDCARD], name=name)
         if self.environments:
             raise self._unknown("environment", name, task, list(self.environments))
         _note_once(
@@ -181,6 +204,8 @@ class ProjectSettings:
             return HardwareTierSettings("default", configured=False)
         if name in self.hardware_tiers:
             return self.hardware_tiers[name]
+        if WILDCARD in self.hardware_tiers:
+            return replace(self.hardware_tiers[WILDCARD], name=name)
         if self.hardware_tiers:
             raise self._unknown("hardware tier", name, task, list(self.hardware_tiers))
         _note_once(
@@ -200,7 +225,7 @@ class ProjectSettings:
         return ConfigurationError(
             f"{where}{kind} {name!r}, which is not configured in {self._where()}; configured "
             f"{kind}s: {', '.join(sorted(known))}. Fix the name in the task, or add it under "
-            f"[tool.domino_flows.{table}]."
+            f'[tool.domino_flows.{table}] (a "*" entry maps every name not listed).'
         )
 
 
@@ -248,6 +273,11 @@ _KNOWN_KEYS: dict[str | None, Any] = {
     "hardware_tiers": {None: {"cores": {}, "memory_gib": {}}},
     "domino": {"project": {}, "host": {}},
     "lint": None,
+    "lineage": None,  # checked by lineage_transport.py
+    "filesystem": {},
+    "project_layout": {},
+    "artifacts": {},
+    **{table: {None: {}} for table in DATA_TABLES},  # name -> folder
 }
 
 
@@ -346,6 +376,31 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
         domino=DominoSettings(project=project, host=host),
         lineage=dict(_table(table, "lineage", where)),
         **data,
+        filesystem=_filesystem(table, root, where),
+    )
+
+
+def _filesystem(table: dict[str, Any], root: Path, where: str) -> FilesystemSettings:
+    """``filesystem``, ``project_layout`` and ``artifacts``; the folder is taken relative to the
+    project root, as interpreter paths are."""
+    mode, layout = table.get("filesystem"), table.get("project_layout", "git")
+    for key, value, allowed in (
+        ("filesystem", mode, FILESYSTEMS),
+        ("project_layout", layout, PROJECT_LAYOUTS),
+    ):
+        if value is not None and value not in allowed:
+            raise ConfigurationError(
+                f"{where}: [tool.domino_flows] {key} = {value!r}; use one of {', '.join(allowed)}."
+            )
+    artifacts = table.get("artifacts")
+    if artifacts is not None and not isinstance(artifacts, str):
+        raise ConfigurationError(
+            f"{where}: [tool.domino_flows] artifacts = {artifacts!r}; give a folder path."
+        )
+    return FilesystemSettings(
+        mode=mode,
+        layout=layout,
+        artifacts=None if artifacts is None else root / Path(artifacts).expanduser(),
     )
 
 

@@ -20,6 +20,9 @@ name = "demo"
 
 [tool.domino_flows]
 backend = "local"
+filesystem = "domino"
+project_layout = "git"
+artifacts = "results"
 
 [tool.domino_flows.environments."Python 3.11"]
 python = "/usr/bin/python3.11"
@@ -92,6 +95,37 @@ def test_unknown_environment_lists_configured_names_and_file(tmp_path: Path) -> 
 def test_unknown_tier_lists_configured_names(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, CONFIGURED))
     with pytest.raises(ConfigurationError, match=r"'Medium'.*Large, Small"):
+        settings.hardware_tier("Medium", task="evaluate")
+
+
+def test_a_star_entry_maps_every_name_not_listed(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(
+            tmp_path,
+            """
+            [tool.domino_flows.environments."Python 3.11"]
+            python = "/usr/bin/python3.11"
+            [tool.domino_flows.environments."*"]
+            python = ".venv/bin/python"
+            [tool.domino_flows.hardware_tiers.Small]
+            cores = 1
+            [tool.domino_flows.hardware_tiers."*"]
+            cores = 2
+            memory_gib = 8
+            """,
+        )
+    )
+    assert settings.environment("Python 3.11").python == "/usr/bin/python3.11"
+    other = settings.environment("GPU Python 3.11")
+    assert (other.name, other.python) == ("GPU Python 3.11", str(tmp_path / ".venv/bin/python"))
+    large = settings.hardware_tier("Large")
+    assert (large.name, large.cores, large.memory_text) == ("Large", 2.0, "8 GiB")
+    assert settings.hardware_tier("Small").cores == 1.0
+
+
+def test_unknown_names_mention_the_star_entry(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, CONFIGURED))
+    with pytest.raises(ConfigurationError, match=r'a "\*" entry maps every name not listed'):
         settings.hardware_tier("Medium", task="evaluate")
 
 
@@ -230,7 +264,8 @@ def test_unknown_keys_and_a_near_miss_table_warn_with_did_you_mean(
         f"{where}: [tool.domino_flows] has 'backnd', which domino-flows does not read; did you "
         "mean 'backend'?",
         f"{where}: [tool.domino_flows] has 'extras', which domino-flows does not read; known "
-        "keys: backend, environments, hardware_tiers, domino, lint.",
+        "keys: backend, environments, hardware_tiers, domino, lint, lineage, filesystem, "
+        "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles.",
         f"{where}: [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
         "domino-flows does not read; did you mean 'python'?",
         f"{where}: [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "
@@ -245,6 +280,7 @@ def test_known_keys_and_other_tools_are_quiet(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = CONFIGURED + "\n[tool.ruff]\nline-length = 100\n\n[tool.domino_flows.lint]\n"
+    text += '\n[tool.domino_flows.datasets]\nsales = "data/sales"\n'  # names, not keys
     with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
         load_settings(write(tmp_path, text))
     assert [r.getMessage() for r in caplog.records] == []

@@ -11,8 +11,10 @@ A job gets its own directory, ``<project>/.domino-flows/jobs/<run>/<task>/<attem
     stdout.log, stderr.log, job.json (what was started), status.json (how it ended)
 
 The command runs through ``/bin/sh -c`` from the project root, as a Domino job runs from its
-project's code directory. The environment's interpreter answers to ``python`` (a small shim on
-``PATH``), or the environment's command prefix wraps the command. The hardware tier's memory is
+project's code directory; on Linux it runs in its own mount namespace where ``/workflow`` and
+``/mnt/code`` are what Domino shows (``local_mounts``), and starts in ``/mnt/code``. The
+environment's interpreter answers to ``python`` (a small shim on ``PATH``), or the environment's
+command prefix wraps the command. The hardware tier's memory is
 enforced by watching the resident memory of the job's whole session; a job over it is killed and
 fails with ``task 'train' exceeded hardware tier 'Small' memory (4 GiB)``.
 
@@ -42,11 +44,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from domino_flows import contract, formats, mounts
-from domino_flows.backends import local_environment, local_warm
+from domino_flows.backends import local_environment, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
-from domino_flows.errors import TaskFailedError
+from domino_flows.errors import ConfigurationError, TaskFailedError
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
 from domino_flows.records import CREDENTIAL_VARIABLES, now, state_dir
 
@@ -173,7 +175,19 @@ class LocalBackend:
             "memory_gib": tier.memory_gib,
             "started_at": now(),
         }
-        popen, logs = self._launch(spec, directory, environment, tier, job_id)
+        for domino_path in spec.output_paths.values():  # so a job's own /mnt shows their folders
+            _under_root(directory, domino_path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            filesystem = local_mounts.decide(self.project_root, self.settings.filesystem, directory)
+        except ConfigurationError as error:
+            filesystem = local_mounts.Decision(None, str(error))
+            message = f"task {spec.task!r}: the local job could not start: {error}"
+            jobdir.write_status(directory, JobState.ERROR, message, None)
+            popen, logs = None, list[IO[bytes]]()
+        else:
+            local_mounts.record(directory, filesystem)  # read if the job fails on a Domino path
+            popen, logs = self._launch(spec, directory, environment, tier, job_id, filesystem)
+        record["filesystem"] = "domino" if filesystem.plan else "plain"
         record["pid"] = popen.pid if popen else None
         jobdir.write_json(directory / jobdir.JOB_FILE, record)
         if popen is not None:
@@ -187,6 +201,7 @@ class LocalBackend:
         environment: EnvironmentSettings,
         tier: HardwareTierSettings,
         job_id: str,
+        filesystem: local_mounts.Decision,
     ) -> tuple[subprocess.Popen[bytes] | None, list[IO[bytes]]]:
         """Start the job's process in its own session; on failure record Error and say why."""
         problem = local_environment.launch_problem(environment)
@@ -195,6 +210,9 @@ class LocalBackend:
             variables = local_environment.job_variables(
                 self.project_root, self.settings, directory, environment, tier, job_id, project_id
             )
+            plan = filesystem.plan
+            if plan is not None:
+                variables.update(local_mounts.variables(plan))
             interpreter = local_environment.real_interpreter(environment.interpreter)
             target = local_warm.warm_target(
                 spec.config.Command, interpreter, environment.command_prefix
@@ -207,6 +225,7 @@ class LocalBackend:
                         variables,
                         directory / "stdout.log",
                         directory / "stderr.log",
+                        plan.as_request() if plan else None,
                     )
                     return child, []  # type: ignore[return-value]
                 except OSError as error:
@@ -220,12 +239,13 @@ class LocalBackend:
                 (directory / name).open("ab") for name in ("stdout.log", "stderr.log")
             ]
             try:
+                argv = [
+                    "/bin/sh",
+                    "-c",
+                    local_environment.command_line(spec.config.Command, environment),
+                ]
                 popen = subprocess.Popen(
-                    [
-                        "/bin/sh",
-                        "-c",
-                        local_environment.command_line(spec.config.Command, environment),
-                    ],
+                    local_mounts.wrap(plan, argv) if plan else argv,
                     cwd=self.project_root,
                     env=variables,
                     stdin=subprocess.DEVNULL,
@@ -437,7 +457,7 @@ class LocalBackend:
                 state, message = JobState.SUCCEEDED, ""
             else:
                 state = JobState.FAILED
-                message = _failure_message(task, returncode, job.directory / "outputs")
+                message = _failure_message(task, returncode, job.directory)
             for handle in job.log_files:
                 handle.close()
             jobdir.write_status(job.directory, state, message, returncode)
@@ -460,13 +480,16 @@ def _under_root(directory: Path, domino_path: str) -> Path:
     return directory / "root" / relative
 
 
-def _failure_message(task: str, returncode: int, outputs: Path) -> str:
+def _failure_message(task: str, returncode: int, directory: Path) -> str:
+    hint = local_mounts.explain_failure(task, directory)
+    if hint:
+        return hint
     if returncode < 0:
         reason = f"was killed by signal {-returncode}"
     else:
         reason = f"exited with code {returncode}"
     message = f"task {task!r} failed: its command {reason}"
-    error = formats.read_error_file(outputs)
+    error = formats.read_error_file(directory / "outputs")
     if error:
         message += f"; _ERROR: {error.strip()}"
     return message

@@ -91,8 +91,16 @@ class WarmLauncher:
         self._early_exits: dict[int, int] = {}
 
     def spawn(
-        self, target: str, cwd: Path, env: Mapping[str, str], stdout: Path, stderr: Path
+        self,
+        target: str,
+        cwd: Path,
+        env: Mapping[str, str],
+        stdout: Path,
+        stderr: Path,
+        mounts: dict[str, Any] | None = None,
     ) -> WarmProcess:
+        """Fork a job; ``mounts`` (``MountPlan.as_request``) puts it in its own mount namespace
+        showing Domino's filesystem, and then it starts in the plan's working directory."""
         with self._lock:
             process = self._ensure_started()
             self._next_id += 1
@@ -106,6 +114,7 @@ class WarmLauncher:
                 "env": dict(env),
                 "stdout": str(stdout),
                 "stderr": str(stderr),
+                "mounts": mounts,
             }
             assert process.stdin is not None
             process.stdin.write(json.dumps(request) + "\n")
@@ -233,6 +242,18 @@ def _report_exits(out: Any) -> None:
         out.flush()
 
 
+def _enter_namespace(mounts: dict[str, Any]) -> int:
+    """0 once this child is in its own namespace, else the exit code of a failed setup."""
+    from domino_flows.backends import local_mounts
+
+    try:
+        local_mounts.enter(mounts)
+    except OSError as error:
+        print(f"{local_mounts.SETUP_PREFIX} {error}", file=sys.stderr)
+        return local_mounts.FAILED_SETUP_CODE
+    return 0
+
+
 def _fork_job(request: dict[str, Any]) -> int:
     pid = os.fork()
     if pid:
@@ -252,6 +273,11 @@ def _fork_job(request: dict[str, Any]) -> int:
         sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the job's own standard streams
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        if request.get("mounts"):
+            # After the log redirection, so a failure to build the namespace is in the job's log.
+            code = _enter_namespace(request["mounts"])
+            if code:
+                return code  # the finally clause exits with it
         sys.argv = ["domino_flows.entrypoint", request["target"]]
         from domino_flows import entrypoint
 
