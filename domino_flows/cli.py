@@ -79,6 +79,7 @@ def _register_builtin_commands() -> None:
         "lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns."
     )
     register("new", "domino_flows.new:new_command", "Create a new flow project from the template.")
+    register("port", "domino_flows.port:port_command", "Port official-plugin flows to the kit.")
     register(
         "submit",
         "domino_flows.submit.command:submit_command",
