@@ -16,7 +16,7 @@ from domino_flows import Input, Output, run_domino_job_task
 def helper_flow(text: str = "the quick brown fox jumps over the lazy dog") -> int:
     prep = run_domino_job_task(
         flyte_task_name="tokenize text",
-        command="PYTHONPATH=/mnt/code python examples/scripts/tokenize_text.py",
+        command="python examples/scripts/tokenize_text.py",
         inputs=[Input(name="text", type=str, value=text)],
         output_specs=[Output(name="tokens", type=FlyteFile), Output(name="token_count", type=int)],
         environment_name="Python 3.11",
@@ -24,7 +24,7 @@ def helper_flow(text: str = "the quick brown fox jumps over the lazy dog") -> in
     )
     counted = run_domino_job_task(
         flyte_task_name="count words",
-        command="PYTHONPATH=/mnt/code python examples/scripts/count_words.py",
+        command="python examples/scripts/count_words.py",
         inputs=[
             Input(name="tokens", type=FlyteFile, value=prep["tokens"]),
             Input(name="min_count", type=int, value=1),

@@ -2,7 +2,9 @@
 
 Shows: ``DominoJobTask`` with a ``DominoJobConfig`` (environment and tier by name), scripts that
 read ``/workflow/inputs`` and write ``/workflow/outputs`` through ``domino_flows.job``, a file
-output and a directory output, and ``PYTHONPATH`` set in the command.
+output and a directory output. The scripts import only the standard library and the installed
+``domino_flows``, so their commands need no ``PYTHONPATH``; one that imported the project's own
+packages would start ``PYTHONPATH="$PWD" python ...`` (lint rule DF012).
 
     domino-flows run examples/stage_scripts.py word_count_flow --input text="to be or not to be"
 """
@@ -16,7 +18,7 @@ from domino_flows import DominoJobConfig, DominoJobTask
 tokenize = DominoJobTask(
     name="tokenize",
     domino_job_config=DominoJobConfig(
-        Command="PYTHONPATH=/mnt/code python examples/scripts/tokenize_text.py",
+        Command="python examples/scripts/tokenize_text.py",
         EnvironmentName="Python 3.11",
         HardwareTierName="Small",
     ),
@@ -27,7 +29,7 @@ tokenize = DominoJobTask(
 count_words = DominoJobTask(
     name="count_words",
     domino_job_config=DominoJobConfig(
-        Command="PYTHONPATH=/mnt/code python examples/scripts/count_words.py",
+        Command="python examples/scripts/count_words.py",
         EnvironmentName="Python 3.11",
         HardwareTierName="Medium",
     ),

@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from domino_flows.lint import rules_body, rules_jobs, rules_secrets, rules_tasks, rules_workflow
+from domino_flows.lint import (
+    rules_body,
+    rules_jobs,
+    rules_pythonpath,
+    rules_secrets,
+    rules_tasks,
+    rules_workflow,
+)
 from domino_flows.lint.config import LintConfig, find_config
 from domino_flows.lint.context import Issue, ModuleContext
 from domino_flows.lint.model import RULES, Finding
@@ -36,7 +43,7 @@ CHECKS: tuple[tuple[frozenset[str], Check], ...] = (
     (frozenset({"DF009"}), rules_body.check_file_writes),
     (frozenset({"DF010"}), rules_body.check_module_state),
     (frozenset({"DF011"}), rules_body.check_env_branching),
-    (frozenset({"DF012"}), rules_jobs.check_pythonpath),
+    (frozenset({"DF012"}), rules_pythonpath.check_pythonpath),
     (frozenset({"DF014"}), rules_tasks.check_cache_version),
 )
 

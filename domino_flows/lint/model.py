@@ -118,7 +118,7 @@ _RULE_LIST: tuple[RuleInfo, ...] = (
         "DF012",
         "command-without-pythonpath",
         "warning",
-        "A job command runs repository code without setting PYTHONPATH.",
+        "A job command's script imports repository code that is not on its path.",
     ),
     RuleInfo(
         "DF013",

@@ -1,4 +1,4 @@
-"""Rules about how Domino Jobs are configured and what they return (DF007, DF008, DF012, DF015).
+"""Rules about how Domino Jobs are configured and what they return (DF007, DF008, DF015).
 
 Each task runs as a separate Domino Job. Its settings decide what it runs on, its command decides
 what Python can import, and its outputs travel through Domino, which stores primitive values
@@ -8,8 +8,6 @@ what Python can import, and its outputs travel through Domino, which stores prim
 from __future__ import annotations
 
 import ast
-import re
-import sys
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -263,94 +261,3 @@ def _function_outputs(ctx: ModuleContext, fn: TaskFunction) -> Iterator[Issue]:
                         f"`{ast.unparse(kind)}`. {_PRIMITIVE_CAP}.",
                     )
                     return
-
-
-# -- DF012 -------------------------------------------------------------------------------------
-
-_PYTHON_RUN = re.compile(
-    r"(?:^|[\s;&|(])python(?:3(?:\.\d+)?)?(?:\s+-[A-Za-z]+)*?\s+"
-    r"(?:-m\s*(?P<module>[A-Za-z_][\w.]*)|(?P<script>[^\s;&|'\"]+\.py)(?![\w.]))"
-)
-_TOOL_MODULES = frozenset(
-    [
-        "pip",
-        "pytest",
-        "jupyter",
-        "nbconvert",
-        "papermill",
-        "streamlit",
-        "uvicorn",
-        "gunicorn",
-        "mlflow",
-        "ipykernel",
-        "torch",
-        "spacy",
-        "nltk",
-        "black",
-        "ruff",
-        "flake8",
-        "mypy",
-        "coverage",
-        "build",
-        "twine",
-        "dvc",
-        "dask",
-        "ray",
-        "domino_flows",
-    ]
-)
-_COMMAND_KEYWORDS = ("Command", "command")
-
-
-def _command_text(ctx: ModuleContext, node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return ctx.module_strings.get(node.id)
-    if isinstance(node, ast.JoinedStr):
-        return "".join(
-            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
-            for v in node.values
-        )
-    return const_str(node)
-
-
-def unsafe_python_run(command: str) -> str | None:
-    """The part of ``command`` that runs repository code without ``PYTHONPATH``, if any."""
-    if "PYTHONPATH=" in command:
-        return None
-    for match in _PYTHON_RUN.finditer(command):
-        module, script = match.group("module"), match.group("script")
-        if module:
-            top = module.split(".")[0]
-            if top not in sys.stdlib_module_names and top not in _TOOL_MODULES:
-                return f"-m {module}"
-        elif script and "/" in script:
-            if script.startswith("/") and not script.startswith("/mnt/code/"):
-                continue
-            if script.startswith("./") and script.count("/") == 1:
-                continue
-            if script.startswith("/mnt/code/") and script.count("/") == 3:
-                continue
-            return script
-    return None
-
-
-def check_pythonpath(ctx: ModuleContext) -> Iterator[Issue]:
-    """DF012: ``python -m pkg.mod`` / ``python src/x.py`` job commands without PYTHONPATH."""
-    for node in ctx.calls:
-        symbol = ctx.call_symbol(node)
-        if symbol is None or symbol[0] != "domino":
-            continue
-        for kw in node.keywords:
-            if kw.arg not in _COMMAND_KEYWORDS:
-                continue
-            command = _command_text(ctx, kw.value)
-            target = unsafe_python_run(command) if command else None
-            if target:
-                yield issue(
-                    "DF012",
-                    kw.value,
-                    f"job command runs `{target}` without setting PYTHONPATH; the job does not "
-                    "put the repository root on Python's import path, so imports of your own "
-                    "packages can fail. Prefix it: "
-                    f"`PYTHONPATH=/mnt/code python {target}`.",
-                )

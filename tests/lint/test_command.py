@@ -33,7 +33,7 @@ WARNINGS_ONLY = textwrap.dedent(
     """\
     from domino_flows import DominoJobConfig
 
-    cfg = DominoJobConfig(Command="python -m pipeline.train")
+    cfg = DominoJobConfig(Command="python src/train.py")
     """
 )
 CLEAN = "from domino_flows import DominoJobConfig\n\ncfg = DominoJobConfig(Command='python x.py')\n"

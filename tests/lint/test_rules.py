@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from domino_flows.lint import LintConfig, lint_source
-from domino_flows.lint.rules_jobs import is_data_name, is_text_type, unsafe_python_run
+from domino_flows.lint.rules_jobs import is_data_name, is_text_type
 from domino_flows.lint.rules_secrets import is_secret_name, redact, secret_value
 
 ALL_RULES = LintConfig(enable=frozenset({"DF015"}))
@@ -376,37 +376,6 @@ def test_text_types(annotation: str, text: bool) -> None:
     import ast
 
     assert is_text_type(ast.parse(annotation, mode="eval").body) is text
-
-
-@pytest.mark.parametrize(
-    ("command", "culprit"),
-    [
-        ("python -m pkg.module --x 1", "-m pkg.module"),
-        ("python3.11 -u -m pkg.module", "-m pkg.module"),
-        ("python src/train.py", "src/train.py"),
-        ("cd /mnt/code && python scripts/run.py", "scripts/run.py"),
-        ("python /mnt/code/src/train.py", "/mnt/code/src/train.py"),
-        ("PYTHONPATH=/mnt/code python -m pkg.module", None),
-        ("python -m domino_flows.job run", None),
-        ("python -m json.tool x.json", None),
-        ("python train.py", None),
-        ("python ./train.py", None),
-        ("python /mnt/code/train.py", None),
-        ("python /opt/tools/run.py", None),
-        ("bash run.sh", None),
-    ],
-)
-def test_pythonpath_commands(command: str, culprit: str | None) -> None:
-    assert unsafe_python_run(command) == culprit
-
-
-def test_pythonpath_message_shows_the_fixed_command() -> None:
-    source = """
-    from domino_flows import DominoJobConfig
-    c = DominoJobConfig(Command="python -m pipeline.train")
-    """
-    (message,) = messages(source, "DF012")
-    assert "`PYTHONPATH=/mnt/code python -m pipeline.train`" in message
 
 
 # -- DF009 / DF010 / DF011 -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ def prepare(rows: int) -> FlyteFile:
 
 train = DominoJobTask(
     name="train",
-    domino_job_config=DominoJobConfig(Command="python -m models.train"),  # expect: DF012
+    domino_job_config=DominoJobConfig(Command="python models/train.py"),  # expect: DF012
     inputs={"data": FlyteFile},
     outputs={"model": FlyteFile},
 )
