@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner
 
 from domino_flows.cli import COMMANDS, main
-from domino_flows.lint import RULES, lint_source
+from domino_flows.lint import RULES, lint_file, lint_source
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = ("SKILL.md", "README.md")
@@ -207,11 +207,43 @@ def test_block_compiles(block: Block) -> None:
 
 
 LINTED = by_kind("module", "run", "stage-script")
+SCRIPT_NAME = re.compile(r"`((?:[\w.-]+/)+[\w.-]+\.py)`")
+
+
+def named_scripts() -> dict[str, str]:
+    """Stage-script blocks by the path the text just before them gives them (``scripts/x.py``):
+    the files the documented commands run, so lint can read them as it reads a project's."""
+    named = {}
+    for doc in DOCS:
+        lines = (REPO / doc).read_text(encoding="utf-8").splitlines()
+        for block in python_blocks(doc):
+            if block.kind in ("stage-script", "fragment"):
+                before = " ".join(lines[max(0, block.line - 6) : block.line - 2])
+                found = SCRIPT_NAME.findall(before)
+                if found:
+                    named[found[-1]] = block.code
+    return named
+
+
+def docs_project(root: Path) -> Path:
+    """A project holding the documented stage scripts where the text puts them."""
+    root.mkdir(exist_ok=True)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    for name, code in named_scripts().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(code)
+    return root
+
+
+def test_the_documented_stage_scripts_are_found() -> None:
+    assert {"scripts/summarize.py", "scripts/prep_data.py"} <= set(named_scripts())
 
 
 @pytest.mark.parametrize("block", LINTED, ids=ids(LINTED))
-def test_block_is_lint_clean(block: Block) -> None:
-    assert lint_source(block.code, f"{block.doc.lower()}_block.py") == []
+def test_block_is_lint_clean(block: Block, tmp_path: Path) -> None:
+    flow = docs_project(tmp_path) / f"{block.doc.lower()}_block.py"
+    flow.write_text(block.code)
+    assert lint_file(flow) == []
 
 
 ANTI = by_kind("anti-pattern")
@@ -227,7 +259,7 @@ def test_anti_pattern_is_reported_by_its_rule(block: Block) -> None:
 
 def test_domino_flows_lint_finds_nothing_in_skill_code(tmp_path: Path) -> None:
     """The command, over every block that is not an anti-pattern, fragments included."""
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    docs_project(tmp_path)
     for number, block in enumerate(b for b in SKILL if b.kind != "anti-pattern"):
         (tmp_path / f"skill_block_{number:02d}.py").write_text(block.code)
     result = CliRunner().invoke(main, ["lint", str(tmp_path)])
