@@ -94,7 +94,8 @@ class DominoRoutes:
             page = self._get(DATASETS, DATASETS.split()[1], params).json()
             items = list(page.get("datasets", []))
             found += items
-            total = page.get("metadata", {}).get("pagination", {}).get("totalCount")
+            meta = page.get("metadata", {})
+            total = meta.get("totalCount", meta.get("pagination", {}).get("totalCount"))
             if not items or len(items) < PAGE_SIZE or (total is not None and len(found) >= total):
                 return found
 

@@ -20,11 +20,12 @@ def iso(seconds: float) -> str:
 
 
 def metadata(offset: int = 0, limit: int = 0, total: int | None = None) -> dict[str, Any]:
-    """A public API ``PaginatedMetadataV1``."""
+    """A public API ``PaginatedMetadataV1``: ``MetadataV1`` and ``PaginationV1`` together (its
+    ``allOf``), with the pagination also under ``pagination``, which it requires too."""
     pagination: dict[str, Any] = {"offset": offset, "limit": limit}
     if total is not None:
         pagination["totalCount"] = total
-    return {"requestId": str(uuid.uuid4()), "notices": [], "pagination": pagination}
+    return {"requestId": str(uuid.uuid4()), "notices": [], **pagination, "pagination": pagination}
 
 
 def project_overview(
