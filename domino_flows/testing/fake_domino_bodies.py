@@ -206,11 +206,13 @@ def resolved_defaults(
 ) -> dict[str, Any]:
     """``ResolvedJobProperties``: the request's values, the project's defaults for the rest."""
     tier = request.get("hardwareTierId") or {"value": tier_id}
+    chosen = request.get("environmentId") or environment_id
     return {
         "commitId": request.get("commitId") or head,
         "hardwareTierId": tier,
-        "environmentId": request.get("environmentId") or environment_id,
-        "environmentRevisionSpec": {},
+        "environmentId": chosen,
+        # a specific revision: the environment's active one (whose id the fake makes its own)
+        "environmentRevisionSpec": {"revisionId": chosen},
         "datasetSnapshots": list(request.get("datasetSnapshots") or []),
         "netAppVolumeSnapshots": [],
         "externalVolumeMountIds": list(request.get("externalVolumeMountIds") or []),
