@@ -218,7 +218,13 @@ class ClusterProperties:
 # only its tiers and sizes are neutral: its type, environment and extra configs count.
 CACHE_NEUTRAL_KEYS = frozenset({"title", "volumeSizeGiB", "hardwareTierId", "hardwareTierName"})
 CACHE_NEUTRAL_CLUSTER_KEYS = frozenset(
-    {"workerHardwareTierId", "masterHardwareTierId", "workerCount", "workerStorage", "maxWorkerCount"}
+    {
+        "workerHardwareTierId",
+        "masterHardwareTierId",
+        "workerCount",
+        "workerStorage",
+        "maxWorkerCount",
+    }
 )
 
 

@@ -8,11 +8,11 @@ One python-domino client per backend instance (one per run); every route called 
    attempt's ``job.pyz`` (bootstrap, manifest, inputs; ``domino_files.py``) into the project's files
    under ``.domino-flows/staging/<date>-<run>/<task>-<marker>/``. The staging reference returned is
    that folder.
-3. ``start``: ``POST /v4/jobs/start`` with ``python <files>/<staging>/job.pyz``, where ``<files>`` is
-   where the job sees the project's files: ``/mnt`` in a DFS project, ``/mnt/artifacts`` in a
-   git-based one (read from the project's ``mainRepository``). A start whose answer is lost is
-   never repeated blindly: the project's jobs are listed first and the job carrying the attempt's
-   marker adopted (``domino_jobs.py``).
+3. ``start``: ``POST /v4/jobs/start`` with ``python <files>/<staging>/job.pyz``, where
+   ``<files>`` is where the job sees the project's files: ``/mnt`` in a DFS project,
+   ``/mnt/artifacts`` in a git-based one (read from the project's ``mainRepository``). A start
+   whose answer is lost is never repeated blindly: the project's jobs are listed first and the
+   job carrying the attempt's marker adopted (``domino_jobs.py``).
 4. ``status`` / ``wait``: ``GET /v4/jobs/{id}`` on a backed-off schedule, Domino's statuses mapped
    by an explicit table; polling survives an outage of ``poll_outage_minutes``. A failed, stopped
    or errored job's message carries its ``_ERROR`` and the tail of its log.
@@ -136,7 +136,7 @@ class DominoBackend:
             f"credentials={self._credentials.source!r})"
         )
 
-    # --- client and project -------------------------------------------------------------------------
+    # --- client and project -----------------------------------------------------------------------
 
     @property
     def client(self) -> Any:
@@ -189,7 +189,7 @@ class DominoBackend:
             text = text.replace(secret, "***")
         return text
 
-    # --- scheduling ------------------------------------------------------------------------------
+    # --- scheduling -------------------------------------------------------------------------------
 
     def scheduling_slots(self, spec: JobSpec) -> int:
         return 1  # Domino schedules its own hardware
@@ -197,7 +197,7 @@ class DominoBackend:
     def default_capacity(self) -> int:
         return DEFAULT_CAPACITY
 
-    # --- resolve and stage -----------------------------------------------------------------------
+    # --- resolve and stage ------------------------------------------------------------------------
 
     def resolve(self, spec: JobSpec) -> ResolvedJob:
         return self._names.resolve(spec)
@@ -217,7 +217,7 @@ class DominoBackend:
         logger.info("task %s: staged inputs at %s (%d bytes)", spec.task, path, len(archive))
         return path
 
-    # --- start -------------------------------------------------------------------------------------
+    # --- start ------------------------------------------------------------------------------------
 
     def _check_staging(self, spec: JobSpec, staging: str) -> str:
         marker = attempt_marker(spec.run_id, spec.task, spec.attempt)
@@ -399,7 +399,7 @@ class DominoBackend:
             if error.status is None or error.status >= 500 or not self.status(handle).is_terminal:
                 raise
 
-    # --- outputs ---------------------------------------------------------------------------------
+    # --- outputs ----------------------------------------------------------------------------------
 
     def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
         job = self._jobs.get(handle.job_id)

@@ -34,6 +34,7 @@ from domino_flows.backends.domino_client import (
     is_retryable,
     server_said,
 )
+from domino_flows.config import EnvironmentRevisionSpecification
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def map_status(execution_status: Any) -> JobState:
     raise UnknownStatus(execution_status)
 
 
-# --- names ---------------------------------------------------------------------------------------
+# --- names ----------------------------------------------------------------------------------------
 
 
 def slug(text: str, limit: int) -> str:
@@ -125,12 +126,25 @@ def information_gib(value: float) -> dict[str, Any]:
     return {"value": value, "unit": "GiB"}
 
 
+def revision_json(revision: EnvironmentRevisionSpecification) -> str | dict[str, Any]:
+    """An environment revision spec as the description defines it: a name, or ``{revisionId}``
+    (the serialized task's ``_type`` tag is not part of Domino's request schema)."""
+    value = revision.to_json()
+    if isinstance(value, dict):
+        return {"revisionId": value["revisionId"]}
+    return value
+
+
 def cluster_json(spec: JobSpec) -> dict[str, Any] | None:
     """``ComputeClusterConfigSpecDto``: the config's cluster with its storage in GiB."""
     cluster = spec.config.ComputeClusterProperties
     if cluster is None:
         return None
     body = cluster.to_json()
+    if cluster.ComputeEnvironmentRevisionSpec is not None:
+        body["computeEnvironmentRevisionSpec"] = revision_json(
+            cluster.ComputeEnvironmentRevisionSpec
+        )
     if cluster.WorkerStorageGiB is not None:
         body["workerStorage"] = information_gib(cluster.WorkerStorageGiB)
     return body
@@ -159,11 +173,11 @@ def build_payload(
     if config.VolumeSizeGiB is not None:
         payload["overrideVolumeSizeGiB"] = float(config.VolumeSizeGiB)
     if config.EnvironmentRevisionSpec is not None:
-        payload["environmentRevisionSpec"] = config.EnvironmentRevisionSpec.to_json()
+        payload["environmentRevisionSpec"] = revision_json(config.EnvironmentRevisionSpec)
     return payload
 
 
-# --- finding and starting jobs ---------------------------------------------------------------------
+# --- finding and starting jobs --------------------------------------------------------------------
 
 
 def find_job(routes: DominoRoutes, project_id: str, marker: str) -> dict[str, Any] | None:

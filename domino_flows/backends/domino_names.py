@@ -19,7 +19,7 @@ from typing import Any
 from domino_flows.backends.base import JobSpec, ResolvedJob
 from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import DominoApiError
-from domino_flows.backends.domino_jobs import cluster_json
+from domino_flows.backends.domino_jobs import cluster_json, revision_json
 from domino_flows.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class DominoNames:
         if env_id:
             body["environmentId"] = env_id
         if config.EnvironmentRevisionSpec is not None:
-            body["environmentRevisionSpec"] = config.EnvironmentRevisionSpec.to_json()
+            body["environmentRevisionSpec"] = revision_json(config.EnvironmentRevisionSpec)
         cluster = cluster_json(spec)
         if cluster is not None:
             body["computeClusterProperties"] = cluster
@@ -129,9 +129,7 @@ class DominoNames:
         with self._lock:
             return self._defaults.setdefault(key, answer)
 
-    def _lookup(
-        self, kind: str, name: str, known: dict[str, Any], task: str, field: str
-    ) -> str:
+    def _lookup(self, kind: str, name: str, known: dict[str, Any], task: str, field: str) -> str:
         if name not in known:
             listed = ", ".join(repr(n) for n in sorted(known)) or "(none)"
             raise ConfigurationError(

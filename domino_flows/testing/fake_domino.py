@@ -274,7 +274,9 @@ class FakeDomino(JobRunner, DominoApi):
         project (returns the current commit of the project files)."""
         patterns = shutil.ignore_patterns("__pycache__", ".git", ".domino-flows", *ignore)
         if self.project_type == "git":
-            target = self.repository / safe_relative(destination) if destination else self.repository
+            target = (
+                self.repository / safe_relative(destination) if destination else self.repository
+            )
             shutil.copytree(source, target, ignore=patterns, dirs_exist_ok=True)
             return self.head
 

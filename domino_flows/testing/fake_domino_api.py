@@ -27,7 +27,7 @@ def _multipart_file(body: bytes, field: str) -> bytes:
     for part in body.split(b"\r\n--"):
         head, sep, content = part.partition(b"\r\n\r\n")
         if sep and f'name="{field}"'.encode() in head:
-            return content[: -2] if content.endswith(b"\r\n") else content
+            return content[:-2] if content.endswith(b"\r\n") else content
     raise ValueError(f"multipart field {field!r} is missing")
 
 

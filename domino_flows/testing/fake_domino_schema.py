@@ -66,7 +66,7 @@ def load_specs() -> tuple[dict[str, Any], ...]:
 @cache
 def operations() -> tuple[Operation, ...]:
     found = []
-    for spec, prefix in zip(load_specs(), SPEC_FILES.values()):
+    for spec, prefix in zip(load_specs(), SPEC_FILES.values(), strict=True):
         for path, item in spec["paths"].items():
             for method, operation in item.items():
                 if method in ("get", "put", "post", "delete", "patch"):

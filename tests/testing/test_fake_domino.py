@@ -195,7 +195,8 @@ def test_a_git_based_job_starts_in_the_repository_and_finds_files_in_artifacts(
     job_id = start_job(
         fake,
         "pwd > /mnt/artifacts/cwd.txt; sh train.sh /mnt/artifacts/result.txt; "
-        "cat data.txt > /mnt/artifacts/relative.txt 2>/dev/null || echo no > /mnt/artifacts/relative.txt; "
+        "cat data.txt > /mnt/artifacts/relative.txt 2>/dev/null "
+        "|| echo no > /mnt/artifacts/relative.txt; "
         "cat /mnt/artifacts/data.txt > /mnt/artifacts/absolute.txt",
     )
     output = wait_done(fake, job_id)["commitDetails"]["outputCommitId"]
