@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from domino.exceptions import ReloginRequiredException
 
 from domino_flows.backends.domino_client import DominoApiError, RetryPolicy, call_with_retry
 
@@ -42,6 +43,29 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+class _Session:
+    """python-domino's authenticated session, without its error logging: it logs the body of
+    every refused request at ERROR, while the backend reports a failure once, in its own words,
+    after its retries."""
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._send("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._send("POST", url, **kwargs)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        manager = self._manager
+        response = manager.request_session.request(method, url, auth=manager.auth, **kwargs)
+        if response.status_code == 409:  # what python-domino calls expired credentials
+            raise ReloginRequiredException("Temporary credentials expired")
+        response.raise_for_status()
+        return response
+
+
 class DominoRoutes:
     """Domino's published routes for one project, over one python-domino client."""
 
@@ -50,8 +74,8 @@ class DominoRoutes:
         self.host = host
         self.retry = retry
 
-    def _session(self) -> Any:
-        return self._client().request_manager
+    def _session(self) -> _Session:
+        return _Session(self._client().request_manager)
 
     def _get(
         self,

@@ -115,6 +115,7 @@ class FakeDomino(JobRunner, DominoApi):
         self.calls: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
+        self.faulted = 0  # requests answered with an injected fault
         self.jobs: dict[str, FakeJob] = {}
         self._commits: list[str] = []  # oldest first
         self._times: dict[str, float] = {}
@@ -330,13 +331,15 @@ class FakeDomino(JobRunner, DominoApi):
                 fault.times -= 1
                 if fault.times <= 0:
                     queue.pop(0)
+                self.faulted += 1
                 return fault
-            if self._chaos is None or route == "version":
+            if self._chaos is None:
                 return None
             rng, rate, kinds, slow = self._chaos
             if rng.random() >= rate:
                 return None
             kind = rng.choice(kinds)
+            self.faulted += 1
         if kind in ("500", "502", "503"):
             return Fault(int(kind))
         if kind == "429":
