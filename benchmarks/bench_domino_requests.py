@@ -30,9 +30,10 @@ COMMAND = 'echo $(( $(cat "$DOMINO_FLOWS_INPUTS_DIR/n") + 1 )) > "$DOMINO_FLOWS_
 
 
 def measure(project_type: str, tasks: int) -> tuple[Counter[str], float]:
-    with tempfile.TemporaryDirectory() as folder, FakeDomino(
-        Path(folder) / "fake", project_type=project_type
-    ) as fake:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        FakeDomino(Path(folder) / "fake", project_type=project_type) as fake,
+    ):
         backend = DominoBackend(
             Path(folder) / "project",
             SimpleNamespace(domino_project=fake.project, domino_host=fake.url),

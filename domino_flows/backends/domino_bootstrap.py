@@ -249,7 +249,7 @@ def pack_outputs(staging_dir: Path) -> Path:
 
 def prune(files_root: Path, keep: Path, retention_days: int, today: dt.date) -> list[str]:
     """Remove staging folders of runs staged more than ``retention_days`` before ``today``."""
-    removed = []
+    removed: list[str] = []
     root = files_root / STAGING_ROOT
     if not root.is_dir():
         return removed

@@ -142,7 +142,7 @@ class FakeDomino(JobRunner, DominoApi):
         if self._server is None:
             raise RuntimeError("the fake Domino server is not started; call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeDomino:
         handler = type("Handler", (Handler,), {"fake": self})

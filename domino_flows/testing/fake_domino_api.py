@@ -76,7 +76,8 @@ class DominoApi:
         self, method: str, name: str, params: dict[str, str], query: dict[str, str], body: bytes
     ) -> Response:
         action = getattr(self, f"_api_{name}")
-        return action(params, query, body)  # type: ignore[no-any-return]
+        response: Response = action(params, query, body)
+        return response
 
     def _other_project(self, project_id: str | None) -> Response | None:
         if project_id != self.project_id:

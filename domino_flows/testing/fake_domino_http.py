@@ -126,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         operation: schema.Operation | None = None
         if (method, raw_path) in schema.LEGACY_ROUTES:
-            template, params = raw_path, {}
+            template, params = raw_path, dict[str, str]()
         else:
             found = schema.match(method, raw_path)
             if found is None:
