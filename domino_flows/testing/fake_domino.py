@@ -4,9 +4,10 @@ It serves Domino's published API description (``schemas/``, see ``fake_domino_sc
 HTTP (``ThreadingHTTPServer`` on 127.0.0.1, a free port, a background thread). Every request is
 checked against the description and every answer matches it; a request Domino would refuse is
 answered 400 and kept in :attr:`FakeDomino.violations` (the ``fake_domino`` fixture fails the test
-with them). The routes it emulates are ``fake_domino_http.ROUTE_NAMES``; one, ``GET /version``,
-is outside the published description (python-domino's constructor calls it; see
-``fake_domino_schema.LEGACY_ROUTES``).
+with them). The published routes it emulates are ``fake_domino_http.ROUTE_NAMES``. ``GET /version``
+and python-domino's legacy ``/v1`` routes are outside the published description: the fake serves
+them unchecked for python-domino's own methods (``fake_domino_legacy``) and lists every call to
+them in ``legacy_calls``.
 
 The project is a DFS project (``project_type="dfs"``) or a git-based one (``"git"``: a main
 repository holds the code, project files are ``/mnt/artifacts`` in jobs); see
@@ -40,6 +41,8 @@ from typing import Any
 from domino_flows.testing.fake_domino_api import DominoApi
 from domino_flows.testing.fake_domino_http import Fault, Handler
 from domino_flows.testing.fake_domino_jobs import FakeJob, JobRunner, new_id, safe_relative
+from domino_flows.testing.fake_domino_legacy import LegacyApi
+from domino_flows.testing.fake_domino_schema import LEGACY_ROUTES
 
 DEFAULT_API_KEY = "fake-domino-api-key-0123456789abcdef"
 # Environment ids are 24 hex digits, as Domino's description requires of them.
@@ -69,7 +72,7 @@ def _hex_id(*parts: str) -> str:
     return hashlib.sha1("/".join(parts).encode()).hexdigest()[:24]
 
 
-class FakeDomino(JobRunner, DominoApi):
+class FakeDomino(JobRunner, LegacyApi, DominoApi):
     """The fake deployment. Use as a context manager, or call start() and stop()."""
 
     job_env_drop = _JOB_ENV_DROP
@@ -227,6 +230,13 @@ class FakeDomino(JobRunner, DominoApi):
         with self._lock:
             self.datasets[name] = _hex_id(self.project, "dataset", name)
             return self.datasets[name]
+
+    @property
+    def legacy_calls(self) -> list[tuple[str, str]]:
+        """(method, route) of every call to a route outside Domino's published description."""
+        legacy = {name for _, _, name, _ in LEGACY_ROUTES}
+        with self._lock:
+            return [(method, route) for method, route in self.calls if route in legacy]
 
     def count(self, route: str) -> int:
         """How many requests reached ``route`` (faulted ones included)."""

@@ -2,11 +2,12 @@
 
 A request is matched to an operation of Domino's published API description
 (``fake_domino_schema``); what the description lacks is a 404, except the legacy routes
-python-domino itself calls (``LEGACY_ROUTES``). The handler then checks the API key, records the
-call, applies an injected fault, checks the request against the description (a request Domino would
-refuse is answered 400 and recorded in ``fake.violations``, which the fixtures turn into a test
-failure), asks the server object for the answer and checks that answer against the description
-too (an answer that does not match is a bug of the fake: 500, recorded the same way).
+python-domino itself calls (``LEGACY_ROUTES``, served unchecked by ``fake_domino_legacy``). The
+handler then checks the API key, records the call, checks the request against the description (a
+request Domino would refuse is answered 400 and recorded in ``fake.violations``, which the
+fixtures turn into a test failure), applies an injected fault, asks the server object for the
+answer and checks that answer against the description too (an answer that does not match is a bug
+of the fake: 500, recorded the same way).
 
 Routes are named after what they do (``job_start``) for fault injection and call counts:
 :data:`ROUTE_NAMES`.
@@ -30,7 +31,6 @@ Response = tuple[int, dict[str, str], bytes]
 
 # Published operation (method and path template) -> the fake's short route name.
 ROUTE_NAMES: dict[tuple[str, str], str] = {
-    ("GET", "/version"): "version",
     ("GET", "/v4/gateway/projects/findProjectByOwnerAndName"): "find_project",
     ("GET", "/api/projects/v1/projects/{projectId}"): "project",
     ("GET", "/v4/projects/{projectId}/hardwareTiers"): "hardware_tiers",
@@ -125,8 +125,9 @@ class Handler(BaseHTTPRequestHandler):
         raw_path = re.sub("/{2,}", "/", parts.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         operation: schema.Operation | None = None
-        if (method, raw_path) in schema.LEGACY_ROUTES:
-            template, params = raw_path, dict[str, str]()
+        legacy = schema.match_legacy(method, raw_path)
+        if legacy is not None:
+            template, params = legacy
         else:
             found = schema.match(method, raw_path)
             if found is None:
@@ -134,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             operation, params = found
             template = operation.template
-        name = ROUTE_NAMES.get((method, template))
+        name = legacy[0] if legacy is not None else ROUTE_NAMES.get((method, template))
         fake = self.fake
         fake.record(method, name or template, raw_path, body, _auth_kind(self.headers))
         if not fake.authorized(self.headers):

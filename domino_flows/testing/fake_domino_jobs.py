@@ -111,6 +111,9 @@ class JobRunner:
     def _run_job(self, job: FakeJob) -> None:
         try:
             self._run_job_inner(job)
+        except OSError as error:  # the fake's own failure: the job ends Error, never hangs
+            self._log(job, f"the fake Domino could not run the job: {error}")
+            job.status = "Error"
         finally:
             job.done.set()
 
@@ -158,17 +161,24 @@ class JobRunner:
         base = self.tree(job.commit_id)
 
         def apply(tree: Path) -> None:
-            for path in sorted(checkout.rglob("*")):
-                if path.is_symlink() or not path.is_file():
-                    continue
-                relative = path.relative_to(checkout)
-                before = base / relative
-                if before.is_file() and filecmp.cmp(before, path, shallow=False):
-                    continue
-                target = tree / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.unlink(missing_ok=True)
-                shutil.copyfile(path, target)
+            # A stopped job's processes may still be removing files while this runs (its
+            # session is signalled, not waited for): a file that vanishes is not committed.
+            for folder, _dirs, names in os.walk(checkout):
+                for name in sorted(names):
+                    path = Path(folder) / name
+                    relative = path.relative_to(checkout)
+                    before = base / relative
+                    try:
+                        if path.is_symlink() or (
+                            before.is_file() and filecmp.cmp(before, path, shallow=False)
+                        ):
+                            continue
+                        target = tree / relative
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.unlink(missing_ok=True)
+                        shutil.copyfile(path, target)
+                    except FileNotFoundError:
+                        continue
             for path in sorted(base.rglob("*")):
                 relative = path.relative_to(base)
                 if path.is_file() and not (checkout / relative).exists():

@@ -9,7 +9,8 @@ type) and the JSON or multipart body. Every JSON answer is checked against the o
 schema for its status, so the fake never answers with a shape Domino would not.
 
 Routes the description does not hold are unknown to the fake (404), except the few python-domino
-itself calls that Domino serves outside the published description: :data:`LEGACY_ROUTES`.
+itself calls that Domino serves outside the published description: :data:`LEGACY_ROUTES`, each
+with the python-domino method that calls it.
 """
 
 from __future__ import annotations
@@ -26,14 +27,47 @@ from openapi_schema_validator import OAS30Validator
 
 SPEC_FILES = {"v4-subset.json": "/v4", "public-subset.json": ""}
 
-# Routes served although the published description lacks them, and why. Nothing here is
-# schema-checked, so the domino backend calls none of them itself.
-LEGACY_ROUTES: dict[tuple[str, str], str] = {
-    ("GET", "/version"): (
-        "python-domino's Domino() constructor reads the deployment version here before anything "
-        "else; the published v4 and public descriptions do not describe it"
-    ),
-}
+# Routes python-domino calls that the published description lacks: served by the fake (handlers
+# in ``fake_domino_legacy``), never schema-checked, and listed in ``FakeDomino.legacy_calls``.
+_PROJECT = r"/v1/projects/(?P<o>[^/]+)/(?P<p>[^/]+)"
+
+# (method, path pattern, route name, why the fake serves it although it is not published)
+LEGACY_ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
+    (m, re.compile(p), n, why)
+    for m, p, n, why in [
+        (
+            "GET",
+            r"^/version$",
+            "version",
+            "python-domino's Domino() constructor reads the deployment version before anything "
+            "else",
+        ),
+        ("GET", r"^/v1/environments$", "environments_v1", "python-domino's environments_list()"),
+        ("GET", rf"^{_PROJECT}/commits$", "commits_v1", "python-domino's commits_list()"),
+        ("GET", rf"^{_PROJECT}/runs$", "runs_v1", "python-domino's runs_list()"),
+        (
+            "GET",
+            rf"^{_PROJECT}/run/(?P<job>[^/]+)/stdout$",
+            "stdout_v1",
+            "python-domino's runs_stdout() and get_run_log()",
+        ),
+        (
+            "GET",
+            rf"^{_PROJECT}/files/(?P<commit>[^/]+)(?:/(?P<path>.*))?$",
+            "files_list_v1",
+            "python-domino's files_list()",
+        ),
+        ("PUT", rf"^{_PROJECT}/(?P<path>.+)$", "upload_v1", "python-domino's files_upload()"),
+    ]
+]
+
+
+def match_legacy(method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    for route_method, pattern, name, _why in LEGACY_ROUTES:
+        found = pattern.match(path)
+        if route_method == method and found:
+            return name, {k: v for k, v in found.groupdict().items() if v is not None}
+    return None
 
 
 @dataclass(frozen=True)

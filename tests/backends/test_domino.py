@@ -353,12 +353,12 @@ def test_a_lost_start_that_cannot_be_checked_is_not_repeated(backend, fake_domin
 
 
 def test_a_read_timeout_on_start_adopts_the_job_the_server_made(fake_domino, tmp_path, sleeps):
-    backend = make(fake_domino, tmp_path, sleeps, timeout=(5.0, 0.3))
-    fake_domino.slow_next("job_start", seconds=0.8)
+    backend = make(fake_domino, tmp_path, sleeps, timeout=(5.0, 0.5))
+    fake_domino.slow_next("job_start", seconds=1.5)
     handle, status = run(backend, spec())
     assert status.state is JobState.SUCCEEDED
     assert fake_domino.count("job_start") == 1 and fake_domino.job_count == 1
-    assert fake_domino.count("jobs_list") == 1
+    assert fake_domino.count("jobs_list") >= 1  # looked (again, if a listing was slow too)
     assert handle.job_id in fake_domino.jobs
 
 

@@ -108,6 +108,8 @@ def test_a_shell_task_runs_and_its_outputs_come_back(any_fake: FakeDomino, tmp_p
     # one upload, one start, one download for the task
     counted = ("upload", "job_start", "file_content", "jobs_list")
     assert [fake_domino.count(r) for r in counted] == [1, 1, 1, 0]
+    # nothing outside Domino's published API but python-domino's own version check
+    assert fake_domino.legacy_calls == [("GET", "version")]
 
 
 def test_a_git_based_project_command_cannot_read_project_files_by_a_relative_path(

@@ -49,19 +49,15 @@ def test_requests_need_the_api_key(fake_domino):
     assert response.json()["version"] == "5.11.0"
 
 
-def test_routes_outside_the_published_description_are_404s(fake_domino):
-    # python-domino's legacy routes (run listing, v1 files and stdout) are not Domino's published
-    # API: the fake does not serve them, so nothing tested against it can depend on them
-    for path in (
-        "/v4/nothing/here",
-        f"/v1/projects/{fake_domino.project}/runs",
-        f"/v1/projects/{fake_domino.project}/commits",
-    ):
-        answer = api(fake_domino, "GET", path)
+def test_routes_domino_lacks_are_404s_and_legacy_ones_are_marked(fake_domino):
+    for method, path in (("GET", "/v4/nothing/here"), ("POST", "/v4/jobs"), ("GET", "/v2/jobs")):
+        answer = api(fake_domino, method, path)
         assert answer.status_code == 404 and "Domino has no route" in answer.json()["message"]
-    # the one legacy route kept, and why
-    assert set(LEGACY_ROUTES) == {("GET", "/version")}
-    assert "python-domino" in LEGACY_ROUTES[("GET", "/version")]
+    # python-domino's own unpublished routes are served, each with the method that needs it
+    for _method, _pattern, name, why in LEGACY_ROUTES:
+        assert "python-domino" in why, name
+    assert api(fake_domino, "GET", f"/v1/projects/{fake_domino.project}/runs").status_code == 200
+    assert fake_domino.legacy_calls == [("GET", "runs_v1")]
 
 
 def test_a_request_domino_would_refuse_is_a_400_naming_what_was_wrong(fake_domino):
@@ -128,12 +124,28 @@ def test_python_dominos_client_talks_to_it(fake_domino):
     assert tiers == {"Small", "Medium", "Large"}
     # (python-domino sends a nested path unencoded, where the description asks for %2F: the
     # domino backend encodes it, see test_uploads_are_commits_and_every_commit_is_a_snapshot)
+    assert {e["name"] for e in client.environments_list()["data"]} >= {"Python 3.11"}
+    client.files_upload("/notes/a.txt", b"hello")
+    head = client.commits_list()[0]["id"]
+    listed = client.files_list(head, "notes")["data"]
+    assert [(e["path"], e["isDir"]) for e in listed] == [("notes/a.txt", False)]
     commit = fake_domino.add_files({"a.txt": "hello"})
     assert client.blobs_get_v2("a.txt", commit, client.project_id).read() == b"hello"
     job_id = start_job(fake_domino, "echo from-job")
     fake_domino.jobs[job_id].done.wait(20)
     assert client.job_status(job_id)["statuses"]["executionStatus"] == "Succeeded"
+    assert "from-job" in client.runs_stdout(job_id)
+    assert any(run["id"] == job_id for run in client.runs_list()["data"])
     assert client.jobs_list(fake_domino.project_id)["jobs"][0]["id"] == job_id
+    assert {route for _, route in fake_domino.legacy_calls} == {
+        "version",
+        "environments_v1",
+        "upload_v1",
+        "commits_v1",
+        "files_list_v1",
+        "stdout_v1",
+        "runs_v1",
+    }
 
 
 def test_uploads_are_commits_and_every_commit_is_a_snapshot(fake_domino):
