@@ -159,9 +159,9 @@ class DominoBackend:
                     if error.status not in (403, 404):
                         raise
                     raise ConfigurationError(
-                        f"Domino project {self.project!r} not found at {self.host}; check "
-                        "[tool.domino_flows.domino] project (owner/name) and that your "
-                        "account can open it."
+                        f"Domino project {self.project!r} not found at {self.host} (HTTP "
+                        f"{error.status}); check [tool.domino_flows.domino] project (owner/name) "
+                        "and that your account can open it."
                     ) from None
             return self._project_info
 

@@ -342,15 +342,31 @@ def describe_failure(endpoint: str, error: BaseException, attempts: int | None =
             "(owner/name) and that the job, commit or file exists."
         )
     if status is not None:
-        return f"Domino answered {endpoint} with HTTP {status}{tried}. " + (
-            "The deployment is unavailable or overloaded; try again later."
-            if status == 429 or status >= 500
-            else "The request was refused; check the task's job config."
+        if status == 429 or status >= 500:
+            return (
+                f"Domino answered {endpoint} with HTTP {status}{tried}. The deployment is "
+                "unavailable or overloaded; try again later."
+            )
+        said = _message_of(error)
+        return (
+            f"Domino answered {endpoint} with HTTP {status}{tried}: the request was refused"
+            + (f" ({said})" if said else "")
+            + ". Check the task's job config."
         )
     return (
         f"Could not reach Domino for {endpoint}{tried} ({type(error).__name__}). Check "
         "DOMINO_API_HOST and your network, then rerun (finished tasks are not rerun)."
     )
+
+
+def _message_of(error: BaseException) -> str:
+    """The ``message`` of Domino's ErrorResponse in a refused request's answer (short)."""
+    response = getattr(error, "response", None)
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        return ""
+    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
 
 
 def server_said(error: BaseException, scrub: Callable[[str], str]) -> str:

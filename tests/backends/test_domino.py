@@ -242,6 +242,18 @@ def test_an_unknown_dataset_name_lists_the_projects_datasets(backend, fake_domin
         backend.resolve(job)
 
 
+def test_a_request_domino_would_refuse_fails_at_once_saying_what_was_wrong(backend, fake_domino):
+    with pytest.raises(DominoApiError) as caught:
+        backend.routes._get(
+            "GET /v4/jobs", "/v4/jobs", {"projectId": backend.project_id, "newest": "1"}
+        )
+    message = str(caught.value)
+    assert "HTTP 400: the request was refused" in message
+    assert "query parameter 'newest' is not one Domino reads" in message
+    assert len(fake_domino.violations) == 1
+    fake_domino.violations.clear()  # sent on purpose
+
+
 # --- statuses ----------------------------------------------------------------------------------
 
 
