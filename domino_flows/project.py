@@ -252,7 +252,13 @@ _KNOWN_KEYS: dict[str | None, Any] = {
     "backend": {},
     "environments": {None: {"python": {}, "command_prefix": {}}},
     "hardware_tiers": {None: {"cores": {}, "memory_gib": {}}},
-    "domino": {"project": {}, "host": {}},
+    "domino": {
+        "project": {},
+        "host": {},
+        "poll_outage_minutes": {},
+        "start_budget_minutes": {},
+        "retention_days": {},
+    },
     "lint": None,
 }
 

@@ -56,6 +56,7 @@ from domino_flows.backends.domino_client import (
 from domino_flows.backends.domino_files import build_archive, error_text_of, unpack_outputs
 from domino_flows.backends.domino_jobs import (
     ARCHIVE_NAME,
+    DEFAULT_SETTLE_SECONDS,
     OUTPUTS_ARCHIVE,
     STAGING_ROOT,
     UnknownStatus,
@@ -104,6 +105,7 @@ class DominoBackend:
         poll: PollPolicy | None = None,
         client_factory: Callable[[str, str, DominoCredentials], Any] | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        start_settle: float = DEFAULT_SETTLE_SECONDS,
     ) -> None:
         self.project_root = Path(project_root)
         self.project = resolve_project(_settings_value(settings, "project"), environ)
@@ -117,6 +119,7 @@ class DominoBackend:
         self.retention_days = int(
             _settings_value(settings, "retention_days") or DEFAULT_RETENTION_DAYS
         )
+        self._start_settle = start_settle
         self._poller = JobPoller(poll or PollPolicy())
         self._client_factory = client_factory or functools.partial(build_client, timeout=timeout)
         self._client: Any = None
@@ -262,7 +265,13 @@ class DominoBackend:
             self._warn_unsent(spec)
             payload = self.job_payload(spec, staging)
             job = start_job(
-                self.routes, self._start_retry, self.project_id, payload, marker, self._scrub
+                self.routes,
+                self._start_retry,
+                self.project_id,
+                payload,
+                marker,
+                self._scrub,
+                self._start_settle,
             )
             handle = self._handle(spec.run_id, spec.task, job, staging)
             self._started[staging] = handle

@@ -5,9 +5,11 @@
 of the job's command. ``POST /v4/jobs/start`` is never repeated blindly: before every new try after
 a failure whose answer was lost or refused for a transient reason (dropped connection, read
 timeout, 5xx, 429), the project's jobs are listed (``GET /v4/jobs?projectId=``, newest first) and a
-job whose command carries the marker is adopted instead. A runner that died while a start was in
-flight finds the job the same way (``find_attempt_job``). Markers differ between tasks and between
-runs, so no task adopts another's job.
+job whose command carries the marker is adopted instead. When the first try may still be in flight
+(a read timeout, a gateway's 504), the listing is repeated for up to ``settle`` seconds before a
+new try. A runner that died while a start was in flight finds the job the same way
+(``find_attempt_job``). Markers differ between tasks and between runs, so no task adopts another's
+job.
 
 **Staging names** are ``.domino-flows/staging/<date>-<run>/<task>-<marker>``: readable, cut to a
 bounded length, and unique through the marker whatever the cut.
@@ -19,6 +21,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +45,10 @@ STAGING_ROOT = ".domino-flows/staging"
 ARCHIVE_NAME = "job.pyz"
 OUTPUTS_ARCHIVE = "outputs.zip"
 MAX_LISTED_PAGES = 20
+# After a start that may still be in flight, how long to keep looking for its job before posting
+# again, and at most how many looks.
+DEFAULT_SETTLE_SECONDS = 30.0
+MAX_SETTLE_LOOKS = 30
 
 # Every execution status of Domino's published run status enum, mapped explicitly. Stopping and
 # the stop requests are not over yet: the job still ends Stopped (or Succeeded) later.
@@ -193,6 +200,14 @@ def find_job(routes: DominoRoutes, project_id: str, marker: str) -> dict[str, An
     return None
 
 
+def still_in_flight(error: BaseException | None) -> bool:
+    """Whether a failed start may still be creating its job on Domino's side: the client gave up
+    waiting (read timeout), or a gateway did (504). Other failures ended on the server."""
+    if isinstance(error, requests.Timeout) and not isinstance(error, requests.ConnectTimeout):
+        return True
+    return getattr(getattr(error, "response", None), "status_code", None) == 504
+
+
 def start_job(
     routes: DominoRoutes,
     retry: RetryPolicy,
@@ -200,13 +215,19 @@ def start_job(
     payload: dict[str, Any],
     marker: str,
     scrub: Callable[[str], str],
+    settle: float = DEFAULT_SETTLE_SECONDS,
 ) -> dict[str, Any]:
-    """POST the start; before every new try, adopt the job an earlier try made, if any."""
-    tries = 0
+    """POST the start; before every new try, adopt the job an earlier try made, if any.
 
-    def look() -> dict[str, Any] | None:
+    After a start that may still be in flight (:func:`still_in_flight`), the job may appear in
+    the listing only later: the backend keeps looking for ``settle`` seconds before it posts
+    again."""
+    tries = 0
+    last_error: BaseException | None = None
+
+    def look_once() -> dict[str, Any] | None:
         try:
-            found = find_job(routes, project_id, marker)
+            return find_job(routes, project_id, marker)
         except DominoApiError as error:
             raise DominoApiError(
                 f"The answer to {START} was lost and the project's jobs could not be listed "
@@ -215,15 +236,32 @@ def start_job(
                 "twice.",
                 error.status,
             ) from None
-        if found is not None:
-            logger.info("the answer to %s was lost; adopted job %s", START, found["id"])
-        return found
+
+    def look() -> dict[str, Any] | None:
+        deadline = time.monotonic() + (settle if still_in_flight(last_error) else 0.0)
+        looks = 0
+        while True:
+            found = look_once()
+            looks += 1
+            if found is not None:
+                logger.info("the answer to %s was lost; adopted job %s", START, found["id"])
+                return found
+            left = deadline - time.monotonic()
+            if left <= 0 or looks >= MAX_SETTLE_LOOKS:
+                return None
+            retry.sleep(min(retry.delay(looks), left))
 
     def attempt() -> dict[str, Any]:
-        nonlocal tries
+        nonlocal tries, last_error
         tries += 1
         found = look() if tries > 1 else None
-        return found if found is not None else routes.post_start(payload)
+        if found is not None:
+            return found
+        try:
+            return routes.post_start(payload)
+        except requests.RequestException as error:
+            last_error = error
+            raise
 
     retrying = retry.retrying(is_retryable)
     try:

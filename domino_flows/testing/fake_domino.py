@@ -65,7 +65,16 @@ _JOB_ENV_DROP = (
     "DOMINO_FLOWS_PROJECT_ROOT",
     "DOMINO_WORKING_DIR",
 )
-CHAOS_KINDS = ("500", "502", "503", "429", "drop_before", "drop_after", "slow")
+CHAOS_KINDS = (
+    "500",
+    "502",
+    "503",
+    "429",
+    "drop_before",
+    "drop_after",
+    "slow",
+    "slow_before",
+)
 
 
 def _hex_id(*parts: str) -> str:
@@ -201,10 +210,15 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         with self._lock:
             self._faults.setdefault(route, []).append(Fault(None, None, True, after_acting, times))
 
-    def slow_next(self, route: str, seconds: float, times: int = 1) -> None:
-        """Do the work of the next ``times`` calls of ``route``, then answer after ``seconds``."""
+    def slow_next(
+        self, route: str, seconds: float, times: int = 1, before_acting: bool = False
+    ) -> None:
+        """Answer the next ``times`` calls of ``route`` ``seconds`` late: do the work, then wait
+        (or, ``before_acting``, wait and then do it, as a busy server would)."""
         with self._lock:
-            self._faults.setdefault(route, []).append(Fault(None, times=times, delay=seconds))
+            self._faults.setdefault(route, []).append(
+                Fault(None, times=times, delay=seconds, after_acting=not before_acting)
+            )
 
     def chaos(
         self,
@@ -215,7 +229,8 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
     ) -> None:
         """Fault a random ``rate`` of all requests from now on (reproducibly, from ``seed``):
         each fault is one of ``kinds`` (see :data:`CHAOS_KINDS`; 429 carries ``Retry-After``,
-        ``slow`` answers after ``slow_seconds``). ``rate=0`` turns it off."""
+        ``slow`` acts and then answers ``slow_seconds`` late, ``slow_before`` waits
+        ``slow_seconds`` before it acts). ``rate=0`` turns it off."""
         with self._lock:
             self._chaos = (random.Random(seed), rate, kinds, slow_seconds) if rate else None
 
@@ -356,8 +371,8 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
             return Fault(int(kind))
         if kind == "429":
             return Fault(429, retry_after=0.05)
-        if kind == "slow":
-            return Fault(None, delay=slow)
+        if kind in ("slow", "slow_before"):
+            return Fault(None, delay=slow, after_acting=kind == "slow")
         return Fault(None, drop=True, after_acting=kind == "drop_after")
 
     def record(self, method: str, route: str, path: str, body: bytes, auth: str) -> None:

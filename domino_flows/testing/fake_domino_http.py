@@ -56,9 +56,9 @@ class Fault:
     """What to do instead of answering the next ``times`` calls of a route.
 
     ``status``: answer with it (and ``Retry-After`` when given); ``drop``: close the connection
-    without an answer; ``after_acting``: do the work first, then fail; ``delay``: do the work,
-    wait this many seconds, then answer normally (a slow answer, a read timeout for a client
-    that waits less).
+    without an answer; ``after_acting``: do the work first, then fail; ``delay``: answer
+    normally but this many seconds late (a read timeout for a client that waits less), waiting
+    after the work when ``after_acting`` and before it otherwise.
     """
 
     status: int | None = 503
@@ -159,7 +159,9 @@ class Handler(BaseHTTPRequestHandler):
                 )
                 return
         fault = fake.take_fault(name)
-        if fault is not None and not fault.after_acting and not fault.delay:
+        if fault is not None and fault.delay and not fault.after_acting:
+            time.sleep(fault.delay)  # slow to act: a client that gave up may look too early
+        elif fault is not None and not fault.after_acting:
             self._fail(fault)
             return
         try:
@@ -171,9 +173,9 @@ class Handler(BaseHTTPRequestHandler):
             if problems:
                 fake.violation(method, raw_path, ["(answer) " + p for p in problems])
                 response = error_response(500, "the fake's answer broke the description")
-        if fault is not None and fault.delay:
+        if fault is not None and fault.delay and fault.after_acting:
             time.sleep(fault.delay)
-        elif fault is not None:
+        elif fault is not None and not fault.delay:
             self._fail(fault)
             return
         self._send(response)

@@ -374,6 +374,26 @@ def test_a_read_timeout_on_start_adopts_the_job_the_server_made(fake_domino, tmp
     assert handle.job_id in fake_domino.jobs
 
 
+def test_a_start_still_being_created_after_a_read_timeout_is_waited_for(
+    fake_domino, tmp_path, sleeps
+):
+    # the server is slow to act: when the client gives up, the job does not exist yet
+    backend = DominoBackend(
+        tmp_path,
+        SimpleNamespace(domino_project=fake_domino.project, domino_host=fake_domino.url),
+        credentials=DominoCredentials(api_key=fake_domino.api_key),
+        retry=RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2),  # real, short waits
+        poll=PollPolicy(initial=0.02, factor=1.5, max_interval=0.1),
+        timeout=(5.0, 0.3),
+        start_settle=10.0,
+    )
+    fake_domino.slow_next("job_start", seconds=1.0, before_acting=True)
+    _handle, status = run(backend, spec())
+    assert status.state is JobState.SUCCEEDED
+    assert fake_domino.count("job_start") == 1 and fake_domino.job_count == 1
+    assert fake_domino.count("jobs_list") >= 2  # looked until the job appeared
+
+
 def test_a_start_that_exhausts_its_tries_looks_once_more(backend, fake_domino):
     fake_domino.fail_next("job_start", status=503, times=3)
     fake_domino.fail_next("job_start", status=503, after_acting=True)

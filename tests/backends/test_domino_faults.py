@@ -57,6 +57,9 @@ def make_backend(fake: FakeDomino, root: Path) -> DominoBackend:
         retry=RetryPolicy(attempts=20, base_delay=0.005, max_delay=0.05, max_retry_after=0.1),
         poll=PollPolicy(initial=0.02, factor=1.5, max_interval=0.1),
         timeout=(2.0, READ_TIMEOUT),
+        # under load a start's answer can take longer than the read timeout while its job is
+        # still being created: keep looking this long before posting again
+        start_settle=5.0,
     )
 
 
