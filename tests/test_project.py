@@ -151,7 +151,10 @@ def test_no_pyproject_at_all(tmp_path: Path) -> None:
         ),
         ('[tool.domino_flows.domino]\nproject = "churn"', "owner/project-name"),
         ('[tool.domino_flows.domino]\napi_key = "abc"', "credentials never go in"),
-        ("[tool.domino_flows.domino]\npoll_outage_minutes = 0", "domino.poll_outage_minutes"),
+        (
+            "[tool.domino_flows.domino]\npoll_outage_minutes = 0",
+            "[tool.domino_flows.domino] poll_outage_minutes = 0",
+        ),
         ("environments = 3", "must be a table"),
     ],
 )

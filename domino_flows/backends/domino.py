@@ -306,6 +306,16 @@ class DominoBackend:
                 "DatasetSnapshots (StartJobRequest has no field for them; the project's dataset "
                 "mounts apply)"
             )
+        if config.ExternalDataVolumes:
+            names = ", ".join(repr(v.Name) for v in config.ExternalDataVolumes)
+            unsent.append(
+                f"ExternalDataVolumes {names} (the start takes volume ids: give them with "
+                "ExternalVolumeMountIds / external_volume_mounts=[ids])"
+            )
+        if config.NetAppVolumeSnapshots or config.NetAppVolumeSnapshotInputs:
+            unsent.append(
+                "NetAppVolumeSnapshots (StartJobRequest mounts NetApp volumes by id, not snapshots)"
+            )
         if unsent:
             logger.warning(
                 "task %s: the domino backend does not send %s.", spec.task, "; ".join(unsent)

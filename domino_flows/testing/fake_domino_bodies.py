@@ -211,8 +211,8 @@ def resolved_defaults(
         "commitId": request.get("commitId") or head,
         "hardwareTierId": tier,
         "environmentId": chosen,
-        # a specific revision: the environment's active one (whose id the fake makes its own)
-        "environmentRevisionSpec": {"revisionId": chosen},
+        # a specific revision: the one asked for, else the environment's active one
+        "environmentRevisionSpec": _revision(request.get("environmentRevisionSpec"), revision_id),
         "datasetSnapshots": list(request.get("datasetSnapshots") or []),
         "netAppVolumeSnapshots": [],
         "externalVolumeMountIds": list(request.get("externalVolumeMountIds") or []),
@@ -220,6 +220,12 @@ def resolved_defaults(
         "volumeSizeGiB": float(request.get("volumeSizeGiB") or 10.0),
         "mainRepoGitRef": request.get("mainRepoGitRef"),
     }
+
+
+def _revision(asked: Any, active: str) -> dict[str, Any]:
+    if isinstance(asked, dict) and asked.get("revisionId"):
+        return {"revisionId": asked["revisionId"]}
+    return {"revisionId": active}
 
 
 def dataset(dataset_id: str, name: str, project_id: str, snapshots: list[str]) -> dict[str, Any]:

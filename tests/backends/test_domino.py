@@ -38,6 +38,7 @@ from domino_flows.config import (
     EnvironmentRevisionType,
     GitRef,
 )
+from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import ConfigurationError
 from domino_flows.testing import DEFAULT_ENVIRONMENTS, FakeDomino
 
@@ -170,10 +171,16 @@ def test_omitted_ids_are_sent_as_null_for_project_defaults(backend, fake_domino)
 
 
 def test_fields_the_start_cannot_carry_are_named_in_a_warning(backend, caplog):
-    job = spec(CommitId="abc", DatasetSnapshots=[DatasetSnapshot(Id=VOLUME, Version=2)])
+    job = spec(
+        CommitId="abc",
+        DatasetSnapshots=[DatasetSnapshot(Id=VOLUME, Version=2)],
+        ExternalDataVolumes=[ExternalDataVolume(Name="raw-data")],
+        NetAppVolumeSnapshots=[NetAppVolumeSnapshot(Id="vol-1", Version=3)],
+    )
     with caplog.at_level(logging.WARNING):
         run(backend, job)
-    assert "CommitId 'abc'" in caplog.text and "DatasetSnapshots" in caplog.text
+    for unsent in ("CommitId 'abc'", "DatasetSnapshots", "'raw-data'", "NetAppVolumeSnapshots"):
+        assert unsent in caplog.text
 
 
 # --- names, defaults, datasets --------------------------------------------------------------------
