@@ -214,9 +214,17 @@ class ClusterProperties:
 
 
 # Serialized fields whose change does not invalidate cached results (Domino's rule): where a job
-# runs, on how much disk, and how it is titled does not change what it computes.
-CACHE_NEUTRAL_KEYS = frozenset(
-    {"title", "volumeSizeGiB", "hardwareTierId", "hardwareTierName", "computeClusterProperties"}
+# runs, on how much disk, and how it is titled does not change what it computes. Of a cluster,
+# only its tiers and sizes are neutral: its type, environment and extra configs count.
+CACHE_NEUTRAL_KEYS = frozenset({"title", "volumeSizeGiB", "hardwareTierId", "hardwareTierName"})
+CACHE_NEUTRAL_CLUSTER_KEYS = frozenset(
+    {
+        "workerHardwareTierId",
+        "masterHardwareTierId",
+        "workerCount",
+        "workerStorage",
+        "maxWorkerCount",
+    }
 )
 
 
@@ -376,7 +384,13 @@ class DominoJobConfig:
 
     def cache_fields(self) -> dict[str, Any]:
         """The fields that take part in the cache version (all but the cache-neutral ones)."""
-        return {k: v for k, v in self.to_custom().items() if k not in CACHE_NEUTRAL_KEYS}
+        fields = {k: v for k, v in self.to_custom().items() if k not in CACHE_NEUTRAL_KEYS}
+        if "computeClusterProperties" in fields:
+            cluster = fields["computeClusterProperties"]
+            fields["computeClusterProperties"] = {
+                k: v for k, v in cluster.items() if k not in CACHE_NEUTRAL_CLUSTER_KEYS
+            }
+        return fields
 
     def replace(self, **changes: Any) -> DominoJobConfig:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.init}

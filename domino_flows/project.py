@@ -22,6 +22,7 @@ says what they mean on this machine::
     [tool.domino_flows.domino]
     project = "owner/name"
     host = "https://domino.example.com"    # optional; credentials come from the environment
+    poll_outage_minutes = 30               # optional; how long polling rides out an outage
 
     [tool.domino_flows.datasets]           # dataset name (or id) -> local folder
     sales = "data/sales"                   # snapshots: <folder>/snapshots/<version> if present
@@ -113,6 +114,11 @@ class HardwareTierSettings:
 class DominoSettings:
     project: str | None = None
     host: str | None = None
+    # How long polling a job may ride out a Domino outage, how long a job start may keep
+    # trying, and after how many days staging folders are pruned (domino backend defaults if None).
+    poll_outage_minutes: float | None = None
+    start_budget_minutes: float | None = None
+    retention_days: float | None = None
 
 
 DATA_TABLES = ("datasets", "volumes", "netapp_volumes", "bundles")
@@ -271,7 +277,13 @@ _KNOWN_KEYS: dict[str | None, Any] = {
     "backend": {},
     "environments": {None: {"python": {}, "command_prefix": {}}},
     "hardware_tiers": {None: {"cores": {}, "memory_gib": {}}},
-    "domino": {"project": {}, "host": {}},
+    "domino": {
+        "project": {},
+        "host": {},
+        "poll_outage_minutes": {},
+        "start_budget_minutes": {},
+        "retention_days": {},
+    },
     "lint": None,
     "lineage": None,  # checked by lineage_transport.py
     "filesystem": {},
@@ -373,7 +385,15 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
         backend=backend,
         environments=environments,
         hardware_tiers=tiers,
-        domino=DominoSettings(project=project, host=host),
+        domino=DominoSettings(
+            project=project,
+            host=host,
+            **{
+                key: _number(domino[key], "domino", key, where)
+                for key in ("poll_outage_minutes", "start_budget_minutes", "retention_days")
+                if key in domino
+            },
+        ),
         lineage=dict(_table(table, "lineage", where)),
         **data,
         filesystem=_filesystem(table, root, where),

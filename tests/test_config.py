@@ -98,6 +98,36 @@ def test_cache_fields_leave_out_title_volume_tier_and_cluster():
     assert config.cache_fields() == {"command": "x", "commitId": "c"}
 
 
+def test_cache_fields_keep_cluster_type_environment_and_extra_configs():
+    def cluster(**changes):
+        values = dict(
+            ClusterType="Spark",
+            ComputeEnvironmentId="cluster-env",
+            WorkerHardwareTierId="small",
+            WorkerCount=2,
+            MasterHardwareTierId="small",
+            ExtraConfigs={"spark.executor.cores": "2"},
+        )
+        values.update(changes)
+        return DominoJobConfig(Command="x", ComputeClusterProperties=ClusterProperties(**values))
+
+    base = cluster().cache_fields()
+    assert base["computeClusterProperties"] == {
+        "clusterType": "Spark",
+        "computeEnvironmentId": "cluster-env",
+        "extraConfigs": {"spark.executor.cores": "2"},
+    }
+    # Domino's rule: tiers, worker count / storage and max workers leave the digest alone
+    resized = cluster(
+        WorkerHardwareTierId="large", WorkerCount=8, WorkerStorageGiB=50, MaxWorkerCount=10
+    )
+    assert resized.cache_fields() == base
+    # type, environment and extra configs change what runs
+    assert cluster(ClusterType="Ray").cache_fields() != base
+    assert cluster(ComputeEnvironmentId="other").cache_fields() != base
+    assert cluster(ExtraConfigs={"spark.executor.cores": "4"}).cache_fields() != base
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [

@@ -44,6 +44,7 @@ memory_gib = 0.5
 [tool.domino_flows.domino]
 project = "alice/churn"
 host = "https://domino.example.com"
+poll_outage_minutes = 45
 """
 
 
@@ -73,6 +74,8 @@ def test_configured_names(tmp_path: Path) -> None:
     assert settings.hardware_tier("Large").memory_text == "0.5 GiB"
     assert (settings.project_owner, settings.project_name) == ("alice", "churn")
     assert settings.domino.host == "https://domino.example.com"
+    assert settings.domino.poll_outage_minutes == 45.0
+    assert settings.domino.start_budget_minutes is None
 
 
 def test_nearest_pyproject_above_the_root(tmp_path: Path) -> None:
@@ -182,6 +185,10 @@ def test_no_pyproject_at_all(tmp_path: Path) -> None:
         ),
         ('[tool.domino_flows.domino]\nproject = "churn"', "owner/project-name"),
         ('[tool.domino_flows.domino]\napi_key = "abc"', "credentials never go in"),
+        (
+            "[tool.domino_flows.domino]\npoll_outage_minutes = 0",
+            "[tool.domino_flows.domino] poll_outage_minutes = 0",
+        ),
         ("environments = 3", "must be a table"),
     ],
 )

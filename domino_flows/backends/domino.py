@@ -1,51 +1,49 @@
-"""The domino backend: each task attempt runs as a Domino Job through Domino's REST API.
+"""The domino backend: each task attempt runs as a Domino Job through Domino's published API.
 
-One python-domino client per backend instance (one per run). For a task attempt:
+One python-domino client per backend instance (one per run); every route called is listed in
+``domino_api.py``. For a task attempt:
 
 1. ``resolve``: environment and hardware tier names become ids, listing each once per run.
-2. ``stage_inputs``: the inputs (``contract.write_inputs``), a ``job.json`` manifest and the
-   stdlib-only bootstrap (``domino_bootstrap.py``) are uploaded to the project's files under
-   ``.domino-flows/staging/<run>/<task>/<attempt>/``. The staging reference returned is
-   ``<staging path>@<commit id>``: the commit holding them, which the job starts at.
-3. ``start``: POST /v4/jobs/start with ``python <staging>/bootstrap.py`` as the command, through
-   the client's authenticated session with the body python-domino's ``job_start`` sends. (Its
-   ``job_start`` method itself lists tiers, environments and commits again on every call to
-   validate ids, and hides whether a failed start reached the server.) A start whose answer is
-   lost (dropped connection, timeout, 5xx) is not repeated blindly: the project's runs are
-   listed first and a job started at the staging commit is adopted (``domino_jobs.py``).
-4. ``status``: GET /v4/jobs/{id}, Domino's execution status mapped by an explicit table; a failed,
-   stopped or errored job's message carries its ``_ERROR`` and the tail of its log.
-5. ``collect_outputs``: the files under ``<staging>/outputs/`` in the job's output commit are
-   downloaded to ``.domino-flows/domino-outputs/<run>/<task>/<attempt>/`` locally and read with
-   ``contract.read_outputs``.
+2. ``stage_inputs``: one upload, ``POST /v4/projects/{id}/commits/head/files/{path}``, of the
+   attempt's ``job.pyz`` (bootstrap, manifest, inputs; ``domino_files.py``) into the project's files
+   under ``.domino-flows/staging/<date>-<run>/<task>-<marker>/``. The staging reference returned is
+   that folder.
+3. ``start``: ``POST /v4/jobs/start`` with ``python <files>/<staging>/job.pyz``, where
+   ``<files>`` is where the job sees the project's files: ``/mnt`` in a DFS project,
+   ``/mnt/artifacts`` in a git-based one (read from the project's ``mainRepository``). A start
+   whose answer is lost is never repeated blindly: the project's jobs are listed first and the
+   job carrying the attempt's marker adopted (``domino_jobs.py``).
+4. ``status`` / ``wait``: ``GET /v4/jobs/{id}`` on a backed-off schedule, Domino's statuses mapped
+   by an explicit table; polling survives an outage of ``poll_outage_minutes``. A failed, stopped
+   or errored job's message carries its ``_ERROR`` and the tail of its log.
+5. ``collect_outputs``: one download of ``<staging>/outputs.zip`` from the job's output commit,
+   unpacked to ``.domino-flows/domino-outputs/...`` locally and read with ``contract.read_outputs``.
+
+A successful attempt costs three requests plus its polls (upload, start, download); a run adds
+four once (version, project, tiers, environments). Staging folders are pruned by later jobs after
+``retention_days`` (``domino_bootstrap.prune``): the published API has no route to delete files.
 
 Handles carry the job id, its page ``{host}/jobs/{owner}/{project}/{job id}``, the staging path and
-commit: never a credential. Settings: any object with ``domino.project`` / ``domino.host``
-(``domino_flows.project.ProjectSettings``) or with ``domino_project`` / ``domino_host``; both fall
-back to the environment (``DOMINO_PROJECT_OWNER``/``DOMINO_PROJECT_NAME``, ``DOMINO_API_HOST``).
-
-Helpers: ``domino_client`` (credentials, client, retries), ``domino_names`` (names to ids),
-``domino_files`` (uploads, downloads), ``domino_jobs`` (payload, start, status table),
-``domino_polling`` (backoff), ``domino_bootstrap`` (the in-job script).
+marker: never a credential. Settings: any object with ``domino.project`` / ``domino.host`` (and the
+optional ``poll_outage_minutes``, ``start_budget_minutes``, ``retention_days``), or with
+``domino_project`` / ``domino_host``; both fall back to the environment (``DOMINO_PROJECT_OWNER``/
+``DOMINO_PROJECT_NAME``, ``DOMINO_API_HOST``).
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from domino.exceptions import ProjectNotFoundException
-
 from domino_flows import contract
-from domino_flows.backends import domino_bootstrap
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
+from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import (
+    DEFAULT_TIMEOUT,
     DominoApiError,
     DominoCredentials,
     RetryPolicy,
@@ -55,17 +53,19 @@ from domino_flows.backends.domino_client import (
     resolve_host,
     resolve_project,
 )
-from domino_flows.backends.domino_files import (
-    download_tree,
-    newest_commit,
-    upload_tree,
-)
+from domino_flows.backends.domino_files import build_archive, error_text_of, unpack_outputs
 from domino_flows.backends.domino_jobs import (
+    ARCHIVE_NAME,
+    DEFAULT_SETTLE_SECONDS,
+    OUTPUTS_ARCHIVE,
     STAGING_ROOT,
+    UnknownStatus,
+    attempt_marker,
     build_payload,
-    find_started_job,
+    command_for,
+    find_job,
     map_status,
-    parse_staging,
+    staging_of_command,
     staging_path,
     start_job,
 )
@@ -77,9 +77,13 @@ logger = logging.getLogger(__name__)
 
 LOCAL_OUTPUTS_ROOT = ".domino-flows/domino-outputs"
 LOG_TAIL_LINES = 30
+DEFAULT_CAPACITY = 16
+DEFAULT_POLL_OUTAGE_MINUTES = 30.0
+DEFAULT_START_BUDGET_MINUTES = 5.0
+DEFAULT_RETENTION_DAYS = 7
 
 
-def _settings_value(settings: Any, name: str) -> str | None:
+def _settings_value(settings: Any, name: str) -> Any:
     domino = getattr(settings, "domino", None)
     value = getattr(domino, name, None) if domino is not None else None
     return value or getattr(settings, f"domino_{name}", None)
@@ -100,22 +104,33 @@ class DominoBackend:
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         client_factory: Callable[[str, str, DominoCredentials], Any] | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        start_settle: float = DEFAULT_SETTLE_SECONDS,
     ) -> None:
         self.project_root = Path(project_root)
         self.project = resolve_project(_settings_value(settings, "project"), environ)
         self.host = resolve_host(_settings_value(settings, "host"), environ)
         self._credentials = resolve_credentials(credentials, environ)
         self._retry = retry or RetryPolicy()
-        self._poller = JobPoller(poll or PollPolicy())
-        self._client_factory = client_factory or build_client
-        self._client: Any = None
-        self._project_id: str | None = None
-        self._lock = threading.RLock()
-        self._names = DominoNames(
-            self.project, lambda: self.client, lambda: self.project_id, self._retry
+        outage = _settings_value(settings, "poll_outage_minutes") or DEFAULT_POLL_OUTAGE_MINUTES
+        budget = _settings_value(settings, "start_budget_minutes") or DEFAULT_START_BUDGET_MINUTES
+        self._poll_retry = self._retry.with_budget(float(outage) * 60)
+        self._start_retry = self._retry.with_budget(float(budget) * 60, self._retry.attempts)
+        self.retention_days = int(
+            _settings_value(settings, "retention_days") or DEFAULT_RETENTION_DAYS
         )
+        self._start_settle = start_settle
+        self._poller = JobPoller(poll or PollPolicy())
+        self._client_factory = client_factory or functools.partial(build_client, timeout=timeout)
+        self._client: Any = None
+        self._project_info: dict[str, Any] | None = None
+        self._lock = threading.RLock()
+        self.routes = DominoRoutes(lambda: self.client, self.host, self._retry)
+        self._names = DominoNames(self.project, self.routes, lambda: self.project_id)
         self._started: dict[str, JobHandle] = {}
         self._start_locks: dict[str, threading.Lock] = {}
+        self._jobs: dict[str, dict[str, Any]] = {}  # last answer of GET /v4/jobs/{id}
+        self._outputs: dict[str, bytes] = {}  # job id -> its outputs.zip
         self._final_messages: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -124,7 +139,7 @@ class DominoBackend:
             f"credentials={self._credentials.source!r})"
         )
 
-    # --- client -------------------------------------------------------------------------------
+    # --- client and project -----------------------------------------------------------------------
 
     @property
     def client(self) -> Any:
@@ -137,101 +152,143 @@ class DominoBackend:
                 )
             return self._client
 
+    def _project(self) -> dict[str, Any]:
+        with self._lock:
+            if self._project_info is None:
+                owner, name = self.project.split("/")
+                try:
+                    self._project_info = self.routes.find_project(owner, name)
+                except DominoApiError as error:
+                    if error.status not in (403, 404):
+                        raise
+                    raise ConfigurationError(
+                        f"Domino project {self.project!r} not found at {self.host} (HTTP "
+                        f"{error.status}); check [tool.domino_flows.domino] project (owner/name) "
+                        "and that your account can open it."
+                    ) from None
+            return self._project_info
+
     @property
     def project_id(self) -> str:
-        with self._lock:
-            if self._project_id is None:
+        return str(self._project()["id"])
 
-                def find() -> str:
-                    try:
-                        return str(self.client.project_id)
-                    except ProjectNotFoundException:
-                        raise ConfigurationError(
-                            f"Domino project {self.project!r} not found at {self.host}; check "
-                            "[tool.domino_flows.domino] project (owner/name) and that your "
-                            "account can open it."
-                        ) from None
+    @property
+    def project_type(self) -> str:
+        """``git`` for a git-based project (it has a main repository), else ``dfs``."""
+        return "git" if self._project().get("mainRepository") else "dfs"
 
-                self._project_id = call_with_retry(
-                    self._retry, "GET /v4/gateway/projects/findProjectByOwnerAndName", find
-                )
-            return self._project_id
+    @property
+    def files_root(self) -> str:
+        """Where a job sees the project's files (and so the staged archive)."""
+        return "/mnt/artifacts" if self.project_type == "git" else "/mnt"
 
-    def _get_json(self, endpoint: str, url: str) -> Any:
-        return call_with_retry(
-            self._retry, endpoint, lambda: self.client.request_manager.get(url).json()
-        )
+    @property
+    def working_dir(self) -> str:
+        """Where a job starts: the main repository, or the project's files."""
+        return "/mnt/code" if self.project_type == "git" else "/mnt"
 
     def _scrub(self, text: str) -> str:
         for secret in self._credentials.secrets():
             text = text.replace(secret, "***")
         return text
 
-    # --- resolve -------------------------------------------------------------------------------
+    # --- scheduling -------------------------------------------------------------------------------
+
+    def scheduling_slots(self, spec: JobSpec) -> int:
+        return 1  # Domino schedules its own hardware
+
+    def default_capacity(self) -> int:
+        return DEFAULT_CAPACITY
+
+    # --- resolve and stage ------------------------------------------------------------------------
 
     def resolve(self, spec: JobSpec) -> ResolvedJob:
         return self._names.resolve(spec)
 
-    # --- stage ---------------------------------------------------------------------------------
-
     def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
         path = staging_path(spec)
-        outputs = {name: contract.kind_of(t) for name, t in spec.output_types.items()}
         manifest = {
             "staging": path,
             "task": spec.task,
             "command": spec.config.Command,
-            "outputs": outputs,
+            "outputs": {name: contract.kind_of(t) for name, t in spec.output_types.items()},
+            "working_dir": self.working_dir,
+            "retention_days": self.retention_days,
         }
-        with tempfile.TemporaryDirectory(prefix="domino-flows-stage-") as temp:
-            folder = Path(temp)
-            contract.write_inputs(folder / domino_bootstrap.INPUTS_FOLDER, values, spec.input_types)
-            (folder / domino_bootstrap.MANIFEST_FILE).write_text(
-                json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"
-            )
-            shutil.copyfile(domino_bootstrap.__file__, folder / "bootstrap.py")
-            commit = upload_tree(self.client, self._retry, folder, path)
-        if not commit:
-            commit = newest_commit(self.client, self._retry)
-        logger.info("task %s: staged inputs at %s (commit %s)", spec.task, path, commit)
-        return f"{path}@{commit}"
+        archive = build_archive(spec, values, manifest)
+        self.routes.upload(self.project_id, f"{path}/{ARCHIVE_NAME}", archive)
+        logger.info("task %s: staged inputs at %s (%d bytes)", spec.task, path, len(archive))
+        return path
 
-    # --- start ---------------------------------------------------------------------------------
+    # --- start ------------------------------------------------------------------------------------
+
+    def _check_staging(self, spec: JobSpec, staging: str) -> str:
+        marker = attempt_marker(spec.run_id, spec.task, spec.attempt)
+        if not staging.startswith(STAGING_ROOT + "/") or not staging.endswith(marker):
+            raise ConfigurationError(
+                f"task {spec.task!r}: staging reference {staging!r} was not made by the domino "
+                f"backend for attempt {spec.attempt} of run {spec.run_id}; stage the inputs "
+                "with the domino backend first."
+            )
+        return marker
 
     def job_payload(self, spec: JobSpec, staging: str) -> dict[str, Any]:
         """The POST /v4/jobs/start body for ``spec`` staged at ``staging``."""
-        path, commit = parse_staging(staging)
-        return build_payload(self.project_id, spec, path, commit, self.resolve(spec))
+        self._check_staging(spec, staging)
+        command = command_for(self.files_root, staging)
+        return build_payload(self.project_id, spec, command, self.resolve(spec))
+
+    def _handle(self, run_id: str, task: str, job: Mapping[str, Any], staging: str) -> JobHandle:
+        job_id = str(job["id"])
+        owner, name = self.project.split("/")
+        details = {"project": self.project, "staging": staging}
+        if job.get("number") is not None:
+            details["job_number"] = str(job["number"])
+        return JobHandle(
+            backend=self.name,
+            job_id=job_id,
+            run_id=run_id,
+            task=task,
+            url=f"{self.host}/jobs/{owner}/{name}/{job_id}",
+            details=details,
+        )
 
     def start(self, spec: JobSpec, staging: str) -> JobHandle:
         # One lock per staging: a second start of the same attempt waits for the first and gets
         # its handle; other tasks' starts go ahead at the same time.
+        marker = self._check_staging(spec, staging)
         with self._lock:
             start_lock = self._start_locks.setdefault(staging, threading.Lock())
         with start_lock:
             if staging in self._started:
                 return self._started[staging]
-            path, commit = parse_staging(staging)
             self._warn_unsent(spec)
+            payload = self.job_payload(spec, staging)
             job = start_job(
-                self.client, self._retry, self.job_payload(spec, staging), path, commit, self._scrub
+                self.routes,
+                self._start_retry,
+                self.project_id,
+                payload,
+                marker,
+                self._scrub,
+                self._start_settle,
             )
-            job_id = str(job["id"])
-            owner, name = self.project.split("/")
-            details = {"project": self.project, "staging": path, "input_commit": commit}
-            if job.get("number") is not None:
-                details["job_number"] = str(job["number"])
-            handle = JobHandle(
-                backend=self.name,
-                job_id=job_id,
-                run_id=spec.run_id,
-                task=spec.task,
-                url=f"{self.host}/jobs/{owner}/{name}/{job_id}",
-                details=details,
-            )
+            handle = self._handle(spec.run_id, spec.task, job, staging)
             self._started[staging] = handle
-            logger.info("task %s: started Domino job %s (%s)", spec.task, job_id, handle.url)
+            logger.info("task %s: started Domino job %s (%s)", spec.task, handle.job_id, handle.url)
             return handle
+
+    def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
+        marker = attempt_marker(spec.run_id, spec.task, spec.attempt)
+        job = find_job(self.routes, self.project_id, marker)
+        if job is None:
+            return None
+        staging = staging_of_command(str(job.get("jobRunCommand", ""))) or ""
+        return self._handle(spec.run_id, spec.task, job, staging)
+
+    def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
+        details = {"project": self.project, "marker": attempt_marker(run_id, task, attempt)}
+        return JobHandle(self.name, job_id, run_id, task, url=url, details=details)
 
     def _warn_unsent(self, spec: JobSpec) -> None:
         """Say which job config fields POST /v4/jobs/start cannot carry, rather than drop them
@@ -240,14 +297,25 @@ class DominoBackend:
         unsent = []
         if config.CommitId:
             unsent.append(
-                f"CommitId {config.CommitId!r} (the job starts at the staging commit, which holds "
-                "the project's newest files and the staged inputs; pin code with MainRepoGitRef "
-                "in git-based projects)"
+                f"CommitId {config.CommitId!r} (the job starts at the project files' head "
+                "commit, which holds the staged inputs; pin code with MainRepoGitRef in git-based "
+                "projects)"
             )
         if config.DatasetSnapshots:
-            unsent.append("DatasetSnapshots (the project's default dataset mounts apply)")
-        if config.VolumeSizeGiB is not None:
-            unsent.append("VolumeSizeGiB (the project's default volume size applies)")
+            unsent.append(
+                "DatasetSnapshots (StartJobRequest has no field for them; the project's dataset "
+                "mounts apply)"
+            )
+        if config.ExternalDataVolumes:
+            names = ", ".join(repr(v.Name) for v in config.ExternalDataVolumes)
+            unsent.append(
+                f"ExternalDataVolumes {names} (the start takes volume ids: give them with "
+                "ExternalVolumeMountIds / external_volume_mounts=[ids])"
+            )
+        if config.NetAppVolumeSnapshots or config.NetAppVolumeSnapshotInputs:
+            unsent.append(
+                "NetAppVolumeSnapshots (StartJobRequest mounts NetApp volumes by id, not snapshots)"
+            )
         if unsent:
             logger.warning(
                 "task %s: the domino backend does not send %s.", spec.task, "; ".join(unsent)
@@ -256,17 +324,58 @@ class DominoBackend:
     # --- status, logs, stop ----------------------------------------------------------------------
 
     def _job(self, job_id: str) -> dict[str, Any]:
-        url = self.client._routes.job_status(job_id)
-        return dict(self._get_json("GET /v4/jobs/{id}", url))
+        job = self.routes.job(job_id, policy=self._poll_retry)
+        self._jobs[job_id] = job
+        return job
 
     def status(self, handle: JobHandle) -> JobStatus:
         job = self._job(handle.job_id)
-        statuses = job.get("statuses", {})
-        execution = statuses.get("executionStatus")
-        state = map_status(execution, bool(statuses.get("isCompleted")))
+        execution = job.get("statuses", {}).get("executionStatus")
+        try:
+            state = map_status(execution)
+        except UnknownStatus as error:
+            return JobStatus(JobState.ERROR, f"Domino job {handle.job_id} ({handle.url}): {error}")
         if state in (JobState.FAILED, JobState.ERROR, JobState.STOPPED):
             return JobStatus(state, self._failure_message(handle, job, state, execution))
         return JobStatus(state, "" if state.is_terminal else str(execution or ""))
+
+    def wait(self, handle: JobHandle, timeout: float) -> JobStatus:
+        """Until the job ends or ``timeout`` seconds pass; then its last known status.
+
+        Domino is polled on a backed-off schedule kept per job across calls (see JobPoller)."""
+        return self._poller.wait(handle.job_id, lambda: self.status(handle), timeout)
+
+    def _staging_of(self, handle: JobHandle, job: Mapping[str, Any]) -> str:
+        staging = handle.details.get("staging") or staging_of_command(
+            str(job.get("jobRunCommand", ""))
+        )
+        if not staging:
+            raise TaskFailedError(
+                f"task {handle.task!r}: Domino job {handle.job_id} was not started by the domino "
+                f"backend (its command names no staging folder), so its outputs cannot be read. "
+                f"See {handle.url}."
+            )
+        return staging
+
+    def _outputs_archive(self, handle: JobHandle, job: Mapping[str, Any]) -> bytes | None:
+        """The job's outputs.zip (downloaded once), or None if its output commit lacks it."""
+        if handle.job_id in self._outputs:
+            return self._outputs[handle.job_id]
+        commit = (job.get("commitDetails") or {}).get("outputCommitId")
+        if not commit:
+            return None
+        path = f"{self._staging_of(handle, job)}/{OUTPUTS_ARCHIVE}"
+        data = self.routes.file_content(self.project_id, commit, path)
+        if data is not None:
+            self._outputs[handle.job_id] = data
+        return data
+
+    def error_text(self, handle: JobHandle) -> str:
+        job = self._jobs.get(handle.job_id)
+        if job is None or not job.get("statuses", {}).get("isCompleted"):
+            return ""
+        data = self._outputs_archive(handle, job)
+        return error_text_of(data) if data else ""
 
     def _failure_message(
         self, handle: JobHandle, job: dict[str, Any], state: JobState, execution: Any
@@ -278,12 +387,12 @@ class DominoBackend:
             f"Domino job {'#' + number + ' ' if number else ''}{handle.job_id} ended "
             f"{execution or state.value} ({handle.url})"
         ]
-        output_commit = (job.get("commitDetails") or {}).get("outputCommitId")
-        staging = handle.details.get("staging")
-        if output_commit and staging:
-            error_text = self._read_error_file(output_commit, staging)
-            if error_text:
-                parts.append(f"_ERROR: {error_text.strip()}")
+        try:
+            error_text = self.error_text(handle)
+        except (DominoApiError, TaskFailedError) as error:
+            error_text = f"(its _ERROR could not be read: {error})"
+        if error_text:
+            parts.append(f"_ERROR: {error_text.strip()}")
         try:
             tail = self.logs(handle, tail=LOG_TAIL_LINES)
         except DominoApiError as error:
@@ -293,28 +402,8 @@ class DominoBackend:
         self._final_messages[handle.job_id] = message
         return message
 
-    def _read_error_file(self, commit: str, staging: str) -> str | None:
-        path = f"{staging}/{domino_bootstrap.OUTPUTS_FOLDER}/{domino_bootstrap.ERROR_FILE}"
-        url = self.client._routes.blobs_get_v2(path, commit, self.project_id)
-        try:
-            response = call_with_retry(
-                self._retry,
-                "GET /api/projects/v1/projects/{id}/files/{commit}/{path}/content",
-                lambda: self.client.request_manager.get(url),
-            )
-        except DominoApiError as error:
-            if error.status == 404:
-                return None
-            raise
-        return response.content[: domino_bootstrap.ERROR_FILE_LIMIT].decode("utf-8", "replace")
-
     def logs(self, handle: JobHandle, tail: int | None = None) -> str:
-        text = call_with_retry(
-            self._retry,
-            "GET /v1/projects/{owner}/{project}/run/{id}/stdout",
-            lambda: self.client.runs_stdout(handle.job_id),
-        )
-        text = self._scrub(str(text))
+        text = self._scrub(self.routes.logs(handle.job_id, tail or 10000))
         if tail is not None:
             text = "\n".join(text.splitlines()[-tail:])
         return text
@@ -322,78 +411,28 @@ class DominoBackend:
     def stop(self, handle: JobHandle) -> None:
         if self.status(handle).is_terminal:
             return
-        request = {"projectId": self.project_id, "jobId": handle.job_id, "commitResults": True}
-        url = self.client._routes.job_stop()
         try:
-            call_with_retry(
-                self._retry,
-                "POST /v4/jobs/stop",
-                lambda: self.client.request_manager.post(url, json=request),
-            )
+            self.routes.stop(handle.job_id)
         except DominoApiError as error:
             # It may have finished between our look and the stop: that is a stopped job too.
             if error.status is None or error.status >= 500 or not self.status(handle).is_terminal:
                 raise
 
-    def wait(self, handle: JobHandle, timeout: float) -> JobStatus:
-        """Until the job ends or ``timeout`` seconds pass; then its last known status.
-
-        Domino is polled on a backed-off schedule kept per job across calls (see JobPoller)."""
-        return self._poller.wait(handle.job_id, lambda: self.status(handle), timeout)
-
-    def error_text(self, handle: JobHandle) -> str:
-        """The ``_ERROR`` text, read with the failure message (a failed job's log tail says it)."""
-        message = self._final_messages.get(handle.job_id, "")
-        marker = "_ERROR: "
-        if marker not in message:
-            return ""
-        return message.split(marker, 1)[1].split("\nlast ", 1)[0].strip()
-
-    def scheduling_slots(self, spec: JobSpec) -> int:
-        return 1  # Domino schedules its own hardware
-
-    def default_capacity(self) -> int:
-        return 16
-
-    def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
-        details = {"project": self.project}
-        return JobHandle(self.name, job_id, run_id, task, url, details)
-
-    def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
-        """A job whose command runs this attempt's staging folder (unique per attempt)."""
-        path = staging_path(spec)
-        job = find_started_job(self.client, self._retry, path, "")
-        if job is None:
-            return None
-        owner, name = self.project.split("/")
-        job_id = str(job["id"])
-        details = {"project": self.project, "staging": path}
-        url = f"{self.host}/jobs/{owner}/{name}/{job_id}"
-        return JobHandle(self.name, job_id, spec.run_id, spec.task, url, details)
-
-    # --- outputs ---------------------------------------------------------------------------------
+    # --- outputs ----------------------------------------------------------------------------------
 
     def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
-        job = self._job(handle.job_id)
-        statuses = job.get("statuses", {})
-        state = map_status(statuses.get("executionStatus"), bool(statuses.get("isCompleted")))
-        output_commit = (job.get("commitDetails") or {}).get("outputCommitId")
-        if not output_commit:
+        job = self._jobs.get(handle.job_id)
+        if job is None or not job.get("statuses", {}).get("isCompleted"):
+            job = self._job(handle.job_id)
+        where = f"task {spec.task!r}: Domino job {handle.job_id}"
+        data = self._outputs_archive(handle, job)
+        if data is None:
+            execution = job.get("statuses", {}).get("executionStatus")
             raise TaskFailedError(
-                f"task {spec.task!r}: Domino job {handle.job_id} ({state.value}) has no output "
-                f"commit, so its outputs cannot be read. See {handle.url}."
+                f"{where} ({execution}) left no {OUTPUTS_ARCHIVE} in its output commit, so its "
+                f"outputs cannot be read. See {handle.url}."
             )
-        staging = handle.details.get("staging") or staging_path(spec)
+        staging = self._staging_of(handle, job)
         local = self.project_root / LOCAL_OUTPUTS_ROOT / Path(staging).relative_to(STAGING_ROOT)
-        if local.exists():
-            shutil.rmtree(local)
-        local.mkdir(parents=True)
-        download_tree(
-            self.client,
-            self._retry,
-            self.project_id,
-            output_commit,
-            f"{staging}/{domino_bootstrap.OUTPUTS_FOLDER}",
-            local,
-        )
+        unpack_outputs(data, local, where)
         return contract.read_outputs(local, spec.output_types, spec.task)

@@ -1,33 +1,43 @@
-"""The bootstrap a Domino job of the domino backend runs: ``python <staging>/bootstrap.py``.
+"""The bootstrap a Domino job of the domino backend runs: ``python <files>/<staging>/job.pyz``.
 
-The domino backend uploads this file, the task's inputs and a ``job.json`` manifest into the
-project's files under ``.domino-flows/staging/<run>/<task>/<attempt>/`` and starts the job at that
-commit. In the job this script:
+The domino backend uploads one archive per task attempt into the project's files, at
+``.domino-flows/staging/<date>-<run>/<task>-<marker>/job.pyz``: a Python zip application holding
+this file as ``__main__.py``, a ``job.json`` manifest and the task's inputs under ``inputs/``.
+``<files>`` is where the job sees the project's files: ``/mnt`` in a DFS project,
+``/mnt/artifacts`` in a git-based one. In the job this script:
 
-- points ``DOMINO_FLOWS_INPUTS_DIR`` at the staged inputs and ``DOMINO_FLOWS_OUTPUTS_DIR`` at
-  ``<staging>/outputs`` (inside the project files, so Domino commits the outputs with the job);
-- inside a real Domino job (``DOMINO_RUN_ID`` set) links ``/workflow/inputs`` and
-  ``/workflow/outputs`` there too when they do not exist and can be created, so scripts with
-  hard-coded contract paths work;
-- runs the task's command through the shell from the project's working directory: Domino's
-  ``DOMINO_WORKING_DIR`` when set (``/mnt/code`` in git-based projects, where the staged files
-  are not), else the project root holding the staging folder;
+- unpacks the inputs next to the archive and deletes the archive (the job's output commit then
+  no longer holds the inputs, so later jobs do not copy them);
+- points ``DOMINO_FLOWS_INPUTS_DIR`` / ``DOMINO_FLOWS_OUTPUTS_DIR`` at the unpacked inputs and at an
+  outputs folder beside them; inside a real Domino job (``DOMINO_RUN_ID`` set) links
+  ``/workflow/inputs`` and ``/workflow/outputs`` there too when they do not exist and can be
+  created, so scripts with hard-coded contract paths work;
+- runs the task's command through the shell from the job's working directory: Domino's
+  ``DOMINO_WORKING_DIR`` when set, else the manifest's (``/mnt/code`` in git-based projects,
+  ``/mnt`` in DFS ones), so the command's relative paths mean what they mean in Domino;
 - enforces the contract's output rules (every declared output present, primitive outputs at most
   1024 bytes, ``_ERROR`` at most 1 MiB), reporting a broken rule in ``_ERROR``;
+- packs the outputs (``_ERROR`` included) into one ``outputs.zip`` beside where the archive was,
+  which the backend downloads in one request, and removes the unpacked folders;
+- prunes staging folders of earlier days (older than the manifest's ``retention_days``), so the
+  project's files do not grow with every run: Domino commits the deletions with this job;
 - exits with the command's exit code (1 if the command succeeded but the outputs broke a rule).
 
-It is uploaded as one file and runs on the job's interpreter, so it is standard library only and
-self-contained: the constants below mirror ``domino_flows.formats``, and the tests check
-:func:`output_problems` against ``contract.read_outputs`` with the same cases.
+It runs on the job's interpreter, so it is standard library only and self-contained: the
+constants below mirror ``domino_flows.formats``, and the tests check :func:`output_problems`
+against ``contract.read_outputs`` with the same cases.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +54,8 @@ INT64_MAX = 2**63 - 1
 MANIFEST_FILE = "job.json"
 INPUTS_FOLDER = "inputs"
 OUTPUTS_FOLDER = "outputs"
+OUTPUTS_ARCHIVE = "outputs.zip"
+STAGING_ROOT = ".domino-flows/staging"
 
 
 def project_root(staging_dir: Path, staging: str) -> Path:
@@ -157,12 +169,17 @@ def _truncate_error_file(path: Path) -> None:
         path.write_bytes(head + b"\n[... _ERROR truncated at 1 MiB]")
 
 
-def run(staging_dir: Path) -> int:
-    manifest: dict[str, Any] = json.loads((staging_dir / MANIFEST_FILE).read_text("utf-8"))
-    root = project_root(staging_dir, manifest["staging"])
-    working_dir = os.environ.get("DOMINO_WORKING_DIR")
-    if working_dir and os.path.isdir(working_dir):
-        root = Path(working_dir)
+def working_directory(manifest: dict[str, Any], files_root: Path) -> Path:
+    """Where the command starts: Domino's working directory, as the job would see it."""
+    for candidate in (os.environ.get("DOMINO_WORKING_DIR"), manifest.get("working_dir")):
+        if candidate and os.path.isdir(candidate):
+            return Path(candidate)
+    return files_root
+
+
+def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
+    """Run the task's command with the inputs already under ``staging_dir/inputs``."""
+    files_root = project_root(staging_dir, manifest["staging"])
     inputs = staging_dir / INPUTS_FOLDER
     outputs = staging_dir / OUTPUTS_FOLDER
     inputs.mkdir(parents=True, exist_ok=True)
@@ -173,7 +190,9 @@ def run(staging_dir: Path) -> int:
     _link_workflow_paths(inputs, outputs)
     command = manifest["command"]
     print(f"[domino-flows] task {manifest.get('task', '')}: {command}", file=sys.stderr, flush=True)
-    child = subprocess.Popen(command, shell=True, cwd=root, env=env)
+    child = subprocess.Popen(
+        command, shell=True, cwd=working_directory(manifest, files_root), env=env
+    )
 
     def forward(signum: int, _frame: Any) -> None:
         child.send_signal(signum)
@@ -203,8 +222,64 @@ def run(staging_dir: Path) -> int:
     return code
 
 
+def unpack(archive: Path) -> dict[str, Any]:
+    """The manifest, with the archive's inputs unpacked beside it."""
+    staging_dir = archive.parent
+    with zipfile.ZipFile(archive) as bundle:
+        manifest: dict[str, Any] = json.loads(bundle.read(MANIFEST_FILE).decode("utf-8"))
+        for member in bundle.namelist():
+            if member.startswith(INPUTS_FOLDER + "/"):
+                bundle.extract(member, staging_dir)
+    return manifest
+
+
+def pack_outputs(staging_dir: Path) -> Path:
+    """``outputs.zip`` of everything under ``outputs/`` (empty folders kept)."""
+    outputs = staging_dir / OUTPUTS_FOLDER
+    target = staging_dir / OUTPUTS_ARCHIVE
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(outputs.rglob("*")):
+            name = path.relative_to(outputs).as_posix()
+            if path.is_dir():
+                bundle.writestr(name + "/", b"")
+            elif path.is_file():
+                bundle.write(path, name)
+    return target
+
+
+def prune(files_root: Path, keep: Path, retention_days: int, today: dt.date) -> list[str]:
+    """Remove staging folders of runs staged more than ``retention_days`` before ``today``."""
+    removed: list[str] = []
+    root = files_root / STAGING_ROOT
+    if not root.is_dir():
+        return removed
+    for folder in sorted(root.iterdir()):
+        try:
+            day = dt.datetime.strptime(folder.name[:8], "%Y%m%d").date()
+        except ValueError:
+            continue
+        if folder.is_dir() and folder != keep and (today - day).days > retention_days:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
+
+
+def run_archive(archive: Path) -> int:
+    staging_dir = archive.parent
+    manifest = unpack(archive)
+    archive.unlink()
+    code = run(staging_dir, manifest)
+    pack_outputs(staging_dir)
+    for folder in (INPUTS_FOLDER, OUTPUTS_FOLDER):
+        shutil.rmtree(staging_dir / folder, ignore_errors=True)
+    files_root = project_root(staging_dir, manifest["staging"])
+    today = dt.datetime.now(dt.timezone.utc).date()
+    prune(files_root, staging_dir.parent, int(manifest.get("retention_days", 7)), today)
+    return code
+
+
 def main() -> int:
-    return run(Path(__file__).resolve().parent)
+    return run_archive(Path(sys.argv[0]).resolve())
 
 
 if __name__ == "__main__":

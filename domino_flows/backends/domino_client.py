@@ -9,10 +9,13 @@ value. Nothing in this module logs, raises or returns a credential.
 python-domino's constructor calls ``logging.basicConfig(level=INFO)``, which would turn on INFO
 logging for the whole process; :func:`build_client` restores the root logger around it.
 
-Idempotent calls go through :func:`call_with_retry`: connection errors, timeouts, 429 (honouring
-``Retry-After``) and 5xx are retried with jittered exponential backoff, a bounded number of times,
-then reported as a :class:`DominoApiError` naming the endpoint (its path only) and what to do.
-python-domino's own urllib3 retries (https only) are replaced by these, so there is one policy.
+Idempotent calls go through :func:`call_with_retry`, a tenacity loop: connection errors,
+timeouts, 429 (honouring ``Retry-After``) and 5xx are retried with jittered exponential backoff, a
+bounded number of times or for a bounded time (:class:`RetryPolicy`), then reported as a
+:class:`DominoApiError` naming the endpoint (its path only) and what to do. python-domino's own
+urllib3 retries (https only) are turned off, so there is one policy; starting a job is not
+idempotent and has its own loop (``domino_jobs.start_job``), which looks for the job before every
+new try.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import requests
+import tenacity
 from domino.exceptions import ReloginRequiredException
 from requests.adapters import HTTPAdapter
 
@@ -224,12 +228,20 @@ def build_client(
 
 @dataclass
 class RetryPolicy:
-    """Bounded, jittered exponential backoff for idempotent calls."""
+    """When to retry a transient failure and how long to wait, for tenacity.
+
+    A call is tried at most ``attempts`` times, and never retried once ``budget`` seconds (if
+    set) have passed since its first try: polling a job uses a budget of minutes, so a
+    deployment's outage of that length does not fail a run, while a start gives up sooner.
+    Waits grow as ``base_delay * 2**(n-1)`` up to ``max_delay`` with jitter in [50%, 100%], or
+    follow the server's ``Retry-After`` (capped at ``max_retry_after``).
+    """
 
     attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 20.0
     max_retry_after: float = 120.0
+    budget: float | None = None
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = random.random
 
@@ -237,6 +249,44 @@ class RetryPolicy:
         """Attempt 1, 2, ...: base * 2**(attempt-1), capped, with jitter in [50%, 100%]."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return ceiling * (0.5 + 0.5 * self.random())
+
+    def with_budget(self, seconds: float, attempts: int = 1_000_000) -> RetryPolicy:
+        """The same waits, bounded by time instead of a count."""
+        return replace(self, budget=seconds, attempts=attempts)
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        hinted = retry_after_seconds(error) if error is not None else None
+        if hinted is not None:
+            return min(hinted, self.max_retry_after)
+        return self.delay(state.attempt_number)
+
+    def stop(self) -> tenacity.stop.stop_base:
+        stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(self.attempts)
+        if self.budget is not None:
+            stop = stop | tenacity.stop_after_delay(self.budget)
+        return stop
+
+    def retrying(self, retry: Callable[[BaseException], bool]) -> tenacity.Retrying:
+        """A tenacity loop over this policy, retrying the errors ``retry`` accepts."""
+        return tenacity.Retrying(
+            stop=self.stop(),
+            wait=self.wait,
+            retry=tenacity.retry_if_exception(retry),
+            sleep=self.sleep,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    logging.getLogger(__name__).info(
+        "a Domino request failed (%s); retrying in %.1fs (attempt %d)",
+        (_status_of(error) or type(error).__name__) if error is not None else "?",
+        state.upcoming_sleep,
+        state.attempt_number + 1,
+    )
 
 
 def _status_of(error: BaseException) -> int | None:
@@ -292,15 +342,44 @@ def describe_failure(endpoint: str, error: BaseException, attempts: int | None =
             "(owner/name) and that the job, commit or file exists."
         )
     if status is not None:
-        return f"Domino answered {endpoint} with HTTP {status}{tried}. " + (
-            "The deployment is unavailable or overloaded; try again later."
-            if status == 429 or status >= 500
-            else "The request was refused; check the task's job config."
+        if status == 429 or status >= 500:
+            return (
+                f"Domino answered {endpoint} with HTTP {status}{tried}. The deployment is "
+                "unavailable or overloaded; try again later."
+            )
+        said = _message_of(error)
+        return (
+            f"Domino answered {endpoint} with HTTP {status}{tried}: the request was refused"
+            + (f" ({said})" if said else "")
+            + ". Check the task's job config."
         )
     return (
         f"Could not reach Domino for {endpoint}{tried} ({type(error).__name__}). Check "
         "DOMINO_API_HOST and your network, then rerun (finished tasks are not rerun)."
     )
+
+
+def _message_of(error: BaseException) -> str:
+    """The ``message`` of Domino's ErrorResponse in a refused request's answer (short)."""
+    response = getattr(error, "response", None)
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        return ""
+    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+
+
+def server_said(error: BaseException, scrub: Callable[[str], str]) -> str:
+    """The message in a refused request's answer (Domino's ErrorResponse), scrubbed."""
+    response = getattr(error, "response", None)
+    if response is None:
+        return ""
+    try:
+        body = response.json()
+        text = str(body.get("message") or body) if isinstance(body, dict) else str(body)
+    except ValueError:
+        text = response.text
+    return scrub(text[:500])
 
 
 def call_with_retry(policy: RetryPolicy, endpoint: str, call: Callable[[], T]) -> T:
@@ -309,26 +388,13 @@ def call_with_retry(policy: RetryPolicy, endpoint: str, call: Callable[[], T]) -
     ``endpoint`` is what error messages show, e.g. ``"GET /v4/jobs/{id}"``: a method and a path,
     never a full URL (query strings can carry tokens in some deployments).
     """
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return call()
-        except ReloginRequiredException as error:
-            raise DominoApiError(describe_failure(endpoint, error), 409) from None
-        except requests.RequestException as error:
-            if not is_retryable(error) or attempt >= policy.attempts:
-                raise DominoApiError(
-                    describe_failure(endpoint, error, attempt), _status_of(error)
-                ) from None
-            hinted = retry_after_seconds(error)
-            wait = policy.delay(attempt) if hinted is None else min(hinted, policy.max_retry_after)
-            logging.getLogger(__name__).info(
-                "%s failed (%s); retrying in %.1fs (attempt %d of %d)",
-                endpoint,
-                _status_of(error) or type(error).__name__,
-                wait,
-                attempt + 1,
-                policy.attempts,
-            )
-            policy.sleep(wait)
+    retrying = policy.retrying(is_retryable)
+    try:
+        return retrying(call)
+    except ReloginRequiredException as error:
+        raise DominoApiError(describe_failure(endpoint, error), 409) from None
+    except requests.RequestException as error:
+        attempts = retrying.statistics.get("attempt_number")
+        raise DominoApiError(
+            describe_failure(endpoint, error, attempts), _status_of(error)
+        ) from None

@@ -1,16 +1,27 @@
-"""Domino jobs of the domino backend: staging paths, the start payload, starting exactly once,
-and the table from Domino's execution statuses to :class:`JobState`.
+"""Starting a Domino job exactly once, naming attempts, and reading Domino's statuses.
 
-A job start is the one call that is not idempotent. If its answer is lost (the connection drops,
-the request times out, or a 5xx comes back after Domino may have acted), the project's runs are
-listed and a run started at this attempt's staging commit is adopted; the start is sent again only
-when no such run exists, or when Domino refused it outright (429).
+**One job per attempt.** Every attempt (run id, task, attempt number) has a marker,
+``dfa-<16 hex digits>`` from a hash of the three, that is part of its staging folder's name and so
+of the job's command. ``POST /v4/jobs/start`` is never repeated blindly: before every new try after
+a failure whose answer was lost or refused for a transient reason (dropped connection, read
+timeout, 5xx, 429), the project's jobs are listed (``GET /v4/jobs?projectId=``, newest first) and a
+job whose command carries the marker is adopted instead. When the first try may still be in flight
+(a read timeout, a gateway's 504), the listing is repeated for up to ``settle`` seconds before a
+new try. A runner that died while a start was in flight finds the job the same way
+(``find_attempt_job``). Markers differ between tasks and between runs, so no task adopts another's
+job.
+
+**Staging names** are ``.domino-flows/staging/<date>-<run>/<task>-<marker>``: readable, cut to a
+bounded length, and unique through the marker whatever the cut.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,149 +29,256 @@ import requests
 from domino.exceptions import ReloginRequiredException
 
 from domino_flows.backends.base import JobSpec, JobState, ResolvedJob
+from domino_flows.backends.domino_api import PAGE_SIZE, START, DominoRoutes
 from domino_flows.backends.domino_client import (
     DominoApiError,
     RetryPolicy,
-    call_with_retry,
     describe_failure,
-    retry_after_seconds,
+    is_retryable,
+    server_said,
 )
-from domino_flows.errors import ConfigurationError
+from domino_flows.config import EnvironmentRevisionSpecification
 
 logger = logging.getLogger(__name__)
 
 STAGING_ROOT = ".domino-flows/staging"
-START = "POST /v4/jobs/start"
-RUNS_LIST = "GET /v1/projects/{owner}/{project}/runs"
+ARCHIVE_NAME = "job.pyz"
+OUTPUTS_ARCHIVE = "outputs.zip"
+MAX_LISTED_PAGES = 20
+# After a start that may still be in flight, how long to keep looking for its job before posting
+# again, and at most how many looks.
+DEFAULT_SETTLE_SECONDS = 30.0
+MAX_SETTLE_LOOKS = 30
 
-# Domino execution status -> JobState. Statuses not listed are treated by isCompleted (see below).
+# Every execution status of Domino's published run status enum, mapped explicitly. Stopping and
+# the stop requests are not over yet: the job still ends Stopped (or Succeeded) later.
 STATUS_TABLE: dict[str, JobState] = {
+    "Scheduled": JobState.QUEUED,
     "Queued": JobState.QUEUED,
     "Pending": JobState.PENDING,
-    "Scheduled": JobState.PENDING,
     "Preparing": JobState.PENDING,
     "Building": JobState.PENDING,
     "Pulling": JobState.PENDING,
-    "Starting": JobState.PENDING,
     "Running": JobState.RUNNING,
+    "Serving": JobState.RUNNING,
     "Finishing": JobState.RUNNING,
     "Stopping": JobState.RUNNING,
+    "StopRequested": JobState.RUNNING,
+    "StopAndDiscardRequested": JobState.RUNNING,
+    "Stopped": JobState.STOPPED,
     "Succeeded": JobState.SUCCEEDED,
-    "Completed": JobState.SUCCEEDED,
     "Failed": JobState.FAILED,
     "Error": JobState.ERROR,
-    "Stopped": JobState.STOPPED,
+    "Faulty": JobState.ERROR,
 }
 
 
-def map_status(execution_status: str | None, is_completed: bool) -> JobState:
-    if execution_status in STATUS_TABLE:
-        return STATUS_TABLE[execution_status]
-    # A status this table does not know yet: trust isCompleted, and never call it success.
-    return JobState.ERROR if is_completed else JobState.PENDING
+class UnknownStatus(ValueError):
+    """Domino reported an execution status this table does not know."""
 
-
-def slug(text: str) -> str:
-    """A path segment from a task name or run id: letters, digits, ``._-``."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")
-    return cleaned[:100] or "task"
-
-
-def staging_path(spec: JobSpec) -> str:
-    return f"{STAGING_ROOT}/{slug(spec.run_id)}/{slug(spec.task)}/{spec.attempt}"
-
-
-def parse_staging(staging: str) -> tuple[str, str]:
-    path, sep, commit = staging.rpartition("@")
-    if not sep or not path.startswith(STAGING_ROOT) or not commit:
-        raise ConfigurationError(
-            f"staging reference {staging!r} is not one the domino backend made "
-            "(<staging path>@<commit id>); stage the inputs with the domino backend first."
+    def __init__(self, status: Any) -> None:
+        super().__init__(
+            f"Domino reported execution status {status!r}, which domino-flows does not know; "
+            f"the task is failed rather than guessed at. Known statuses: "
+            f"{', '.join(STATUS_TABLE)}. Check the job in Domino and upgrade domino-flows."
         )
-    return path, commit
+        self.status = status
+
+
+def map_status(execution_status: Any) -> JobState:
+    """Domino's execution status as a JobState; UnknownStatus for one not in the table."""
+    if isinstance(execution_status, str) and execution_status in STATUS_TABLE:
+        return STATUS_TABLE[execution_status]
+    raise UnknownStatus(execution_status)
+
+
+# --- names ----------------------------------------------------------------------------------------
+
+
+def slug(text: str, limit: int) -> str:
+    """A path segment from a task name or run id: letters, digits, ``._-``, at most ``limit``."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")
+    return cleaned[:limit].rstrip("-.") or "task"
+
+
+def attempt_marker(run_id: str, task: str, attempt: int) -> str:
+    """Unique to one attempt of one task of one run; found again from the same three values."""
+    digest = hashlib.sha256(f"{run_id}\0{task}\0{attempt}".encode()).hexdigest()[:16]
+    return f"dfa-{digest}"
+
+
+def staging_path(spec: JobSpec, today: dt.date | None = None) -> str:
+    """Where the attempt's archive goes in the project files (relative to their root)."""
+    day = (today or dt.datetime.now(dt.timezone.utc).date()).strftime("%Y%m%d")
+    marker = attempt_marker(spec.run_id, spec.task, spec.attempt)
+    return f"{STAGING_ROOT}/{day}-{slug(spec.run_id, 48)}/{slug(spec.task, 60)}-{marker}"
+
+
+def command_for(files_root: str, staging: str) -> str:
+    """The job's command: run the attempt's archive where the job sees the project files."""
+    return f"python {files_root}/{staging}/{ARCHIVE_NAME}"
+
+
+def staging_of_command(command: str) -> str | None:
+    """The staging path inside a command made by :func:`command_for`."""
+    found = re.search(rf"({re.escape(STAGING_ROOT)}/[^\s]+)/{re.escape(ARCHIVE_NAME)}", command)
+    return found.group(1) if found else None
+
+
+# --- the start body -------------------------------------------------------------------------------
+
+
+def information_gib(value: float) -> dict[str, Any]:
+    """A size as Domino's ``Information`` object."""
+    return {"value": value, "unit": "GiB"}
+
+
+def revision_json(revision: EnvironmentRevisionSpecification) -> str | dict[str, Any]:
+    """An environment revision spec as the description defines it: a name, or ``{revisionId}``
+    (the serialized task's ``_type`` tag is not part of Domino's request schema)."""
+    value = revision.to_json()
+    if isinstance(value, dict):
+        return {"revisionId": value["revisionId"]}
+    return value
+
+
+def cluster_json(spec: JobSpec) -> dict[str, Any] | None:
+    """``ComputeClusterConfigSpecDto``: the config's cluster with its storage in GiB."""
+    cluster = spec.config.ComputeClusterProperties
+    if cluster is None:
+        return None
+    body = cluster.to_json()
+    if cluster.ComputeEnvironmentRevisionSpec is not None:
+        body["computeEnvironmentRevisionSpec"] = revision_json(
+            cluster.ComputeEnvironmentRevisionSpec
+        )
+    if cluster.WorkerStorageGiB is not None:
+        body["workerStorage"] = information_gib(cluster.WorkerStorageGiB)
+    return body
 
 
 def build_payload(
-    project_id: str, spec: JobSpec, path: str, commit: str, resolved: ResolvedJob
+    project_id: str, spec: JobSpec, command: str, resolved: ResolvedJob
 ) -> dict[str, Any]:
-    """The POST /v4/jobs/start body, with the keys python-domino's ``job_start`` sends (plus
-    ``environmentRevisionSpec`` when the task pins one). Ids left None take project defaults."""
+    """The ``StartJobRequest`` body. Ids left out take the project's defaults; fields whose
+    schema has no null (the revision spec) are left out rather than sent as null."""
     config = spec.config
-    cluster = config.ComputeClusterProperties
     payload: dict[str, Any] = {
         "projectId": project_id,
-        "commandToRun": f"python {path}/bootstrap.py",
-        "commitId": commit,
-        "mainRepoGitRef": config.MainRepoGitRef.to_json() if config.MainRepoGitRef else None,
-        "overrideHardwareTierId": resolved.hardware_tier_id,
-        "onDemandSparkClusterProperties": None,
-        "computeClusterProperties": cluster.to_json() if cluster else None,
-        "environmentId": resolved.environment_id,
-        "externalVolumeMounts": list(config.ExternalVolumeMountIds) or None,
+        "commandToRun": command,
         "title": spec.title,
+        "overrideHardwareTierId": resolved.hardware_tier_id,
+        "environmentId": resolved.environment_id,
     }
+    if config.MainRepoGitRef is not None:
+        payload["mainRepoGitRef"] = config.MainRepoGitRef.to_json()
+    cluster = cluster_json(spec)
+    if cluster is not None:
+        payload["computeClusterProperties"] = cluster
+    if config.ExternalVolumeMountIds:
+        payload["externalVolumeMounts"] = list(config.ExternalVolumeMountIds)
+    if config.VolumeSizeGiB is not None:
+        payload["overrideVolumeSizeGiB"] = float(config.VolumeSizeGiB)
     if config.EnvironmentRevisionSpec is not None:
-        payload["environmentRevisionSpec"] = config.EnvironmentRevisionSpec.to_json()
+        payload["environmentRevisionSpec"] = revision_json(config.EnvironmentRevisionSpec)
     return payload
 
 
-def find_started_job(client: Any, retry: RetryPolicy, path: str, commit: str) -> dict | None:
-    """The project's run started at ``commit`` (the staging commit, unique to this attempt)."""
-    try:
-        data = call_with_retry(retry, RUNS_LIST, client.runs_list)
-    except DominoApiError as error:
-        raise DominoApiError(
-            f"The answer to {START} was lost and the project's runs could not be listed to see "
-            f"whether the job started ({error}). Check the project's Jobs page for a job running "
-            f"{path}/bootstrap.py before rerunning, so it does not run twice.",
-            error.status,
-        ) from None
-    runs = data.get("data", []) if isinstance(data, dict) else data
-    for run in runs:
-        command = str(run.get("command") or run.get("commandToRun") or "")
-        if (commit and run.get("commitId") == commit) or f"{path}/bootstrap.py" in command:
-            return {"id": run["id"], "number": run.get("number")}
+# --- finding and starting jobs --------------------------------------------------------------------
+
+
+def find_job(routes: DominoRoutes, project_id: str, marker: str) -> dict[str, Any] | None:
+    """The project's job whose command carries ``marker``, looking from the newest job back."""
+    for page in range(1, MAX_LISTED_PAGES + 1):
+        listing = routes.jobs_page(project_id, page)
+        jobs = list(listing.get("jobs", []))
+        for job in jobs:
+            if marker in str(job.get("jobRunCommand", "")):
+                return dict(job)
+        if len(jobs) < PAGE_SIZE or page * PAGE_SIZE >= int(listing.get("totalCount", 0)):
+            return None
     return None
 
 
+def still_in_flight(error: BaseException | None) -> bool:
+    """Whether a failed start may still be creating its job on Domino's side: the client gave up
+    waiting (read timeout), or a gateway did (504). Other failures ended on the server."""
+    if isinstance(error, requests.Timeout) and not isinstance(error, requests.ConnectTimeout):
+        return True
+    return getattr(getattr(error, "response", None), "status_code", None) == 504
+
+
 def start_job(
-    client: Any,
+    routes: DominoRoutes,
     retry: RetryPolicy,
+    project_id: str,
     payload: dict[str, Any],
-    path: str,
-    commit: str,
+    marker: str,
     scrub: Callable[[str], str],
+    settle: float = DEFAULT_SETTLE_SECONDS,
 ) -> dict[str, Any]:
-    """POST the start once; if its answer is lost, adopt the job it made instead of starting
-    another (see the module docstring)."""
-    url = client._routes.job_start()
-    attempt = 0
-    while True:
-        attempt += 1
+    """POST the start; before every new try, adopt the job an earlier try made, if any.
+
+    After a start that may still be in flight (:func:`still_in_flight`), the job may appear in
+    the listing only later: the backend keeps looking for ``settle`` seconds before it posts
+    again."""
+    tries = 0
+    last_error: BaseException | None = None
+
+    def look_once() -> dict[str, Any] | None:
         try:
-            return dict(client.request_manager.post(url, json=payload).json())
-        except ReloginRequiredException as error:
-            raise DominoApiError(describe_failure(START, error), 409) from None
+            return find_job(routes, project_id, marker)
+        except DominoApiError as error:
+            raise DominoApiError(
+                f"The answer to {START} was lost and the project's jobs could not be listed "
+                f"to see whether the job started ({error}). Check the project's Jobs page for "
+                f"a job whose command holds {marker} before rerunning, so it does not run "
+                "twice.",
+                error.status,
+            ) from None
+
+    def look() -> dict[str, Any] | None:
+        deadline = time.monotonic() + (settle if still_in_flight(last_error) else 0.0)
+        looks = 0
+        while True:
+            found = look_once()
+            looks += 1
+            if found is not None:
+                logger.info("the answer to %s was lost; adopted job %s", START, found["id"])
+                return found
+            left = deadline - time.monotonic()
+            if left <= 0 or looks >= MAX_SETTLE_LOOKS:
+                return None
+            retry.sleep(min(retry.delay(looks), left))
+
+    def attempt() -> dict[str, Any]:
+        nonlocal tries, last_error
+        tries += 1
+        found = look() if tries > 1 else None
+        if found is not None:
+            return found
+        try:
+            return routes.post_start(payload)
         except requests.RequestException as error:
-            response = getattr(error, "response", None)
-            status = getattr(response, "status_code", None)
-            if status is not None and status != 429 and status < 500:
-                said = scrub(response.text[:500]) if response is not None else ""
-                raise DominoApiError(
-                    f"{describe_failure(START, error)} Domino said: {said}", status
-                ) from None
-            if status != 429:
-                found = find_started_job(client, retry, path, commit)
-                if found is not None:
-                    logger.info("the answer to %s was lost; adopted job %s", START, found["id"])
-                    return found
-            if attempt >= retry.attempts:
-                raise DominoApiError(
-                    describe_failure(START, error, attempt)
-                    + " No job was started for this task attempt.",
-                    status,
-                ) from None
-            hinted = retry_after_seconds(error)
-            retry.sleep(
-                retry.delay(attempt) if hinted is None else min(hinted, retry.max_retry_after)
-            )
+            last_error = error
+            raise
+
+    retrying = retry.retrying(is_retryable)
+    try:
+        return retrying(attempt)
+    except ReloginRequiredException as error:
+        raise DominoApiError(describe_failure(START, error), 409) from None
+    except requests.RequestException as error:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        if status is not None and status != 429 and status < 500:
+            raise DominoApiError(
+                f"{describe_failure(START, error)} Domino said: {server_said(error, scrub)}",
+                status,
+            ) from None
+        found = look()  # the last try may have started it before its answer was lost
+        if found is not None:
+            return found
+        raise DominoApiError(
+            describe_failure(START, error, tries) + " No job was started for this task attempt.",
+            status,
+        ) from None

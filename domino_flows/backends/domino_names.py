@@ -1,10 +1,11 @@
-"""Environment and hardware tier names to Domino ids, listed once per run.
+"""Names to Domino ids, and the project's job defaults, each asked at most once per run.
 
-python-domino's ``job_start`` lists the project's hardware tiers on every call that names one; a
-flow of many tasks would list them many times. Here each listing happens at most once per backend
-instance (one per run), and an unknown name fails before any job starts, listing the names that
-exist. ``use_latest`` / ``use_project_defaults`` fill omitted ids from
-``POST /v4/jobs/{projectId}/resolveJobDefaults``, also asked once per run.
+Hardware tiers and usable environments are listed once per backend instance (one per run); an
+unknown name fails before any job starts, listing the names that exist, and a name two tiers share
+fails naming both ids (Domino would take either). Datasets named by ``DatasetSnapshot(Name=...)``
+are found through the datasets API. ``use_latest`` / ``use_project_defaults`` fill omitted ids
+from ``POST /v4/jobs/{projectId}/resolveJobDefaults``, asked once per distinct request body (tasks
+with different configs get their own answers).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from domino_flows.backends.base import JobSpec, ResolvedJob
-from domino_flows.backends.domino_client import DominoApiError, RetryPolicy, call_with_retry
+from domino_flows.backends.domino_api import DominoRoutes
+from domino_flows.backends.domino_client import DominoApiError
+from domino_flows.backends.domino_jobs import cluster_json, revision_json
 from domino_flows.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -27,109 +30,152 @@ def _revision_text(value: Any) -> str:
 
 
 class DominoNames:
-    """Caches of one run: tier names, environment names, the project's job defaults."""
+    """Caches of one run: tier names, environment names, datasets, the project's job defaults."""
 
-    def __init__(
-        self,
-        project: str,
-        client: Callable[[], Any],
-        project_id: Callable[[], str],
-        retry: RetryPolicy,
-    ) -> None:
+    def __init__(self, project: str, routes: DominoRoutes, project_id: Callable[[], str]) -> None:
         self.project = project
-        self._client = client
+        self._routes = routes
         self._project_id = project_id
-        self._retry = retry
         self._lock = threading.Lock()
-        self._tiers: dict[str, str] | None = None
+        self._tiers: dict[str, list[str]] | None = None
         self._environments: dict[str, str] | None = None
-        self._defaults: dict[str, Any] | None = None
+        self._datasets: dict[str, str] | None = None
+        self._defaults: dict[str, dict[str, Any]] = {}
 
-    def _get_json(self, endpoint: str, url: str) -> Any:
-        return call_with_retry(
-            self._retry, endpoint, lambda: self._client().request_manager.get(url).json()
-        )
-
-    def tier_ids(self) -> dict[str, str]:
+    def tier_ids(self) -> dict[str, list[str]]:
+        """Tier name -> the ids of the tiers with that name (usually one)."""
         with self._lock:
             if self._tiers is None:
-                url = self._client()._routes.hardware_tiers_list(self._project_id())
-                items = self._get_json("GET /v4/projects/{id}/hardwareTiers", url)
-                self._tiers = {
-                    item["hardwareTier"]["name"]: item["hardwareTier"]["id"]
-                    for item in items
-                    if isinstance(item, dict) and "hardwareTier" in item
-                }
+                tiers: dict[str, list[str]] = {}
+                for item in self._routes.hardware_tiers(self._project_id()):
+                    tier = item.get("hardwareTier") if isinstance(item, dict) else None
+                    if isinstance(tier, dict) and "name" in tier and "id" in tier:
+                        tiers.setdefault(str(tier["name"]), []).append(str(tier["id"]))
+                self._tiers = tiers
             return self._tiers
 
     def environment_ids(self) -> dict[str, str]:
         with self._lock:
             if self._environments is None:
-                url = self._client()._routes.useable_environments_list(self._project_id())
-                data = self._get_json("GET /v4/projects/{id}/useableEnvironments", url)
-                items = data.get("environments", []) if isinstance(data, dict) else data
+                items = self._routes.useable_environments(self._project_id())
                 self._environments = {
                     item["name"]: item["id"] for item in items if "name" in item and "id" in item
                 }
             return self._environments
 
-    def job_defaults(self, spec: JobSpec) -> dict[str, Any]:
-        """The project's job defaults. A deployment without the endpoint leaves the ids to
-        Domino, which applies the same defaults when the job starts."""
+    def dataset_ids(self) -> dict[str, str]:
         with self._lock:
-            if self._defaults is None:
-                client = self._client()
-                url = f"{client._routes.host}/v4/jobs/{self._project_id()}/resolveJobDefaults"
-                body = {**spec.config.to_custom(), "commandToRun": spec.config.Command}
-                try:
-                    answer = call_with_retry(
-                        self._retry,
-                        "POST /v4/jobs/{id}/resolveJobDefaults",
-                        lambda: client.request_manager.post(url, json=body).json(),
-                    )
-                except DominoApiError as error:
-                    if error.status not in (404, 405):
-                        raise
-                    logger.info("this deployment has no resolveJobDefaults; Domino applies them")
-                    answer = {}
-                self._defaults = dict(answer) if isinstance(answer, dict) else {}
-            return self._defaults
+            if self._datasets is None:
+                items = self._routes.datasets(self._project_id())
+                self._datasets = {item["name"]: item["id"] for item in items}
+            return self._datasets
 
-    def _lookup(self, kind: str, name: str, known: dict[str, str], task: str) -> str:
-        if name in known:
-            return known[name]
-        listed = ", ".join(repr(n) for n in sorted(known)) or "(none)"
-        field, argument = (
-            ("HardwareTierName", "hardware_tier")
-            if kind == "hardware tier"
-            else ("EnvironmentName", "environment")
-        )
-        raise ConfigurationError(
-            f"task {task!r}: Domino project {self.project} has no {kind} named {name!r}. "
-            f"Available: {listed}. Fix {field} (or the decorator's {argument}=...)."
-        )
+    def dataset_snapshots(self, spec: JobSpec) -> list[dict[str, Any]]:
+        """The config's snapshots as ``DatasetSnapshotRefDto`` (``{datasetId, snapshotVersion}``),
+        names resolved to ids. A snapshot without a version is left to the project's mounts."""
+        refs = []
+        for snapshot in spec.config.DatasetSnapshots:
+            if snapshot.Version is None:
+                continue
+            dataset_id = snapshot.Id
+            if not dataset_id and snapshot.Name:
+                dataset_id = self._lookup(
+                    "dataset", snapshot.Name, self.dataset_ids(), spec.task, "DatasetSnapshot Name"
+                )
+            ref: dict[str, Any] = {"datasetId": dataset_id, "snapshotVersion": snapshot.Version}
+            refs.append(ref)
+        return refs
+
+    def defaults_request(self, spec: JobSpec, tier_id: str | None, env_id: str | None) -> dict:
+        """The ``ResolveDefaultJobPropertiesRequest`` body for ``spec``."""
+        config = spec.config
+        body: dict[str, Any] = {}
+        if config.CommitId:
+            body["commitId"] = config.CommitId
+        if config.MainRepoGitRef is not None:
+            body["mainRepoGitRef"] = config.MainRepoGitRef.to_json()
+        if tier_id:
+            body["hardwareTierId"] = {"value": tier_id}
+        if env_id:
+            body["environmentId"] = env_id
+        if config.EnvironmentRevisionSpec is not None:
+            body["environmentRevisionSpec"] = revision_json(config.EnvironmentRevisionSpec)
+        cluster = cluster_json(spec)
+        if cluster is not None:
+            body["computeClusterProperties"] = cluster
+        if config.VolumeSizeGiB is not None:
+            body["volumeSizeGiB"] = float(config.VolumeSizeGiB)
+        snapshots = self.dataset_snapshots(spec)
+        if snapshots:
+            body["datasetSnapshots"] = snapshots
+        if config.ExternalVolumeMountIds:
+            body["externalVolumeMountIds"] = list(config.ExternalVolumeMountIds)
+        return body
+
+    def job_defaults(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The project's job defaults for this request. A deployment without the route leaves
+        the ids to Domino, which applies the same defaults when the job starts."""
+        key = json.dumps(body, sort_keys=True)
+        with self._lock:
+            if key in self._defaults:
+                return self._defaults[key]
+        try:
+            answer = self._routes.resolve_job_defaults(self._project_id(), body)
+        except DominoApiError as error:
+            if error.status not in (404, 405):
+                raise
+            logger.info("this deployment has no resolveJobDefaults; Domino applies them")
+            answer = {}
+        with self._lock:
+            return self._defaults.setdefault(key, answer)
+
+    def _lookup(self, kind: str, name: str, known: dict[str, Any], task: str, field: str) -> str:
+        if name not in known:
+            listed = ", ".join(repr(n) for n in sorted(known)) or "(none)"
+            raise ConfigurationError(
+                f"task {task!r}: Domino project {self.project} has no {kind} named {name!r}. "
+                f"Available: {listed}. Fix {field}."
+            )
+        found = known[name]
+        if isinstance(found, list):
+            if len(found) > 1:
+                raise ConfigurationError(
+                    f"task {task!r}: Domino project {self.project} has {len(found)} {kind}s "
+                    f"named {name!r} (ids {', '.join(found)}); Domino could take either. Give "
+                    f"the one you mean by id ({field.replace('Name', 'Id')}) instead."
+                )
+            found = found[0]
+        return str(found)
 
     def resolve(self, spec: JobSpec) -> ResolvedJob:
         config = spec.config
         environment_id = config.EnvironmentId
         if config.EnvironmentName and not environment_id:
             environment_id = self._lookup(
-                "environment", config.EnvironmentName, self.environment_ids(), spec.task
+                "environment",
+                config.EnvironmentName,
+                self.environment_ids(),
+                spec.task,
+                "EnvironmentName (or the decorator's environment=...)",
             )
         tier_id = config.HardwareTierId
         if config.HardwareTierName and not tier_id:
             tier_id = self._lookup(
-                "hardware tier", config.HardwareTierName, self.tier_ids(), spec.task
+                "hardware tier",
+                config.HardwareTierName,
+                self.tier_ids(),
+                spec.task,
+                "HardwareTierName (or the decorator's hardware_tier=...)",
             )
         revision = None
         if config.EnvironmentRevisionSpec is not None:
             revision = _revision_text(config.EnvironmentRevisionSpec.to_json())
         if (spec.use_latest or spec.use_project_defaults) and not (environment_id and tier_id):
-            defaults = self.job_defaults(spec)
+            defaults = self.job_defaults(self.defaults_request(spec, tier_id, environment_id))
             environment_id = environment_id or defaults.get("environmentId") or None
             tier = defaults.get("hardwareTierId")
             tier_id = tier_id or (tier.get("value") if isinstance(tier, dict) else tier) or None
-            if revision is None and defaults.get("environmentRevisionSpec") is not None:
+            if revision is None and defaults.get("environmentRevisionSpec"):
                 revision = _revision_text(defaults["environmentRevisionSpec"])
         # Ids still None are sent as null: Domino then uses the project's defaults.
         return ResolvedJob(

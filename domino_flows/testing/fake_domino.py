@@ -1,41 +1,36 @@
 """A fake Domino deployment on loopback, for testing the domino backend end to end.
 
-It speaks the part of Domino's REST API that python-domino's constructor and the domino backend
-use, over real HTTP (``ThreadingHTTPServer`` on 127.0.0.1, a free port, a background thread):
+It serves Domino's published API description (``schemas/``, see ``fake_domino_schema``) over real
+HTTP (``ThreadingHTTPServer`` on 127.0.0.1, a free port, a background thread). Every request is
+checked against the description and every answer matches it; a request Domino would refuse is
+answered 400 and kept in :attr:`FakeDomino.violations` (the ``fake_domino`` fixture fails the test
+with them). The published routes it emulates are ``fake_domino_http.ROUTE_NAMES``. ``GET /version``
+and python-domino's legacy ``/v1`` routes are outside the published description: the fake serves
+them unchecked for python-domino's own methods (``fake_domino_legacy``) and lists every call to
+them in ``legacy_calls``.
 
-- ``GET /version``, ``GET /v4/gateway/projects/findProjectByOwnerAndName``
-- ``GET /v4/projects/{id}/hardwareTiers``, ``GET /v4/projects/{id}/useableEnvironments``,
-  ``GET /v1/environments``
-- project files: ``PUT /v1/projects/{o}/{p}/{path}`` (one commit per upload),
-  ``GET /v1/projects/{o}/{p}/files/{commit}/{path}``, ``GET /v1/projects/{o}/{p}/commits``,
-  ``GET /api/projects/v1/projects/{id}/files/{commit}/{path}/content``
-- jobs: ``POST /v4/jobs/start``, ``GET /v4/jobs/{id}``, ``POST /v4/jobs/stop``,
-  ``GET /v4/jobs?projectId=``, ``GET /v1/projects/{o}/{p}/runs``,
-  ``POST /v4/jobs/{id}/resolveJobDefaults``,
-  ``GET /v1/projects/{o}/{p}/run/{id}/stdout``
-
-Every commit is a full snapshot of the project tree in a directory (files hard-linked between
-commits, never modified in place). A started job is a real subprocess, ``/bin/sh -c <command>``,
-run in a fresh checkout of its commit in its own session, stopped with the local backend's session
-handling (``local_process.terminate_session``); when it ends, the files it created or changed are
-committed on top of the newest commit as the job's output commit, as Domino does.
+The project is a DFS project (``project_type="dfs"``) or a git-based one (``"git"``: a main
+repository holds the code, project files are ``/mnt/artifacts`` in jobs); see
+``fake_domino_jobs``. Every commit of the project files is a full snapshot in a directory (files
+hard-linked between commits, never modified in place).
 
 Requests need the server's API key (``X-Domino-Api-Key`` or ``Authorization: Bearer``). Faults can
-be injected per route: fail the next calls with a status (and ``Retry-After``), drop the connection,
-either before or after the server acted; and the next job can be made to end Stopped or Error.
+be injected per route (a status with ``Retry-After``, a dropped connection before or after the
+server acted, a slow answer), or at random with a seed (:meth:`FakeDomino.chaos`); and the next
+job can be made to end Stopped or Error.
 
-This module holds the server object (state, commits, jobs, test helpers); the endpoints are in
-``fake_domino_api``, the HTTP handling and fault types in ``fake_domino_http``.
+This module holds the server object (state, commits, test helpers); the endpoints are in
+``fake_domino_api``, the answers' shapes in ``fake_domino_bodies``, the HTTP handling in
+``fake_domino_http`` and the jobs in ``fake_domino_jobs``.
 """
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import itertools
 import os
+import random
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -43,18 +38,21 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from domino_flows.backends.local_process import terminate_session
 from domino_flows.testing.fake_domino_api import DominoApi
 from domino_flows.testing.fake_domino_http import Fault, Handler
-from domino_flows.testing.fake_domino_jobs import FakeJob, new_id, safe_relative
+from domino_flows.testing.fake_domino_jobs import FakeJob, JobRunner, new_id, safe_relative
+from domino_flows.testing.fake_domino_legacy import LegacyApi
+from domino_flows.testing.fake_domino_schema import LEGACY_ROUTES
 
 DEFAULT_API_KEY = "fake-domino-api-key-0123456789abcdef"
+# Environment ids are 24 hex digits, as Domino's description requires of them.
 DEFAULT_ENVIRONMENTS = {
-    "Python 3.11": "env-python311",
-    "GPU Python 3.11": "env-gpu-python311",
-    "Domino Standard Environment": "env-standard",
+    "Python 3.11": "65a1f0c2e4b0a1b2c3d4e5f1",
+    "GPU Python 3.11": "65a1f0c2e4b0a1b2c3d4e5f2",
+    "Domino Standard Environment": "65a1f0c2e4b0a1b2c3d4e5f3",
 }
 DEFAULT_HARDWARE_TIERS = {"Small": "small-k8s", "Medium": "medium-k8s", "Large": "large-k8s"}
+PROJECT_TYPES = ("dfs", "git")
 # Variables a job must not inherit from the test process: credentials, and contract paths that
 # would point the job at the wrong folders.
 _JOB_ENV_DROP = (
@@ -67,10 +65,26 @@ _JOB_ENV_DROP = (
     "DOMINO_FLOWS_PROJECT_ROOT",
     "DOMINO_WORKING_DIR",
 )
+CHAOS_KINDS = (
+    "500",
+    "502",
+    "503",
+    "429",
+    "drop_before",
+    "drop_after",
+    "slow",
+    "slow_before",
+)
 
 
-class FakeDomino(DominoApi):
+def _hex_id(*parts: str) -> str:
+    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:24]
+
+
+class FakeDomino(JobRunner, LegacyApi, DominoApi):
     """The fake deployment. Use as a context manager, or call start() and stop()."""
+
+    job_env_drop = _JOB_ENV_DROP
 
     def __init__(
         self,
@@ -83,7 +97,10 @@ class FakeDomino(DominoApi):
         hardware_tiers: dict[str, str] | None = None,
         version: str = "5.11.0",
         python: str = sys.executable,
+        project_type: str = "dfs",
     ) -> None:
+        if project_type not in PROJECT_TYPES:
+            raise ValueError(f"project_type is {project_type!r}; use one of {PROJECT_TYPES}")
         self.workdir = Path(workdir)
         self.owner = owner
         self.project_name = project
@@ -92,14 +109,30 @@ class FakeDomino(DominoApi):
         self.hardware_tiers = dict(
             DEFAULT_HARDWARE_TIERS if hardware_tiers is None else hardware_tiers
         )
+        self.extra_tiers: list[tuple[str, str]] = []  # (name, id) listed after the others
+        self.datasets: dict[str, str] = {}  # name -> id
         self.version = version
         self.python = python
-        self.project_id = hashlib.sha1(f"{owner}/{project}".encode()).hexdigest()[:24]
+        self.project_type = project_type
+        self.project_id = _hex_id(owner, project)
+        self.main_repository: dict[str, Any] | None = (
+            {
+                "uri": f"https://github.com/{owner}/{project}.git",
+                "id": _hex_id(owner, project, "repository"),
+                "serviceProvider": "github",
+            }
+            if project_type == "git"
+            else None
+        )
         self.calls: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []
+        self.violations: list[str] = []
+        self.faulted = 0  # requests answered with an injected fault
         self.jobs: dict[str, FakeJob] = {}
         self._commits: list[str] = []  # oldest first
+        self._times: dict[str, float] = {}
         self._faults: dict[str, list[Fault]] = {}
+        self._chaos: tuple[random.Random, float, tuple[str, ...], float] | None = None
         self._next_job_end: list[str] = []
         self._numbers = itertools.count(1)
         self._lock = threading.RLock()
@@ -107,6 +140,7 @@ class FakeDomino(DominoApi):
         self._thread: threading.Thread | None = None
         (self.workdir / "commits").mkdir(parents=True, exist_ok=True)
         (self.workdir / "jobs").mkdir(parents=True, exist_ok=True)
+        self.repository.mkdir(parents=True, exist_ok=True)
         self._add_commit(lambda tree: None, empty=True)
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -120,7 +154,7 @@ class FakeDomino(DominoApi):
         if self._server is None:
             raise RuntimeError("the fake Domino server is not started; call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeDomino:
         handler = type("Handler", (Handler,), {"fake": self})
@@ -149,8 +183,10 @@ class FakeDomino(DominoApi):
     def __enter__(self) -> FakeDomino:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
         self.stop()
+        if kind is None:  # a block that ended well still fails on a request Domino would refuse
+            self.assert_valid()
 
     # --- test helpers -----------------------------------------------------------------------------
 
@@ -174,6 +210,30 @@ class FakeDomino(DominoApi):
         with self._lock:
             self._faults.setdefault(route, []).append(Fault(None, None, True, after_acting, times))
 
+    def slow_next(
+        self, route: str, seconds: float, times: int = 1, before_acting: bool = False
+    ) -> None:
+        """Answer the next ``times`` calls of ``route`` ``seconds`` late: do the work, then wait
+        (or, ``before_acting``, wait and then do it, as a busy server would)."""
+        with self._lock:
+            self._faults.setdefault(route, []).append(
+                Fault(None, times=times, delay=seconds, after_acting=not before_acting)
+            )
+
+    def chaos(
+        self,
+        seed: int,
+        rate: float = 0.3,
+        kinds: tuple[str, ...] = CHAOS_KINDS,
+        slow_seconds: float = 0.5,
+    ) -> None:
+        """Fault a random ``rate`` of all requests from now on (reproducibly, from ``seed``):
+        each fault is one of ``kinds`` (see :data:`CHAOS_KINDS`; 429 carries ``Retry-After``,
+        ``slow`` acts and then answers ``slow_seconds`` late, ``slow_before`` waits
+        ``slow_seconds`` before it acts). ``rate=0`` turns it off."""
+        with self._lock:
+            self._chaos = (random.Random(seed), rate, kinds, slow_seconds) if rate else None
+
     def end_next_job_as(self, status: str) -> None:
         """Make the next started job end ``Stopped`` (stopped while running) or ``Error``
         (never runs: the platform failed to start it)."""
@@ -181,6 +241,19 @@ class FakeDomino(DominoApi):
             raise ValueError("end_next_job_as takes 'Stopped' or 'Error'")
         with self._lock:
             self._next_job_end.append(status)
+
+    def add_dataset(self, name: str) -> str:
+        """A dataset of the project; returns its id."""
+        with self._lock:
+            self.datasets[name] = _hex_id(self.project, "dataset", name)
+            return self.datasets[name]
+
+    @property
+    def legacy_calls(self) -> list[tuple[str, str]]:
+        """(method, route) of every call to a route outside Domino's published description."""
+        legacy = {name for _, _, name, _ in LEGACY_ROUTES}
+        with self._lock:
+            return [(method, route) for method, route in self.calls if route in legacy]
 
     def count(self, route: str) -> int:
         """How many requests reached ``route`` (faulted ones included)."""
@@ -201,12 +274,17 @@ class FakeDomino(DominoApi):
         with self._lock:
             return list(self._commits)
 
+    def _commit_times(self) -> dict[str, float]:
+        return self._times
+
     def tree(self, commit: str | None = None) -> Path:
-        """The directory holding the project tree at ``commit`` (default: the newest). Read only."""
+        """The directory holding the project files at ``commit`` (default: the newest). Read
+        only."""
         return self.workdir / "commits" / (commit or self.head)
 
     def add_files(self, files: dict[str, bytes | str]) -> str:
-        """Commit ``{path: content}`` on top of the newest commit; returns the commit id."""
+        """Commit ``{path: content}`` to the project files, on top of the newest commit; returns
+        the commit id."""
 
         def apply(tree: Path) -> None:
             for path, content in files.items():
@@ -219,8 +297,16 @@ class FakeDomino(DominoApi):
         return self._add_commit(apply)
 
     def add_tree(self, source: Path, destination: str = "", ignore: tuple[str, ...] = ()) -> str:
-        """Commit a local folder (e.g. your project's code) under ``destination``."""
+        """Put a local folder (your project's code) where Domino keeps code: the project files of
+        a DFS project (a new commit, whose id is returned), the main repository of a git-based
+        project (returns the current commit of the project files)."""
         patterns = shutil.ignore_patterns("__pycache__", ".git", ".domino-flows", *ignore)
+        if self.project_type == "git":
+            target = (
+                self.repository / safe_relative(destination) if destination else self.repository
+            )
+            shutil.copytree(source, target, ignore=patterns, dirs_exist_ok=True)
+            return self.head
 
         def apply(tree: Path) -> None:
             target = tree / safe_relative(destination) if destination else tree
@@ -236,6 +322,15 @@ class FakeDomino(DominoApi):
         for job in list(self.jobs.values()):
             job.done.wait(max(0.0, deadline - time.monotonic()))
 
+    def assert_valid(self) -> None:
+        """Raise AssertionError listing every request that broke Domino's published description
+        (and every answer of the fake that did)."""
+        if self.violations:
+            raise AssertionError(
+                "requests to the fake Domino that do not match Domino's published API "
+                "description:\n" + "\n".join(self.violations)
+            )
+
     # --- commits ----------------------------------------------------------------------------------
 
     def _add_commit(self, apply: Any, empty: bool = False) -> str:
@@ -250,101 +345,35 @@ class FakeDomino(DominoApi):
                 shutil.copytree(self.tree(), tree, copy_function=os.link, symlinks=True)
             apply(tree)
             self._commits.append(commit)
+            self._times[commit] = time.time()
             return commit
 
-    def _commit_job_results(self, job: FakeJob, checkout: Path) -> str:
-        """Files the job created or changed, on top of the newest commit."""
-        base = self.tree(job.commit_id)
-
-        def apply(tree: Path) -> None:
-            for path in sorted(checkout.rglob("*")):
-                if path.is_symlink() or not path.is_file():
-                    continue
-                relative = path.relative_to(checkout)
-                before = base / relative
-                if before.is_file() and filecmp.cmp(before, path, shallow=False):
-                    continue
-                target = tree / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.unlink(missing_ok=True)
-                shutil.copyfile(path, target)
-
-        return self._add_commit(apply)
-
-    # --- jobs -------------------------------------------------------------------------------------
-
-    def _job_env(self, job: FakeJob) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _JOB_ENV_DROP}
-        env["PATH"] = os.path.dirname(self.python) + os.pathsep + env.get("PATH", "")
-        env["DOMINO_PROJECT_OWNER"] = self.owner
-        env["DOMINO_PROJECT_NAME"] = self.project_name
-        env["DOMINO_FAKE_JOB_ID"] = job.id
-        env["PYTHONUNBUFFERED"] = "1"
-        return env
-
-    def _log(self, job: FakeJob, line: str) -> None:
-        with job.log_path.open("a", encoding="utf-8") as handle:
-            handle.write(f"[fake-domino] {line}\n")
-
-    def _run_job(self, job: FakeJob) -> None:
-        try:
-            self._run_job_inner(job)
-        finally:
-            job.done.set()
-
-    def _run_job_inner(self, job: FakeJob) -> None:
-        self._log(job, f"job {job.number} ({job.id}) at commit {job.commit_id}")
-        if job.forced_end == "Error":
-            self._log(job, "the job's container failed to start (injected Error)")
-            job.status = "Error"
-            return
-        checkout = self.workdir / "jobs" / job.id / "mnt"
-        shutil.copytree(self.tree(job.commit_id), checkout, symlinks=True)
-        with job.log_path.open("ab") as log:
-            job.status = "Running"
-            job.process = subprocess.Popen(
-                ["/bin/sh", "-c", job.command],
-                cwd=checkout,
-                env=self._job_env(job),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            if job.forced_end == "Stopped" or job.stop_requested:
-                self._stop_job(job, commit=True)
-            job.exit_code = job.process.wait()
-        if job.stop_requested:
-            self._log(job, "the job was stopped")
-            if job.commit_results:
-                job.output_commit_id = self._commit_job_results(job, checkout)
-            job.status = "Stopped"
-            return
-        self._log(job, f"the command exited with code {job.exit_code}")
-        job.output_commit_id = self._commit_job_results(job, checkout)
-        job.status = "Succeeded" if job.exit_code == 0 else "Failed"
-
-    def _stop_job(self, job: FakeJob, commit: bool) -> None:
-        job.stop_requested = True
-        job.commit_results = commit
-        process = job.process
-        if process is None or process.poll() is not None:
-            return
-        # the local backend's session handling: SIGTERM to the job's session, SIGKILL after 5 s
-        threading.Thread(target=terminate_session, args=(process.pid, 5.0), daemon=True).start()
-
-    # --- API ------------------------------------------------------------------------------------
+    # --- HTTP side ------------------------------------------------------------------------------
 
     def take_fault(self, route: str) -> Fault | None:
         with self._lock:
             queue = self._faults.get(route)
-            if not queue:
+            if queue:
+                fault = queue[0]
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+                self.faulted += 1
+                return fault
+            if self._chaos is None:
                 return None
-            fault = queue[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                queue.pop(0)
-            return fault
+            rng, rate, kinds, slow = self._chaos
+            if rng.random() >= rate:
+                return None
+            kind = rng.choice(kinds)
+            self.faulted += 1
+        if kind in ("500", "502", "503"):
+            return Fault(int(kind))
+        if kind == "429":
+            return Fault(429, retry_after=0.05)
+        if kind in ("slow", "slow_before"):
+            return Fault(None, delay=slow, after_acting=kind == "slow")
+        return Fault(None, drop=True, after_acting=kind == "drop_after")
 
     def record(self, method: str, route: str, path: str, body: bytes, auth: str) -> None:
         """Keep every request (method, route, path, body, and how it authenticated)."""
@@ -353,6 +382,10 @@ class FakeDomino(DominoApi):
             self.requests.append(
                 {"method": method, "route": route, "path": path, "body": body, "auth": auth}
             )
+
+    def violation(self, method: str, path: str, problems: list[str]) -> None:
+        with self._lock:
+            self.violations.append(f"{method} {path}: " + "; ".join(problems))
 
     def authorized(self, headers: Any) -> bool:
         return headers.get("X-Domino-Api-Key") == self.api_key or headers.get("Authorization") == (

@@ -3,7 +3,11 @@
 Enable them with ``pytest_plugins = ["domino_flows.testing.fixtures"]`` in a conftest.py.
 
 - ``fake_domino``: a started :class:`~domino_flows.testing.fake_domino.FakeDomino` (url, api_key,
-  project, fault injection, job and call counts), stopped after the test.
+  project, fault injection, job and call counts), stopped after the test. A test whose code sent
+  the fake a request Domino's published API description refuses fails at teardown, listing each
+  such request and what was wrong with it (the request itself was answered 400 at once).
+- ``fake_domino_git``: the same, for a git-based project (code in the main repository, project
+  files under ``/mnt/artifacts`` in jobs).
 - ``domino_env``: the same server, with the environment pointing at it the way it points at a real
   deployment (``DOMINO_API_HOST``, ``DOMINO_USER_API_KEY``, ``DOMINO_PROJECT_OWNER`` /
   ``DOMINO_PROJECT_NAME``, ``DOMINO_FLOWS_BACKEND=domino``) and other credentials unset.
@@ -22,6 +26,14 @@ from domino_flows.testing.fake_domino import FakeDomino
 def fake_domino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDomino]:
     with FakeDomino(tmp_path_factory.mktemp("fake-domino")) as server:
         yield server
+    server.assert_valid()
+
+
+@pytest.fixture
+def fake_domino_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDomino]:
+    with FakeDomino(tmp_path_factory.mktemp("fake-domino-git"), project_type="git") as server:
+        yield server
+    server.assert_valid()
 
 
 @pytest.fixture

@@ -1,20 +1,19 @@
-"""The domino backend's HTTP conversation, pinned with ``responses``: exact payloads, retries,
-lost job starts, credentials and status mapping."""
+"""The domino backend's requests, held against the fake Domino, which checks each one against
+Domino's published API description: start bodies, names, defaults, datasets, statuses, retries,
+lost starts and recovery, credentials."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-import requests
-import responses
-from responses import matchers
 
-from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus
-from domino_flows.backends.domino import DominoBackend, map_status, parse_staging, staging_path
+from domino_flows.backends.base import JobSpec, JobState
+from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import (
     DominoApiError,
     DominoCredentials,
@@ -23,38 +22,51 @@ from domino_flows.backends.domino_client import (
     resolve_host,
     resolve_project,
 )
+from domino_flows.backends.domino_jobs import (
+    STATUS_TABLE,
+    UnknownStatus,
+    attempt_marker,
+    map_status,
+    staging_path,
+)
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
-from domino_flows.config import DominoJobConfig, EnvironmentRevisionSpecification, GitRef
+from domino_flows.config import (
+    ClusterProperties,
+    DatasetSnapshot,
+    DominoJobConfig,
+    EnvironmentRevisionSpecification,
+    EnvironmentRevisionType,
+    GitRef,
+)
+from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import ConfigurationError
+from domino_flows.testing import DEFAULT_ENVIRONMENTS, FakeDomino
 
-HOST = "https://domino.test"
-PROJECT_ID = "65f0c0ffee0000000000abcd"
+pytest_plugins = ["domino_flows.testing.fixtures"]
+
 KEY = "sk-UNIT-TEST-CANARY-0042"
-STAGING = ".domino-flows/staging/run-1/churn.train/1"
-JOB_URL = f"{HOST}/v4/jobs/job-1"
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.get(f"{HOST}/version", json={"version": "5.11.0"})
-        rsps.get(
-            f"{HOST}/v4/gateway/projects/findProjectByOwnerAndName",
-            match=[matchers.query_param_matcher({"ownerName": "alice", "projectName": "churn"})],
-            json={"id": PROJECT_ID},
-        )
-        rsps.get(
-            f"{HOST}/v4/projects/{PROJECT_ID}/hardwareTiers",
-            json=[
-                {"hardwareTier": {"id": "small-k8s", "name": "Small"}},
-                {"hardwareTier": {"id": "gpu-k8s", "name": "GPU"}},
-            ],
-        )
-        rsps.get(
-            f"{HOST}/v4/projects/{PROJECT_ID}/useableEnvironments",
-            json={"environments": [{"id": "env-1", "name": "Python 3.11"}]},
-        )
-        yield rsps
+PYTHON_311 = DEFAULT_ENVIRONMENTS["Python 3.11"]
+VOLUME = "0123456789abcdef01234567"
+# Every execution status of Domino's published run status enum (RunMonolithDTO.status).
+PUBLISHED_STATUSES = [
+    "Scheduled",
+    "Queued",
+    "Pending",
+    "Preparing",
+    "Building",
+    "Pulling",
+    "Running",
+    "Serving",
+    "Finishing",
+    "Stopping",
+    "StopRequested",
+    "StopAndDiscardRequested",
+    "Stopped",
+    "Succeeded",
+    "Failed",
+    "Error",
+    "Faulty",
+]
 
 
 @pytest.fixture
@@ -62,326 +74,405 @@ def sleeps() -> list[float]:
     return []
 
 
-@pytest.fixture
-def backend(tmp_path, sleeps) -> DominoBackend:
+def make(fake: FakeDomino, root: Path, sleeps: list[float], **kwargs: Any) -> DominoBackend:
+    settings = kwargs.pop("settings", None) or SimpleNamespace(
+        domino_project=fake.project, domino_host=fake.url
+    )
     return DominoBackend(
-        tmp_path,
-        SimpleNamespace(domino_project="alice/churn", domino_host=HOST),
-        credentials=DominoCredentials(api_key=KEY),
+        root,
+        settings,
+        credentials=DominoCredentials(api_key=fake.api_key),
         retry=RetryPolicy(attempts=4, base_delay=1.0, sleep=sleeps.append, random=lambda: 1.0),
+        poll=PollPolicy(initial=0.02, factor=1.5, max_interval=0.1),
+        **kwargs,
     )
 
 
-def spec(**config) -> JobSpec:
-    config.setdefault("Command", "python train.py")
+@pytest.fixture
+def backend(fake_domino: FakeDomino, tmp_path: Path, sleeps: list[float]) -> DominoBackend:
+    return make(fake_domino, tmp_path / "project", sleeps)
+
+
+def spec(task: str = "churn.train", run_id: str = "run-1", attempt: int = 1, **config) -> JobSpec:
+    config.setdefault("Command", 'echo 0.93 > "$DOMINO_FLOWS_OUTPUTS_DIR/accuracy"')
     return JobSpec(
-        run_id="run-1",
+        run_id=run_id,
         flow="churn.pipeline",
-        task="churn.train",
+        task=task,
         config=DominoJobConfig(**config),
         input_types={"rows": int},
         output_types={"accuracy": float},
+        attempt=attempt,
     )
 
 
-def handle() -> JobHandle:
-    return JobHandle(
-        "domino", "job-1", "run-1", "churn.train", details={"staging": STAGING, "job_number": "7"}
-    )
+def started_body(fake: FakeDomino) -> dict[str, Any]:
+    (request,) = [r for r in fake.requests if r["route"] == "job_start"]
+    return dict(json.loads(request["body"]))
 
 
-def job_json(status: str, output_commit: str | None = "out-1") -> dict:
-    return {
-        "id": "job-1",
-        "statuses": {"isCompleted": status in ("Succeeded", "Failed"), "executionStatus": status},
-        "commitDetails": {"inputCommitId": "in-1", "outputCommitId": output_commit},
-    }
+def run(backend: DominoBackend, job: JobSpec) -> Any:
+    handle = backend.start(job, backend.stage_inputs(job, {"rows": 3}))
+    return handle, backend.wait(handle, timeout=30)
 
 
-# --- job start ----------------------------------------------------------------------------------
+# --- the start body --------------------------------------------------------------------------
 
 
-def test_job_start_sends_exactly_python_dominos_payload(mocked, backend):
-    expected = {
-        "projectId": PROJECT_ID,
-        "commandToRun": f"python {STAGING}/bootstrap.py",
-        "commitId": "c0ffee",
-        "mainRepoGitRef": {"type": "branches", "value": "main"},
-        "overrideHardwareTierId": "small-k8s",
-        "onDemandSparkClusterProperties": None,
-        "computeClusterProperties": None,
-        "environmentId": "env-1",
-        "externalVolumeMounts": ["vol-1"],
-        "title": "churn.pipeline / churn.train [run run-1, attempt 1]",
-        "environmentRevisionSpec": "ActiveRevision",
-    }
-    mocked.post(
-        f"{HOST}/v4/jobs/start",
-        match=[
-            matchers.json_params_matcher(expected),
-            matchers.header_matcher({"X-Domino-Api-Key": KEY}),
-        ],
-        json={"id": "job-1", "number": 7},
-    )
-    started = backend.start(
-        spec(
-            HardwareTierName="Small",
-            EnvironmentName="Python 3.11",
-            MainRepoGitRef=GitRef("branches", "main"),
-            ExternalVolumeMountIds=["vol-1"],
-            EnvironmentRevisionSpec=EnvironmentRevisionSpecification("ActiveRevision"),
+def test_the_start_body_carries_every_field_in_the_shape_domino_defines(backend, fake_domino):
+    job = spec(
+        HardwareTierName="Small",
+        EnvironmentName="Python 3.11",
+        EnvironmentRevisionSpec=EnvironmentRevisionSpecification(
+            EnvironmentRevisionType.SomeRevision, "rev-7"
         ),
-        f"{STAGING}@c0ffee",
+        MainRepoGitRef=GitRef("branches", "main"),
+        ComputeClusterProperties=ClusterProperties(
+            ClusterType="Spark",
+            ComputeEnvironmentId=PYTHON_311,
+            WorkerHardwareTierId="medium-k8s",
+            WorkerCount=2,
+            WorkerStorageGiB=20,
+            MasterHardwareTierId="small-k8s",
+        ),
+        VolumeSizeGiB=25,
+        ExternalVolumeMountIds=[VOLUME],
     )
-    assert started.to_dict() == {
-        "backend": "domino",
-        "job_id": "job-1",
-        "run_id": "run-1",
-        "task": "churn.train",
-        "url": f"{HOST}/jobs/alice/churn/job-1",
-        "details": {
-            "project": "alice/churn",
-            "staging": STAGING,
-            "input_commit": "c0ffee",
-            "job_number": "7",
+    handle, status = run(backend, job)
+    assert status.state is JobState.SUCCEEDED, status.message
+    staging = handle.details["staging"]
+    assert started_body(fake_domino) == {
+        "projectId": fake_domino.project_id,
+        "commandToRun": f"python /mnt/{staging}/job.pyz",
+        "title": "churn.pipeline / churn.train [run run-1, attempt 1]",
+        "overrideHardwareTierId": "small-k8s",
+        "environmentId": PYTHON_311,
+        "environmentRevisionSpec": {"revisionId": "rev-7"},
+        "mainRepoGitRef": {"type": "branches", "value": "main"},
+        "computeClusterProperties": {
+            "clusterType": "Spark",
+            "computeEnvironmentId": PYTHON_311,
+            "workerHardwareTierId": {"value": "medium-k8s"},
+            "workerCount": 2,
+            "workerStorage": {"value": 20, "unit": "GiB"},
+            "masterHardwareTierId": {"value": "small-k8s"},
+        },
+        "overrideVolumeSizeGiB": 25.0,
+        "externalVolumeMounts": [VOLUME],
+    }
+
+
+def test_omitted_ids_are_sent_as_null_for_project_defaults(backend, fake_domino):
+    _handle, status = run(backend, spec())
+    assert status.state is JobState.SUCCEEDED
+    body = started_body(fake_domino)
+    assert body["overrideHardwareTierId"] is None and body["environmentId"] is None
+    assert "environmentRevisionSpec" not in body  # its schema has no null: left out
+
+
+def test_fields_the_start_cannot_carry_are_named_in_a_warning(backend, caplog):
+    job = spec(
+        CommitId="abc",
+        DatasetSnapshots=[DatasetSnapshot(Id=VOLUME, Version=2)],
+        ExternalDataVolumes=[ExternalDataVolume(Name="raw-data")],
+        NetAppVolumeSnapshots=[NetAppVolumeSnapshot(Id="vol-1", Version=3)],
+    )
+    with caplog.at_level(logging.WARNING):
+        run(backend, job)
+    for unsent in ("CommitId 'abc'", "DatasetSnapshots", "'raw-data'", "NetAppVolumeSnapshots"):
+        assert unsent in caplog.text
+
+
+# --- names, defaults, datasets --------------------------------------------------------------------
+
+
+def test_two_tiers_with_one_name_are_an_error_naming_both_ids(backend, fake_domino):
+    fake_domino.extra_tiers.append(("Small", "small-k8s-2"))
+    with pytest.raises(ConfigurationError) as caught:
+        backend.resolve(spec(HardwareTierName="Small"))
+    message = str(caught.value)
+    assert "2 hardware tiers named 'Small'" in message
+    assert "small-k8s, small-k8s-2" in message and "HardwareTierId" in message
+    assert backend.resolve(spec(HardwareTierName="Large")).hardware_tier_id == "large-k8s"
+
+
+def defaults_bodies(fake: FakeDomino) -> list[dict[str, Any]]:
+    return [json.loads(r["body"]) for r in fake.requests if r["route"] == "resolve_defaults"]
+
+
+def test_job_defaults_are_asked_once_per_distinct_request(backend, fake_domino):
+    claims = fake_domino.add_dataset("claims")
+    plain = JobSpec(**{**spec(task="a").__dict__, "use_project_defaults": True})
+    again = JobSpec(**{**spec(task="b").__dict__, "use_project_defaults": True})
+    bigger = JobSpec(
+        **{
+            **spec(
+                task="c",
+                VolumeSizeGiB=40,
+                DatasetSnapshots=[DatasetSnapshot(Name="claims", Version=3)],
+                ComputeClusterProperties=ClusterProperties(
+                    "Ray", PYTHON_311, "small-k8s", 1, WorkerStorageGiB=5, MasterHardwareTierId="x"
+                ),
+            ).__dict__,
+            "use_project_defaults": True,
+        }
+    )
+    for job in (plain, again, bigger):
+        resolved = backend.resolve(job)
+        assert (resolved.hardware_tier_id, resolved.environment_id) == ("small-k8s", PYTHON_311)
+    first, second = defaults_bodies(fake_domino)
+    assert first == {}
+    assert second == {
+        "volumeSizeGiB": 40.0,
+        "datasetSnapshots": [{"datasetId": claims, "snapshotVersion": 3}],
+        "computeClusterProperties": {
+            "clusterType": "Ray",
+            "computeEnvironmentId": PYTHON_311,
+            "workerHardwareTierId": {"value": "small-k8s"},
+            "workerCount": 1,
+            "workerStorage": {"value": 5, "unit": "GiB"},
+            "masterHardwareTierId": {"value": "x"},
         },
     }
+    assert fake_domino.count("datasets") == 1
 
 
-def test_omitted_ids_are_sent_as_null_for_project_defaults(mocked, backend):
-    mocked.post(f"{HOST}/v4/jobs/start", json={"id": "job-1"})
-    backend.start(spec(), f"{STAGING}@c1")
-    body = json.loads(mocked.calls[-1].request.body)
-    assert body["overrideHardwareTierId"] is None and body["environmentId"] is None
-    assert "environmentRevisionSpec" not in body
-    assert not any("hardwareTiers" in call.request.url for call in mocked.calls)
-
-
-def test_fields_the_start_cannot_carry_are_named_in_a_warning(mocked, backend, caplog):
-    from domino_flows.config import DatasetSnapshot
-
-    mocked.post(f"{HOST}/v4/jobs/start", json={"id": "job-1"})
-    with caplog.at_level(logging.WARNING, logger="domino_flows.backends.domino"):
-        backend.start(
-            spec(CommitId="abc", DatasetSnapshots=[DatasetSnapshot(Name="d")], VolumeSizeGiB=5),
-            f"{STAGING}@c1",
-        )
-    assert "CommitId 'abc'" in caplog.text
-    assert "DatasetSnapshots" in caplog.text and "VolumeSizeGiB" in caplog.text
-
-
-def test_a_lost_start_adopts_the_job_it_created(mocked, backend):
-    mocked.post(f"{HOST}/v4/jobs/start", body=requests.ConnectionError("connection dropped"))
-    mocked.get(
-        f"{HOST}/v1/projects/alice/churn/runs",
-        json={"data": [{"id": "other", "commitId": "c0"}, {"id": "job-9", "commitId": "c1"}]},
-    )
-    started = backend.start(spec(), f"{STAGING}@c1")
-    assert started.job_id == "job-9"
-    posts = [c for c in mocked.calls if c.request.method == "POST"]
-    assert len(posts) == 1
-
-
-def test_a_start_that_made_no_job_is_sent_again(mocked, backend, sleeps):
-    mocked.post(f"{HOST}/v4/jobs/start", body=requests.ConnectionError("refused"))
-    mocked.post(f"{HOST}/v4/jobs/start", json={"id": "job-2"})
-    mocked.get(f"{HOST}/v1/projects/alice/churn/runs", json={"data": []})
-    assert backend.start(spec(), f"{STAGING}@c1").job_id == "job-2"
-    assert len([c for c in mocked.calls if c.request.method == "POST"]) == 2
-    assert sleeps == [1.0]
-
-
-def test_a_lost_start_that_cannot_be_checked_is_not_repeated(mocked, backend):
-    mocked.post(f"{HOST}/v4/jobs/start", body=requests.ConnectionError("connection dropped"))
-    mocked.get(f"{HOST}/v1/projects/alice/churn/runs", status=503)
-    with pytest.raises(DominoApiError) as caught:
-        backend.start(spec(), f"{STAGING}@c1")
-    assert "Check the project's Jobs page" in str(caught.value)
-    assert len([c for c in mocked.calls if c.request.method == "POST"]) == 1
-
-
-def test_a_refused_start_is_not_retried_and_says_why(mocked, backend):
-    mocked.post(f"{HOST}/v4/jobs/start", status=400, json={"message": "hardware tier is archived"})
-    with pytest.raises(DominoApiError) as caught:
-        backend.start(spec(), f"{STAGING}@c1")
-    message = str(caught.value)
-    assert "POST /v4/jobs/start" in message and "HTTP 400" in message
-    assert "hardware tier is archived" in message
-    assert len([c for c in mocked.calls if c.request.method == "POST"]) == 1
-
-
-def test_a_start_after_429_waits_for_retry_after_without_looking_for_a_job(mocked, backend, sleeps):
-    mocked.post(f"{HOST}/v4/jobs/start", status=429, headers={"Retry-After": "7"})
-    mocked.post(f"{HOST}/v4/jobs/start", json={"id": "job-3"})
-    assert backend.start(spec(), f"{STAGING}@c1").job_id == "job-3"
-    assert sleeps == [7.0]
-    assert not any("/runs" in c.request.url for c in mocked.calls)
-
-
-def test_a_bad_staging_reference_is_refused():
-    with pytest.raises(ConfigurationError, match="staging reference"):
-        parse_staging("somewhere/else")
-    assert parse_staging(f"{STAGING}@abc") == (STAGING, "abc")
-    assert staging_path(spec()) == STAGING
-
-
-# --- uploads ------------------------------------------------------------------------------------
-
-
-def test_staging_uploads_inputs_manifest_and_bootstrap(mocked, backend):
-    uploads = {}
-
-    def record(request):
-        uploads[request.path_url] = request.body
-        return (201, {}, json.dumps({"path": request.path_url}))
-
-    mocked.add_callback(
-        responses.PUT, re.compile(rf"{HOST}/v1/projects/alice/churn/.*"), callback=record
-    )
-    mocked.get(f"{HOST}/v1/projects/alice/churn/commits", json=[{"id": "c2"}, {"id": "c1"}])
+def test_an_unknown_dataset_name_lists_the_projects_datasets(backend, fake_domino):
+    fake_domino.add_dataset("claims")
     job = JobSpec(
-        run_id="run-1",
-        flow="f",
-        task="churn.train",
-        config=DominoJobConfig(Command="python train.py"),
-        input_types={"rows": int, "names": list[str], "empty": list[int]},
-        output_types={"accuracy": float},
+        **{
+            **spec(DatasetSnapshots=[DatasetSnapshot(Name="clams", Version=1)]).__dict__,
+            "use_latest": True,
+        }
     )
-    reference = backend.stage_inputs(job, {"rows": 3, "names": ["a", "b"], "empty": []})
-    assert reference == f"{STAGING}@c2"
-    base = f"/v1/projects/alice/churn/{STAGING}"
-    assert set(uploads) == {
-        f"{base}/bootstrap.py",
-        f"{base}/job.json",
-        f"{base}/inputs/rows",
-        f"{base}/inputs/names/0",
-        f"{base}/inputs/names/1",
-        f"{base}/inputs/empty/.keep",
-    }
-    assert uploads[f"{base}/inputs/rows"] == b"3"
-    assert uploads[f"{base}/inputs/names/1"] == b"b"
-    assert json.loads(uploads[f"{base}/job.json"]) == {
-        "command": "python train.py",
-        "outputs": {"accuracy": "float"},
-        "staging": STAGING,
-        "task": "churn.train",
-    }
-    assert b"import json" in uploads[f"{base}/bootstrap.py"]
-    for body in uploads.values():
-        assert KEY.encode() not in (body or b"")
+    with pytest.raises(ConfigurationError, match=r"no dataset named 'clams'.*'claims'"):
+        backend.resolve(job)
 
 
-def test_a_commit_id_in_the_upload_answer_is_used(mocked, backend):
-    mocked.put(re.compile(rf"{HOST}/v1/projects/.*"), json={"commitId": "from-upload"})
-    assert backend.stage_inputs(spec(), {"rows": 1}).endswith("@from-upload")
-    assert not any(c.request.url.endswith("/commits") for c in mocked.calls)
+def test_a_request_domino_would_refuse_fails_at_once_saying_what_was_wrong(backend, fake_domino):
+    with pytest.raises(DominoApiError) as caught:
+        backend.routes._get(
+            "GET /v4/jobs", "/v4/jobs", {"projectId": backend.project_id, "newest": "1"}
+        )
+    message = str(caught.value)
+    assert "HTTP 400: the request was refused" in message
+    assert "query parameter 'newest' is not one Domino reads" in message
+    assert len(fake_domino.violations) == 1
+    fake_domino.violations.clear()  # sent on purpose
 
 
-# --- status, retries ----------------------------------------------------------------------------
+# --- statuses ----------------------------------------------------------------------------------
 
 
-def test_status_retries_server_errors_with_growing_jittered_waits(mocked, backend, sleeps):
-    mocked.get(JOB_URL, status=503)
-    mocked.get(JOB_URL, status=502)
-    mocked.get(JOB_URL, json=job_json("Running"))
-    assert backend.status(handle()) == JobStatus(JobState.RUNNING, "Running")
+def test_every_published_status_is_mapped_explicitly():
+    assert set(STATUS_TABLE) == set(PUBLISHED_STATUSES)
+    assert map_status("Faulty") is JobState.ERROR
+    assert map_status("StopRequested") is JobState.RUNNING
+    assert map_status("Scheduled") is JobState.QUEUED
+    terminal = {s for s in PUBLISHED_STATUSES if map_status(s).is_terminal}
+    assert terminal == {"Stopped", "Succeeded", "Failed", "Error", "Faulty"}
+    with pytest.raises(UnknownStatus, match="'Hibernating'"):
+        map_status("Hibernating")
+
+
+def test_an_unknown_status_fails_the_task_naming_it(backend, fake_domino):
+    handle, _status = run(backend, spec())
+    fake_domino.jobs[handle.job_id].status = "Hibernating"
+    status = backend.status(handle)
+    assert status.state is JobState.ERROR
+    assert "'Hibernating'" in status.message and handle.url in status.message
+
+
+# --- retries --------------------------------------------------------------------------------------
+
+
+def test_polls_retry_server_errors_with_growing_jittered_waits(backend, fake_domino, sleeps):
+    handle, _ = run(backend, spec())
+    sleeps.clear()
+    fake_domino.fail_next("job_status", status=503)
+    fake_domino.fail_next("job_status", status=502)
+    assert backend.status(handle).state is JobState.SUCCEEDED
     assert sleeps == [1.0, 2.0]
 
 
-def test_retry_after_is_honoured(mocked, backend, sleeps):
-    mocked.get(JOB_URL, status=429, headers={"Retry-After": "7"})
-    mocked.get(JOB_URL, json=job_json("Queued"))
-    assert backend.status(handle()).state is JobState.QUEUED
+def test_retry_after_is_honoured(backend, fake_domino, sleeps):
+    fake_domino.fail_next("hardware_tiers", status=429, retry_after=7)
+    backend.resolve(spec(HardwareTierName="Small"))
     assert sleeps == [7.0]
 
 
-def test_retries_are_bounded_and_the_error_names_the_endpoint(mocked, backend, sleeps):
-    mocked.get(JOB_URL, status=503)
+def test_retries_are_bounded_and_the_error_names_the_endpoint(backend, fake_domino, sleeps):
+    fake_domino.fail_next("hardware_tiers", status=503, times=10)
     with pytest.raises(DominoApiError) as caught:
-        backend.status(handle())
+        backend.resolve(spec(HardwareTierName="Small"))
     message = str(caught.value)
-    assert message.startswith("Domino answered GET /v4/jobs/{id} with HTTP 503 after 4 attempts")
-    assert HOST not in message and KEY not in message
+    assert message.startswith(
+        "Domino answered GET /v4/projects/{projectId}/hardwareTiers with HTTP 503 after 4 attempts"
+    )
+    assert fake_domino.url not in message and fake_domino.api_key not in message
     assert len(sleeps) == 3
 
 
-def test_client_errors_are_not_retried(mocked, backend, sleeps):
-    mocked.get(JOB_URL, status=404, json={"message": "no such job"})
+def test_polling_rides_out_an_outage_longer_than_the_attempt_count(backend, fake_domino, sleeps):
+    handle, _ = run(backend, spec())
+    fake_domino.fail_next("job_status", status=503, times=12)
+    assert backend.status(handle).state is JobState.SUCCEEDED  # 4 attempts would have failed
+    assert fake_domino.count("job_status") >= 13
+
+
+def test_the_poll_outage_budget_comes_from_the_settings(fake_domino, tmp_path, sleeps):
+    settings = SimpleNamespace(
+        domino=SimpleNamespace(
+            project=fake_domino.project, host=fake_domino.url, poll_outage_minutes=1e-9
+        )
+    )
+    backend = make(fake_domino, tmp_path, sleeps, settings=settings)
+    handle, _ = run(backend, spec())
+    fake_domino.fail_next("job_status", status=503, times=3)
+    with pytest.raises(DominoApiError, match=r"GET /v4/jobs/\{jobId\} with HTTP 503"):
+        backend.status(handle)
+
+
+def test_client_errors_are_not_retried(backend, fake_domino, sleeps):
+    handle, _ = run(backend, spec())
+    sleeps.clear()
+    fake_domino.fail_next("job_status", status=404)
     with pytest.raises(DominoApiError, match="HTTP 404"):
-        backend.status(handle())
+        backend.status(handle)
     assert sleeps == []
 
 
-def test_a_failed_job_shows_its_error_file_and_log_tail(mocked, backend):
-    mocked.get(JOB_URL, json=job_json("Failed", "out-9"))
-    mocked.get(
-        f"{HOST}/api/projects/v1/projects/{PROJECT_ID}/files/out-9/{STAGING}/outputs/_ERROR/content",
-        body=b"ValueError: rows must be positive",
+def test_expired_credentials_are_reported_without_retrying(backend, fake_domino, sleeps):
+    fake_domino.fail_next("hardware_tiers", status=409)
+    with pytest.raises(DominoApiError, match="credentials expired"):
+        backend.resolve(spec(HardwareTierName="Small"))
+    assert sleeps == []
+
+
+# --- one job per attempt ------------------------------------------------------------------------
+
+
+def test_a_refused_start_is_not_retried_and_says_why(backend, fake_domino, sleeps):
+    fake_domino.fail_next("job_start", status=400)
+    job = spec()
+    with pytest.raises(DominoApiError) as caught:
+        backend.start(job, backend.stage_inputs(job, {"rows": 1}))
+    assert "HTTP 400" in str(caught.value) and "Domino said: injected 400" in str(caught.value)
+    assert fake_domino.count("job_start") == 1 and fake_domino.job_count == 0
+
+
+def test_a_lost_start_that_cannot_be_checked_is_not_repeated(backend, fake_domino):
+    fake_domino.drop_next("job_start", after_acting=True)
+    fake_domino.fail_next("jobs_list", status=503, times=10)
+    job = spec()
+    with pytest.raises(DominoApiError) as caught:
+        backend.start(job, backend.stage_inputs(job, {"rows": 1}))
+    assert attempt_marker("run-1", "churn.train", 1) in str(caught.value)
+    assert fake_domino.count("job_start") == 1 and fake_domino.job_count == 1
+
+
+def test_a_read_timeout_on_start_adopts_the_job_the_server_made(fake_domino, tmp_path, sleeps):
+    backend = make(fake_domino, tmp_path, sleeps, timeout=(5.0, 0.5))
+    fake_domino.slow_next("job_start", seconds=1.5)
+    handle, status = run(backend, spec())
+    assert status.state is JobState.SUCCEEDED
+    assert fake_domino.count("job_start") == 1 and fake_domino.job_count == 1
+    assert fake_domino.count("jobs_list") >= 1  # looked (again, if a listing was slow too)
+    assert handle.job_id in fake_domino.jobs
+
+
+def test_a_start_still_being_created_after_a_read_timeout_is_waited_for(
+    fake_domino, tmp_path, sleeps
+):
+    # the server is slow to act: when the client gives up, the job does not exist yet
+    backend = DominoBackend(
+        tmp_path,
+        SimpleNamespace(domino_project=fake_domino.project, domino_host=fake_domino.url),
+        credentials=DominoCredentials(api_key=fake_domino.api_key),
+        retry=RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2),  # real, short waits
+        poll=PollPolicy(initial=0.02, factor=1.5, max_interval=0.1),
+        timeout=(5.0, 0.3),
+        start_settle=10.0,
     )
-    log = "\n".join(f"line {i}" for i in range(100))
-    mocked.get(f"{HOST}/v1/projects/alice/churn/run/job-1/stdout", json={"stdout": log})
-    status = backend.status(handle())
+    fake_domino.slow_next("job_start", seconds=1.0, before_acting=True)
+    _handle, status = run(backend, spec())
+    assert status.state is JobState.SUCCEEDED
+    assert fake_domino.count("job_start") == 1 and fake_domino.job_count == 1
+    assert fake_domino.count("jobs_list") >= 2  # looked until the job appeared
+
+
+def test_a_start_that_exhausts_its_tries_looks_once_more(backend, fake_domino):
+    fake_domino.fail_next("job_start", status=503, times=3)
+    fake_domino.fail_next("job_start", status=503, after_acting=True)
+    _handle, status = run(backend, spec())
+    assert status.state is JobState.SUCCEEDED
+    assert fake_domino.job_count == 1 and fake_domino.count("job_start") == 4
+
+
+def test_a_restarted_runner_finds_the_job_of_an_attempt_and_no_other(
+    backend, fake_domino, tmp_path, sleeps
+):
+    first = spec(task="t", attempt=1)
+    handle = backend.start(first, backend.stage_inputs(first, {"rows": 1}))
+    other_run = spec(task="t", run_id="run-2")
+    backend.start(other_run, backend.stage_inputs(other_run, {"rows": 1}))
+    fresh = make(fake_domino, tmp_path / "again", sleeps)  # a new process: nothing cached
+    found = fresh.find_attempt_job(first)
+    assert found is not None and found.job_id == handle.job_id
+    assert found.details["staging"] == handle.details["staging"]
+    assert fresh.find_attempt_job(spec(task="t", attempt=2)) is None
+    assert fresh.find_attempt_job(spec(task="u")) is None
+    fresh.wait(found, timeout=30)
+    assert fresh.collect_outputs(found, first) == {"accuracy": 0.93}
+    rebuilt = fresh.handle_for("run-1", "t", 1, handle.job_id, handle.url)
+    assert fresh.wait(rebuilt, timeout=30).state is JobState.SUCCEEDED
+    assert fresh.collect_outputs(rebuilt, first) == {"accuracy": 0.93}
+
+
+def test_staging_names_are_unique_per_attempt_even_when_cut():
+    long = "fanout.score_item_" + "x" * 200
+    names = {staging_path(spec(task=f"{long}[{i}]", attempt=a)) for i in range(3) for a in (1, 2)}
+    assert len(names) == 6
+    assert all(len(name) < 200 for name in names)
+    assert staging_path(spec()) == staging_path(spec())  # stable for a given attempt
+
+
+def test_a_staging_reference_of_another_attempt_is_refused(backend):
+    staged = backend.stage_inputs(spec(attempt=1), {"rows": 1})
+    with pytest.raises(ConfigurationError, match="was not made by the domino backend"):
+        backend.start(spec(attempt=2), staged)
+    with pytest.raises(ConfigurationError, match="was not made by the domino backend"):
+        backend.start(spec(), "somewhere/else")
+
+
+# --- failures, stop, scheduling ------------------------------------------------------------------
+
+
+def test_a_failed_job_shows_its_error_file_and_log_tail(backend, fake_domino):
+    command = (
+        "seq 1 100; echo 'ValueError: rows must be positive' > $DOMINO_FLOWS_OUTPUTS_DIR/_ERROR"
+    )
+    handle, status = run(backend, spec(Command=command + "; exit 2"))
     assert status.state is JobState.FAILED
-    assert "Domino job #7 job-1 ended Failed" in status.message
+    assert f"Domino job #1 {handle.job_id} ended Failed" in status.message
     assert "_ERROR: ValueError: rows must be positive" in status.message
-    assert "line 99" in status.message and "line 69" not in status.message
+    assert "\n100\n" in status.message and "\n60\n" not in status.message
+    assert backend.error_text(handle).strip() == "ValueError: rows must be positive"
 
 
-def test_stop_posts_the_pinned_payload(mocked, backend):
-    mocked.get(JOB_URL, json=job_json("Running"))
-    mocked.post(
-        f"{HOST}/v4/jobs/stop",
-        match=[
-            matchers.json_params_matcher(
-                {"projectId": PROJECT_ID, "jobId": "job-1", "commitResults": True}
-            )
-        ],
-        json={},
-    )
-    backend.stop(handle())
-    assert [c.request.method for c in mocked.calls].count("POST") == 1
+def test_stop_posts_the_published_body_once(backend, fake_domino):
+    job = spec(Command="sleep 30")
+    handle = backend.start(job, backend.stage_inputs(job, {"rows": 1}))
+    backend.stop(handle)
+    assert backend.wait(handle, timeout=20).state is JobState.STOPPED
+    backend.stop(handle)
+    (stop,) = [r for r in fake_domino.requests if r["route"] == "job_stop"]
+    assert json.loads(stop["body"]) == {"jobId": handle.job_id, "commitResults": True}
 
 
-def test_stopping_a_finished_job_does_nothing(mocked, backend):
-    mocked.get(JOB_URL, json=job_json("Succeeded"))
-    backend.stop(handle())
-    assert not any(c.request.method == "POST" for c in mocked.calls)
-
-
-def test_outputs_are_read_from_the_output_commit(mocked, backend, tmp_path):
-    mocked.get(JOB_URL, json=job_json("Succeeded", "out-1"))
-    mocked.get(
-        f"{HOST}/v1/projects/alice/churn/files/out-1/{STAGING}/outputs",
-        json={"data": [{"path": f"{STAGING}/outputs/accuracy", "isDir": False}]},
-    )
-    mocked.get(
-        f"{HOST}/api/projects/v1/projects/{PROJECT_ID}/files/out-1/{STAGING}/outputs/accuracy/content",
-        body=b"0.93",
-    )
-    assert backend.collect_outputs(handle(), spec()) == {"accuracy": 0.93}
-    assert (tmp_path / ".domino-flows/domino-outputs/run-1/churn.train/1/accuracy").is_file()
-
-
-# --- status table, polling ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("status", "completed", "state"),
-    [
-        ("Queued", False, JobState.QUEUED),
-        ("Pending", False, JobState.PENDING),
-        ("Preparing", False, JobState.PENDING),
-        ("Running", False, JobState.RUNNING),
-        ("Succeeded", True, JobState.SUCCEEDED),
-        ("Failed", True, JobState.FAILED),
-        ("Error", True, JobState.ERROR),
-        ("Stopped", True, JobState.STOPPED),
-        ("SomethingNew", False, JobState.PENDING),
-        ("SomethingNew", True, JobState.ERROR),
-    ],
-)
-def test_statuses_map_explicitly(status, completed, state):
-    assert map_status(status, completed) is state
+def test_domino_schedules_its_own_hardware(backend):
+    assert backend.scheduling_slots(spec(HardwareTierName="Large")) == 1
+    assert backend.default_capacity() == 16
 
 
 def test_polling_backs_off_with_jitter_up_to_a_cap():
@@ -391,52 +482,36 @@ def test_polling_backs_off_with_jitter_up_to_a_cap():
     assert low.interval(3) == 3.0
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def test_waiting_polls_on_a_backed_off_schedule_until_terminal():
-    clock = FakeClock()
-    states = iter([JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED])
+def test_waiting_keeps_each_jobs_schedule_between_short_waits():
+    now = [0.0]
     polls: list[float] = []
 
-    def get_status() -> JobStatus:
-        polls.append(clock.now)
-        return JobStatus(next(states))
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
 
-    policy = PollPolicy(
-        initial=1.0, factor=2.0, sleep=clock.sleep, random=lambda: 1.0, clock=lambda: clock.now
+    poller = JobPoller(
+        PollPolicy(
+            initial=1.0,
+            factor=2.0,
+            max_interval=8.0,
+            sleep=sleep,
+            random=lambda: 1.0,
+            clock=lambda: now[0],
+        )
     )
-    final = JobPoller(policy).wait("job", get_status)
-    assert final.state is JobState.SUCCEEDED
-    assert polls == [0.0, 1.0, 3.0]
+    from domino_flows.backends.base import JobStatus
+
+    def status() -> JobStatus:
+        polls.append(now[0])
+        return JobStatus(JobState.SUCCEEDED if now[0] >= 7 else JobState.RUNNING)
+
+    for _ in range(20):
+        if poller.wait("job", status, timeout=0.5).is_terminal:
+            break
+    assert polls == [0.0, 1.0, 3.0, 7.0]
 
 
-def test_short_waits_keep_the_schedule_and_return_the_last_status():
-    clock = FakeClock()
-    polls: list[float] = []
-
-    def get_status() -> JobStatus:
-        polls.append(clock.now)
-        return JobStatus(JobState.RUNNING)
-
-    policy = PollPolicy(
-        initial=1.0, factor=2.0, sleep=clock.sleep, random=lambda: 1.0, clock=lambda: clock.now
-    )
-    poller = JobPoller(policy)
-    for _ in range(20):  # the runner waits half a second at a time
-        assert poller.wait("job", get_status, timeout=0.5).state is JobState.RUNNING
-    assert clock.now == 10.0
-    assert polls == [0.0, 1.0, 3.0, 7.0]  # not every half second
-
-
-# --- credentials, host, project -----------------------------------------------------------------
+# --- credentials --------------------------------------------------------------------------------
 
 
 def test_credentials_follow_python_dominos_order(tmp_path):
@@ -490,22 +565,28 @@ def test_host_and_project_come_from_settings_or_the_environment():
         resolve_project(None, {})
 
 
+def test_an_unknown_project_says_what_to_check(fake_domino, tmp_path, sleeps):
+    settings = SimpleNamespace(domino_project="alice/nope", domino_host=fake_domino.url)
+    backend = make(fake_domino, tmp_path, sleeps, settings=settings)
+    with pytest.raises(ConfigurationError, match="'alice/nope' not found"):
+        backend.resolve(spec(HardwareTierName="Small"))
+
+
 def test_project_settings_objects_are_accepted(tmp_path):
-    settings = SimpleNamespace(domino=SimpleNamespace(project="alice/churn", host=HOST))
+    settings = SimpleNamespace(domino=SimpleNamespace(project="alice/churn", host="https://d.x"))
     backend = DominoBackend(tmp_path, settings, credentials=DominoCredentials(api_key=KEY))
-    assert (backend.project, backend.host) == ("alice/churn", HOST)
+    assert (backend.project, backend.host) == ("alice/churn", "https://d.x")
     assert KEY not in repr(backend)
 
 
-def test_constructing_the_client_keeps_root_logging(mocked, backend):
-    root = logging.getLogger()
-    before = (list(root.handlers), root.level)
-    backend.client  # noqa: B018
-    assert (list(root.handlers), root.level) == before
-
-
-def test_expired_credentials_are_reported_without_retrying(mocked, backend, sleeps):
-    mocked.get(JOB_URL, status=409, body="relogin")
-    with pytest.raises(DominoApiError, match="credentials expired"):
-        backend.status(handle())
-    assert sleeps == []
+def test_a_connection_refused_is_retried_then_named(tmp_path, sleeps):
+    settings = SimpleNamespace(domino_project="alice/churn", domino_host="http://127.0.0.1:9")
+    backend = DominoBackend(
+        tmp_path,
+        settings,
+        credentials=DominoCredentials(api_key=KEY),
+        retry=RetryPolicy(attempts=3, sleep=sleeps.append),
+    )
+    with pytest.raises(DominoApiError, match=r"Could not reach Domino for GET /version after 3"):
+        backend.project_id  # noqa: B018
+    assert len(sleeps) == 2

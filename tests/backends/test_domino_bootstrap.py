@@ -4,10 +4,10 @@ contract.py (checked with the same cases)."""
 from __future__ import annotations
 
 import ast
-import json
-import shutil
+import datetime as dt
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,9 @@ from flytekit.types.file import FlyteFile
 
 from domino_flows import contract, formats
 from domino_flows.backends import domino_bootstrap
+from domino_flows.backends.base import JobSpec
+from domino_flows.backends.domino_files import build_archive
+from domino_flows.config import DominoJobConfig
 from domino_flows.errors import TaskFailedError
 
 # (declared outputs, files the job left in its outputs folder)
@@ -95,23 +98,29 @@ def test_the_bootstrap_imports_only_the_standard_library():
     assert modules - {"__future__"} <= set(sys.stdlib_module_names)
 
 
-STAGING = ".domino-flows/staging/run-1/task/1"
+STAGING = ".domino-flows/staging/20240105-run-1/task-dfa-0123456789abcdef"
 
 
-def _stage(root: Path, command: str, outputs: dict[str, str]) -> Path:
+def _stage(root: Path, command: str, outputs: dict[str, str], **manifest: Any) -> Path:
+    """The attempt's job.pyz as the backend builds it, where the job sees it."""
     staging = root / STAGING
-    (staging / "inputs").mkdir(parents=True)
-    (staging / "inputs" / "a").write_text("41")
-    shutil.copyfile(domino_bootstrap.__file__, staging / "bootstrap.py")
-    manifest = {"staging": STAGING, "task": "task", "command": command, "outputs": outputs}
-    (staging / "job.json").write_text(json.dumps(manifest))
+    staging.mkdir(parents=True)
+    spec = JobSpec("run-1", "flow", "task", DominoJobConfig(Command=command), {"a": int}, {})
+    manifest = {
+        "staging": STAGING,
+        "task": "task",
+        "command": command,
+        "outputs": outputs,
+        **manifest,
+    }
+    (staging / "job.pyz").write_bytes(build_archive(spec, {"a": 41}, manifest))
     return staging
 
 
 def _run(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, f"{STAGING}/bootstrap.py"],
-        cwd=root,
+        [sys.executable, str(root / STAGING / "job.pyz")],
+        cwd="/",
         capture_output=True,
         text=True,
         timeout=30,
@@ -119,7 +128,14 @@ def _run(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_command_runs_from_the_project_root_with_the_contract_paths(tmp_path):
+def _outputs(staging: Path) -> dict[str, str]:
+    with zipfile.ZipFile(staging / "outputs.zip") as bundle:
+        return {
+            name: bundle.read(name).decode() for name in bundle.namelist() if not name.endswith("/")
+        }
+
+
+def test_the_archive_runs_the_command_from_the_project_root_with_the_contract_paths(tmp_path):
     staging = _stage(
         tmp_path,
         'pwd > "$DOMINO_FLOWS_OUTPUTS_DIR/where"; '
@@ -128,9 +144,12 @@ def test_the_command_runs_from_the_project_root_with_the_contract_paths(tmp_path
     )
     result = _run(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (staging / "outputs" / "where").read_text().strip() == str(tmp_path)
-    assert (staging / "outputs" / "n").read_text().strip() == "42"
-    assert not (staging / "outputs" / "_ERROR").exists()
+    outputs = _outputs(staging)
+    assert outputs["where"].strip() == str(tmp_path)
+    assert outputs["n"].strip() == "42"
+    assert "_ERROR" not in outputs
+    # only outputs.zip stays in the project's files: the inputs and the archive are gone
+    assert sorted(p.name for p in staging.iterdir()) == ["outputs.zip"]
 
 
 def test_dominos_working_directory_wins_when_set(tmp_path):
@@ -140,14 +159,28 @@ def test_dominos_working_directory_wins_when_set(tmp_path):
     staging = _stage(artifacts, 'pwd > "$DOMINO_FLOWS_OUTPUTS_DIR/where"', {"where": "str"})
     result = _run(artifacts, DOMINO_WORKING_DIR=str(code))
     assert result.returncode == 0, result.stderr
-    assert (staging / "outputs" / "where").read_text().strip() == str(code)
+    assert _outputs(staging)["where"].strip() == str(code)
+
+
+def test_the_manifests_working_directory_is_used_when_domino_sets_none(tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    artifacts = tmp_path / "artifacts"
+    staging = _stage(
+        artifacts,
+        'pwd > "$DOMINO_FLOWS_OUTPUTS_DIR/where"',
+        {"where": "str"},
+        working_dir=str(code),
+    )
+    assert _run(artifacts).returncode == 0
+    assert _outputs(staging)["where"].strip() == str(code)
 
 
 def test_the_commands_exit_code_is_kept_and_explained(tmp_path):
     staging = _stage(tmp_path, "echo oops >&2; exit 3", {"n": "int"})
     result = _run(tmp_path)
     assert result.returncode == 3
-    assert "exited with code 3" in (staging / "outputs" / "_ERROR").read_text()
+    assert "exited with code 3" in _outputs(staging)["_ERROR"]
     assert "oops" in result.stderr
 
 
@@ -155,7 +188,7 @@ def test_a_users_error_file_is_kept(tmp_path):
     staging = _stage(tmp_path, 'echo "bad rows" > "$DOMINO_FLOWS_OUTPUTS_DIR/_ERROR"', {})
     result = _run(tmp_path)
     assert result.returncode == 1
-    assert (staging / "outputs" / "_ERROR").read_text().strip() == "bad rows"
+    assert _outputs(staging)["_ERROR"].strip() == "bad rows"
 
 
 def test_broken_output_rules_fail_the_job(tmp_path):
@@ -164,8 +197,22 @@ def test_broken_output_rules_fail_the_job(tmp_path):
     )
     result = _run(tmp_path)
     assert result.returncode == 1
-    error = (staging / "outputs" / "_ERROR").read_text()
+    error = _outputs(staging)["_ERROR"]
     assert "at most 1024 bytes" in error and "output 'm' was not written" in error
+
+
+def test_staging_folders_older_than_the_retention_are_pruned(tmp_path):
+    root = tmp_path / ".domino-flows" / "staging"
+    for name in ("20240101-old-run", "20240104-recent-run", "notes"):
+        (root / name / "task").mkdir(parents=True)
+    staging = _stage(tmp_path, "true", {}, retention_days=2)
+    removed = domino_bootstrap.prune(tmp_path, staging.parent, 2, dt.date(2024, 1, 5))
+    assert removed == ["20240101-old-run"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "20240104-recent-run",
+        "20240105-run-1",
+        "notes",
+    ]
 
 
 def test_workflow_paths_are_linked_only_inside_domino(tmp_path, monkeypatch):

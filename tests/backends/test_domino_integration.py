@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from domino_flows.backends.domino_client import DominoApiError, DominoCredential
 from domino_flows.backends.domino_polling import PollPolicy
 from domino_flows.config import DominoJobConfig
 from domino_flows.errors import ConfigurationError, TaskFailedError
-from domino_flows.testing import FakeDomino
+from domino_flows.testing import DEFAULT_ENVIRONMENTS, FakeDomino
 from domino_flows.testing.fake_domino_api import ACTIVE_REVISION_ID
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
@@ -65,27 +66,62 @@ def run_one(backend: JobBackend, spec: JobSpec, values: dict[str, Any]) -> tuple
     return handle, status
 
 
+PYTHON_311 = DEFAULT_ENVIRONMENTS["Python 3.11"]
+GPU_PYTHON_311 = DEFAULT_ENVIRONMENTS["GPU Python 3.11"]
+
+
+@pytest.fixture(params=["dfs", "git"])
+def any_fake(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A fake Domino of each project type: DFS, and git-based."""
+    with FakeDomino(tmp_path / f"fake-{request.param}", project_type=request.param) as fake:
+        yield fake
+    fake.assert_valid()
+
+
 @pytest.fixture
 def backend(fake_domino: FakeDomino, tmp_path: Path) -> DominoBackend:
     return make_backend(fake_domino, tmp_path / "project")
 
 
-def test_a_shell_task_runs_and_its_outputs_come_back(backend: DominoBackend, fake_domino):
+def test_a_shell_task_runs_and_its_outputs_come_back(any_fake: FakeDomino, tmp_path: Path):
+    fake_domino = any_fake
+    backend = make_backend(fake_domino, tmp_path / "project")
     spec = shell_spec(HardwareTierName="Small", EnvironmentName="Python 3.11")
     handle, status = run_one(backend, spec, {"a": 41})
     assert status == JobStatus(JobState.SUCCEEDED, "")
     assert backend.collect_outputs(handle, spec) == {"out": 42}
     job = fake_domino.jobs[handle.job_id]
-    assert (job.hardware_tier_id, job.environment_id) == ("small-k8s", "env-python311")
+    assert (job.hardware_tier_id, job.environment_id) == ("small-k8s", PYTHON_311)
     assert job.title == "tests.flow / tests.add_one [run run-1, attempt 1]"
     assert handle.url == f"{fake_domino.url}/jobs/alice/flows/{handle.job_id}"
-    assert handle.details["staging"] == ".domino-flows/staging/run-1/tests.add_one/1"
-    assert "added" in backend.logs(handle, tail=5)
-    # the outputs were committed with the job, inside the staging folder
-    output_commit = job.output_commit_id
-    assert fake_domino.read_file(f"{handle.details['staging']}/outputs/out", output_commit) == (
-        b"42\n"
+    staging = handle.details["staging"]
+    assert re.fullmatch(
+        r"\.domino-flows/staging/\d{8}-run-1/tests\.add_one-dfa-[0-9a-f]{16}", staging
     )
+    # the job ran the staged archive where this project type shows project files
+    files = "/mnt/artifacts" if fake_domino.project_type == "git" else "/mnt"
+    assert job.command == f"python {files}/{staging}/job.pyz"
+    assert "added" in backend.logs(handle, tail=5)
+    # the job left one outputs.zip in its output commit, and took its inputs away
+    output = fake_domino.tree(job.output_commit_id) / staging
+    assert sorted(p.name for p in output.iterdir()) == ["outputs.zip"]
+    # one upload, one start, one download for the task
+    counted = ("upload", "job_start", "file_content", "jobs_list")
+    assert [fake_domino.count(r) for r in counted] == [1, 1, 1, 0]
+    # nothing outside Domino's published API but python-domino's own version check
+    assert fake_domino.legacy_calls == [("GET", "version")]
+
+
+def test_a_git_based_project_command_cannot_read_project_files_by_a_relative_path(
+    fake_domino_git: FakeDomino, tmp_path: Path
+):
+    """Why the archive runs from /mnt/artifacts: a relative path starts in /mnt/code."""
+    fake_domino_git.add_files({"data.csv": "1,2\n"})
+    backend = make_backend(fake_domino_git, tmp_path / "project")
+    spec = shell_spec(command='cat data.csv > "$DOMINO_FLOWS_OUTPUTS_DIR/out"')
+    _handle, status = run_one(backend, spec, {"a": 1})
+    assert status.state is JobState.FAILED
+    assert "data.csv" in status.message
 
 
 def test_large_binary_files_travel_both_ways_intact(backend, fake_domino, tmp_path):
@@ -125,9 +161,10 @@ def _task_spec(task: Any, run_id: str) -> JobSpec:
 
 
 @pytest.mark.slow
-def test_ml_pipeline_runs_task_after_task_on_domino(fake_domino: FakeDomino, tmp_path: Path):
+def test_ml_pipeline_runs_task_after_task_on_domino(any_fake: FakeDomino, tmp_path: Path):
     from domino_flows.loading import load_module
 
+    fake_domino = any_fake
     ml_pipeline = load_module(REPO / "examples" / "ml_pipeline.py")
 
     fake_domino.add_tree(REPO / "examples", "examples")
@@ -152,7 +189,7 @@ def test_ml_pipeline_runs_task_after_task_on_domino(fake_domino: FakeDomino, tmp
     tiers = [job.hardware_tier_id for job in fake_domino.jobs.values()]
     environments = [job.environment_id for job in fake_domino.jobs.values()]
     assert tiers == ["small-k8s", "large-k8s", "medium-k8s"]
-    assert environments == ["env-python311", "env-gpu-python311", "env-python311"]
+    assert environments == [PYTHON_311, GPU_PYTHON_311, PYTHON_311]
     assert fake_domino.job_count == 3
     # names resolved once per run, not per job
     assert fake_domino.count("hardware_tiers") == 1
@@ -176,10 +213,7 @@ def test_use_latest_takes_the_projects_defaults_once_per_run(backend, fake_domin
         spec = shell_spec(task=f"latest{index}")
         spec = JobSpec(**{**spec.__dict__, "use_latest": True})
         resolved = backend.resolve(spec)
-        assert (resolved.hardware_tier_id, resolved.environment_id) == (
-            "small-k8s",
-            "env-python311",
-        )
+        assert (resolved.hardware_tier_id, resolved.environment_id) == ("small-k8s", PYTHON_311)
         # resolveJobDefaults answers with the specific revision the active one is today
         assert json.loads(resolved.environment_revision or "") == {"revisionId": ACTIVE_REVISION_ID}
         _handle, status = run_one(backend, spec, {"a": index})
@@ -232,15 +266,7 @@ def _assert_one_job_and_output(backend, fake_domino, handle, spec, status):
 
 @pytest.mark.parametrize(
     "route",
-    [
-        "find_project",
-        "hardware_tiers",
-        "upload",
-        "commits",
-        "job_status",
-        "files_list",
-        "file_content",
-    ],
+    ["find_project", "hardware_tiers", "upload", "job_status", "file_content"],
 )
 def test_server_errors_on_idempotent_calls_are_retried(backend, fake_domino, route):
     fake_domino.fail_next(route, times=2, status=503)
@@ -259,7 +285,7 @@ def test_rate_limits_are_honoured_with_retry_after(backend, fake_domino):
     assert time.monotonic() - started >= 1.0
     _assert_one_job_and_output(backend, fake_domino, handle, spec, status)
     assert fake_domino.count("job_start") == 2
-    assert fake_domino.count("runs_list") == 0  # a 429 is a refusal: nothing to look for
+    assert fake_domino.count("jobs_list") == 1  # looked before posting again
 
 
 def test_a_start_whose_connection_dropped_after_the_job_was_created_is_not_repeated(
@@ -270,7 +296,7 @@ def test_a_start_whose_connection_dropped_after_the_job_was_created_is_not_repea
     handle, status = run_one(backend, spec, {"a": 41})
     _assert_one_job_and_output(backend, fake_domino, handle, spec, status)
     assert fake_domino.count("job_start") == 1
-    assert fake_domino.count("runs_list") == 1
+    assert fake_domino.count("jobs_list") == 1
 
 
 def test_a_start_answered_500_after_the_job_was_created_is_not_repeated(backend, fake_domino):
@@ -400,7 +426,7 @@ def test_the_api_key_appears_nowhere(tmp_path, caplog):
         for text in texts:
             assert SECRET_KEY not in text and SECRET_KEY[::-1] not in text
         staged = [p for commit in fake.commit_ids for p in fake.tree(commit).rglob("*")]
-        assert any(p.name == "bootstrap.py" for p in staged)
+        assert any(p.name == "job.pyz" for p in staged)
         for path in staged:
             if path.is_file():
                 assert SECRET_KEY.encode() not in path.read_bytes(), path

@@ -105,14 +105,18 @@ def test_a_status_call_that_keeps_failing_is_an_attempt_failure_and_retries_appl
     project, domino_env
 ):
     # one status call's whole retry budget fails: that attempt fails, its job is stopped, and
-    # the task's retry runs a second job, which succeeds
-    domino_env.fail_next("job_status", times=5, status=503)
+    # the task's retry runs a second job, which succeeds. Polls ride out an outage of
+    # poll_outage_minutes: here a budget shorter than one failed call.
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "states"\n\n[tool.domino_flows.domino]\npoll_outage_minutes = 1e-6\n'
+    )
+    domino_env.fail_next("job_status", times=1, status=503)
     result = run("--json", workflow="single")
     assert result.exit_code == 0, result.output
     run_row, attempts = the_run(project)
     assert run_row["state"] == "Succeeded"
     assert [(a.attempt, a.state) for a in attempts] == [(1, "Failed"), (2, "Succeeded")]
-    assert "GET /v4/jobs/{id}" in attempts[0].error and "was stopped" in attempts[0].error
+    assert "GET /v4/jobs/{jobId}" in attempts[0].error and "was stopped" in attempts[0].error
     # every job the run started is on record, and none is left running
     assert sorted(domino_env.jobs) == sorted(a.job_id for a in attempts)
     assert domino_env.jobs[attempts[0].job_id].status in ("Stopped", "Succeeded")

@@ -13,7 +13,9 @@ from flyte_fake import FakeFlyteClient
 from submit_helpers import GOOD_FLOW, git, pushed_repo, write_flow
 
 from domino_flows.submit.command import submit_command
-from domino_flows.testing.fake_domino import FakeDomino
+from domino_flows.testing.fake_domino import DEFAULT_ENVIRONMENTS, FakeDomino
+
+PYTHON_311 = DEFAULT_ENVIRONMENTS["Python 3.11"]
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 
@@ -87,7 +89,7 @@ def test_use_latest_warns_and_launches(
     assert "warning: [task]" in result.output and "use_latest=True" in result.output
     ((_, spec),) = flyte.tasks
     assert "useLatest" not in spec.template.custom
-    assert spec.template.custom["environmentId"] == "env-python311"
+    assert spec.template.custom["environmentId"] == PYTHON_311
 
 
 def test_without_domino_credentials_a_launch_is_refused(
@@ -139,7 +141,7 @@ def test_dry_run_resolves_names_when_credentials_are_available(
 ) -> None:
     result = submit(str(good_flow), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "environment    env-python311  (resolved from 'Python 3.11')" in result.output
+    assert f"environment    {PYTHON_311}  (resolved from 'Python 3.11')" in result.output
     assert "hardware tier  small-k8s  (resolved from 'Small')" in result.output
     assert f"project {domino_env.project_id}," in result.output
     (task_json,) = (tmp_path / "out").glob("*_step_1.json")

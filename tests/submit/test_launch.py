@@ -14,7 +14,9 @@ from flytekit.models.core.identifier import ResourceType
 from domino_flows.submit import launch
 from domino_flows.submit.command import submit_command
 from domino_flows.submit.preflight import ADDITIONS
-from domino_flows.testing.fake_domino import FakeDomino
+from domino_flows.testing.fake_domino import DEFAULT_ENVIRONMENTS, FakeDomino
+
+PYTHON_311 = DEFAULT_ENVIRONMENTS["Python 3.11"]
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 
@@ -34,7 +36,7 @@ def test_registers_resolved_domino_jobs_and_starts_the_execution(
     template = task_spec.template
     assert template.type == "domino_job"
     assert (task_id.project, task_id.domain, task_id.name) == (project, "development", "step")
-    assert template.custom["environmentId"] == "env-python311"
+    assert template.custom["environmentId"] == PYTHON_311
     assert template.custom["hardwareTierId"] == {"value": "small-k8s"}
     assert template.custom["command"] == "PYTHONPATH=/mnt/code python step.py"
     assert "inputInterfaceBase64" in template.custom

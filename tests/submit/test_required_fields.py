@@ -13,10 +13,12 @@ from submit_helpers import pushed_repo, write_flow
 
 from domino_flows.submit.command import submit_command
 from domino_flows.submit.defaults import REQUIRED_FIELDS, JobDefaults, complete, request_body
-from domino_flows.testing.fake_domino import FakeDomino
+from domino_flows.testing.fake_domino import DEFAULT_ENVIRONMENTS, FakeDomino
 from domino_flows.testing.fake_domino_api import ACTIVE_REVISION_ID
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
+
+PYTHON_311 = DEFAULT_ENVIRONMENTS["Python 3.11"]
 
 THREE_TASKS = """
 from flytekit import workflow
@@ -56,7 +58,7 @@ def flow(n: int = 1) -> int:
         command="python pinned.py",
         inputs=[Input(name="m", type=int, value=second["m"])],
         output_specs=[Output(name="k", type=int)],
-        environment_id="env-python311",
+        environment_id="65a1f0c2e4b0a1b2c3d4e5f1",  # the fake's "Python 3.11"
         environment_revision_id="0123456789abcdef01234567",
         hardware_tier_id="large-k8s",
         dfs_repo_commit_id="c0ffee",
@@ -91,7 +93,7 @@ def test_every_required_field_is_resolved_per_task(
     first, second, pinned = customs["first"], customs["second"], customs["pinned"]
     # omitted fields come from the project's job defaults
     assert first["commitId"] == domino_env.head
-    assert first["environmentId"] == "env-python311"
+    assert first["environmentId"] == PYTHON_311
     assert first["hardwareTierId"] == {"value": "small-k8s"}
     assert first["environmentRevisionSpec"]["revisionId"] == ACTIVE_REVISION_ID
     assert (first["volumeSizeGiB"], first["datasetSnapshots"]) == (10.0, [])
