@@ -7,7 +7,7 @@ cache cannot tell two configurations apart. Such commands usually also forget th
 does not put the repository on Python's import path.
 
 Fix: make every setting a task input with a default in the workflow, and name common sets of
-inputs as launch plans. Set ``PYTHONPATH=/mnt/code`` in the command; the script reads its inputs
+inputs as launch plans. Set ``PYTHONPATH=$PWD`` in the command; the script reads its inputs
 with ``domino_flows.job.read_input``.
 
 domino-flows lint: DF012 (command-without-pythonpath). The lint cannot judge which values should
@@ -46,7 +46,7 @@ def bad_flow() -> FlyteFile:
 good_train = DominoJobTask(
     name="good_train",
     domino_job_config=DominoJobConfig(
-        Command="PYTHONPATH=/mnt/code python scripts/train.py",
+        Command="PYTHONPATH=$PWD python scripts/train.py",
         EnvironmentName=TRAINING_ENVIRONMENT,
         HardwareTierName=TRAINING_TIER,
     ),

@@ -25,7 +25,7 @@ TRAINING_TIER = "{{ cookiecutter.training_hardware_tier }}"
 
 bad_train = DominoJobTask(
     name="bad_train",
-    domino_job_config=DominoJobConfig(Command="PYTHONPATH=/mnt/code python scripts/train.py"),
+    domino_job_config=DominoJobConfig(Command="PYTHONPATH=$PWD python scripts/train.py"),
     inputs={"rows": int},
     outputs={"model": FlyteFile},
     use_latest=True,
@@ -42,7 +42,7 @@ def bad_flow(rows: int = 1000) -> FlyteFile:
 good_train = DominoJobTask(
     name="good_train",
     domino_job_config=DominoJobConfig(
-        Command="PYTHONPATH=/mnt/code python scripts/train.py",
+        Command="PYTHONPATH=$PWD python scripts/train.py",
         EnvironmentName=TRAINING_ENVIRONMENT,
         HardwareTierName=TRAINING_TIER,
     ),

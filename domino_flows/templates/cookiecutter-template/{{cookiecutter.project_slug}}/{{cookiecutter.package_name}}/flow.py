@@ -94,11 +94,12 @@ def evaluate(model: FlyteFile, test: FlyteFile) -> Evaluation:
 
 # A stage script: the job runs this command, and the script reads its inputs and writes its
 # outputs through `domino_flows.job`. Jobs do not inherit a workspace's PYTHONPATH, so the
-# command sets it for `import {{ cookiecutter.package_name }}` to work on Domino.
+# command puts the project root ($PWD, where every job starts, on Domino and locally) on it for
+# `import {{ cookiecutter.package_name }}` to work.
 write_report = DominoJobTask(
     name="{{ cookiecutter.package_name }}.write_report",
     domino_job_config=DominoJobConfig(
-        Command="PYTHONPATH=/mnt/code python -m {{ cookiecutter.package_name }}.report",
+        Command='PYTHONPATH="$PWD" python -m {{ cookiecutter.package_name }}.report',
         EnvironmentName=DEFAULT_ENVIRONMENT,
         HardwareTierName=DEFAULT_TIER,
     ),

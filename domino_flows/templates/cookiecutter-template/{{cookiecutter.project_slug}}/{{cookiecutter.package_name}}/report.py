@@ -1,6 +1,6 @@
 """Stage script of the `write_report` task in flow.py. Its job runs the command
 
-    PYTHONPATH=/mnt/code python -m {{ cookiecutter.package_name }}.report
+    PYTHONPATH="$PWD" python -m {{ cookiecutter.package_name }}.report
 
 The script reads the task's inputs and writes its outputs through `domino_flows.job`, which is
 standard library only and knows where Domino puts them (/workflow/inputs and /workflow/outputs).
