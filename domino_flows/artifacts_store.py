@@ -18,7 +18,8 @@ from typing import Any
 
 from domino_flows.artifacts import ANNOTATION_KEY, PARTITION_KEYS, ArtifactType
 from domino_flows.lineage import DatasetRef
-from domino_flows.records import ArtifactRecord, RunStore, state_dir
+from domino_flows.paths import state_dir
+from domino_flows.records import ArtifactRecord, RunStore
 
 ARTIFACTS_DIR = "artifacts"
 

@@ -10,7 +10,7 @@ commits, environment id and revision, hardware tier, command); standard facets c
 type, source code location, processing engine, nominal time, error message).
 
 Events never carry credentials or environment variable values: nothing here reads the
-environment, and the run store passes every event through ``records.redact`` before writing it.
+environment, and the run store passes every event through ``redaction.redact`` before writing it.
 """
 
 from __future__ import annotations

@@ -25,18 +25,7 @@ from domino_flows.errors import RunStoreError
 from domino_flows.lineage_transport import LineageEmitter
 from domino_flows.paths import STATE_DIR, STORE_FILE, state_dir
 from domino_flows.records_sqlite import Schema, StoreFile
-from domino_flows.redaction import CREDENTIAL_VARIABLES, redact
-
-__all__ = [
-    "CREDENTIAL_VARIABLES",
-    "STATE_DIR",
-    "ArtifactRecord",
-    "RunStore",
-    "TaskAttempt",
-    "now",
-    "redact",
-    "state_dir",
-]
+from domino_flows.redaction import redact
 
 _SCHEMA = Schema("""
 CREATE TABLE IF NOT EXISTS runs (

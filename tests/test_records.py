@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows.records import ArtifactRecord, RunStore, redact
+from domino_flows.records import ArtifactRecord, RunStore
+from domino_flows.redaction import redact
 
 
 @pytest.fixture

@@ -48,9 +48,11 @@ from domino_flows.backends import local_environment, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
+from domino_flows.clock import now
 from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.paths import state_dir
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.records import CREDENTIAL_VARIABLES, now, state_dir
+from domino_flows.redaction import CREDENTIAL_VARIABLES
 
 DEFAULT_STOP_GRACE = 5.0
 DEFAULT_POLL_INTERVAL = 0.15

@@ -24,8 +24,9 @@ import threading
 from pathlib import Path
 
 from domino_flows import formats
+from domino_flows.paths import STATE_DIR, state_dir
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.records import CREDENTIAL_VARIABLES, STATE_DIR, state_dir
+from domino_flows.redaction import CREDENTIAL_VARIABLES
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 

@@ -1,5 +1,5 @@
 """A cache hit, recorded like a task that ran: where its result came from, its artifacts and its
-lineage (``records_cached``), so ``show`` and ``lineage`` of the run include it."""
+lineage (``execution/cached.py``), so ``show`` and ``lineage`` of the run include it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from domino_flows import lineage
 from domino_flows.artifacts_store import artifact_specs
 from domino_flows.backends.base import JobSpec
-from domino_flows.records_cached import CachedTask, record_cached_task
+from domino_flows.execution.cached import CachedTask, record_cached_task
 from domino_flows.runner import values
 from domino_flows.runner.state import CACHE, CacheHit, RunnerState
 

@@ -21,7 +21,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.records import RunStore, now
+from domino_flows.clock import now
+from domino_flows.records import RunStore
 from domino_flows.records_sqlite import Schema
 
 _SCHEMA = Schema("""

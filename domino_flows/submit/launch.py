@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.records import redact
+from domino_flows.redaction import redact
 
 POLL_SECONDS = 10.0
 SKIPPED_NODES = ("start-node", "end-node")

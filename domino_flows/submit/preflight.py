@@ -11,7 +11,7 @@ at once. Errors block a launch (and a dry run); warnings are shown and the launc
   and ``use_project_defaults_for_omitted`` make runs non-reproducible.
 - serialization: each ``domino_job`` template's ``custom`` survives the protobuf round trip through
   :meth:`DominoJobConfig.from_custom`, carries ids rather than names, and no entity carries a
-  credential (the values of :data:`~domino_flows.records.CREDENTIAL_VARIABLES`, API key headers,
+  credential (the values of :data:`~domino_flows.redaction.CREDENTIAL_VARIABLES`, API key headers,
   bearer tokens).
 """
 
@@ -33,7 +33,7 @@ from domino_flows.config import (
     NETAPP_SNAPSHOT_INPUTS,
     TASK_TYPE,
 )
-from domino_flows.records import CREDENTIAL_VARIABLES
+from domino_flows.redaction import CREDENTIAL_VARIABLES
 
 Level = Literal["error", "warning"]
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from domino_flows import artifacts_store
+from domino_flows.execution.cached import CachedTask, record_cached_task
 from domino_flows.lineage import DatasetRef, sha256_file
 from domino_flows.records import RunStore
-from domino_flows.records_cached import CachedTask, record_cached_task
 
 MODEL = {"name": "Churn model", "type": "MODEL", "file": "model.json"}
 

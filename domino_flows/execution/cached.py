@@ -1,6 +1,6 @@
 """Recording a task served from the cache: its artifacts and its lineage, in the run that used it.
 
-A cached task runs no job, so nothing in ``recording.py`` sees it; without this, ``show`` and
+A cached task runs no job, so no attempt is recorded for it; without this, ``show`` and
 ``lineage`` of the run would leave it out and the output that fed it would look unread. What is
 recorded, as Flyte's own cache would present it:
 
