@@ -199,7 +199,13 @@ class _Caught:
 def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Iterator[None]:
     """Ctrl-C and SIGTERM stop the run: the first asks the engine to stop its jobs and record
     them; later ones only say that it is stopping. No handler raises, so an interrupt never
-    leaves a task half-recorded or prints a traceback. Only the main thread can set handlers."""
+    leaves a task half-recorded or prints a traceback. Only the main thread can set handlers.
+
+    Once a signal was caught the process is on its way out (the command records the run's end,
+    prints how to resume and exits), so from then on the signals are ignored rather than given
+    back: a Ctrl-C pressed again then would raise KeyboardInterrupt in the middle of recording, or
+    kill the interpreter while it exits (Python hands its own handlers back to the system's
+    default when it shuts down; an ignored signal stays ignored)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -217,7 +223,7 @@ def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Ite
         yield
     finally:
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            signal.signal(sig, old if caught.signum is None else signal.SIG_IGN)
 
 
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:
