@@ -356,10 +356,12 @@ def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict
                 path = formats.find_primitive_output(directory, name)
                 if path is None:
                     raise TaskFailedError(_missing(where, name, directory))
+                _refuse_links(path, where, name)
                 text = formats.read_primitive_text(path, name)
                 values[name] = _PRIMITIVE_READERS[kind](text)
             else:
                 path = directory / name
+                _refuse_links(path, where, name)
                 if not path.exists():
                     raise TaskFailedError(_missing(where, name, directory))
                 values[name] = read_value(path, python_type)
@@ -370,6 +372,26 @@ def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict
                 f"{where} output {name!r} ({describe(python_type)}): {error}"
             ) from None
     return values
+
+
+def _refuse_links(path: Path, where: str, name: str) -> None:
+    """An output (or anything in an output directory) that is a symbolic link is refused: it can
+    point outside the job's outputs (a file on the machine, a secret), and what it names is not
+    what Domino collects from the outputs folder."""
+    links = [path] if path.is_symlink() else []
+    if not links and path.is_dir():
+        links = [
+            Path(folder, entry)
+            for folder, dirs, files in os.walk(path)  # links to folders are listed, not followed
+            for entry in (*dirs, *files)
+            if Path(folder, entry).is_symlink()
+        ]
+    if links:
+        link = links[0]
+        raise TaskFailedError(
+            f"{where} output {name!r}: {link} is a symbolic link (to {os.readlink(link)}); write "
+            "the file or directory itself into the outputs folder (copy it, don't link it)."
+        )
 
 
 def named_file(path: Path, python_type: Any) -> Path:

@@ -271,3 +271,27 @@ def test_writing_an_int_beyond_int64_is_refused_before_the_job_ends(tmp_path):
         contract.write_outputs(tmp_path, {"count": 2**64}, {"count": int}, task="tally")
     with pytest.raises(ContractError, match="input 'n' \\(int\\): .*64-bit integer range"):
         contract.write_inputs(tmp_path / "in", {"n": -(2**63) - 1}, {"n": int})
+
+
+@pytest.mark.parametrize("where", ["file", "inside-directory", "primitive", "broken"])
+def test_an_output_that_is_a_symbolic_link_is_refused(tmp_path: Path, where: str) -> None:
+    secret = tmp_path / "elsewhere" / "id_rsa"
+    secret.parent.mkdir()
+    secret.write_text("not for the outputs")
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    types: dict = {"out": FlyteFile}
+    if where == "file":
+        (outputs / "out").symlink_to(secret)
+    elif where == "inside-directory":
+        (outputs / "out").mkdir()
+        (outputs / "out" / "ok.txt").write_text("fine")
+        (outputs / "out" / "key").symlink_to(secret)
+        types = {"out": FlyteDirectory}
+    elif where == "primitive":
+        (outputs / "out").symlink_to(secret)
+        types = {"out": str}
+    else:
+        (outputs / "out").symlink_to(tmp_path / "gone")
+    with pytest.raises(TaskFailedError, match=r"task 'train' output 'out': .* is a symbolic link"):
+        contract.read_outputs(outputs, types, "train")

@@ -87,6 +87,13 @@ def output_problems(directory: Path, outputs: dict[str, str]) -> list[str]:
     """
     problems = []
     for name, kind in outputs.items():
+        link = _first_link(directory, name)
+        if link is not None:  # as contract.read_outputs: never collect what a link points at
+            problems.append(
+                f"output {name!r}: {link} is a symbolic link (to {os.readlink(link)}); write the "
+                "file or directory itself into the outputs folder (copy it, don't link it)."
+            )
+            continue
         if kind in PRIMITIVE_KINDS:
             path, problem = _find_primitive(directory, name)
             if problem:
@@ -160,6 +167,21 @@ def _link_workflow_paths(inputs: Path, outputs: Path) -> None:
             path.symlink_to(target, target_is_directory=True)
         except OSError:
             return
+
+
+def _first_link(directory: Path, name: str) -> Path | None:
+    """A symbolic link at an output (``<name>``, ``<name>.*``) or inside an output directory."""
+    for path in sorted(directory.glob(f"{name}*")):
+        if path.name != name and not path.name.startswith(f"{name}."):
+            continue
+        if path.is_symlink():
+            return path
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                for entry in (*dirs, *files):
+                    if Path(folder, entry).is_symlink():
+                        return Path(folder, entry)
+    return None
 
 
 def _truncate_error_file(path: Path) -> None:
@@ -240,6 +262,8 @@ def pack_outputs(staging_dir: Path) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path in sorted(outputs.rglob("*")):
             name = path.relative_to(outputs).as_posix()
+            if path.is_symlink():
+                continue  # a link's target is not an output (the rules above refuse links)
             if path.is_dir():
                 bundle.writestr(name + "/", b"")
             elif path.is_file():

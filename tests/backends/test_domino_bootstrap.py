@@ -22,6 +22,11 @@ from domino_flows.backends.domino_files import build_archive
 from domino_flows.config import DominoJobConfig
 from domino_flows.errors import TaskFailedError
 
+
+class Link(str):
+    """In a case's files: a symbolic link to this target, not a file with this content."""
+
+
 # (declared outputs, files the job left in its outputs folder)
 OUTPUT_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({"n": int}, {"n": "42"}),
@@ -46,6 +51,9 @@ OUTPUT_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({"n": int}, {"n": "-9223372036854775809\n"}),
     ({"n": int}, {"n": "forty-two"}),
     ({"f": float}, {"f": b"\xff"}),
+    ({"model": FlyteFile}, {"secret": "key", "model": Link("secret")}),
+    ({"tree": FlyteDirectory}, {"tree/a": "1", "tree/b": Link("a")}),
+    ({"n": int}, {"x": "1", "n.txt": Link("x")}),
 ]
 
 
@@ -54,7 +62,9 @@ def _write(folder: Path, files: dict[str, Any]) -> None:
     for name, content in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
+        if isinstance(content, Link):
+            path.symlink_to(content)
+        elif isinstance(content, bytes):
             path.write_bytes(content)
         else:
             path.write_text(content)
@@ -232,3 +242,18 @@ def test_workflow_paths_are_linked_only_inside_domino(tmp_path, monkeypatch):
     other.mkdir()
     domino_bootstrap._link_workflow_paths(other, other)  # existing paths are left alone
     assert (tmp_path / "workflow/inputs").resolve() == inputs
+
+
+def test_links_in_the_outputs_are_never_packed(tmp_path):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("private")
+    outputs = tmp_path / "staging" / domino_bootstrap.OUTPUTS_FOLDER
+    _write(outputs, {"tree/a": "1"})
+    (outputs / "model").symlink_to(secret)
+    (outputs / "tree" / "b").symlink_to(secret)
+    problems = domino_bootstrap.output_problems(outputs, {"model": "file", "tree": "directory"})
+    assert len(problems) == 2 and all("is a symbolic link" in p for p in problems)
+    archive = domino_bootstrap.pack_outputs(outputs.parent)
+    with zipfile.ZipFile(archive) as bundle:
+        assert sorted(bundle.namelist()) == ["tree/", "tree/a"]
+        assert b"private" not in b"".join(bundle.read(n) for n in bundle.namelist())

@@ -35,3 +35,41 @@ def test_a_flow_in_a_folder_with_a_space(project, monkeypatch, warm):
     result = cli("run", "my flows/loud flow.py", "loud", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["outputs"] == {"o0": "HI"}
+
+
+LINKING_FLOW = textwrap.dedent(
+    """
+    from flytekit import workflow
+    from flytekit.types.file import FlyteFile
+
+    from domino_flows import DominoJobConfig, DominoJobTask
+
+    leak = DominoJobTask(
+        name="leak",
+        domino_job_config=DominoJobConfig(
+            Command='ln -s "$HOME/.bashrc" "$DOMINO_FLOWS_OUTPUTS_DIR/out"'
+        ),
+        outputs={"out": FlyteFile},
+    )
+
+
+    @workflow
+    def linking() -> FlyteFile:
+        return leak()
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_task_that_links_its_output_fails_and_the_run_says_so(project):
+    from domino_flows.records import RunStore
+
+    (project / "linking.py").write_text(LINKING_FLOW)
+    result = cli("run", "linking.py", "linking")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    store = RunStore.for_project(project)
+    (run,) = store.runs()
+    (attempt,) = store.attempts(run["run_id"])
+    assert (run["state"], attempt.state) == ("Failed", "Failed")
+    assert "is a symbolic link" in attempt.error
