@@ -145,7 +145,11 @@ def start(
         fail(backend, record, error, stop_job=False)
         raise
     record.job_id, record.url, record.details = handle.job_id, handle.url, dict(handle.details)
-    recording.task_started(record, resolved)
+    try:
+        recording.task_started(record, resolved)
+    except DominoFlowsError as error:  # a job nobody could follow: stop it rather than lose it
+        fail(backend, record, error)
+        raise
     return record
 
 
@@ -202,6 +206,9 @@ def fail(
         with contextlib.suppress(DominoFlowsError):
             backend.stop(record.handle)
         message += f" (its job {record.job_id} was stopped)"
+        RunStore.for_project(Path(record.project_root)).set_attempt_job(
+            record.run_id, record.task, record.attempt, record.job_id, record.url
+        )
     recording.task_ended(record, JobStatus(JobState.FAILED, message), [])
     return AttemptResult(record, JobState.FAILED, error=message, message=message)
 

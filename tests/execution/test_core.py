@@ -217,3 +217,21 @@ def test_reconcile_stops_left_jobs_and_finds_a_start_in_flight(root: Path) -> No
     for event in store.lineage_events("run-1"):
         assert CANARY not in event["event"]
         json.loads(event["event"])
+
+
+def test_a_started_job_that_cannot_be_recorded_is_stopped(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domino_flows.errors import RunStoreError
+    from domino_flows.execution import recording
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RunStoreError("the run store is read-only")
+
+    monkeypatch.setattr(recording, "task_started", refuse)
+    backend = ScriptedBackend()
+    with pytest.raises(RunStoreError):
+        attempt.start(backend, spec(), {}, root)
+    assert backend.started == backend.stopped == ["job-train-1"]
+    (row,) = RunStore.for_project(root).attempts("run-1")
+    assert (row.state, row.job_id) == ("Failed", "job-train-1")  # on record, with its job
