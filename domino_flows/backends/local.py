@@ -219,6 +219,7 @@ class LocalBackend:
             target = local_warm.warm_target(
                 spec.config.Command, interpreter, environment.command_prefix
             )
+            warm_failure = ""
             if target is not None:
                 try:
                     child = self._warm_launcher().spawn(
@@ -231,15 +232,16 @@ class LocalBackend:
                     )
                     return child, []  # type: ignore[return-value]
                 except OSError as error:
-                    problem = f"the local job could not start: {error}"
-                    jobdir.write_status(
-                        directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None
-                    )
-                    return None, []
+                    # a warm start is only a faster start: a job the launcher cannot start
+                    # starts cold, as it would with DOMINO_FLOWS_WARM_JOBS=0
+                    warm_failure = f"{KIT_PREFIX} warm start failed ({error}); starting cold\n"
             # append mode: our own notes in stderr.log never collide with the job's writes
             logs: list[IO[bytes]] = [
                 (directory / name).open("ab") for name in ("stdout.log", "stderr.log")
             ]
+            if warm_failure:
+                logs[1].write(warm_failure.encode())
+                logs[1].flush()
             try:
                 argv = [
                     "/bin/sh",

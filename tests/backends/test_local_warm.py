@@ -136,3 +136,19 @@ def test_warm_jobs_obey_the_tier_memory(project):
     status = backend.wait(handle, 60)
     assert status.state is JobState.FAILED
     assert "exceeded hardware tier 'Tiny' memory" in status.message
+
+
+@pytest.mark.slow
+def test_a_job_the_launcher_cannot_start_starts_cold(project, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("the warm job launcher did not answer")
+
+    monkeypatch.setattr(local_warm.WarmLauncher, "spawn", broken)
+    backend = LocalBackend(project, load_settings(project))
+    spec = job("describe", {"label": str}, {"o0": str})
+    handle = start(backend, spec, {"label": "cold"})
+    assert backend.wait(handle, 60).state is JobState.SUCCEEDED
+    assert next(iter(backend.collect_outputs(handle, spec).values())).startswith("cold pid=")
+    assert "warm start failed (the warm job launcher did not answer); starting cold" in (
+        backend.logs(handle)
+    )
