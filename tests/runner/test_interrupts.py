@@ -79,8 +79,10 @@ def test_an_interrupt_stops_cold_started_jobs_too(project):
 def test_a_stopped_run_resumes(project, monkeypatch):
     _, _, run_id = interrupted_run(project, [signal.SIGINT])
     monkeypatch.setenv("LONG_STEP_SECONDS", "0")
-    result = cli("resume", run_id, "--json")
+    result = cli("resume", run_id)
     assert result.exit_code == 0, result.output
     assert marks(project) == ["first", "long_step", "long_step", "last"]
+    # the count is this invocation's: first was reused, long_step ran again, then last
+    assert f"run {run_id} succeeded: 3 job tasks, 2 jobs started" in result.output
     (run,) = [r for r in RunStore.for_project(project).runs() if r["run_id"] == run_id]
     assert run["state"] == "Succeeded"
