@@ -19,6 +19,8 @@ move it aside; a read-only one: make it writable; a busy one: wait).
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import re
 import sqlite3
@@ -62,7 +64,7 @@ class StoreFile:
         """The store's files (and folder) this process cannot write; empty when it can."""
         candidates = [self.path, self.path.parent]
         candidates += [Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm")]
-        return [p for p in candidates if p.exists() and not os.access(p, os.W_OK)]
+        return [p for p in candidates if _refused(p)]
 
     @contextmanager
     def connection(self, schemas: list[Schema]) -> Iterator[sqlite3.Connection]:
@@ -162,6 +164,34 @@ class StoreFile:
                 "folder exist and that this user may read them."
             )
         return f"the run store {path} cannot be used: {error}"
+
+
+def _refused(path: Path) -> bool:
+    """Whether ``path`` exists and this process may not write it.
+
+    One access(2) call decides, and its errno says why it failed: SQLite removes ``-wal`` and
+    ``-shm`` whenever a store's last connection closes, so a file seen a moment ago may be gone
+    when access runs. Taken for a refusal, that sent a writer (one of a run's threads) into
+    read-only mode. ``os.access`` cannot tell the two apart, hence the C library's own call.
+    """
+    if _ACCESS is None:  # no C library to ask (Windows): the check can race, as said above
+        return path.exists() and not os.access(path, os.W_OK)
+    if _ACCESS(os.fsencode(path), os.W_OK) == 0:
+        return False
+    return ctypes.get_errno() != errno.ENOENT
+
+
+def _c_access() -> ctypes._NamedFuncPointer | None:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).access
+    except (OSError, TypeError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+_ACCESS = _c_access()
 
 
 def _stand_in_tables(connection: sqlite3.Connection, schemas: list[Schema]) -> None:

@@ -144,6 +144,19 @@ def test_a_read_only_store_is_read_without_being_changed(tmp_path: Path) -> None
     assert sorted(p.name for p in writer.path.parent.iterdir()) == before  # no -wal/-shm left
 
 
+def test_a_log_file_that_vanishes_while_looked_at_is_not_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite removes -wal and -shm when a store's last connection closes; one seen a moment ago
+    and gone when its permission is checked must not make a writer read-only."""
+    store = RunStore.for_project(tmp_path)
+    store.start_run("r1")
+    gone = Path(f"{store.path}-shm")
+    gone.unlink(missing_ok=True)
+    monkeypatch.setattr(Path, "exists", lambda self: True)  # as if listed just before it went
+    assert store._file.unwritable() == []
+
+
 def test_older_stores_gain_new_columns_when_written(tmp_path: Path) -> None:
     from domino_flows.records_sqlite import Schema
 
