@@ -9,8 +9,6 @@ ways in (``python flow.py``, ``pyflyte run``), lineage, artifacts and credential
 from __future__ import annotations
 
 import ast
-import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -19,13 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from example_projects import EXAMPLES, examples_project, run
 
-from domino_flows.cli import main
 from domino_flows.lint import lint_paths
-
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
 
 # The examples this file runs; a new example must be added here (and to a test below).
 RUN_HERE = {
@@ -71,25 +65,8 @@ memory_gib = 4
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("examples-project")
-    shutil.copytree(EXAMPLES, root / "examples", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT"):
-            patch.delenv(name, raising=False)
+    with examples_project(tmp_path_factory.mktemp("examples-project"), PYPROJECT) as root:
         yield root
-
-
-def run(file: str, workflow: str, *args: str) -> dict[str, Any]:
-    """``domino-flows run examples/FILE WORKFLOW ARGS --json``; the result document."""
-    result = CliRunner().invoke(
-        main, ["run", f"examples/{file}", workflow, *args, "--json"], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output[-3000:]
-    document = json.loads(result.stdout)
-    assert document["success"], document["error"]
-    return document
 
 
 def tasks(document: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,22 +8,20 @@ real job subprocesses, and the volumes flow also through ``python flow.py``.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from example_projects import examples_project, run
 
 from domino_flows.cli import main
 from domino_flows.records import RunStore
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 
 PYPROJECT = f"""
 [project]
@@ -63,27 +61,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("parity-project")
-    shutil.copytree(REPO / "examples", root / "examples", ignore=shutil.ignore_patterns("__py*"))
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    for name, text in FILES.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT"):
-            patch.delenv(name, raising=False)
+    with examples_project(tmp_path_factory.mktemp("parity-project"), PYPROJECT, FILES) as root:
         yield root
-
-
-def run(file: str, workflow: str, *args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(
-        main, ["run", f"examples/{file}", workflow, *args, "--json"], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output[-3000:]
-    document = json.loads(result.stdout)
-    assert document["success"], document["error"]
-    return document
 
 
 def test_typed_artifacts_are_collected_with_their_types(project: Path) -> None:

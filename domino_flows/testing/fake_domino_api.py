@@ -17,6 +17,7 @@ from typing import Any
 from domino_flows.testing import fake_domino_bodies as bodies
 from domino_flows.testing.fake_domino_http import Response, error_response, json_response
 from domino_flows.testing.fake_domino_jobs import FakeJob, new_id, safe_relative
+from domino_flows.testing.fake_domino_project import FakeProject
 
 # The specific revision the fake resolves "the active revision" to.
 ACTIVE_REVISION_ID = "5f0c3e5e8a1b2c3d4e5f6a7b"
@@ -31,19 +32,14 @@ def _multipart_file(body: bytes, field: str) -> bytes:
     raise ValueError(f"multipart field {field!r} is missing")
 
 
-class DominoApi:
+class DominoApi(FakeProject):
     """Endpoint handlers: ``_api_<route>(params, query, body) -> (status, headers, body)``."""
 
     # provided by FakeDomino
-    owner: str
-    project_name: str
-    project_id: str
     version: str
-    environments: dict[str, str]
     hardware_tiers: dict[str, str]
     datasets: dict[str, str]
     main_repository: dict[str, Any] | None
-    jobs: dict[str, FakeJob]
     workdir: Path
     _lock: threading.RLock
     _next_job_end: list[str]
@@ -51,16 +47,6 @@ class DominoApi:
 
     @property
     def head(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def commit_ids(self) -> list[str]:
-        raise NotImplementedError
-
-    def tree(self, commit: str | None = None) -> Path:
-        raise NotImplementedError
-
-    def add_files(self, files: dict[str, bytes | str]) -> str:
         raise NotImplementedError
 
     def _commit_times(self) -> dict[str, float]:

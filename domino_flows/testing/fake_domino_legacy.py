@@ -11,31 +11,15 @@ constructor; its tests check that it calls no other.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from domino_flows.testing.fake_domino_http import Response, error_response, json_response
-from domino_flows.testing.fake_domino_jobs import FakeJob, safe_relative
+from domino_flows.testing.fake_domino_jobs import safe_relative
+from domino_flows.testing.fake_domino_project import FakeProject
 
 
-class LegacyApi:
+class LegacyApi(FakeProject):
     """Handlers of :data:`LEGACY_ROUTES`; a mixin of ``FakeDomino``."""
-
-    owner: str
-    project_name: str
-    project_id: str
-    environments: dict[str, str]
-    jobs: dict[str, FakeJob]
-
-    @property
-    def commit_ids(self) -> list[str]:
-        raise NotImplementedError
-
-    def tree(self, commit: str | None = None) -> Path:
-        raise NotImplementedError
-
-    def add_files(self, files: dict[str, bytes | str]) -> str:
-        raise NotImplementedError
 
     def _other_owner(self, params: dict[str, str]) -> Response | None:
         if (params.get("o"), params.get("p")) != (self.owner, self.project_name):

@@ -9,11 +9,10 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from runner_helpers import domino_project, wait_for
 
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.domino import DominoBackend
@@ -53,20 +52,7 @@ FLOW = textwrap.dedent(
 
 @pytest.fixture
 def project(domino_env, tmp_path, monkeypatch):
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\nname = "resume-domino"\n')
-    (root / "flow.py").write_text(FLOW)
-    domino_env.add_tree(root)
-    monkeypatch.chdir(root)
-    return root
-
-
-def wait_for(path: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+    return domino_project(domino_env, tmp_path / "project", "resume-domino", FLOW, monkeypatch)
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from runner_helpers import domino_project
 
 from domino_flows.backends import domino as domino_module
 from domino_flows.backends.domino_polling import PollPolicy
@@ -50,12 +51,7 @@ FLOW = textwrap.dedent(
 
 @pytest.fixture
 def project(domino_env, tmp_path, monkeypatch):
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\nname = "states"\n')
-    (root / "flow.py").write_text(FLOW)
-    domino_env.add_tree(root)
-    monkeypatch.chdir(root)
+    root = domino_project(domino_env, tmp_path / "project", "states", FLOW, monkeypatch)
     monkeypatch.setattr(
         domino_module, "PollPolicy", lambda: PollPolicy(initial=0.05, max_interval=0.2)
     )
