@@ -22,8 +22,7 @@ from typing import Any
 
 from domino_flows.clock import now
 from domino_flows.errors import RunStoreError
-from domino_flows.lineage_transport import LineageEmitter
-from domino_flows.paths import STATE_DIR, STORE_FILE, state_dir
+from domino_flows.paths import STORE_FILE, state_dir
 from domino_flows.records_sqlite import Schema, StoreFile
 from domino_flows.redaction import redact
 
@@ -117,7 +116,6 @@ class RunStore:
         self.path = path
         self._file = StoreFile(path, create)
         self._schemas = [_SCHEMA]
-        self._emitter: LineageEmitter | None = None
 
     @classmethod
     def for_project(cls, project_root: Path, create: bool = True) -> RunStore:
@@ -236,21 +234,16 @@ class RunStore:
         event_json: str,
         task: str | None = None,
         attempt: int | None = None,
-    ) -> None:
+    ) -> str:
+        """Keep one event, credentials masked; the text kept."""
+        kept = redact(event_json) or ""
         with self.connect() as db:
             db.execute(
                 "INSERT INTO lineage_events (run_id, task, attempt, event_type, event_time, "
                 "event) VALUES (?,?,?,?,?,?)",
-                (run_id, task, attempt, event_type, now(), redact(event_json)),
+                (run_id, task, attempt, event_type, now(), kept),
             )
-        self.lineage_emitter().emit(redact(event_json) or event_json)
-
-    def lineage_emitter(self) -> LineageEmitter:
-        """Where recorded events also go: OpenLineage's configured transport, or nowhere."""
-        if self._emitter is None:
-            root = self.path.parent.parent if self.path.parent.name == STATE_DIR else None
-            self._emitter = LineageEmitter.for_project(root)
-        return self._emitter
+        return kept
 
     def lineage_events(self, run_id: str, task: str | None = None) -> list[dict[str, Any]]:
         """Events of a run (or of one of its tasks) in the order they were recorded."""

@@ -21,6 +21,7 @@ from openlineage.client.event_v2 import RunState
 from openlineage.client.facet_v2 import RunFacet
 
 from domino_flows import artifacts_store, lineage
+from domino_flows.execution.recording import record_event
 from domino_flows.lineage import DatasetRef, TaskContext
 from domino_flows.project import load_settings
 from domino_flows.records import ArtifactRecord, RunStore
@@ -86,12 +87,8 @@ def record_cached_task(store: RunStore, project_root: Path, cached: CachedTask) 
         producer=lineage.PRODUCER,
     )
     event.run.facets = facets
-    store.add_lineage_event(
-        cached.run_id,
-        RunState.COMPLETE.value,
-        lineage.to_json(event),
-        task=cached.task,
-        attempt=CACHED_ATTEMPT,
+    record_event(
+        store, project_root, cached.run_id, event, task=cached.task, attempt=CACHED_ATTEMPT
     )
     return names
 

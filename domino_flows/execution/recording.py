@@ -3,7 +3,8 @@
 One place turns "a task attempt started/ended" into rows and OpenLineage events, so the connector
 (``python flow.py``, ``pyflyte run``) and the runner record runs the same way. Each function is
 safe to call again for the same attempt: only the first end of an attempt is recorded, however
-often a status is polled.
+often a status is polled. Every event goes through :func:`record_event`, which keeps it in the
+store and then sends it, as kept, through the OpenLineage transport the project configures.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import json
 from pathlib import Path
 from typing import Protocol
 
+from openlineage.client.event_v2 import RunEvent
+
 from domino_flows import artifacts_store, lineage
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
 from domino_flows.lineage import DatasetRef, RunState, TaskContext
+from domino_flows.lineage_transport import LineageEmitter
 from domino_flows.project import load_settings
 from domino_flows.records import RunStore
 
@@ -41,6 +45,23 @@ class AttemptInfo(Protocol):
     hardware_tier: str
     started_at: str
     input_datasets: str
+
+
+def record_event(
+    store: RunStore,
+    project_root: Path,
+    run_id: str,
+    event: RunEvent,
+    task: str | None = None,
+    attempt: int | None = None,
+) -> None:
+    """Keep one OpenLineage event in the run store, then send what was kept (credentials
+    masked) to the consumer OpenLineage's configuration names, if any (``lineage_transport``)."""
+    event_type = (event.eventType or RunState.OTHER).value  # the builders always set it
+    kept = store.add_lineage_event(
+        run_id, event_type, lineage.to_json(event), task=task, attempt=attempt
+    )
+    LineageEmitter.for_project(project_root).emit(kept)
 
 
 def _namespace(root: Path) -> str:
@@ -89,7 +110,7 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: str) -> Non
     if not store.start_run(run_id, flow, backend):
         store.reopen_run(run_id)
     event = lineage.run_event(RunState.START, _namespace(project_root), run_id, flow)
-    store.add_lineage_event(run_id, "START", lineage.to_json(event))
+    record_event(store, project_root, run_id, event)
 
 
 def task_started(info: AttemptInfo, resolved: ResolvedJob) -> None:
@@ -107,9 +128,7 @@ def task_started(info: AttemptInfo, resolved: ResolvedJob) -> None:
         hardware_tier=info.hardware_tier or None,
     )
     event = lineage.task_event(RunState.START, context, started_at=info.started_at)
-    store.add_lineage_event(
-        info.run_id, "START", lineage.to_json(event), task=info.task, attempt=info.attempt
-    )
+    record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)
 
 
 def task_ended(info: AttemptInfo, status: JobStatus, outputs: list[DatasetRef]) -> bool:
@@ -126,9 +145,7 @@ def task_ended(info: AttemptInfo, status: JobStatus, outputs: list[DatasetRef]) 
     event = lineage.task_event(
         state, _context(info), outputs=outputs, error=error, started_at=info.started_at
     )
-    store.add_lineage_event(
-        info.run_id, state.value, lineage.to_json(event), task=info.task, attempt=info.attempt
-    )
+    record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)
     return True
 
 
@@ -150,7 +167,7 @@ def run_ended(
     store.finish_run(run_id, state.value, error)
     end = _END_EVENTS.get(state, RunState.FAIL)
     event = lineage.run_event(end, _namespace(project_root), run_id, flow, error)
-    store.add_lineage_event(run_id, end.value, lineage.to_json(event))
+    record_event(store, project_root, run_id, event)
     return True
 
 
