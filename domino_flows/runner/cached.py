@@ -3,6 +3,7 @@ lineage (``execution/cached.py``), so ``show`` and ``lineage`` of the run includ
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -95,3 +96,14 @@ def _missing_file(literals: Iterable[Any]) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def task_cache_key(project_root: Path, task: Any, literals: dict[str, Any]) -> str:
+    """The run store's cache key of ``task`` on ``literals``: the project, the task, its cache
+    version and a digest of each input it does not ignore."""
+    ignored = set(task.metadata.cache_ignore_input_vars or ())
+    material = [str(project_root), task.name, task.metadata.cache_version]
+    for name in sorted(literals):
+        if name not in ignored:
+            material.append(f"{name}={values.digest(literals[name])}")
+    return hashlib.sha256("\n".join(material).encode()).hexdigest()

@@ -19,7 +19,6 @@ import concurrent.futures as futures
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from domino_flows.backends.base import JobSpec
@@ -27,7 +26,8 @@ from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
 from domino_flows.runner import bindings, values
-from domino_flows.runner.cached import record_cache_hit
+from domino_flows.runner.cached import record_cache_hit, task_cache_key
+from domino_flows.runner.fan_out_items import FanOutItems
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
 from domino_flows.runner.inputs import launch_plan_literals
 from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
@@ -92,7 +92,7 @@ class Engine:
         self.views: dict[str, NodeView] = {}
         self.scopes: list[Scope] = []
         self.running: dict[futures.Future[JobOutcome], tuple[Scope, FlowNode, int]] = {}
-        self.fan_outs: dict[str, _FanOut] = {}
+        self.fan_outs: dict[str, FanOutItems] = {}
         self.task_uses: dict[str, int] = {}
         self.failure = ""
 
@@ -237,7 +237,7 @@ class Engine:
         )
         cache_key = None
         if task.metadata.cache and self.options.use_cache:
-            cache_key = _cache_key(self.project_root, task, literals)
+            cache_key = task_cache_key(self.project_root, task, literals)
             hit = self.state.cache_hit(cache_key)
             if hit is not None:
                 spec = self._spec(task, key, item is not None)
@@ -398,7 +398,7 @@ class Engine:
     ) -> bool:
         fan = self.fan_outs.get(path)
         if fan is None:
-            fan = _FanOut.build(self.ctx, flow_node.entity, literals)
+            fan = FanOutItems.build(self.ctx, flow_node.entity, literals)
             self.fan_outs[path] = fan
             scope.state[flow_node.id] = "running"
             view = self.views.setdefault(path, NodeView(path, flow_node.name, "fan_out"))
@@ -537,68 +537,7 @@ class Engine:
         self.reporter.update(view)
 
 
-@dataclass
-class _FanOut:
-    items: list[dict[str, Any]]
-    concurrency: int | None
-    min_success_ratio: float
-    next_item: int = 0
-    active: int = 0
-    results: dict[int | None, dict[str, Any]] = field(default_factory=dict)
-    failed: set[int | None] = field(default_factory=set)
-
-    @classmethod
-    def build(cls, ctx: Any, entity: Any, literals: dict[str, Any]) -> _FanOut:
-        from flytekit.core.type_engine import TypeEngine
-
-        bound = {
-            name: TypeEngine.to_literal(
-                ctx,
-                value,
-                entity.task.python_interface.inputs[name],
-                TypeEngine.to_literal_type(entity.task.python_interface.inputs[name]),
-            )
-            for name, value in entity.bound_inputs.items()
-        }
-        lists = {name: lit.collection.literals for name, lit in literals.items()}
-        lengths = {len(items) for items in lists.values()}
-        if len(lengths) > 1:
-            sizes = ", ".join(f"{name}: {len(items)}" for name, items in lists.items())
-            raise DominoFlowsError(
-                f"fan-out {entity.name!r}: its list inputs have different lengths ({sizes}); "
-                "give lists of the same length, one item per job."
-            )
-        count = lengths.pop() if lengths else 0
-        items = [{**bound, **{n: lists[n][i] for n in lists}} for i in range(count)]
-        return cls(items, entity.concurrency, entity.min_success_ratio)
-
-    def outputs(self, entity: Any) -> dict[str, Any]:
-        from flytekit.models.literals import Literal, LiteralCollection, Scalar, Void
-
-        out = {}
-        for name in entity.python_interface.outputs:
-            items = []
-            for index in range(len(self.items)):
-                result = self.results.get(index)
-                items.append(
-                    result[name] if result is not None else Literal(scalar=Scalar(none_type=Void()))
-                )
-            out[name] = Literal(collection=LiteralCollection(literals=items))
-        return out
-
-
 def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
     from domino_flows.runner.graph import walk
 
     return [(p, n) for p, n in walk(workflow) if n.kind in (NodeKind.JOB, NodeKind.FAN_OUT)]
-
-
-def _cache_key(project_root: Path, task: Any, literals: dict[str, Any]) -> str:
-    import hashlib
-
-    ignored = set(task.metadata.cache_ignore_input_vars or ())
-    material = [str(project_root), task.name, task.metadata.cache_version]
-    for name in sorted(literals):
-        if name not in ignored:
-            material.append(f"{name}={values.digest(literals[name])}")
-    return hashlib.sha256("\n".join(material).encode()).hexdigest()
