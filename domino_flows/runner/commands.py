@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import Callable
@@ -104,12 +105,12 @@ def run_command(
     as_json: bool,
 ) -> None:
     """Run WORKFLOW (or a launch plan) from FILE, each task as a job, independent tasks at once."""
-    from domino_flows.runner import inputs as flow_inputs
-    from domino_flows.runner import run as runs
-    from domino_flows.runner.engine import RunOptions
-    from domino_flows.runner.progress import reporter_for
 
-    try:
+    def go(reporter: Any) -> tuple[Any, str]:
+        from domino_flows.runner import inputs as flow_inputs
+        from domino_flows.runner import run as runs
+        from domino_flows.runner.engine import RunOptions
+
         request = runs.RunRequest(
             file=file,
             workflow=workflow,
@@ -118,16 +119,10 @@ def run_command(
             backend=backend,
             options=RunOptions(max_parallel, not no_cache, fail_fast),
         )
-        result, backend_name = runs.start(request, reporter_for(quiet=as_json))
-    except runs.RunInterrupted as stopped:
-        click.echo(str(stopped), err=True)
-        raise SystemExit(stopped.exit_code) from None
-    except DominoFlowsError as error:
-        _fail(error)
-    except KeyboardInterrupt:  # before the run started: nothing ran, nothing to resume
-        click.echo("interrupted before the run started; nothing was run", err=True)
-        raise SystemExit(130) from None
-    _emit_result(result, backend_name, as_json)
+        return runs.start(request, reporter)
+
+    # before the run started: nothing ran, nothing to resume
+    _drive_and_report(go, as_json, "interrupted before the run started; nothing was run")
 
 
 @click.command("resume")
@@ -135,19 +130,37 @@ def run_command(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
 def resume_command(run_id: str, as_json: bool) -> None:
     """Continue a failed or killed run without re-running the tasks that finished."""
-    from domino_flows.runner import run as runs
-    from domino_flows.runner.progress import reporter_for
 
-    try:
+    def go(reporter: Any) -> tuple[Any, str]:
+        from domino_flows.runner import run as runs
+
         _store().require_writable()  # a resume records every job it starts: check first
-        result, backend_name = runs.resume(run_id, reporter_for(quiet=as_json))
-    except runs.RunInterrupted as stopped:
-        click.echo(str(stopped), err=True)
-        raise SystemExit(stopped.exit_code) from None
+        return runs.resume(run_id, reporter)
+
+    # before the run went on: its record is unchanged
+    _drive_and_report(go, as_json, f"interrupted before run {run_id} went on; resume it again")
+
+
+def _drive_and_report(
+    go: Callable[[Any], tuple[Any, str]], as_json: bool, interrupted_early: str
+) -> None:
+    """``run`` and ``resume``: drive the run, then print its result, its interruption (exit
+    130/143/129) or its error in one line. Everything, imports included, is inside the handlers,
+    so a Ctrl-C at any moment gets the right words and exit code."""
+    try:
+        from domino_flows.runner.progress import reporter_for
+        from domino_flows.runner.run import RunInterrupted
+
+        try:
+            result, backend_name = go(reporter_for(quiet=as_json))
+        except RunInterrupted as stopped:
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                click.echo(str(stopped), err=True)
+            raise SystemExit(stopped.exit_code) from None
     except DominoFlowsError as error:
         _fail(error)
-    except KeyboardInterrupt:  # before the run went on: its record is unchanged
-        click.echo(f"interrupted before run {run_id} went on; resume it again", err=True)
+    except KeyboardInterrupt:
+        click.echo(interrupted_early, err=True)
         raise SystemExit(130) from None
     _emit_result(result, backend_name, as_json)
 
@@ -189,7 +202,13 @@ def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
 @_errors_to_one_line
 def runs_command(limit: int, as_json: bool) -> None:
     """List recent runs, newest last."""
-    runs = _store().runs()[-limit:]
+    from domino_flows.runner.lease import runner_note
+
+    store = _store()
+    runs = store.runs()[-limit:]
+    root = store.path.parent.parent
+    for run in runs:  # a run recorded Running whose runner was killed says so
+        run["note"] = runner_note(root, run)
     if as_json:
         click.echo(json.dumps(runs, indent=2, default=str))
         return
@@ -197,9 +216,10 @@ def runs_command(limit: int, as_json: bool) -> None:
         click.echo("no runs yet: start one with domino-flows run FILE WORKFLOW")
         return
     for run in runs:
+        note = f"  ({run['note']})" if run["note"] else ""
         click.echo(
             f"{run['run_id']}  {run['state']:<9}  {run['flow']}  {run['backend']}  "
-            f"{run['started_at']}"
+            f"{run['started_at']}{note}"
         )
 
 
@@ -211,10 +231,12 @@ def runs_command(limit: int, as_json: bool) -> None:
 def show_command(run_id: str, task: str | None, as_json: bool) -> None:
     """A run's inputs and outputs; its tasks (or only TASK): jobs, cached and reused results,
     artifacts, errors."""
+    from domino_flows.runner.lease import runner_note
     from domino_flows.runner.show import show_document, show_text
 
     store = _store()
     run = _run_or_fail(store, run_id)
+    run["note"] = runner_note(store.path.parent.parent, run)
     document = show_document(store, run, task)  # short task names work when unique
     if as_json:
         click.echo(json.dumps(document, indent=2, default=str))

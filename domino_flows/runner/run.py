@@ -28,7 +28,7 @@ from domino_flows.loading import load_entity
 from domino_flows.paths import default_project_root, project_of_file
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
-from domino_flows.runner import values
+from domino_flows.runner import lease, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
 from domino_flows.runner.graph import walk
 from domino_flows.runner.progress import Reporter
@@ -36,8 +36,12 @@ from domino_flows.runner.state import RunMeta, RunnerState
 
 __all__ = ["ResumeError", "RunInterrupted", "RunRequest", "new_run_id", "resume", "start"]
 
-# Exit codes of a process ended by a signal, as shells report them.
+# Signals that stop a run, and the exit codes of a process they ended, as shells report them.
+# SIGHUP is what a closed terminal or a dropped ssh session sends: it stops the run like SIGTERM
+# (left to its default, it killed the runner and orphaned its jobs).
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+if hasattr(signal, "SIGHUP"):  # not on Windows
+    SIGNAL_EXIT[signal.SIGHUP] = 129
 
 
 class ResumeError(DominoFlowsError):
@@ -45,7 +49,7 @@ class ResumeError(DominoFlowsError):
 
 
 class RunInterrupted(DominoFlowsError):
-    """The run was stopped by Ctrl-C or SIGTERM; its jobs were stopped and recorded."""
+    """The run was stopped by Ctrl-C, SIGTERM or SIGHUP; its jobs were stopped and recorded."""
 
     def __init__(self, run_id: str, signum: int) -> None:
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
@@ -69,7 +73,8 @@ class RunRequest:
 
 def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     """Run a flow; returns the result and the backend's name."""
-    entity = load_entity(request.file, request.workflow)
+    with _ctrl_c_held():
+        entity = load_entity(request.file, request.workflow)
     workflow, python_values = flow_inputs.workflow_inputs(
         entity, request.assignments, request.file_values
     )
@@ -101,7 +106,8 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
         )
     )
     session = RunSession(root, run_id, workflow.name, backend)
-    return _drive(session, workflow, literals, reporter, state, request.options, {})
+    with lease.hold(root, run_id):
+        return _drive(session, workflow, literals, reporter, state, request.options, {})
 
 
 def resume(
@@ -124,7 +130,8 @@ def resume(
     run = next((r for r in store.runs() if r["run_id"] == run_id), None)
     if run is not None and run["state"] == JobState.SUCCEEDED.value:
         raise ResumeError(f"run {run_id} already succeeded; there is nothing to resume.")
-    entity = load_entity(meta.flow_file, meta.workflow)
+    with _ctrl_c_held():
+        entity = load_entity(meta.flow_file, meta.workflow)
     workflow = getattr(entity, "workflow", entity)
     if serialize.flow_hash(workflow) != meta.flow_hash:
         raise ResumeError(
@@ -139,11 +146,12 @@ def resume(
     )
     backend = get_backend(backend_name or meta.options.get("backend"), root)
     session = RunSession(root, run_id, workflow.name, backend)
-    for line in session.reconcile():  # never two jobs of one task at once
-        reporter.note(line)
-    finished = state.nodes(run_id)
-    literals = values.decode(meta.inputs)
-    return _drive(session, workflow, literals, reporter, state, options, finished)
+    with lease.hold(root, run_id):  # a run whose runner is alive is not taken over
+        for line in session.reconcile():  # never two jobs of one task at once
+            reporter.note(line)
+        finished = state.nodes(run_id)
+        literals = values.decode(meta.inputs)
+        return _drive(session, workflow, literals, reporter, state, options, finished)
 
 
 def _drive(
@@ -190,6 +198,27 @@ def _close(
         session.close(JobState.FAILED, f"tasks failed: {', '.join(failed) or result.error}")
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C while the flow loads is held until the load is over, then raised as
+    KeyboardInterrupt (the command says nothing ran and exits 130).
+
+    Loading a flow imports flytekit, and importing flytekit installs a SIGINT handler that calls
+    ``exit(1)``: a Ctrl-C that landed there ended the command with status 1 and no word. Blocked
+    meanwhile, the signal waits; Python's own handler is put back before it is let through."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 @dataclass
 class _Caught:
     signum: int | None = None
@@ -197,8 +226,8 @@ class _Caught:
 
 @contextlib.contextmanager
 def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Iterator[None]:
-    """Ctrl-C and SIGTERM stop the run: the first asks the engine to stop its jobs and record
-    them; later ones only say that it is stopping. No handler raises, so an interrupt never
+    """Ctrl-C, SIGTERM and SIGHUP stop the run: the first asks the engine to stop its jobs and
+    record them; later ones only say that it is stopping. No handler raises, so an interrupt never
     leaves a task half-recorded or prints a traceback. Only the main thread can set handlers.
 
     Once a signal was caught the process is on its way out (the command records the run's end,
@@ -213,10 +242,10 @@ def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Ite
     def handler(signum: int, frame: Any) -> None:
         if caught.signum is None:
             caught.signum = signum
-            reporter.note("stopping: running jobs are being stopped and recorded...")
             engine.stop()
+            _say(reporter, "stopping: running jobs are being stopped and recorded...")
         else:
-            reporter.note("still stopping; the run ends as soon as its jobs have stopped")
+            _say(reporter, "still stopping; the run ends as soon as its jobs have stopped")
 
     previous = {sig: signal.signal(sig, handler) for sig in SIGNAL_EXIT}
     try:
@@ -224,6 +253,13 @@ def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Ite
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old if caught.signum is None else signal.SIG_IGN)
+
+
+def _say(reporter: Reporter, line: str) -> None:
+    """A note from a signal handler, which must not raise: after SIGHUP the terminal may be gone
+    (writing to it fails with EIO)."""
+    with contextlib.suppress(OSError, ValueError):
+        reporter.note(line)
 
 
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:

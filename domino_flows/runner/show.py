@@ -69,12 +69,12 @@ def show_document(store: RunStore, run: dict[str, Any], task: str | None = None)
 def show_text(document: dict[str, Any]) -> str:
     run = document["run"]
     lines = [f"run {run['run_id']}: {run['flow']} - {run['state']} ({run['backend']} backend)"]
+    if run.get("note"):
+        lines.append(f"  {run['note']}")
     if document["flow_file"]:
         dirty = " (uncommitted changes)" if document["git_dirty"] else ""
-        lines.append(
-            f"  flow {document['flow_file']}:{document['workflow']}  "
-            f"commit {document['git_commit']}{dirty}"
-        )
+        commit = f"  commit {document['git_commit']}{dirty}" if document["git_commit"] else ""
+        lines.append(f"  flow {document['flow_file']}:{document['workflow']}{commit}")
     if run.get("error"):
         lines.append(f"  error: {run['error']}")
     for label in ("inputs", "outputs"):

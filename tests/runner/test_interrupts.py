@@ -1,4 +1,5 @@
-"""Ctrl-C and SIGTERM stop a run: jobs stopped and recorded, one line, exit 130/143, Stopped."""
+"""Ctrl-C, SIGTERM and SIGHUP stop a run: jobs stopped and recorded, one line, exit 130/143/129,
+Stopped."""
 
 import contextlib
 import os
@@ -54,10 +55,11 @@ def assert_stopped_and_recorded(project, run_id):
     [
         ([signal.SIGINT], 130),
         ([signal.SIGTERM], 143),
+        ([signal.SIGHUP], 129),  # a closed terminal or a dropped ssh session
         ([signal.SIGINT, signal.SIGINT], 130),
         ([signal.SIGINT] * 12, 130),
     ],
-    ids=["ctrl-c", "sigterm", "ctrl-c-twice", "ctrl-c-repeatedly"],
+    ids=["ctrl-c", "sigterm", "sighup", "ctrl-c-twice", "ctrl-c-repeatedly"],
 )
 def test_an_interrupt_stops_the_run_and_records_it(project, signals, code):
     returncode, err, run_id = interrupted_run(project, signals)
