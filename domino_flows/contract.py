@@ -322,6 +322,9 @@ def write_outputs(
     where = f"task {task!r} " if task else ""
     for name, python_type in types.items():
         path = directory / name
+        mismatch = output_type_mismatch(values[name], python_type)
+        if mismatch:
+            raise ContractError(f"{where}output {name!r} ({describe(python_type)}) {mismatch}")
         try:
             write_value(path, values[name], python_type)
         except (FormatError, ContractError, TypeError, ValueError, AttributeError) as error:
@@ -336,6 +339,42 @@ def write_outputs(
                     f"{where}output {name!r} is {size} bytes; Domino reads primitive outputs of "
                     f"at most {formats.PRIMITIVE_OUTPUT_LIMIT} bytes. Return a FlyteFile instead."
                 )
+
+
+_PRIMITIVE_TYPES: dict[str, type] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "datetime": _dt.datetime,
+    "timedelta": _dt.timedelta,
+}
+
+
+def output_type_mismatch(value: Any, python_type: Any) -> str:
+    """Why a task's returned ``value`` is not an output of ``python_type`` ("" when it is one).
+
+    flytekit's rule for primitives: the value's type must be the declared type itself. Nothing is
+    converted: not an int to a float, a bool to an int, "42" to an int or a date to a datetime (its
+    SimpleTransformer refuses them; numpy and pandas scalars too). File and directory outputs take
+    a FlyteFile or FlyteDirectory, a path or a path string, as flytekit's do.
+    """
+    kind = kind_of(python_type)
+    if kind in PRIMITIVE_KINDS:
+        if type(value) is _PRIMITIVE_TYPES[kind]:
+            return ""
+    elif kind in ("file", "directory"):
+        if isinstance(value, (str, os.PathLike)):
+            return ""
+    else:
+        return ""
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return (
+        f"got {type(value).__name__} {shown}; return a {describe(python_type)}: flytekit converts "
+        "no output to its declared type"
+    )
 
 
 def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict[str, Any]:

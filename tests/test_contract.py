@@ -273,6 +273,50 @@ def test_writing_an_int_beyond_int64_is_refused_before_the_job_ends(tmp_path):
         contract.write_inputs(tmp_path / "in", {"n": -(2**63) - 1}, {"n": int})
 
 
+@pytest.mark.parametrize(
+    ("python_type", "value", "got"),
+    [
+        (int, 3.7, "got float 3.7"),
+        (int, "42", "got str '42'"),
+        (bool, "no", "got str 'no'"),
+        # flytekit converts nothing, not even to a wider type or from a subclass
+        (int, True, "got bool True"),
+        (float, 3, "got int 3"),
+        (bool, 1, "got int 1"),
+        (str, 5, "got int 5"),
+        (dt.datetime, dt.date(2024, 5, 1), "got date datetime.date(2024, 5, 1)"),
+        (dt.timedelta, 60, "got int 60"),
+        (int, None, "got NoneType None"),
+        (FlyteFile, 3, "got int 3"),
+        (FlyteDirectory, b"/tmp", "got bytes b'/tmp'"),
+    ],
+)
+def test_an_output_of_another_type_than_declared_is_refused_in_one_line(
+    tmp_path, python_type, value, got
+):
+    with pytest.raises(ContractError) as raised:
+        contract.write_outputs(tmp_path, {"o0": value}, {"o0": python_type}, task="t")
+    message = str(raised.value)
+    assert message.startswith(
+        f"task 't' output 'o0' ({contract.describe(python_type)}) {got}; return a "
+    )
+    assert "\n" not in message
+    assert not (tmp_path / "o0").exists()
+
+
+def test_outputs_of_the_declared_type_are_written(tmp_path):
+    source = tmp_path / "data.csv"
+    source.write_text("a\n1\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    types = {"f": FlyteFile, "p": FlyteFile, "d": FlyteDirectory, "x": float, "n": int}
+    values = {"f": FlyteFile(str(source)), "p": str(source), "d": folder, "x": 1.0, "n": 2}
+    contract.write_outputs(tmp_path / "out", values, types)
+    assert (tmp_path / "out" / "p").read_text() == "a\n1\n"
+    assert (tmp_path / "out" / "x").read_text() == "1"
+    assert (tmp_path / "out" / "n").read_text() == "2"
+
+
 @pytest.mark.parametrize("where", ["file", "inside-directory", "primitive", "broken"])
 def test_an_output_that_is_a_symbolic_link_is_refused(tmp_path: Path, where: str) -> None:
     secret = tmp_path / "elsewhere" / "id_rsa"

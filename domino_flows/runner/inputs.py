@@ -79,6 +79,8 @@ def parse_text(name: str, text: str, python_type: Any) -> Any:
             return formats.parse_duration(text)
         if kind in ("file", "directory"):
             return _path_value(name, text, base, kind)
+        if kind == "dataframe":
+            return _dataframe_value(name, text)
         if kind == "optional":
             if text.strip().lower() in ("", "none", "null"):
                 return None
@@ -102,12 +104,70 @@ def _path_value(name: str, text: str, python_type: Any, kind: str) -> Any:
     return python_type(str(path.resolve()))
 
 
+DATAFRAME_FORMS = "the path of a Parquet file or of a folder of Parquet files"
+
+
+def _dataframe_value(name: str, text: str) -> Any:
+    """A DataFrame input from a Parquet file or folder, as ``pyflyte run`` takes one."""
+    expects = f"input {name!r} expects a DataFrame: give {DATAFRAME_FORMS}"
+    path = Path(text).expanduser()
+    if path.is_dir():
+        parts = [p for p in sorted(path.rglob("*")) if p.is_file() and not _hidden(p, path)]
+        if not parts:
+            raise InputError(f"{expects}; folder {text!r} holds no files.")
+        others = [p for p in parts if not _is_parquet(p)]
+        if others:
+            shown = others[0].relative_to(path)
+            raise InputError(f"{expects}; {shown} in folder {text!r} is not a Parquet file.")
+    elif path.is_file():
+        if not _is_parquet(path):
+            hint = " (a CSV: convert it with pandas.read_csv(...).to_parquet(...))"
+            raise InputError(
+                f"{expects}; {text!r} is not a Parquet file"
+                f"{hint if path.suffix.lower() in ('.csv', '.tsv') else ''}."
+            )
+    else:
+        raise InputError(f"{expects}; {text!r} is neither.")
+    try:
+        import pandas
+    except ImportError:
+        raise InputError(
+            f"input {name!r} is a DataFrame, which needs pandas and pyarrow: install the "
+            "dataframes extra (pip install 'domino-flows[dataframes]')."
+        ) from None
+    try:
+        return pandas.read_parquet(path)
+    except (ImportError, OSError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{expects}; reading {text!r} failed: {first}") from None
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    """Files Parquet readers skip in a dataset folder: names starting with ``.`` or ``_``."""
+    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+
+
+def _is_parquet(path: Path) -> bool:
+    """Parquet files start and end with the magic bytes ``PAR1``."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            handle.seek(-4, 2)
+            return head == b"PAR1" and handle.read(4) == b"PAR1"
+    except OSError:  # shorter than 8 bytes, or unreadable
+        return False
+
+
 def coerce(name: str, value: Any, python_type: Any) -> Any:
     """A JSON/YAML value as ``python_type`` (from an inputs file, or JSON on the command line)."""
     base = contract.strip_annotated(python_type)
     if isinstance(value, str) and not _is_texty(base):
         return parse_text(name, value, base)
     kind = contract.kind_of(base)
+    if kind == "dataframe":  # a str was parsed above: a path
+        raise InputError(
+            f"input {name!r} expects a DataFrame: give {DATAFRAME_FORMS}, not {value!r}."
+        )
     if kind == "bool" and not isinstance(value, bool):
         raise InputError(f"input {name!r} expects bool, got {value!r}")
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):

@@ -145,3 +145,85 @@ def test_an_inputs_file_that_is_not_utf8(project):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "--inputs-file in.json: " in result.output and "is not UTF-8 text" in result.output
+
+
+# --- DataFrame inputs: a Parquet file or a folder of Parquet files, as pyflyte run takes them ----
+
+
+def _parquet_file_and_folder(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    single = tmp_path / "t.parquet"
+    pandas.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_parquet(single)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pandas.DataFrame({"a": [1, 2]}).to_parquet(folder / "part-0.parquet")
+    pandas.DataFrame({"a": [3]}).to_parquet(folder / "part-1.parquet")
+    (folder / "_SUCCESS").write_text("")
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b\n1,x\n")
+    return single, folder, csv
+
+
+def test_a_dataframe_input_is_read_from_a_parquet_file_or_folder(tmp_path):
+    import pandas
+
+    single, folder, _ = _parquet_file_and_folder(tmp_path)
+    frame = inputs.parse_text("df", str(single), pandas.DataFrame)
+    assert frame.to_dict("list") == {"a": [1, 2], "b": ["x", "y"]}
+    assert inputs.parse_text("df", str(folder), pandas.DataFrame)["a"].tolist() == [1, 2, 3]
+    assert inputs.coerce("df", str(single), pandas.DataFrame)["a"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("csv", "; '{text}' is not a Parquet file (a CSV: convert it with pandas.read_csv"),
+        ('{"a":[1,2]}', """; '{text}' is neither."""),
+        ("/nope/t.parquet", "; '{text}' is neither."),
+        ("empty", "; folder '{text}' holds no files."),
+        ("mixed", "; t.csv in folder '{text}' is not a Parquet file."),
+    ],
+)
+def test_other_dataframe_values_say_what_is_accepted_in_one_line(tmp_path, value, why):
+    import pandas
+
+    _, folder, csv = _parquet_file_and_folder(tmp_path)
+    (tmp_path / "empty").mkdir()
+    places = {"csv": str(csv), "empty": str(tmp_path / "empty"), "mixed": str(folder)}
+    (folder / "t.csv").write_text("a\n1\n")
+    text = places.get(value, value)
+    with pytest.raises(inputs.InputError) as raised:
+        inputs.parse_text("df", text, pandas.DataFrame)
+    expected = (
+        "input 'df' expects a DataFrame: give the path of a Parquet file or of a folder of "
+        "Parquet files" + why.replace("{text}", text)
+    )
+    assert str(raised.value).startswith(expected)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_dataframe_from_an_inputs_file_must_be_a_path():
+    import pandas
+
+    with pytest.raises(inputs.InputError, match="expects a DataFrame: give the path of a Parquet"):
+        inputs.coerce("df", {"a": [1, 2]}, pandas.DataFrame)
+
+
+@pytest.mark.slow
+def test_a_dataframe_workflow_input_runs_from_parquet_on_the_command_line(project, tmp_path):
+    single, folder, csv = _parquet_file_and_folder(tmp_path)
+    for path, summary in [
+        (single, "2 rows of a,b, a sums to 3"),
+        (folder, "3 rows of a, a sums to 6"),
+    ]:
+        result = cli("run", "frames.py", "frame_flow", "--input", f"df={path}", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["outputs"] == {"o0": summary}
+    for value in (str(csv), '{"a":[1,2]}'):
+        refused = cli("run", "frames.py", "frame_flow", "--input", f"df={value}")
+        assert refused.exit_code == 2
+        assert "Traceback" not in refused.output
+        assert "error: input 'df' expects a DataFrame: give the path of a Parquet file" in (
+            refused.output
+        )

@@ -136,6 +136,27 @@ def test_outputs_flyte_cannot_carry_fail_the_task_in_one_line(project, workflow,
     assert "Failed" in cli("runs").output
 
 
+@pytest.mark.parametrize(
+    ("workflow", "expected"),
+    [
+        ("rounded_flow", "task 'bad_values.rounded' output 'o0' (int) got float 3.7"),
+        ("numeric_text_flow", "task 'bad_values.numeric_text' output 'o0' (int) got str '42'"),
+        ("no_text_flow", "task 'bad_values.no_text' output 'o0' (bool) got str 'no'"),
+    ],
+)
+def test_a_task_returning_another_type_than_declared_fails_in_one_line(project, workflow, expected):
+    result, document = run_json("bad_values.py", workflow)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert document["success"] is False
+    assert "outputs" not in document or not document["outputs"]
+    (task,) = document["tasks"]
+    assert expected in task["error"]
+    assert "\n" not in task["error"].strip()
+    (attempt,) = attempts_of(project, document["run_id"])
+    assert attempt.state == "Failed"
+
+
 @pytest.mark.slow
 def test_a_cached_result_whose_files_are_gone_runs_the_task_again(project, caplog):
     import shutil

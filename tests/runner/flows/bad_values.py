@@ -1,4 +1,5 @@
-"""Values Flyte cannot carry: a str output that is not UTF-8, an int beyond int64."""
+"""Values Flyte cannot carry: a str output that is not UTF-8, an int beyond int64, and task
+results of another type than the declared one (which flytekit refuses rather than converts)."""
 
 from flytekit import workflow
 
@@ -42,3 +43,34 @@ def count_flow(seed: int = 1) -> int:
 @workflow
 def double_flow(n: int = 1) -> int:
     return double(n=n)
+
+
+# Python tasks returning a value of another type than the one they declare.
+@domino_task
+def rounded(seed: int) -> int:
+    return 3.7
+
+
+@domino_task
+def numeric_text(seed: int) -> int:
+    return "42"
+
+
+@domino_task
+def no_text(seed: int) -> bool:
+    return "no"
+
+
+@workflow
+def rounded_flow(seed: int = 1) -> int:
+    return rounded(seed=seed)
+
+
+@workflow
+def numeric_text_flow(seed: int = 1) -> int:
+    return numeric_text(seed=seed)
+
+
+@workflow
+def no_text_flow(seed: int = 1) -> bool:
+    return no_text(seed=seed)
