@@ -48,7 +48,9 @@ def load_module(file: str | Path) -> Any:
         raise
     except SyntaxError as error:
         del sys.modules[name]
-        raise FlowLoadError(f"{file}:{error.lineno}: syntax error: {error.msg}") from None
+        where = _shown(error.filename, file, path)
+        at = f":{error.lineno}" if error.lineno else ""
+        raise FlowLoadError(f"{where}{at}: syntax error: {error.msg}") from None
     except Exception as error:
         del sys.modules[name]
         line = _line_in(error, path)
@@ -57,6 +59,23 @@ def load_module(file: str | Path) -> Any:
             f"{where}: loading the flow failed: {type(error).__name__}: {error}"
         ) from None
     return module
+
+
+def _shown(filename: str | None, file: str | Path, path: Path) -> str:
+    """How to name the file a syntax error is in: the flow file as the user gave it, or the
+    module the flow imports (relative to the working folder when it is under it)."""
+    if not filename or Path(filename).resolve() == path:
+        return str(file)
+    return shown_path(filename)
+
+
+def shown_path(filename: str) -> str:
+    """``filename`` relative to the working folder when it is under it, else as it is."""
+    resolved = Path(filename).resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return filename
 
 
 def _line_in(error: BaseException, path: Path) -> int | None:
