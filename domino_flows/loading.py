@@ -86,6 +86,48 @@ def _line_in(error: BaseException, path: Path) -> int | None:
     return lines[-1] if lines else None
 
 
+def compile_workflow(workflow: Any) -> None:
+    """Compile the workflow (flytekit runs its body once, with promises for its inputs). A body
+    that fails doing so, say adding a number to an input, becomes one line naming the line."""
+    from flytekit.exceptions.base import FlyteException
+
+    try:
+        workflow.compile()
+    except (FlyteException, DominoFlowsError):
+        raise
+    except Exception as error:
+        # flytekit marks the workflow compiled before it runs the body: compile again next time
+        workflow.compiled = False
+        where = _user_frame(error)
+        hint = (
+            " A workflow body only wires tasks together: its inputs and task results are "
+            "promises, not values; do arithmetic, formatting or comparisons inside a task."
+            if "Promise" in str(error)
+            else ""
+        )
+        raise FlowLoadError(
+            f"{where}workflow {workflow.name!r} fails while flytekit compiles it: "
+            f"{type(error).__name__}: {error}.{hint}"
+        ) from None
+
+
+def _user_frame(error: BaseException) -> str:
+    """``file:line: `` of the last frame of the error's traceback outside flytekit and
+    domino-flows: the line of the user's code that failed; empty if there is none."""
+    import traceback
+
+    import flytekit
+
+    here = Path(__file__).resolve().parent
+    kits = [str(Path(flytekit.__file__ or "").resolve().parent), str(here)]
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not any(str(Path(f.filename).resolve()).startswith(kit) for kit in kits)
+    ]
+    return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}: " if frames else ""
+
+
 def _forget_launch_plans(module_name: str) -> None:
     """flytekit caches named launch plans by name for the life of the process; loading a flow
     file again (a resumed run, a test) would otherwise collide with its own earlier definition."""
