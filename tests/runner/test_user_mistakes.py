@@ -1,8 +1,7 @@
 """A mistake in the user's flow code is one line naming the file and line, never a traceback."""
 
 import pytest
-
-from tests.runner.runner_helpers import cli
+from runner_helpers import cli
 
 ARITHMETIC = """from flytekit import task, workflow
 
