@@ -48,7 +48,9 @@ def load_module(file: str | Path) -> Any:
         raise
     except SyntaxError as error:
         del sys.modules[name]
-        raise FlowLoadError(f"{file}:{error.lineno}: syntax error: {error.msg}") from None
+        where = _shown(error.filename, file, path)
+        at = f":{error.lineno}" if error.lineno else ""
+        raise FlowLoadError(f"{where}{at}: syntax error: {error.msg}") from None
     except Exception as error:
         del sys.modules[name]
         line = _line_in(error, path)
@@ -59,12 +61,71 @@ def load_module(file: str | Path) -> Any:
     return module
 
 
+def _shown(filename: str | None, file: str | Path, path: Path) -> str:
+    """How to name the file a syntax error is in: the flow file as the user gave it, or the
+    module the flow imports (relative to the working folder when it is under it)."""
+    if not filename or Path(filename).resolve() == path:
+        return str(file)
+    return shown_path(filename)
+
+
+def shown_path(filename: str) -> str:
+    """``filename`` relative to the working folder when it is under it, else as it is."""
+    resolved = Path(filename).resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return filename
+
+
 def _line_in(error: BaseException, path: Path) -> int | None:
     """The last line of ``path`` in the error's traceback: where the user's code failed."""
     import traceback
 
     lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
     return lines[-1] if lines else None
+
+
+def compile_workflow(workflow: Any) -> None:
+    """Compile the workflow (flytekit runs its body once, with promises for its inputs). A body
+    that fails doing so, say adding a number to an input, becomes one line naming the line."""
+    from flytekit.exceptions.base import FlyteException
+
+    try:
+        workflow.compile()
+    except (FlyteException, DominoFlowsError):
+        raise
+    except Exception as error:
+        # flytekit marks the workflow compiled before it runs the body: compile again next time
+        workflow.compiled = False
+        where = _user_frame(error)
+        hint = (
+            " A workflow body only wires tasks together: its inputs and task results are "
+            "promises, not values; do arithmetic, formatting or comparisons inside a task."
+            if "Promise" in str(error)
+            else ""
+        )
+        raise FlowLoadError(
+            f"{where}workflow {workflow.name!r} fails while flytekit compiles it: "
+            f"{type(error).__name__}: {error}.{hint}"
+        ) from None
+
+
+def _user_frame(error: BaseException) -> str:
+    """``file:line: `` of the last frame of the error's traceback outside flytekit and
+    domino-flows: the line of the user's code that failed; empty if there is none."""
+    import traceback
+
+    import flytekit
+
+    here = Path(__file__).resolve().parent
+    kits = [str(Path(flytekit.__file__ or "").resolve().parent), str(here)]
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not any(str(Path(f.filename).resolve()).startswith(kit) for kit in kits)
+    ]
+    return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}: " if frames else ""
 
 
 def _forget_launch_plans(module_name: str) -> None:

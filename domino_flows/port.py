@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,14 +69,17 @@ class FilePort:
     ported: str
     notes: list[str] = field(default_factory=list)  # changes a reader should know about
     unported: list[str] = field(default_factory=list)  # "line N: what, and what to do"
+    secrets: list[str] = field(default_factory=list)  # source text of credential values
 
     @property
     def changed(self) -> bool:
         return self.ported != self.original
 
     def diff(self) -> str:
+        """The unified diff, with the value of every credential in the file masked: a removed
+        ``ApiKey="..."`` line shows ``ApiKey=<redacted>``."""
         name = str(self.path)
-        return "".join(
+        text = "".join(
             difflib.unified_diff(
                 self.original.splitlines(keepends=True),
                 self.ported.splitlines(keepends=True),
@@ -83,6 +87,11 @@ class FilePort:
                 tofile=f"b/{name}",
             )
         )
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            for piece in secret.splitlines():
+                if len(piece.strip()) >= 3:
+                    text = text.replace(piece, "<redacted>")
+        return text
 
 
 def python_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -113,7 +122,35 @@ def port_file(path: Path) -> FilePort:
         raise PortError(
             f"{path}, line {error.lineno}: not valid Python ({error.msg}); fix it, then port."
         ) from None
-    return FilePort(path, source, ported, notes, unported)
+    return FilePort(path, source, ported, notes, unported, credential_values(source))
+
+
+# Keyword arguments whose value is a credential, whatever the call: the official ApiKey= and its
+# kin (api_key=, token=, password=, secret=).
+_CREDENTIAL_ARGUMENT = re.compile(r"api_?key|token|password|passwd|secret", re.IGNORECASE)
+
+
+def credential_values(source: str) -> list[str]:
+    """The source text of every credential argument's value in ``source``; when the value is a
+    name, the strings assigned to that name too (``KEY = "..."`` then ``ApiKey=KEY``)."""
+    tree = ast.parse(source)
+    out: list[str] = []
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg and _CREDENTIAL_ARGUMENT.search(node.arg):
+            if isinstance(node.value, ast.Name):
+                names.add(node.value.id)
+            else:
+                out.append(ast.get_source_segment(source, node.value) or "")
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        if any(isinstance(t, ast.Name) and t.id in names for t in targets):
+            value = getattr(node, "value", None)
+            if value is not None:
+                out.append(ast.get_source_segment(source, value) or "")
+    return [text for text in out if text]
 
 
 def port_source(source: str) -> tuple[str, list[str], list[str]]:

@@ -262,13 +262,27 @@ def load_settings(project_root: Path | None = None) -> ProjectSettings:
     if pyproject is None:
         return ProjectSettings(root=root)
     try:
-        with pyproject.open("rb") as handle:
-            document = tomllib.load(handle)
+        document = tomllib.loads(pyproject_text(pyproject))
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError(f"{pyproject} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("domino_flows", {})
     _warn_unknown_keys(document, pyproject)
     return parse_settings(table, root, pyproject)
+
+
+def pyproject_text(pyproject: Path, shown: str | None = None) -> str:
+    """The text of a pyproject.toml; TOML is UTF-8, so a byte that is not is one line naming
+    the file, the byte, its position and line (``shown`` names the file, by default its path)."""
+    data = pyproject.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigurationError(
+            f"{shown or pyproject}:{line}: byte 0x{data[error.start]:02x} at position "
+            f"{error.start} is not UTF-8; pyproject.toml must be UTF-8 text: retype that "
+            "character, or re-save the file as UTF-8."
+        ) from None
 
 
 # What [tool.domino_flows] holds, level by level; `None` marks a level of user-chosen names

@@ -231,3 +231,30 @@ def test_the_same_flow_on_the_plain_filesystem_fails_with_the_reason(tmp_path: P
     )
     assert 'because the project sets filesystem = "plain"' in output
     assert "Traceback" not in output
+
+
+CANARY_FLOW = """\
+from flytekitplugins.domino.task import DominoJobConfig
+
+KEY = "canary-secret-456"
+cfg = DominoJobConfig(Command="python a.py", ApiKey="canary-secret-123", OwnerName="me")
+other = DominoJobConfig(Command="python b.py", ApiKey=KEY)
+client = make_client(api_key="canary-secret-789")
+"""
+
+
+def test_the_diff_never_shows_a_credential(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.py"
+    flow.write_text(CANARY_FLOW)
+    shown = CliRunner().invoke(main, ["port", str(flow)])
+    assert shown.exit_code == 0, shown.output
+    assert "canary-secret" not in shown.output
+    assert "ApiKey=<redacted>" in shown.output
+    assert "-cfg = DominoJobConfig(" in shown.output  # the change itself is still shown
+    written = CliRunner().invoke(main, ["port", "--write", str(flow)])
+    assert written.exit_code == 0
+    assert "canary-secret" not in written.output
+    ported = flow.read_text()
+    assert ported == port_source(CANARY_FLOW)[0]
+    assert 'cfg = DominoJobConfig(Command="python a.py")' in ported
+    assert "ApiKey" not in ported

@@ -207,6 +207,42 @@ def test_invalid_toml(tmp_path: Path) -> None:
         load_settings(tmp_path)
 
 
+NOT_UTF8 = b'[tool.domino_flows]\nbackend = "loc\xffal"\n'
+
+
+def test_a_byte_that_is_not_utf8_names_the_file_and_position(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(NOT_UTF8)
+    expected = f"{tmp_path / 'pyproject.toml'}:2: byte 0xff at position 34 is not UTF-8"
+    with pytest.raises(ConfigurationError) as error:
+        load_settings(tmp_path)
+    assert expected in str(error.value)
+    with pytest.raises(ConfigurationError) as error:
+        backend_name(None, tmp_path)
+    assert expected in str(error.value)
+
+
+@pytest.mark.parametrize("command", [["run", "flow.py", "wf"], ["lint", "flow.py"]])
+def test_a_pyproject_that_is_not_utf8_is_one_line_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from domino_flows.cli import main
+
+    (tmp_path / "pyproject.toml").write_bytes(NOT_UTF8)
+    (tmp_path / "flow.py").write_text(
+        "from flytekit import task, workflow\n\n\n@task\ndef t() -> int:\n    return 1\n\n\n"
+        "@workflow\ndef wf() -> int:\n    return t()\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "byte 0xff at position 34 is not UTF-8" in " ".join(result.output.split())
+
+
 def test_backend_choice_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, '[tool.domino_flows]\nbackend = "domino"\n')
     assert backend_name(None, tmp_path) == "domino"

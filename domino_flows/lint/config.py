@@ -244,8 +244,12 @@ def load_config(pyproject: Path) -> LintConfig:
 
 
 def _read_section(pyproject: Path) -> dict[str, Any] | None:
+    from domino_flows.project import pyproject_text
+
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        text = pyproject_text(pyproject, _display(pyproject))
+    except ConfigurationError as error:
+        raise LintConfigError(str(error)) from None
     except OSError as error:
         raise LintConfigError(f"{_display(pyproject)}: cannot read: {error}.") from error
     if "domino_flows" not in text and "domino-flows" not in text:

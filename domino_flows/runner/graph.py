@@ -111,7 +111,10 @@ def compiled_nodes(workflow: Any) -> list[Any]:
     with no outputs passed on, a type mismatch) becomes one line naming the workflow."""
     from flytekit.exceptions.user import FlyteUserException
 
+    from domino_flows.loading import compile_workflow
+
     try:
+        compile_workflow(workflow)
         return list(workflow.nodes)
     except FlyteUserException as error:
         message = str(error).split("error=", 1)[-1].split(", cause=", 1)[0]

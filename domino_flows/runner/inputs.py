@@ -27,8 +27,26 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InputError(f"--input {item!r}: write it as name=value, e.g. --input rows=100")
+        _check_utf8(name.strip(), value)
         out[name.strip()] = value
     return out
+
+
+def _check_utf8(name: str, value: str) -> None:
+    """The shell hands Python bytes that are not UTF-8 as lone surrogates, which no value (text,
+    file name) can carry into a job: say which input has one, rather than fail later."""
+    for text, what in ((name, "name"), (value, "value")):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            shown = name.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            bad = ord(text[error.start])
+            byte = f"byte 0x{bad - 0xDC00:02x}" if 0xDC80 <= bad <= 0xDCFF else f"U+{bad:04X}"
+            raise InputError(
+                f"input {shown!r}: its {what} is not valid UTF-8 text ({byte} at position "
+                f"{error.start}). Give inputs as UTF-8: set your terminal to UTF-8 (LANG, LC_ALL), "
+                "and rename a file whose name is not UTF-8."
+            ) from None
 
 
 def read_inputs_file(path: Path) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import rich_click as click
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.errors import ConfigurationError, DominoFlowsError
 
 DEFAULT_DOMAIN = "development"
 PROJECT_VARIABLE = "DOMINO_PROJECT_ID"
@@ -102,6 +102,7 @@ def submit(options: SubmitOptions) -> int:
     from domino_flows import serialize
     from domino_flows.loading import FlowLoadError
     from domino_flows.paths import project_root
+    from domino_flows.project import load_settings
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import plan as plans
     from domino_flows.submit.git_state import git_checks
@@ -120,6 +121,10 @@ def submit(options: SubmitOptions) -> int:
     file = options.file
     root = project_root(file.resolve().parent) or Path.cwd()
     report = Report()
+    try:  # the same checks of [tool.domino_flows] as run's, misspelt keys warned of
+        load_settings(root)
+    except ConfigurationError as error:
+        report.error("settings", str(error))
     report.extend(lint_checks(file))
     report.extend(git_checks(file, options.allow_dirty))
 

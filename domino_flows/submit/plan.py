@@ -76,7 +76,7 @@ def load_target(file: Path, name: str) -> Target:
     from flytekit.core.launch_plan import LaunchPlan
     from flytekit.core.workflow import WorkflowBase
 
-    from domino_flows.loading import load_entity, module_name_for
+    from domino_flows.loading import compile_workflow, load_entity, module_name_for
 
     entity = load_entity(file, name)
     module = sys.modules.get(module_name_for(file.resolve()))
@@ -89,6 +89,7 @@ def load_target(file: Path, name: str) -> Target:
             f"{name!r} in {file} is a task; submit launches workflows. Call it from a @workflow "
             "and submit that workflow."
         )
+    compile_workflow(workflow)
     default = LaunchPlan.get_default_launch_plan(FlyteContextManager.current_context(), workflow)
     plans = [default]
     for value in vars(module).values() if module is not None else ():

@@ -227,3 +227,48 @@ def test_a_dataframe_workflow_input_runs_from_parquet_on_the_command_line(projec
         assert "error: input 'df' expects a DataFrame: give the path of a Parquet file" in (
             refused.output
         )
+
+
+NON_UTF8_FLOW = """from flytekit import task, workflow
+from flytekit.types.file import FlyteFile
+
+
+@task
+def echo(s: str) -> str:
+    return s
+
+
+@workflow
+def echo_flow(s: str = "a") -> str:
+    return echo(s=s)
+
+
+@task
+def size(f: FlyteFile) -> int:
+    return 1
+
+
+@workflow
+def file_flow(f: FlyteFile) -> int:
+    return size(f=f)
+"""
+
+
+@pytest.mark.parametrize("command", [["run"], ["submit", "--dry-run"]])
+def test_a_value_that_is_not_utf8_is_one_line_naming_the_input(project, command):
+    import os
+
+    (project / "texts.py").write_text(NON_UTF8_FLOW)
+    bad_name = os.fsdecode(b"bad\xffname.csv")
+    (project / bad_name).write_text("x")
+    for workflow, assignment, byte in [
+        ("echo_flow", "s=" + os.fsdecode(b"caf\xe9"), "0xe9"),
+        ("file_flow", "f=" + bad_name, "0xff"),
+    ]:
+        result = cli(*command, "texts.py", workflow, "--input", assignment)
+        assert result.exit_code != 0 or "--dry-run" in command  # a dry run lists, exits 0
+        name = assignment[0]
+        assert f"input '{name}': its value is not valid UTF-8 text (byte {byte} at position 3)" in (
+            result.output
+        )
+        assert "Traceback" not in result.output

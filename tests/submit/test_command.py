@@ -195,3 +195,39 @@ def test_the_command_module_does_not_import_flytekit() -> None:
     code = "import sys, domino_flows.submit.command; print('flytekit' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("domino_table", "message"),
+    [
+        ("project = 42", "[tool.domino_flows.domino] project = 42; it must be a string"),
+        (
+            'poll_outage_minutes = "ten"',
+            "[tool.domino_flows.domino] poll_outage_minutes = 'ten'; give a finite positive number",
+        ),
+    ],
+)
+def test_project_settings_are_checked_as_run_checks_them(
+    tmp_path: Path, domino_table: str, message: str
+) -> None:
+    path = write_flow(tmp_path / "project", GOOD_FLOW)
+    (path.parent / "pyproject.toml").write_text(
+        f'[project]\nname = "flows"\n\n[tool.domino_flows.domino]\n{domino_table}\n'
+    )
+    result = submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
+    assert f"error: [settings] {path.parent / 'pyproject.toml'}: {message}" in result.output
+    assert "a real submit would refuse" in result.output
+    refused = submit(str(path), "flow")
+    assert refused.exit_code == 1
+    assert "[settings]" in refused.output
+
+
+def test_a_misspelt_project_setting_is_warned_of(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_flow(tmp_path / "project", GOOD_FLOW)
+    (path.parent / "pyproject.toml").write_text(
+        '[project]\nname = "flows"\n\n[tool.domino_flows.domino]\nretension_days = 3\n'
+    )
+    submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
+    assert "did you mean 'retention_days'?" in caplog.text
