@@ -133,7 +133,7 @@ def submit(options: SubmitOptions) -> int:
     except (FlowLoadError, plans.SubmitError) as error:
         report.error("flow", str(error))
         _show_checks(report)
-        return _refused(report)
+        return _refused(report, options.dry_run)
 
     given: dict[str, Any] = {}
     try:
@@ -177,7 +177,7 @@ def submit(options: SubmitOptions) -> int:
     except (FlyteException, DominoFlowsError, ValueError, TypeError) as error:
         report.error("serialization", f"{file}: flytekit could not serialize the flow: {error}")
         _show_checks(report)
-        return _refused(report)
+        return _refused(report, options.dry_run)
     report.extend(task_checks(first.task_pairs(), str(file)))
 
     customs = {t.id.name: dict(t.custom or {}) for t in domino_templates(first.entities)}
@@ -226,8 +226,16 @@ def submit(options: SubmitOptions) -> int:
     return _launch(options, target, final, settings, version, given, tags)
 
 
-def _refused(report: Any) -> int:
+def _refused(report: Any, dry_run: bool = False) -> int:
     count = len(report.errors)
+    if dry_run:  # no plan without a flow that loads and serializes: nothing to show, exit 1
+        _say(
+            f"Dry run: no plan, the flow does not load or serialize ({count} error(s) above); "
+            "nothing was registered. Fix them and run the dry run again.",
+            err=True,
+            color="red",
+        )
+        return 1
     _say(
         f"submit refused: {count} error(s) above; nothing was registered. Fix them and run "
         "submit again (domino-flows submit --dry-run shows the plan).",

@@ -231,3 +231,15 @@ def test_a_misspelt_project_setting_is_warned_of(
     )
     submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
     assert "did you mean 'retention_days'?" in caplog.text
+
+
+def test_a_dry_run_of_a_flow_that_does_not_load_says_there_is_no_plan(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "broken"\n')
+    flow = tmp_path / "broken.py"
+    flow.write_text("def f(:\n")
+    result = submit(str(flow), "flow", "--dry-run")
+    assert result.exit_code == 1
+    assert "broken.py:1: syntax error" in result.output
+    assert "Dry run: no plan, the flow does not load or serialize" in result.output
+    assert "submit refused" not in result.output
+    assert not (tmp_path / ".domino-flows" / "submit").exists()  # no half-written plan
