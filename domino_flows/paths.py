@@ -46,3 +46,21 @@ def state_dir(root: Path) -> Path:
 
 def store_path(root: Path) -> Path:
     return state_dir(root) / STORE_FILE
+
+
+def folder_problem(folder: Path, error: OSError) -> str:
+    """Why ``folder`` could not be created, and what to do, for a one-line error. A file where a
+    folder must be (``.domino-flows`` created as a file) is named: making it writable, the
+    advice for a read-only project, would not help."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                return (
+                    f"{candidate} is a file, not a folder, so {folder} cannot be created. Move "
+                    f"it aside (mv {candidate} {candidate}.old) and run again."
+                )
+            break
+    return (
+        f"cannot create {folder}: {error.strerror}. Make the project folder writable, or work "
+        "in a copy of the project."
+    )

@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from domino_flows.errors import RunStoreError
+from domino_flows.paths import folder_problem
 
 BUSY_TIMEOUT_SECONDS = 30
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
@@ -95,10 +96,7 @@ class StoreFile:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise RunStoreError(
-                f"cannot create the run store's folder {self.path.parent}: {error.strerror}. "
-                "Make the project folder writable, or run from a project you can write to."
-            ) from None
+            raise RunStoreError(folder_problem(self.path.parent, error)) from None
         return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
 
     def _prepare(self, connection: sqlite3.Connection, schemas: list[Schema]) -> None:

@@ -22,12 +22,19 @@ class InputError(DominoFlowsError):
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InputError(f"--input {item!r}: write it as name=value, e.g. --input rows=100")
         _check_utf8(name.strip(), value)
+        if name.strip() in out and out[name.strip()] != value:
+            # pyflyte takes one value per input; silently keeping the last would run with a
+            # value the user may not have meant
+            raise InputError(
+                f"input {name.strip()!r} is given twice (--input {name.strip()}="
+                f"{out[name.strip()]} and --input {item}); give it once."
+            )
         out[name.strip()] = value
     return out
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from domino_flows.errors import RunStoreError
 from domino_flows.lineage import sha256_file, sha256_tree
+from domino_flows.paths import folder_problem
 
 
 @contextlib.contextmanager
@@ -26,12 +27,9 @@ def run_context(data_dir: Path) -> Iterator[Any]:
     try:
         sandbox.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        # A read-only project (or .domino-flows folder): say so before any job starts.
-        raise RunStoreError(
-            f"cannot create {data_dir}: {error.strerror}. domino-flows run keeps each run's "
-            "records and results under the project's .domino-flows folder: make it writable, "
-            "or run from a copy of the project."
-        ) from None
+        # A read-only project (or .domino-flows folder, or a file by that name): say so before
+        # any job starts. domino-flows run keeps each run's records and results there.
+        raise RunStoreError(folder_problem(sandbox, error)) from None
     access = FileAccessProvider(local_sandbox_dir=str(sandbox), raw_output_prefix=str(data_dir))
     ctx = FlyteContextManager.current_context()
     with FlyteContextManager.with_context(ctx.with_file_access(access)) as new_ctx:

@@ -49,6 +49,19 @@ def test_assignments_need_an_equals_sign():
         inputs.parse_assignments(["rows"])
 
 
+def test_an_input_given_twice_with_two_values_is_refused():
+    with pytest.raises(inputs.InputError, match="input 'x' is given twice .*give it once"):
+        inputs.parse_assignments(["x=3", "x=4"])
+    assert inputs.parse_assignments(["x=3", "x=3"]) == {"x": "3"}  # the same value twice is fine
+
+
+def test_an_input_given_twice_ends_the_run_command_in_one_line(project):
+    result = cli("run", "shapes.py", "shapes", "--input", "x=3", "--input", "x=4")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: input 'x' is given twice")
+    assert not (project / ".domino-flows" / "runs.sqlite").exists()  # nothing was started
+
+
 def test_unknown_and_missing_inputs_on_the_command_line(project):
     unknown = cli("run", "shapes.py", "shapes", "--input", "y=1")
     assert unknown.exit_code == 2

@@ -131,3 +131,15 @@ def test_read_only_commands_in_a_project_without_runs_create_nothing(project):
     assert "removed 0 cached results" in cli("cache", "clear").output
     assert "no run 'x'" in cli("show", "x").output
     assert not (project / ".domino-flows").exists()
+
+
+def test_a_file_where_the_state_folder_belongs_is_named_with_the_fix(project: Path) -> None:
+    (project / ".domino-flows").write_text("not a folder")
+    result = cli("run", "fanin.py", "fanin", "--input", "pause=0")
+    assert result.exit_code == 2
+    state = project / ".domino-flows"
+    assert result.output.startswith(f"error: {state} is a file, not a folder")
+    assert f"mv {state} {state}.old" in result.output
+    assert "writable" not in result.output  # the advice for a read-only project would not help
+    assert state.read_text() == "not a folder"  # left as it was
+    assert not list((project / "marks.txt").read_text().splitlines())  # no job ran
