@@ -79,6 +79,9 @@ class ContentDatasetFacet(DatasetFacet):
     artifactName: str | None = attr.field(default=None, kw_only=True)
     artifactType: str | None = attr.field(default=None, kw_only=True)
     artifactFile: str | None = attr.field(default=None, kw_only=True)
+    # True on an input named after what the workflow bound it to (an upstream task's output or a
+    # workflow input): readers are then linked by name only, never by equal content.
+    bound: bool | None = attr.field(default=None, kw_only=True)
 
     @staticmethod
     def _get_schema() -> str:
@@ -94,6 +97,10 @@ class DatasetRef:
     sha256: str
     path: str | None = None
     artifact: dict[str, str] | None = None
+    # For an input: the dataset the workflow bound it to (``output_dataset_name`` of the upstream
+    # task, or ``workflow_input_name``); "" for a constant. None when unknown (flytekit's local
+    # execution does not say where a task's inputs came from).
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -146,7 +153,11 @@ def sha256_tree(path: Path) -> str:
 
 
 def dataset_ref(
-    name: str, value: Any, python_type: Any, artifact: dict[str, str] | None = None
+    name: str,
+    value: Any,
+    python_type: Any,
+    artifact: dict[str, str] | None = None,
+    source: str | None = None,
 ) -> DatasetRef:
     """Describe one value by its content, as the contract carries it. ``artifact`` names the
     artifact the value belongs to when its type no longer says so (types guessed from a task
@@ -159,12 +170,13 @@ def dataset_ref(
         download = getattr(value, "download", None)
         local = Path(download() if callable(download) else os.fspath(value))
         digest = sha256_tree(local) if local.is_dir() else sha256_file(local)
-        return DatasetRef(name, kind, digest, path=str(local), artifact=artifact)
+        return DatasetRef(name, kind, digest, path=str(local), artifact=artifact, source=source)
     if kind in contract.PRIMITIVE_KINDS:
         text = contract._PRIMITIVE_WRITERS[kind](value)
     else:
         text = json.dumps(contract._to_jsonable(value), sort_keys=True, default=repr)
-    return DatasetRef(name, kind, hashlib.sha256(text.encode()).hexdigest(), artifact=artifact)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return DatasetRef(name, kind, digest, artifact=artifact, source=source)
 
 
 def run_uuid(run_id: str, task: str | None = None, attempt: int | None = None) -> str:
@@ -197,6 +209,7 @@ def _dataset_parts(
     """Each dataset's name (by artifact, or by task and input/output) and its content facet."""
     out = []
     for ref in refs:
+        bound = direction == "inputs" and ref.source is not None
         facet = ContentDatasetFacet(
             ref.sha256,
             kind=ref.kind,
@@ -204,15 +217,32 @@ def _dataset_parts(
             artifactName=(ref.artifact or {}).get("name"),
             artifactType=(ref.artifact or {}).get("type"),
             artifactFile=(ref.artifact or {}).get("file"),
+            bound=True if bound else None,
             producer=PRODUCER,
         )
-        name = (
-            f"artifacts/{ref.artifact['name']}/{ref.artifact['file']}"
-            if ref.artifact
-            else f"{task}/{direction}/{ref.name}"
-        )
+        if direction == "outputs":
+            name = output_dataset_name(task, ref.name, ref.artifact)
+        elif ref.source:
+            name = ref.source
+        elif ref.artifact:
+            name = output_dataset_name(task, ref.name, ref.artifact)
+        else:
+            name = f"{task}/inputs/{ref.name}"
         out.append((name, {"dominoFlowsContent": facet}))
     return out
+
+
+def output_dataset_name(task: str, output: str, artifact: dict[str, str] | None = None) -> str:
+    """The OpenLineage dataset name of a task's output; an input bound to it carries the same
+    name, so lineage consumers (Marquez, DataHub) draw the edge."""
+    if artifact:
+        return f"artifacts/{artifact['name']}/{artifact['file']}"
+    return f"{task}/outputs/{output}"
+
+
+def workflow_input_name(flow: str, name: str) -> str:
+    """The dataset name of a run's workflow input, which the tasks bound to it read."""
+    return f"{flow}/inputs/{name}"
 
 
 def task_event(

@@ -47,6 +47,8 @@ class JobSpec:
     config: DominoJobConfig
     input_types: dict[str, Any] = field(default_factory=dict)
     output_types: dict[str, Any] = field(default_factory=dict)
+    # lineage: the dataset each input was bound to (see lineage.DatasetRef.source), when known
+    input_sources: dict[str, str] = field(default_factory=dict)
     attempt: int = 1
     use_latest: bool = False
     use_project_defaults: bool = False

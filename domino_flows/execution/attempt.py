@@ -135,7 +135,9 @@ def start(
         _apply_resolution(record, resolved)
         record.input_datasets = json.dumps(
             [
-                lineage.dataset_ref(name, values[name], spec.input_types[name]).to_dict()
+                lineage.dataset_ref(
+                    name, values[name], spec.input_types[name], source=spec.input_sources.get(name)
+                ).to_dict()
                 for name in values
             ]
         )

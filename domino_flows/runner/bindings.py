@@ -58,6 +58,23 @@ def _attribute(literal: Any, key: Any) -> Any:
     raise BindingError(f"cannot select {key!r} from {literal}")
 
 
+def source(binding_data: Any, sources: dict[str, dict[str, str]]) -> str | None:
+    """The lineage dataset a binding reads: an upstream output's or a workflow input's name, ""
+    for a constant, None when it is not one dataset (a list or map of bindings) or unknown."""
+    if binding_data.scalar is not None:
+        return ""
+    if binding_data.promise is not None:
+        reference = binding_data.promise
+        return sources.get(reference.node_id, {}).get(reference.var)
+    return None
+
+
+def node_input_sources(node: Any, sources: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The known lineage datasets of a flytekit Node's inputs, by input name."""
+    found = {b.var: source(b.binding, sources) for b in node.bindings}
+    return {name: dataset for name, dataset in found.items() if dataset is not None}
+
+
 def resolve_node_inputs(node: Any, results: Results) -> dict[str, Any]:
     """Literal inputs of a flytekit Node, by input name."""
     return {b.var: resolve(b.binding, results) for b in node.bindings}

@@ -41,7 +41,9 @@ def record_cache_hit(
         output_values = values.to_python(ctx, outputs, spec.output_types)
         artifacts = artifact_specs(output_variables)
         input_refs = [
-            lineage.dataset_ref(name, value, spec.input_types[name])
+            lineage.dataset_ref(
+                name, value, spec.input_types[name], source=spec.input_sources.get(name)
+            )
             for name, value in input_values.items()
         ]
         output_refs = [

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from domino_flows import lineage
 from domino_flows.backends.base import JobSpec
 from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
@@ -50,6 +51,9 @@ class Scope:
     results: dict[str, dict[str, Any]]
     parent: tuple[Scope, str] | None = None
     state: dict[str, str] = field(default_factory=dict)  # pending/running/done/failed/skipped
+    # node id -> output -> the lineage dataset it is (lineage.output_dataset_name), so a task's
+    # inputs are named after what the workflow bound them to, not matched by equal content
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def finished(self) -> bool:
         return all(s in ("done", "failed", "skipped") for s in self.state.values())
@@ -105,7 +109,8 @@ class Engine:
         data_dir = self.project_root / ".domino-flows" / "data" / self.run_id
         with values.run_context(data_dir) as ctx:
             self.ctx = ctx
-            top = self._open_scope("", workflow, inputs, None)
+            given = {name: lineage.workflow_input_name(self.flow, name) for name in inputs}
+            top = self._open_scope("", workflow, inputs, None, given)
             pool = futures.ThreadPoolExecutor(max_workers=self.capacity + 4)
             try:
                 self._loop(pool)
@@ -205,7 +210,8 @@ class Engine:
                     literals = {**launch_plan_literals(workflow, {}), **literals}
                     workflow = workflow.workflow
                 scope.state[flow_node.id] = "running"
-                self._open_scope(path + "/", workflow, literals, (scope, flow_node.id))
+                sources = bindings.node_input_sources(flow_node.node, scope.sources)
+                self._open_scope(path + "/", workflow, literals, (scope, flow_node.id), sources)
                 return True
             if flow_node.kind is NodeKind.NATIVE:
                 self._run_native(scope, flow_node, path, literals)
@@ -240,7 +246,9 @@ class Engine:
             cache_key = task_cache_key(self.project_root, task, literals)
             hit = self.state.cache_hit(cache_key)
             if hit is not None:
-                spec = self._spec(task, key, item is not None)
+                spec = self._spec(
+                    task, key, item is not None, self._bind_lineage(scope, flow_node, key)
+                )
                 outputs = dict(task.interface.outputs)
                 found = record_cache_hit(
                     self.ctx, self.state, self.project_root, spec, outputs, key, literals, hit
@@ -249,7 +257,7 @@ class Engine:
                     view.cached, view.artifacts = True, found
                     self._job_done(scope, flow_node, path, item, values.decode(hit.outputs), True)
                     return True
-        spec = self._spec(task, key, item is not None)
+        spec = self._spec(task, key, item is not None, self._bind_lineage(scope, flow_node, key))
         slots = min(self.capacity, max(1, self.backend.scheduling_slots(spec)))
         if self.slots_in_use + slots > self.capacity and self.slots_in_use > 0:
             return False  # wait for cores to free up
@@ -275,12 +283,11 @@ class Engine:
         view.item = item
         return True
 
-    def _spec(self, task: Any, key: str, is_item: bool) -> JobSpec:
+    def _spec(self, task: Any, key: str, is_item: bool, input_sources: dict[str, str]) -> JobSpec:
         settings = TaskCustom.from_custom(task.get_custom(None))
         # Jobs, attempts and logs are filed by task name: a task used by several nodes (or every
         # fan-out item) gets its node path too, so no two nodes share a job.
-        unique = self.task_uses.get(task.name, 0) <= 1 and not is_item
-        task_key = task.name if unique else f"{task.name}@{key}"
+        task_key = self._task_key(task, key, is_item)
         return JobSpec(
             run_id=self.run_id,
             flow=self.flow,
@@ -288,11 +295,25 @@ class Engine:
             config=task.domino_job_config,
             input_types=dict(task.python_interface.inputs),
             output_types=dict(task.python_interface.outputs),
+            input_sources=input_sources,
             use_latest=settings.use_latest,
             use_project_defaults=settings.use_project_defaults,
             input_paths=settings.input_paths,
             output_paths=settings.output_paths,
         )
+
+    def _task_key(self, task: Any, key: str, is_item: bool) -> str:
+        unique = self.task_uses.get(task.name, 0) <= 1 and not is_item
+        return task.name if unique else f"{task.name}@{key}"
+
+    def _bind_lineage(self, scope: Scope, flow_node: FlowNode, key: str) -> dict[str, str]:
+        """The datasets a job's inputs were bound to; its outputs' names are kept for the nodes
+        downstream. A fan-out item reads and writes list elements: left unnamed."""
+        if flow_node.kind is NodeKind.FAN_OUT:
+            return {}
+        task_key = self._task_key(flow_node.entity, key, False)
+        scope.sources[flow_node.id] = _output_datasets(flow_node.entity, task_key)
+        return bindings.node_input_sources(flow_node.node, scope.sources)
 
     def _complete(self, future: futures.Future[JobOutcome]) -> None:
         scope, flow_node, slots = self.running.pop(future)
@@ -356,6 +377,9 @@ class Engine:
         self._finish(scope, flow_node.id, "done", literals)
 
     def _reuse(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
+        if flow_node.kind is NodeKind.JOB:  # its outputs keep the names its job gave them
+            task_key = self._task_key(flow_node.entity, path, False)
+            scope.sources[flow_node.id] = _output_datasets(flow_node.entity, task_key)
         view = self.views.setdefault(path, NodeView(path, flow_node.name, flow_node.kind.value))
         view.state = "reused"
         view.note = "finished in the run being resumed"
@@ -471,10 +495,16 @@ class Engine:
     # --- scopes ---------------------------------------------------------------------------------
 
     def _open_scope(
-        self, path: str, workflow: Any, inputs: dict[str, Any], parent: tuple[Scope, str] | None
+        self,
+        path: str,
+        workflow: Any,
+        inputs: dict[str, Any],
+        parent: tuple[Scope, str] | None,
+        sources: dict[str, str],
     ) -> Scope:
         nodes = {n.id: n for n in nodes_of(workflow)}
         scope = Scope(path, workflow, nodes, {WORKFLOW_INPUTS: dict(inputs)}, parent)
+        scope.sources[WORKFLOW_INPUTS] = sources
         scope.state = {node_id: "pending" for node_id in nodes}
         self.scopes.append(scope)
         return scope
@@ -486,6 +516,11 @@ class Engine:
             outputs = {
                 b.var: bindings.resolve(b.binding, scope.results)
                 for b in scope.workflow.output_bindings
+            }
+            parent.sources[node_id] = {
+                b.var: found
+                for b in scope.workflow.output_bindings
+                if (found := bindings.source(b.binding, scope.sources))
             }
             self._finish(parent, node_id, "done", outputs)
         else:
@@ -541,3 +576,16 @@ def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
     from domino_flows.runner.graph import walk
 
     return [(p, n) for p, n in walk(workflow) if n.kind in (NodeKind.JOB, NodeKind.FAN_OUT)]
+
+
+def _output_datasets(task: Any, task_key: str) -> dict[str, str]:
+    """The lineage dataset of each output of ``task`` run as ``task_key``, named as the attempt's
+    COMPLETE event names it (an artifact by its artifact name)."""
+    from domino_flows.artifacts import artifact_of
+    from domino_flows.artifacts_store import artifact_specs
+
+    specs = artifact_specs(dict(task.interface.outputs))
+    return {
+        name: lineage.output_dataset_name(task_key, name, specs.get(name) or artifact_of(kind))
+        for name, kind in task.python_interface.outputs.items()
+    }

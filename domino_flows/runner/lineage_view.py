@@ -8,8 +8,13 @@ from typing import Any
 
 
 def describe(events: list[dict[str, Any]], artifacts: list[Any]) -> str:
+    """A task read an output when its input is named after that output: the runner names each
+    input after what the workflow bound it to. Inputs recorded without that (by ``python
+    flow.py``, whose local execution does not say where a value came from) are matched by equal
+    content instead, which can link tasks that only happened to see equal values."""
     producers: dict[str, tuple[str, str]] = {}  # dataset name -> (task, hash)
-    readers: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    by_content: dict[str, list[str]] = {}
     for row in events:
         event = json.loads(row["event"]) if isinstance(row.get("event"), str) else row
         task = row.get("task") or ""
@@ -18,10 +23,13 @@ def describe(events: list[dict[str, Any]], artifacts: list[Any]) -> str:
         for dataset in event.get("outputs", []):
             producers[dataset["name"]] = (task, _hash(dataset))
         for dataset in event.get("inputs", []):
-            readers.setdefault(_hash(dataset) or dataset["name"], []).append(task)
+            by_name.setdefault(dataset["name"], []).append(task)
+            if not _bound(dataset) and _hash(dataset):
+                by_content.setdefault(_hash(dataset), []).append(task)
     lines = []
     for name, (task, digest) in sorted(producers.items()):
-        consumers = sorted(set(readers.get(digest or name, [])))
+        readers = by_name.get(name, []) + (by_content.get(digest, []) if digest else [])
+        consumers = sorted(set(readers) - {task})
         lines.append(f"{name}")
         lines.append(f"  upstream:   {task}")
         lines.append(f"  downstream: {', '.join(consumers) or 'none (a final output)'}")
@@ -42,3 +50,8 @@ def _hash(dataset: dict[str, Any]) -> str:
         if isinstance(facet, dict) and facet.get("sha256"):
             return str(facet["sha256"])
     return ""
+
+
+def _bound(dataset: dict[str, Any]) -> bool:
+    facets = dataset.get("facets", {}) or {}
+    return any(isinstance(f, dict) and f.get("bound") for f in facets.values())
