@@ -92,13 +92,18 @@ def parse_settings(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     return settings
 
 
-def answer_problems(answers: dict[str, Any]) -> list[str]:
-    """What the template's pre-generation hook would refuse in these answers."""
+def _hook() -> Any:
+    """The template's pre-generation hook, as a module."""
     path = TEMPLATE / "hooks" / "pre_gen_project.py"
     # Compiled by hand rather than imported: no bytecode cache lands in the installed template.
     module = types.ModuleType("domino_flows_template_pre_gen")
     exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
-    problems: list[str] = module.problems(dict(answers))
+    return module
+
+
+def answer_problems(answers: dict[str, Any]) -> list[str]:
+    """What the template's pre-generation hook would refuse in these answers."""
+    problems: list[str] = _hook().problems(dict(answers))
     return problems
 
 
@@ -116,6 +121,10 @@ def create_project(
 
     settings = dict(settings or {})
     settings.setdefault("domino_flows_requirement", kit_requirement())
+    if no_input and "project_name" in settings and "project_slug" not in settings:
+        # The template's default slug only lower-cases; "Ünïcode Flöws" needs its accents
+        # dropped to make a folder and distribution name ("unicode-flows").
+        settings["project_slug"] = _hook()._suggest_slug(settings["project_name"])
     variables = template_variables()
     parse_settings([f"{key}=" for key in settings])  # raises on unknown keys, listing valid ones
     for key, value in settings.items():

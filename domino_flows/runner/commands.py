@@ -265,6 +265,14 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     attempts = [
         a for a in store.attempts(run_id) if a.task == task or a.task.startswith(task + "@")
     ]
+    nodes = sorted({a.task for a in attempts})
+    if len(nodes) > 1:  # one task used by several nodes: each node has its own jobs and logs
+        _fail(
+            DominoFlowsError(
+                f"task {task!r} ran as {len(nodes)} nodes of run {run_id}: {', '.join(nodes)}. "
+                f"Name one: domino-flows logs {run_id} {nodes[0]}"
+            )
+        )
     chosen = [a for a in attempts if attempt is None or a.attempt == attempt]
     if not chosen:
         _fail(DominoFlowsError(f"task {task!r} of run {run_id} has no attempt {attempt}."))

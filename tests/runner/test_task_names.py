@@ -73,6 +73,17 @@ def test_logs_show_and_cache_clear_take_short_names(project, finished_run):
 
 
 @pytest.mark.slow
+def test_logs_of_a_task_that_ran_as_several_nodes_names_them(project, finished_run):
+    result = cli("logs", finished_run, "part")
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "error: task 'fanin.part' ran as 3 nodes of run "
+        f"{finished_run}: fanin.part@n0, fanin.part@n1, fanin.part@n2. "
+        f"Name one: domino-flows logs {finished_run} fanin.part@n0"
+    )
+
+
+@pytest.mark.slow
 def test_unknown_short_names_are_errors(project, finished_run):
     for command in (
         ["logs", finished_run, "nope"],

@@ -62,6 +62,14 @@ def test_set_answers_variables_and_output_dir_is_created(tmp_path: Path) -> None
     assert 'DEFAULT_TIER = "small-k8s"' in (project / "claims_triage" / "flow.py").read_text()
 
 
+def test_a_project_name_with_accents_makes_an_ascii_folder_and_package(tmp_path: Path) -> None:
+    result = run_new("--no-input", "--set", "project_name=Ünïcode Flöws", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "unicode-flows"
+    assert (project / "unicode_flows" / "flow.py").is_file()
+    assert "# Ünïcode Flöws" in (project / "README.md").read_text(encoding="utf-8")
+
+
 def test_prompts_when_input_is_allowed(tmp_path: Path) -> None:
     # Project name typed; every other prompt takes its default (derived ones follow the name).
     result = run_new(str(tmp_path), input="Demo Flows\n" + "\n" * 14)

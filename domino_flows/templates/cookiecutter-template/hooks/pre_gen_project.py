@@ -8,6 +8,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12")
 LICENSES = ("Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary")
@@ -34,7 +35,9 @@ TEXT_FIELDS = (
 
 
 def _suggest_slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    # accents dropped, not the letters they sit on: "Flöws" -> "flows", not "fl-ws"
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if not slug or not slug[0].isalpha():
         slug = f"flows-{slug}".strip("-")
     return slug
