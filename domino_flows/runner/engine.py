@@ -321,6 +321,7 @@ class Engine:
         outcome = future.result()
         view = self.views[outcome.key]
         view.attempts = outcome.attempts
+        view.jobs_started = outcome.jobs_started
         view.job_id = outcome.job_id
         view.log_path = outcome.log_path or view.log_path
         view.artifacts = outcome.artifacts

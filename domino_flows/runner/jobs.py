@@ -46,6 +46,7 @@ class JobOutcome:
     succeeded: bool
     values: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
+    jobs_started: int = 0  # attempts whose job really started (a refused start has none)
     job_id: str = ""
     url: str = ""
     log_path: str = ""
@@ -120,6 +121,7 @@ class JobRunner:
             self._ended(outcome, spec, attempts.fail(self.backend, record, _unexpected(error)))
             return
         self.session.opened(record)
+        outcome.jobs_started += 1
         handle = record.handle
         outcome.job_id, outcome.url = handle.job_id, handle.url
         outcome.log_path = handle.details.get("stdout", handle.url)

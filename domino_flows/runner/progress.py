@@ -38,6 +38,7 @@ class NodeView:
     hardware_tier: str = ""
     cached: bool = False
     attempts: int = 0
+    jobs_started: int = 0
     job_id: str = ""
     url: str = ""
     log_path: str = ""
@@ -310,7 +311,7 @@ def summary(result: Any, backend: str) -> str:
     views = result.nodes
     jobs = [v for v in views if v.kind == "job"]
     cached = sum(1 for v in jobs if v.cached)
-    started = sum(v.attempts for v in jobs if not v.cached and v.state != "reused")
+    started = sum(v.jobs_started for v in jobs if not v.cached and v.state != "reused")
     outcome = "succeeded" if result.success else "FAILED"
     lines.append(
         f"run {result.run_id} {outcome}: {len(jobs)} job tasks, {started} jobs started, "

@@ -11,6 +11,7 @@ def failed_view(error: str, log_tail: str) -> NodeView:
         kind="job",
         state="failed",
         attempts=1,
+        jobs_started=1,
         job_id="job-7",
         error=error,
         log_tail=log_tail,

@@ -83,6 +83,7 @@ def test_a_run_that_cannot_reach_its_project_is_failed(project, monkeypatch, set
     result = run()
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
+    assert "2 job tasks, 0 jobs started" in result.output  # three attempts, no job ever started
     run_row, attempts = the_run(project)
     assert run_row["state"] == "Failed"
     assert attempts, "the failed attempts are on record"
