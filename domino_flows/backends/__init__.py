@@ -54,6 +54,14 @@ def get_backend(name: str | None = None, project_root: Path | None = None) -> Jo
     try:
         from domino_flows.backends.domino import DominoBackend
     except ImportError as error:
+        shadow = _project_file_shadowing(error, root)
+        if shadow is not None:
+            raise ConfigurationError(
+                f"{shadow} has the name of the module {error.name!r} that the domino backend "
+                "imports (python-domino needs the installed one), and the flow's folder comes "
+                f"first on Python's path: rename {shadow.name} (say, to "
+                f"{shadow.stem}_steps.py) and run again."
+            ) from None
         raise ConfigurationError(
             f"the domino backend was chosen but cannot be loaded ({error}); check that "
             "domino-flows is fully installed (pip install domino-flows). Choose the local "
@@ -61,3 +69,11 @@ def get_backend(name: str | None = None, project_root: Path | None = None) -> Jo
         ) from None
     backend: JobBackend = DominoBackend(root, settings)
     return backend
+
+
+def _project_file_shadowing(error: ImportError, root: Path) -> Path | None:
+    """The project's own file that an import found instead of an installed module, if any."""
+    if not error.path:
+        return None
+    path = Path(error.path).resolve()
+    return path if path.is_relative_to(root) else None
