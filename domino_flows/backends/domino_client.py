@@ -355,7 +355,7 @@ def describe_failure(endpoint: str, error: BaseException, attempts: int | None =
         )
     return (
         f"Could not reach Domino for {endpoint}{tried} ({type(error).__name__}). Check "
-        "DOMINO_API_HOST and your network, then rerun (finished tasks are not rerun)."
+        "DOMINO_API_HOST and your network, and try again."
     )
 
 
