@@ -161,6 +161,13 @@ class StoreFile:
                 f"the run store {path} cannot be opened ({error}); check that the file and its "
                 "folder exist and that this user may read them."
             )
+        if "no such column" in str(error) or "no such table" in str(error):
+            # a SQLite file whose tables are not the run store's: another program's database
+            return (
+                f"the run store {path} is a SQLite file but not a domino-flows run store "
+                f"({error}). Move it aside (mv {path} {path}.other) and domino-flows starts a "
+                "new, empty one."
+            )
         return f"the run store {path} cannot be used: {error}"
 
 

@@ -192,3 +192,19 @@ def test_sqlite_errors_are_explained_without_error_codes(
     error = sqlite3.OperationalError(message)
     assert getattr(error, "sqlite_errorcode", None) is None
     assert fragment in StoreFile(tmp_path / "runs.sqlite").explain(error)
+
+
+def test_a_sqlite_file_that_is_not_a_run_store_is_named_with_the_fix(tmp_path: Path) -> None:
+    import sqlite3
+
+    from domino_flows.errors import RunStoreError
+
+    store = RunStore.for_project(tmp_path)
+    store.path.parent.mkdir()
+    with sqlite3.connect(store.path) as other:  # another program's database at that name
+        other.execute("CREATE TABLE runs (id INTEGER)")
+    with pytest.raises(RunStoreError) as raised:
+        store.runs()
+    message = str(raised.value)
+    assert message.startswith(f"the run store {store.path} is a SQLite file but not a domino")
+    assert f"mv {store.path} {store.path}.other" in message
