@@ -181,7 +181,7 @@ def test_older_stores_gain_new_columns_when_written(tmp_path: Path) -> None:
         ("unable to open database file", "cannot be opened"),
         ("database or disk is full", "the disk is full"),
         ("no such table: x", "is a SQLite file but not a domino-flows run store"),
-        ("near \"x\": syntax error", "cannot be used: near \"x\": syntax error"),
+        ('near "x": syntax error', 'cannot be used: near "x": syntax error'),
     ],
 )
 def test_sqlite_errors_are_explained_without_error_codes(
