@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from domino_flows.errors import DominoFlowsError
-from domino_flows.paths import state_dir
+from domino_flows.paths import folder_problem, state_dir
 
 try:
     import fcntl
@@ -50,11 +50,8 @@ def hold(root: Path, run_id: str) -> Iterator[None]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = _lock(path, run_id)
-    except OSError as error:
-        raise DominoFlowsError(
-            f"cannot take run {run_id}'s lease {path}: {error.strerror}. Make the project's "
-            ".domino-flows folder writable, or run from a copy of the project."
-        ) from None
+    except OSError as error:  # a read-only project, or a file where the folder belongs
+        raise DominoFlowsError(folder_problem(path.parent, error)) from None
     try:
         os.ftruncate(descriptor, 0)
         os.write(descriptor, str(os.getpid()).encode())
