@@ -318,11 +318,10 @@ def test_stop_ends_a_running_job(fake_domino):
     deadline = time.monotonic() + 10
     while fake_domino.jobs[job_id].status != "Running" and time.monotonic() < deadline:
         time.sleep(0.02)
-    started = time.monotonic()
     body = {"jobId": job_id, "commitResults": True}
     assert api(fake_domino, "POST", "/v4/jobs/stop", json=body).status_code == 200
+    # Stopped, not Succeeded: the 30 s sleep was cut short.
     assert wait_done(fake_domino, job_id)["statuses"]["executionStatus"] == "Stopped"
-    assert time.monotonic() - started < 5
     assert api(fake_domino, "POST", "/v4/jobs/stop", json=body).status_code == 200
 
 
@@ -354,3 +353,16 @@ def test_configurable_tiers_environments_and_datasets(tmp_path):
         datasets = api(fake, "GET", "/api/datasetrw/v1/datasets").json()["datasets"]
         assert [(d["id"], d["name"]) for d in datasets] == [(dataset, "claims")]
         fake.assert_valid()
+
+
+def test_without_the_testing_extra_the_import_says_what_to_install(monkeypatch):
+    import importlib
+    import sys
+
+    for name in [n for n in sys.modules if n.startswith("domino_flows.testing")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "openapi_schema_validator", None)  # as if not installed
+    with pytest.raises(ModuleNotFoundError) as raised:
+        importlib.import_module("domino_flows.testing")
+    assert raised.value.name == "openapi_schema_validator"
+    assert 'pip install "domino-flows[testing]"' in str(raised.value)
