@@ -208,6 +208,8 @@ def _close_at_exit(session: RunSession) -> None:
         session.close(state, error)
     except (sqlite3.Error, OSError, DominoFlowsError) as error:
         logger.warning("domino-flows could not record the end of run %s: %s", session.run_id, error)
+    finally:
+        session.backend.close()
 
 
 def _encode_variables(variables: Any) -> str:

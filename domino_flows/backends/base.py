@@ -174,6 +174,11 @@ class JobBackend(Protocol):
         ``logs``) can read or stop a job that an earlier one started."""
         ...
 
+    def close(self) -> None:
+        """Release what the backend holds (local: stop its running jobs and its warm launcher;
+        domino: its HTTP connections). Whoever got the backend closes it; safe to call twice."""
+        ...
+
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         """The job already started for exactly this attempt (run, task, attempt number), found by
         a marker unique to the attempt; None if there is none. A runner killed while a start was

@@ -72,10 +72,12 @@ from domino_flows.backends.domino_jobs import (
 from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.paths import STATE_DIR
+from domino_flows.project import DOMINO_BACKEND
 
 logger = logging.getLogger(__name__)
 
-LOCAL_OUTPUTS_ROOT = ".domino-flows/domino-outputs"
+LOCAL_OUTPUTS_ROOT = f"{STATE_DIR}/domino-outputs"
 LOG_TAIL_LINES = 30
 DEFAULT_CAPACITY = 16
 DEFAULT_POLL_OUTAGE_MINUTES = 30.0
@@ -92,7 +94,7 @@ def _settings_value(settings: Any, name: str) -> Any:
 class DominoBackend:
     """Runs jobs on a Domino deployment. See the module docstring for the protocol's steps."""
 
-    name = "domino"
+    name = DOMINO_BACKEND
 
     def __init__(
         self,
@@ -138,6 +140,22 @@ class DominoBackend:
             f"DominoBackend(project={self.project!r}, host={self.host!r}, "
             f"credentials={self._credentials.source!r})"
         )
+
+    def close(self) -> None:
+        """Close the HTTP connections. Jobs started on Domino run on: they are Domino's, and a
+        later ``resume`` or ``show`` finds them. Safe to call twice; the client reconnects on
+        next use."""
+        with self._lock:
+            client, self._client = self._client, None
+        session = getattr(getattr(client, "request_manager", None), "request_session", None)
+        if session is not None:
+            session.close()
+
+    def __enter__(self) -> DominoBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- client and project -----------------------------------------------------------------------
 

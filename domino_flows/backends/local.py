@@ -29,7 +29,6 @@ passed to local jobs: a local job never talks to Domino on the user's behalf.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import math
 import os
@@ -39,19 +38,25 @@ import signal
 import subprocess
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from domino_flows import contract, formats, mounts
-from domino_flows.backends import local_environment, local_mounts, local_warm
+from domino_flows.backends import lifecycle, local_environment, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.clock import now
 from domino_flows.errors import ConfigurationError, TaskFailedError
 from domino_flows.paths import state_dir
-from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
+from domino_flows.project import (
+    LOCAL_BACKEND,
+    EnvironmentSettings,
+    HardwareTierSettings,
+    ProjectSettings,
+)
 from domino_flows.redaction import CREDENTIAL_VARIABLES
 
 DEFAULT_STOP_GRACE = 5.0
@@ -85,7 +90,7 @@ class _Job:
 class LocalBackend:
     """Runs Domino jobs as local subprocesses (see the module docstring for the layout)."""
 
-    name = "local"
+    name = LOCAL_BACKEND
 
     def __init__(
         self,
@@ -104,8 +109,24 @@ class LocalBackend:
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._monitor: threading.Thread | None = None
-        self._exit_hook = False
         self._warm: local_warm.WarmLauncher | None = None
+        lifecycle.opened(self)
+
+    def close(self) -> None:
+        """Stop the jobs this backend started that still run, and its warm launcher. The
+        backend can start jobs again afterwards (a new launcher starts on first use)."""
+        self.stop_all()
+        with self._lock:
+            warm, self._warm = self._warm, None
+        if warm is not None:
+            warm.close()
+        lifecycle.closed(self)
+
+    def __enter__(self) -> LocalBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- JobBackend -----------------------------------------------------------------------------
 
@@ -272,16 +293,15 @@ class LocalBackend:
                 self._warm = local_warm.WarmLauncher(
                     {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
                 )
+                # A backend dropped without close() still ends its launcher when it is freed.
+                weakref.finalize(self, self._warm.close)
             return self._warm
 
     def _track(self, job: _Job) -> None:
         """Watch a started job: a thread waits for its exit, another enforces tier memory."""
         with self._lock:
             self._jobs[job.handle.job_id] = job
-            if not self._exit_hook:
-                # Jobs end with the process that started them, as a Domino run's jobs end with it.
-                atexit.register(self.stop_all)
-                self._exit_hook = True
+            lifecycle.opened(self)  # again, in case it was closed and used anew
             limited = job.tier.memory_bytes is not None
             if limited and not proc.memory_monitoring_available():
                 limited = False

@@ -129,11 +129,19 @@ class WarmLauncher:
         return child
 
     def close(self) -> None:
+        """End the launcher process (it exits when its input closes); jobs it forked are the
+        backend's to stop. Safe to call twice."""
         with self._lock:
-            if self._process is not None and self._process.poll() is None:
-                assert self._process.stdin is not None
-                self._process.stdin.close()
-                self._process.wait(timeout=10)
+            process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # stuck importing: it has no job of its own to lose
+            process.kill()
+            process.wait()
 
     def _ensure_started(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 import rich_click as click
 
 from domino_flows.errors import DominoFlowsError
+from domino_flows.project import BACKEND_NAMES
 
 
 def _fail(error: Exception) -> NoReturn:
@@ -80,7 +81,7 @@ def _jsonable(value: Any) -> Any:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["local", "domino"]),
+    type=click.Choice(BACKEND_NAMES),
     default=None,
     help="Where jobs run (default: DOMINO_FLOWS_BACKEND, pyproject, then local).",
 )
@@ -279,9 +280,13 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     last = chosen[-1]
     root = default_project_root()
     backend = get_backend(run["backend"] or None, root)
-    text = backend.logs(
-        backend.handle_for(last.run_id, last.task, last.attempt, last.job_id, last.url), tail=tail
-    )
+    try:
+        text = backend.logs(
+            backend.handle_for(last.run_id, last.task, last.attempt, last.job_id, last.url),
+            tail=tail,
+        )
+    finally:
+        backend.close()
     if not text:
         # Printing nothing would look like a broken command; say what was found.
         click.echo(

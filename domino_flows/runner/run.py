@@ -25,7 +25,7 @@ from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
 from domino_flows.git_state import commit_and_dirty
 from domino_flows.loading import load_entity
-from domino_flows.paths import default_project_root, project_of_file
+from domino_flows.paths import default_project_root, project_of_file, state_dir
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import lease, values
@@ -83,7 +83,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     backend = get_backend(request.backend, root)
     run_id = new_run_id()
     state = RunnerState(RunStore.for_project(root))
-    data_dir = root / ".domino-flows" / "data" / run_id
+    data_dir = state_dir(root) / "data" / run_id
     with values.run_context(data_dir) as ctx:
         literals = values.to_literals(ctx, python_values, _input_types(workflow, python_values))
     literals.update(flow_inputs.launch_plan_literals(entity, python_values))
@@ -106,7 +106,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
         )
     )
     session = RunSession(root, run_id, workflow.name, backend)
-    with lease.hold(root, run_id):
+    with contextlib.closing(backend), lease.hold(root, run_id):
         return _drive(session, workflow, literals, reporter, state, request.options, {})
 
 
@@ -146,7 +146,7 @@ def resume(
     )
     backend = get_backend(backend_name or meta.options.get("backend"), root)
     session = RunSession(root, run_id, workflow.name, backend)
-    with lease.hold(root, run_id):  # a run whose runner is alive is not taken over
+    with contextlib.closing(backend), lease.hold(root, run_id):  # a live runner keeps its run
         for line in session.reconcile():  # never two jobs of one task at once
             reporter.note(line)
         finished = state.nodes(run_id)
