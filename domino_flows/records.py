@@ -23,57 +23,8 @@ from typing import Any
 from domino_flows.clock import now
 from domino_flows.errors import RunStoreError
 from domino_flows.paths import STORE_FILE, state_dir
-from domino_flows.records_sqlite import Schema, StoreFile
+from domino_flows.records_sqlite import StoreFile
 from domino_flows.redaction import redact
-
-_SCHEMA = Schema("""
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    flow TEXT NOT NULL DEFAULT '',
-    backend TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL DEFAULT 'Running',
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    error TEXT
-);
-CREATE TABLE IF NOT EXISTS task_attempts (
-    run_id TEXT NOT NULL,
-    task TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    job_id TEXT NOT NULL DEFAULT '',
-    url TEXT NOT NULL DEFAULT '',
-    environment TEXT,
-    hardware_tier TEXT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    error TEXT,
-    PRIMARY KEY (run_id, task, attempt)
-);
-CREATE TABLE IF NOT EXISTS lineage_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    task TEXT,
-    attempt INTEGER,
-    event_type TEXT NOT NULL,
-    event_time TEXT NOT NULL,
-    event TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS artifacts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    task TEXT NOT NULL,
-    output TEXT NOT NULL,
-    artifact_name TEXT NOT NULL,
-    artifact_type TEXT NOT NULL,
-    file_name TEXT NOT NULL,
-    path TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (run_id, task, output)
-);
-CREATE INDEX IF NOT EXISTS lineage_by_run ON lineage_events (run_id, task);
-""")
 
 
 @dataclass(frozen=True)
@@ -115,16 +66,10 @@ class RunStore:
     def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
         self._file = StoreFile(path, create)
-        self._schemas = [_SCHEMA]
 
     @classmethod
     def for_project(cls, project_root: Path, create: bool = True) -> RunStore:
         return cls(state_dir(project_root) / STORE_FILE, create)
-
-    def use_schema(self, schema: Schema) -> None:
-        """Tables another module keeps in this store (the runner's), created with the store's."""
-        if schema not in self._schemas:
-            self._schemas.append(schema)
 
     @property
     def read_only(self) -> bool:
@@ -139,7 +84,7 @@ class RunStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A short-lived connection in a transaction (committed on success)."""
-        with self._file.connection(self._schemas) as connection:
+        with self._file.connection() as connection:
             yield connection
 
     # --- runs -----------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Three ways to open it, chosen once per store object:
 
-- *write*: the usual case. WAL mode, and each schema's tables (and columns added since older
-  stores were written) are created on first use.
+- *write*: the usual case. WAL mode, and the store brought to the current schema version on
+  first use (``records_schema``: a new store gets every table, an older one its migrations).
 - *read*: the file exists but this process cannot write it or its folder (a shared or archived
   project, ``chmod 444``). It is opened through a ``file:...?mode=ro`` URI, with no WAL set-up and
   no schema changes; tables an older store lacks are stood in for by empty temporary tables, so the
@@ -22,31 +22,21 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from domino_flows import records_schema
 from domino_flows.errors import RunStoreError
 from domino_flows.paths import folder_problem
 
 BUSY_TIMEOUT_SECONDS = 30
-_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 
 # SQLite's primary result codes (the low byte of an extended code).
 _BUSY, _LOCKED, _READONLY, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 14, 26
 _PERM, _IOERR, _FULL = 3, 10, 13
-
-
-@dataclass(frozen=True)
-class Schema:
-    """Tables one module keeps in the store, and columns added to them after a release."""
-
-    script: str
-    columns: tuple[tuple[str, str, str], ...] = ()  # (table, column, declaration)
 
 
 class StoreFile:
@@ -54,7 +44,7 @@ class StoreFile:
         self.path = path
         self.create = create
         self.mode: str | None = None  # "write", "read" or "empty", decided on first open
-        self._prepared: set[Schema] = set()
+        self._prepared = False  # brought to the current schema version (write mode)
 
     def _choose_mode(self) -> str:
         if not self.path.exists():
@@ -68,7 +58,7 @@ class StoreFile:
         return [p for p in candidates if _refused(p)]
 
     @contextmanager
-    def connection(self, schemas: list[Schema]) -> Iterator[sqlite3.Connection]:
+    def connection(self) -> Iterator[sqlite3.Connection]:
         """A connection in a transaction, committed on success; SQLite errors become
         RunStoreError."""
         if self.mode is None:
@@ -78,7 +68,7 @@ class StoreFile:
         try:
             with self.translated_errors():
                 connection.row_factory = sqlite3.Row
-                self._prepare(connection, schemas)
+                self._prepare(connection)
                 with connection:
                     yield connection
         finally:
@@ -99,26 +89,19 @@ class StoreFile:
             raise RunStoreError(folder_problem(self.path.parent, error)) from None
         return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
 
-    def _prepare(self, connection: sqlite3.Connection, schemas: list[Schema]) -> None:
+    def _prepare(self, connection: sqlite3.Connection) -> None:
         if self.mode == "empty":
-            for schema in schemas:
-                connection.executescript(schema.script)
+            records_schema.create(connection)
             return
         if self.mode == "read":
-            _stand_in_tables(connection, schemas)
+            records_schema.check_version(connection, self.path)
+            records_schema.stand_in_tables(connection)
             return
-        new = [schema for schema in schemas if schema not in self._prepared]
-        if not new:
+        if self._prepared:
             return
-        if not self._prepared:
-            connection.execute("PRAGMA journal_mode=WAL")
-        for schema in new:
-            connection.executescript(schema.script)
-            for table, column, declaration in schema.columns:
-                known = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-                if column not in known:
-                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-            self._prepared.add(schema)
+        connection.execute("PRAGMA journal_mode=WAL")
+        records_schema.migrate(connection, self.path)
+        self._prepared = True
 
     @contextmanager
     def translated_errors(self) -> Iterator[None]:
@@ -197,18 +180,6 @@ def _c_access() -> ctypes._NamedFuncPointer | None:
 
 
 _ACCESS = _c_access()
-
-
-def _stand_in_tables(connection: sqlite3.Connection, schemas: list[Schema]) -> None:
-    """Empty temporary tables for those a read-only store lacks (it predates them): they live with
-    the connection, so reading works and the store stays untouched."""
-    present = {row[0] for row in connection.execute("SELECT name FROM main.sqlite_master")}
-    for schema in schemas:
-        for statement in schema.script.split(";"):
-            match = _TABLE.search(statement)
-            if match and match.group(1) not in present:
-                temporary = f"CREATE TEMP TABLE IF NOT EXISTS {match.group(1)}"
-                connection.execute(statement.replace(match.group(0), temporary, 1))
 
 
 def _primary_code(error: sqlite3.DatabaseError) -> int | None:

@@ -157,21 +157,6 @@ def test_a_log_file_that_vanishes_while_looked_at_is_not_a_refusal(
     assert store._file.unwritable() == []
 
 
-def test_older_stores_gain_new_columns_when_written(tmp_path: Path) -> None:
-    from domino_flows.records_sqlite import Schema
-
-    store = RunStore.for_project(tmp_path)
-    store.use_schema(Schema("CREATE TABLE IF NOT EXISTS extra (a TEXT);"))
-    store.start_run("r1")
-    newer = RunStore.for_project(tmp_path)
-    newer.use_schema(
-        Schema("CREATE TABLE IF NOT EXISTS extra (a TEXT);", (("extra", "b", "TEXT"),))
-    )
-    with newer.connect() as db:
-        db.execute("INSERT INTO extra (a, b) VALUES ('x', 'y')")
-        assert [tuple(row) for row in db.execute("SELECT a, b FROM extra")] == [("x", "y")]
-
-
 @pytest.mark.parametrize(
     ("message", "fragment"),
     [

@@ -23,51 +23,6 @@ from typing import Any
 
 from domino_flows.clock import now
 from domino_flows.records import RunStore
-from domino_flows.records_sqlite import Schema
-
-_SCHEMA = Schema("""
-CREATE TABLE IF NOT EXISTS run_meta (
-    run_id TEXT PRIMARY KEY,
-    flow_file TEXT NOT NULL,
-    workflow TEXT NOT NULL,
-    inputs BLOB NOT NULL,
-    flow_hash TEXT NOT NULL,
-    git_commit TEXT,
-    git_dirty INTEGER,
-    options TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS node_results (
-    run_id TEXT NOT NULL,
-    node TEXT NOT NULL,
-    task TEXT NOT NULL,
-    outputs BLOB NOT NULL,
-    cached INTEGER NOT NULL DEFAULT 0,
-    finished_at TEXT NOT NULL,
-    PRIMARY KEY (run_id, node)
-);
-CREATE TABLE IF NOT EXISTS cache_entries (
-    cache_key TEXT PRIMARY KEY,
-    task TEXT NOT NULL,
-    cache_version TEXT NOT NULL,
-    outputs BLOB NOT NULL,
-    run_id TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS node_origins (
-    run_id TEXT NOT NULL,
-    node TEXT NOT NULL,
-    task TEXT NOT NULL,
-    origin TEXT NOT NULL,
-    source_run TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    PRIMARY KEY (run_id, node, task)
-);
-CREATE TABLE IF NOT EXISTS run_outputs (
-    run_id TEXT PRIMARY KEY,
-    outputs BLOB NOT NULL,
-    recorded_at TEXT NOT NULL
-);
-""")
 
 CACHE, RESUME = "cache", "resume"
 
@@ -98,7 +53,6 @@ class RunMeta:
 class RunnerState:
     def __init__(self, store: RunStore) -> None:
         self.store = store
-        store.use_schema(_SCHEMA)
 
     # --- runs -----------------------------------------------------------------------------------
 
