@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from domino_flows.errors import DominoFlowsError
+
 INPUTS_DIR_VARIABLE = "DOMINO_FLOWS_INPUTS_DIR"
 OUTPUTS_DIR_VARIABLE = "DOMINO_FLOWS_OUTPUTS_DIR"
 DEFAULT_INPUTS_DIR = "/workflow/inputs"
@@ -26,7 +28,7 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 
-class FormatError(ValueError):
+class FormatError(DominoFlowsError, ValueError):
     """A text value does not parse as its declared type. The message says what was expected."""
 
 

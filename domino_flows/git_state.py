@@ -33,3 +33,23 @@ def commit_and_dirty(root: Path) -> tuple[str | None, bool | None]:
         return None, None
     status = git(root, "status", "--porcelain", "--untracked-files=no")
     return commit.stdout.strip(), bool(status.stdout.strip())
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit checked out in ``root/.git``, read from the files (no subprocess: lineage asks
+    for every task attempt), or None when there is none to read."""
+    git_dir = root / ".git"
+    try:
+        text = (git_dir / "HEAD").read_text().strip()
+        if not text.startswith("ref: "):
+            return text or None  # a detached HEAD names the commit itself
+        ref = text[len("ref: ") :]
+        if (git_dir / ref).is_file():
+            return (git_dir / ref).read_text().strip()
+        packed = git_dir / "packed-refs"
+        for line in packed.read_text().splitlines() if packed.is_file() else []:
+            if line.endswith(" " + ref):
+                return line.split()[0]
+        return None
+    except OSError:
+        return None

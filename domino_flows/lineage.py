@@ -40,6 +40,7 @@ from openlineage.client.serde import Serde
 
 from domino_flows import contract
 from domino_flows._version import __version__
+from domino_flows.git_state import head_commit
 
 PRODUCER = f"https://pypi.org/project/domino-flows/{__version__}"
 SCHEMA_BASE = "https://pypi.org/project/domino-flows/#lineage-facets"
@@ -359,22 +360,4 @@ def source_location(project_root: Path, command: str) -> tuple[str, str | None, 
         if target.endswith(".py"):
             path = target
             break
-    return project_root.as_uri(), path, _git_head(project_root)
-
-
-def _git_head(root: Path) -> str | None:
-    head = root / ".git" / "HEAD"
-    try:
-        text = head.read_text().strip()
-        if text.startswith("ref: "):
-            ref = root / ".git" / text[5:]
-            if ref.is_file():
-                return ref.read_text().strip()
-            packed = root / ".git" / "packed-refs"
-            for line in packed.read_text().splitlines() if packed.is_file() else []:
-                if line.endswith(" " + text[5:]):
-                    return line.split()[0]
-            return None
-        return text or None
-    except OSError:
-        return None
+    return project_root.as_uri(), path, head_commit(project_root)

@@ -36,6 +36,7 @@ import rich_click as click
 
 import domino_flows
 from domino_flows.errors import DominoFlowsError
+from domino_flows.paths import STATE_DIR
 
 OFFICIAL_MODULES = (
     "flytekitplugins.domino",
@@ -53,7 +54,7 @@ DROPPED_ARGUMENTS = {
     "OwnerName": "the flow runs in its own project ([tool.domino_flows.domino] project locally)",
     "ProjectName": "the flow runs in its own project ([tool.domino_flows.domino] project locally)",
 }
-_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".domino-flows"})
+_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", STATE_DIR})
 
 
 class PortError(DominoFlowsError):

@@ -62,7 +62,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("local", "domino")
+# The backends' names, here only: configuration, the command line and the backends use these.
+LOCAL_BACKEND = "local"
+DOMINO_BACKEND = "domino"
+BACKEND_NAMES = (LOCAL_BACKEND, DOMINO_BACKEND)
 FILESYSTEMS = ("domino", "plain")
 WILDCARD = "*"  # an environment or tier entry that maps every name not listed
 PROJECT_LAYOUTS = ("git", "dfs")
@@ -358,9 +361,10 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
     where = str(pyproject) if pyproject else "[tool.domino_flows]"
     _refuse_secrets(table, where, "tool.domino_flows")
     backend = table.get("backend")
-    if backend is not None and backend not in BACKENDS:
+    if backend is not None and backend not in BACKEND_NAMES:
         raise ConfigurationError(
-            f"{where}: [tool.domino_flows] backend = {backend!r}; use one of {', '.join(BACKENDS)}."
+            f"{where}: [tool.domino_flows] backend = {backend!r}; use one of "
+            f"{', '.join(BACKEND_NAMES)}."
         )
     environments = {}
     for name, entry in _table(table, "environments", where).items():

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 
+# Domino's credential variables, named here only: in Domino's order of precedence, the proxy of a
+# Domino run, a token file, a user API key; DOMINO_API_KEY is python-domino's older name for it.
+API_PROXY_VARIABLE = "DOMINO_API_PROXY"
+TOKEN_FILE_VARIABLE = "DOMINO_TOKEN_FILE"
+API_KEY_VARIABLE = "DOMINO_USER_API_KEY"
+LEGACY_API_KEY_VARIABLE = "DOMINO_API_KEY"
+CREDENTIAL_CHOICES = (API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE, API_KEY_VARIABLE)
 # Environment variables whose values must never reach a record, a message or a log we write.
-CREDENTIAL_VARIABLES = (
-    "DOMINO_USER_API_KEY",
-    "DOMINO_API_PROXY",
-    "DOMINO_TOKEN_FILE",
-    "DOMINO_API_KEY",
-)
+CREDENTIAL_VARIABLES = (*CREDENTIAL_CHOICES, LEGACY_API_KEY_VARIABLE)
 
 
 def redact(text: str | None) -> str | None:
@@ -27,13 +29,13 @@ def redact(text: str | None) -> str | None:
             text = text.replace(value, f"<{variable} redacted>")
     token = _token_file_content()
     if token:
-        text = text.replace(token, "<DOMINO_TOKEN_FILE content redacted>")
+        text = text.replace(token, f"<{TOKEN_FILE_VARIABLE} content redacted>")
     return text
 
 
 def _token_file_content() -> str | None:
     """The token the file in ``DOMINO_TOKEN_FILE`` holds: a secret too, not only its path."""
-    path = os.environ.get("DOMINO_TOKEN_FILE")
+    path = os.environ.get(TOKEN_FILE_VARIABLE)
     if not path:
         return None
     try:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from domino_flows.backends.base import JobBackend
 from domino_flows.errors import ConfigurationError
+from domino_flows.project import BACKEND_NAMES, LOCAL_BACKEND
 
 BACKEND_VARIABLE = "DOMINO_FLOWS_BACKEND"
-BACKEND_NAMES = ("local", "domino")
 
 
 def backend_name(name: str | None = None, project_root: Path | None = None) -> str:
@@ -28,7 +28,7 @@ def backend_name(name: str | None = None, project_root: Path | None = None) -> s
         name, source = os.environ[BACKEND_VARIABLE], f"${BACKEND_VARIABLE}"
     else:
         settings = load_settings(project_root)
-        name = settings.backend or "local"
+        name = settings.backend or LOCAL_BACKEND
         source = str(settings.pyproject) if settings.backend else "the default"
     name = name.strip().lower()
     if name not in BACKEND_NAMES:
@@ -47,7 +47,7 @@ def get_backend(name: str | None = None, project_root: Path | None = None) -> Jo
     chosen = backend_name(name, project_root)
     root = (project_root or default_project_root()).resolve()
     settings = load_settings(root)
-    if chosen == "local":
+    if chosen == LOCAL_BACKEND:
         from domino_flows.backends.local import LocalBackend
 
         return LocalBackend(root, settings)

@@ -36,12 +36,10 @@ from domino.exceptions import ReloginRequiredException
 from requests.adapters import HTTPAdapter
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.redaction import API_KEY_VARIABLE, API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE
 
 T = TypeVar("T")
 
-API_PROXY_VARIABLE = "DOMINO_API_PROXY"
-TOKEN_FILE_VARIABLE = "DOMINO_TOKEN_FILE"
-API_KEY_VARIABLE = "DOMINO_USER_API_KEY"
 HOST_VARIABLE = "DOMINO_API_HOST"
 PROJECT_OWNER_VARIABLE = "DOMINO_PROJECT_OWNER"
 PROJECT_NAME_VARIABLE = "DOMINO_PROJECT_NAME"

@@ -38,10 +38,12 @@ from domino_flows.backends.domino_client import (
     server_said,
 )
 from domino_flows.config import EnvironmentRevisionSpecification
+from domino_flows.errors import DominoFlowsError
+from domino_flows.paths import STATE_DIR
 
 logger = logging.getLogger(__name__)
 
-STAGING_ROOT = ".domino-flows/staging"
+STAGING_ROOT = f"{STATE_DIR}/staging"
 ARCHIVE_NAME = "job.pyz"
 OUTPUTS_ARCHIVE = "outputs.zip"
 MAX_LISTED_PAGES = 20
@@ -73,7 +75,7 @@ STATUS_TABLE: dict[str, JobState] = {
 }
 
 
-class UnknownStatus(ValueError):
+class UnknownStatus(DominoFlowsError, ValueError):
     """Domino reported an execution status this table does not know."""
 
     def __init__(self, status: Any) -> None:

@@ -27,6 +27,7 @@ from domino_flows.lint import (
 from domino_flows.lint.config import LintConfig, find_config
 from domino_flows.lint.context import Issue, ModuleContext
 from domino_flows.lint.model import RULES, Finding
+from domino_flows.paths import STATE_DIR
 
 Check = Callable[[ModuleContext], Iterable[Issue]]
 
@@ -57,7 +58,7 @@ SKIP_DIRS = frozenset(
         "__pycache__",
         "build",
         "dist",
-        ".domino-flows",
+        STATE_DIR,
         "node_modules",
         ".tox",
         ".nox",

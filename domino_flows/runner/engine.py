@@ -26,6 +26,7 @@ from domino_flows.backends.base import JobSpec
 from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
+from domino_flows.paths import state_dir
 from domino_flows.runner import bindings, values
 from domino_flows.runner.cached import record_cache_hit, task_cache_key
 from domino_flows.runner.fan_out_items import FanOutItems
@@ -106,7 +107,7 @@ class Engine:
         for _, flow_node in _walk_tasks(workflow):
             task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
             self.task_uses[task.name] = self.task_uses.get(task.name, 0) + 1
-        data_dir = self.project_root / ".domino-flows" / "data" / self.run_id
+        data_dir = state_dir(self.project_root) / "data" / self.run_id
         with values.run_context(data_dir) as ctx:
             self.ctx = ctx
             given = {name: lineage.workflow_input_name(self.flow, name) for name in inputs}

@@ -16,6 +16,7 @@ from typing import Any
 import rich_click as click
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.paths import STATE_DIR
 
 DEFAULT_DOMAIN = "development"
 PROJECT_VARIABLE = "DOMINO_PROJECT_ID"
@@ -324,7 +325,7 @@ def _launch(
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where --dry-run writes (default .domino-flows/submit/<timestamp>/).",
+    help=f"Where --dry-run writes (default {STATE_DIR}/submit/<timestamp>/).",
 )
 def submit_command(
     file: Path,

@@ -24,6 +24,7 @@ from typing import Any
 
 from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS
 from domino_flows.errors import DominoFlowsError
+from domino_flows.paths import state_dir
 
 PLACEHOLDER_VERSION = "pending"
 VERSION_LENGTH = 20
@@ -189,7 +190,7 @@ def write_entities(entities: list[Any], folder: Path) -> list[Path]:
 
 def default_output_dir(root: Path) -> Path:
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return root / ".domino-flows" / "submit" / stamp
+    return state_dir(root) / "submit" / stamp
 
 
 # --- the readable plan ----------------------------------------------------------------------------

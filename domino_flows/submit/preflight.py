@@ -33,7 +33,7 @@ from domino_flows.config import (
     NETAPP_SNAPSHOT_INPUTS,
     TASK_TYPE,
 )
-from domino_flows.redaction import CREDENTIAL_VARIABLES
+from domino_flows.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
 
 Level = Literal["error", "warning"]
 
@@ -309,7 +309,7 @@ def credential_values(environ: Mapping[str, str] | None = None) -> dict[str, str
         value = env.get(variable)
         if value and len(value) >= 4:
             out[variable] = value
-    token_file = env.get("DOMINO_TOKEN_FILE")
+    token_file = env.get(TOKEN_FILE_VARIABLE)
     if token_file and os.path.isfile(token_file):
         try:
             token = Path(token_file).read_text(encoding="utf-8").strip()

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.redaction import CREDENTIAL_CHOICES
 from domino_flows.submit.defaults import REQUIRED_FIELDS, JobDefaults, by_name, complete
 from domino_flows.submit.preflight import DROPPED_ADDITIONS, NAME_KEYS, Check
-
-CREDENTIAL_CHOICES = ("DOMINO_API_PROXY", "DOMINO_TOKEN_FILE", "DOMINO_USER_API_KEY")
 
 
 @dataclass

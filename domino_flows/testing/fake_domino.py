@@ -38,6 +38,8 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from domino_flows.paths import STATE_DIR
+from domino_flows.redaction import CREDENTIAL_VARIABLES
 from domino_flows.testing.fake_domino_api import DominoApi
 from domino_flows.testing.fake_domino_http import Fault, Handler
 from domino_flows.testing.fake_domino_jobs import FakeJob, JobRunner, new_id, safe_relative
@@ -56,9 +58,7 @@ PROJECT_TYPES = ("dfs", "git")
 # Variables a job must not inherit from the test process: credentials, and contract paths that
 # would point the job at the wrong folders.
 _JOB_ENV_DROP = (
-    "DOMINO_USER_API_KEY",
-    "DOMINO_TOKEN_FILE",
-    "DOMINO_API_PROXY",
+    *CREDENTIAL_VARIABLES,
     "DOMINO_RUN_ID",
     "DOMINO_FLOWS_INPUTS_DIR",
     "DOMINO_FLOWS_OUTPUTS_DIR",
@@ -300,7 +300,7 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         """Put a local folder (your project's code) where Domino keeps code: the project files of
         a DFS project (a new commit, whose id is returned), the main repository of a git-based
         project (returns the current commit of the project files)."""
-        patterns = shutil.ignore_patterns("__pycache__", ".git", ".domino-flows", *ignore)
+        patterns = shutil.ignore_patterns("__pycache__", ".git", STATE_DIR, *ignore)
         if self.project_type == "git":
             target = (
                 self.repository / safe_relative(destination) if destination else self.repository

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from domino_flows.redaction import API_KEY_VARIABLE, API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE
 from domino_flows.testing.fake_domino import FakeDomino
 
 
@@ -39,10 +40,10 @@ def fake_domino_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDo
 @pytest.fixture
 def domino_env(fake_domino: FakeDomino, monkeypatch: pytest.MonkeyPatch) -> FakeDomino:
     monkeypatch.setenv("DOMINO_API_HOST", fake_domino.url)
-    monkeypatch.setenv("DOMINO_USER_API_KEY", fake_domino.api_key)
+    monkeypatch.setenv(API_KEY_VARIABLE, fake_domino.api_key)
     monkeypatch.setenv("DOMINO_PROJECT_OWNER", fake_domino.owner)
     monkeypatch.setenv("DOMINO_PROJECT_NAME", fake_domino.project_name)
     monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "domino")
-    for name in ("DOMINO_TOKEN_FILE", "DOMINO_API_PROXY", "DOMINO_RUN_ID", "DOMINO_LOG_LEVEL"):
+    for name in (TOKEN_FILE_VARIABLE, API_PROXY_VARIABLE, "DOMINO_RUN_ID", "DOMINO_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     return fake_domino
