@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from isolation import isolate
 
 from domino_flows.cli import main
 
@@ -33,9 +34,8 @@ def examples_project(
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, root.with_name(f"{root.name}-home"))  # set before the per-test one
         patch.chdir(root)
-        for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT"):
-            patch.delenv(name, raising=False)
         yield root
 
 

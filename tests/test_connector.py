@@ -36,14 +36,19 @@ FAKE_PROXY = "http://fake-proxy-2e4f6a:8899"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(tmp_path))
+def project_files() -> dict[str, str]:
+    return {"pyproject.toml": "[project]\nname = 'demo'\n"}
+
+
+@pytest.fixture
+def project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project of tests/conftest.py, named by variable, with credentials the connector must
+    never let out."""
+    monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(project))
     monkeypatch.setenv("DOMINO_FLOWS_RUN_ID", "run-connector")
     monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
     monkeypatch.setenv("DOMINO_API_PROXY", FAKE_PROXY)
-    monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
-    return tmp_path
+    return project
 
 
 def template_and_inputs(task: DominoJobTask, values: dict):

@@ -271,15 +271,9 @@ def test_domino_flows_lint_finds_nothing_in_skill_code(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A throwaway flow project, the working directory of the test."""
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
-    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
-    return root
+def project_files() -> dict[str, str]:
+    """The blocks run in the ``project`` fixture (tests/conftest.py) with this configuration."""
+    return {"pyproject.toml": PYPROJECT}
 
 
 MODULES = by_kind("module")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import http.server
 import json
 import logging
-import os
-import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -67,30 +65,20 @@ def receiver() -> Iterator[tuple[str, type[Receiver]]]:
         thread.join()
 
 
-@pytest.fixture(autouse=True)
-def openlineage_variables_restored() -> Iterator[None]:
-    """openlineage-python turns OPENLINEAGE_URL into OPENLINEAGE__TRANSPORT__* variables of the
-    process's environment; remove them so later tests see no configuration."""
-    before = dict(os.environ)
-    yield
-    for name in [n for n in os.environ if n.startswith("OPENLINEAGE") and n not in before]:
-        del os.environ[name]
+@pytest.fixture
+def project_files() -> dict[str, str]:
+    return {
+        "pyproject.toml": PYPROJECT,
+        "examples/hello.py": (REPO / "examples" / "hello.py").read_text(),
+    }
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "project"
-    (root / "examples").mkdir(parents=True)
-    shutil.copyfile(REPO / "examples" / "hello.py", root / "examples" / "hello.py")
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.openlineage/openlineage.yml
-    for name in ("DOMINO_FLOWS_BACKEND", "DOMINO_FLOWS_PROJECT_ROOT", "OPENLINEAGE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    for name in [n for n in os.environ if n.startswith("OPENLINEAGE")]:
-        monkeypatch.delenv(name)
+def project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project of tests/conftest.py (no OpenLineage configuration there, nor in its empty
+    HOME), with a credential that must never reach a consumer."""
     monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
-    return root
+    return project
 
 
 def run_hello() -> dict[str, Any]:

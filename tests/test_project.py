@@ -56,8 +56,6 @@ def write(tmp_path: Path, text: str) -> Path:
 @pytest.fixture(autouse=True)
 def fresh_notes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(project, "_NOTED", set())
-    monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
-    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
 
 
 def test_configured_names(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,14 +46,14 @@ project = "alice/demo"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
-    return tmp_path
+def project_files() -> dict[str, str]:
+    return {"pyproject.toml": PYPROJECT}
 
 
 @pytest.fixture
-def backend(project: Path) -> LocalBackend:
-    return LocalBackend(project, load_settings(project), stop_grace=2.0)
+def backend(project: Path) -> Iterator[LocalBackend]:
+    with LocalBackend(project, load_settings(project), stop_grace=2.0) as backend:
+        yield backend
 
 
 def spec(
@@ -194,10 +195,8 @@ def test_resolve_names_the_local_choice(backend: LocalBackend) -> None:
 @pytest.mark.skipif(not local_process.memory_monitoring_available(), reason="needs /proc")
 def test_exceeding_tier_memory_stops_the_job(backend: LocalBackend) -> None:
     command = "python -c 'import time; x = b\"x\" * (400 * 1024 * 1024); time.sleep(30)'"
-    started = time.monotonic()
     handle, status = run(backend, spec(command, tier="Small"))
-    assert time.monotonic() - started < 10
-    assert status.state is JobState.FAILED
+    assert status.state is JobState.FAILED  # killed: left alone, the job sleeps and succeeds
     assert status.message == "task 'train' exceeded hardware tier 'Small' memory (0.125 GiB)"
     assert "more than the 0.125 GiB of hardware tier 'Small'" in backend.logs(handle)
     pid = json.loads((Path(handle.details["job_dir"]) / "job.json").read_text())["pid"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -54,10 +53,8 @@ def hog(megabytes: int) -> int:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
-    (tmp_path / "tasks.py").write_text(TASKS)
-    return tmp_path
+def project_files() -> dict[str, str]:
+    return {"pyproject.toml": PYPROJECT, "tasks.py": TASKS}
 
 
 def job(name: str, input_types: dict, output_types: dict, attempt: int = 1) -> JobSpec:

@@ -40,14 +40,9 @@ CLEAN = "from domino_flows import DominoJobConfig\n\ncfg = DominoJobConfig(Comma
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project directory that is also the working directory, so paths print relative."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "errors.py").write_text(ERRORS)
-    (tmp_path / "flows" / "warnings.py").write_text(WARNINGS_ONLY)
-    (tmp_path / "flows" / "clean.py").write_text(CLEAN)
-    return tmp_path
+def project_files() -> dict[str, str]:
+    """The ``project`` (tests/conftest.py) is the working directory, so paths print relative."""
+    return {"flows/errors.py": ERRORS, "flows/warnings.py": WARNINGS_ONLY, "flows/clean.py": CLEAN}
 
 
 def run(*args: str) -> Result:

@@ -40,11 +40,8 @@ FILES = {
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    return tmp_path
+def project_files() -> dict[str, str]:
+    return FILES
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,15 @@ from runner_helpers import cli, env_with, marks, run_json
 
 
 @pytest.fixture
-def finished_run(project):
+def own_finished_run(project):
+    """A finished run in the test's own project, for tests that change the store."""
     result, document = run_json("fanin.py", "fanin", "--input", "pause=0")
     assert result.exit_code == 0, result.output
     return document["run_id"]
 
 
 @pytest.mark.slow
-def test_runs_show_logs_lineage(project, finished_run):
+def test_runs_show_logs_lineage(finished_run):
     runs = cli("runs")
     assert finished_run in runs.output and "Succeeded" in runs.output
     listed = json.loads(cli("runs", "--json").output)
@@ -43,7 +44,7 @@ def test_runs_show_logs_lineage(project, finished_run):
     assert {e["eventType"] for e in events} >= {"START", "COMPLETE"}
 
 
-def test_unknown_runs_and_tasks_are_errors(project, finished_run):
+def test_unknown_runs_and_tasks_are_errors(finished_run):
     for command in (["show", "nope"], ["logs", "nope", "x"], ["lineage", "nope"]):
         result = cli(*command)
         assert result.exit_code == 2
@@ -89,7 +90,7 @@ def test_cache_clear_when_empty(project):
     assert "removed 0 cached results" in cli("cache", "clear").output
 
 
-def test_lineage_json_is_one_openlineage_event_object_per_line(project, finished_run):
+def test_lineage_json_is_one_openlineage_event_object_per_line(finished_run):
     lines = cli("lineage", finished_run, "--json").output.splitlines()
     assert len(lines) >= 8  # the run's and each of four tasks' START and COMPLETE
     for line in lines:
@@ -101,7 +102,7 @@ def test_lineage_json_is_one_openlineage_event_object_per_line(project, finished
     assert any(e["job"]["name"] == "fanin.fanin.fanin.join" for e in completes)
 
 
-def test_logs_of_an_empty_log_say_so(project, finished_run):
+def test_logs_of_an_empty_log_say_so(finished_run):
     result = cli("logs", finished_run, "fanin.join")
     assert result.exit_code == 0
     assert f"task fanin.join's log is empty (job {finished_run}/fanin.join/1, attempt 1, " in (
@@ -109,7 +110,7 @@ def test_logs_of_an_empty_log_say_so(project, finished_run):
     )
 
 
-def test_a_damaged_store_is_one_line_for_every_command(project, finished_run):
+def test_a_damaged_store_is_one_line_for_every_command(project, own_finished_run):
     store = project / ".domino-flows" / "runs.sqlite"
     store.write_bytes(b"\x00garbage" * 512)
     for suffix in ("-wal", "-shm"):
@@ -117,9 +118,9 @@ def test_a_damaged_store_is_one_line_for_every_command(project, finished_run):
     jobs_before = sorted((project / ".domino-flows" / "jobs").rglob("*"))
     commands = [
         ["runs"],
-        ["show", finished_run],
-        ["logs", finished_run, "fanin.join"],
-        ["lineage", finished_run],
+        ["show", own_finished_run],
+        ["logs", own_finished_run, "fanin.join"],
+        ["lineage", own_finished_run],
         ["cache", "clear"],
         ["run", "fanin.py", "fanin", "--input", "pause=0"],
     ]
@@ -206,7 +207,7 @@ READ_ONLY_COMMANDS = [
 
 
 @pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=" ".join)
-def test_read_only_commands_never_import_flytekit(project, finished_run, command):
+def test_read_only_commands_never_import_flytekit(finished_project, finished_run, command):
     args = [finished_run if word == "RUN" else word for word in command]
     probe = (
         "import sys\n"
@@ -220,7 +221,7 @@ def test_read_only_commands_never_import_flytekit(project, finished_run, command
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, *args],
-        cwd=project,
+        cwd=finished_project[0],
         env=env_with(),
         capture_output=True,
         text=True,

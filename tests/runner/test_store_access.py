@@ -1,5 +1,8 @@
 """Read-only and missing run stores, through the real command line as a user who cannot write
-the store (as root, the commands run as ``nobody``: root may write any file)."""
+the store. Root may write any file, so as root the commands run as root without the capabilities
+that override file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): modes then bind as for any
+owner, while the kit stays readable wherever the checkout lives (another user, such as
+``nobody``, cannot import it from a clone inside a private 0700 folder)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from isolation import isolate
 from runner_helpers import cli, env_with, run_json
 
 FLOWS = Path(__file__).parent / "flows"
@@ -31,14 +35,18 @@ def _as_reader() -> list[str]:
         return []
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root without setpriv: no way to be a user who cannot write")
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        pytest.skip(
+            "running as root without setpriv (util-linux): no way to give up root's right to "
+            "write read-only files"
+        )
+    overrides = "-dac_override,-dac_read_search"
+    return [setpriv, "--inh-caps=-all", "--ambient-caps=-all", f"--bounding-set={overrides}"]
 
 
-@pytest.fixture
-def shared_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str, str]]:
+@pytest.fixture(scope="module")
+def shared_project() -> Iterator[tuple[Path, str, str]]:
     """A succeeded and a failed run in a project other users can read (pytest's tmp_path is
-    private)."""
+    private), made once for the module's tests, which each give back the modes they change."""
     root = Path(tempfile.mkdtemp(prefix="domino-flows-shared-"))
     try:
         root.chmod(0o755)
@@ -48,20 +56,33 @@ def shared_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str, str
         (root / "marks.txt").chmod(0o666)
         (root / "home").mkdir(mode=0o777)
         (root / "home").chmod(0o777)
-        monkeypatch.chdir(root)
-        monkeypatch.setenv("MARKS", str(root / "marks.txt"))
-        monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
-        monkeypatch.delenv("DOMINO_FLOWS_BACKEND", raising=False)
-        result, document = run_json("fanin.py", "fanin", "--input", "pause=0")
-        assert result.exit_code == 0, result.output
-        failed, failed_document = run_json("fanin.py", "failing")
-        assert failed.exit_code == 1, failed.output
+        with pytest.MonkeyPatch.context() as patch:
+            isolate(patch, root / "home")
+            patch.chdir(root)
+            patch.setenv("MARKS", str(root / "marks.txt"))
+            result, document = run_json("fanin.py", "fanin", "--input", "pause=0")
+            assert result.exit_code == 0, result.output
+            failed, failed_document = run_json("fanin.py", "failing")
+            assert failed.exit_code == 1, failed.output
         yield root, document["run_id"], failed_document["run_id"]
     finally:
-        for path in [root, *root.rglob("*")]:
-            if path.is_dir() and not path.is_symlink():
-                path.chmod(0o755)
+        _writable_again(root)
         shutil.rmtree(root)
+
+
+@pytest.fixture
+def shared_run(shared_project: tuple[Path, str, str]) -> Iterator[tuple[Path, str, str]]:
+    yield shared_project
+    _writable_again(shared_project[0])
+
+
+def _writable_again(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    store = root / ".domino-flows" / "runs.sqlite"
+    if store.exists():
+        store.chmod(0o644)
 
 
 def _command(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

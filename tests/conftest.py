@@ -1,0 +1,50 @@
+"""What every test gets: an environment that says nothing about the machine running the suite,
+and the ``project`` fixture, a throwaway flow project that is the working directory.
+
+Each test sees no Domino credentials or deployment, no backend or project chosen by variable,
+no Flyte or OpenLineage configuration, and its own empty ``HOME`` (no ``~/.flyte``,
+``~/.openlineage`` or global git configuration), so the suite passes the same on a laptop, in
+CI and under ``pytest -n 2``, where workers share nothing but the repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from isolation import forget_added_variables, isolate, write_files
+
+# The pyproject.toml of ``project`` unless a test module overrides the ``project_files`` fixture.
+DEFAULT_PYPROJECT = """
+[project]
+name = "test-project"
+version = "0"
+
+[tool.domino_flows.hardware_tiers.Small]
+cores = 1
+memory_gib = 2
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    isolate(monkeypatch, tmp_path_factory.mktemp("home"))
+    yield
+    forget_added_variables()
+
+
+@pytest.fixture
+def project_files() -> dict[str, str]:
+    """The files of ``project`` (path relative to its root: text); modules override this."""
+    return {"pyproject.toml": DEFAULT_PYPROJECT}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_files: dict[str, str]) -> Path:
+    """A throwaway flow project (``project_files`` written into it), the working directory."""
+    root = write_files(tmp_path / "project", project_files)
+    monkeypatch.chdir(root)
+    return root
