@@ -22,19 +22,20 @@ from __future__ import annotations
 import concurrent.futures as futures
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from domino_flows import lineage
 from domino_flows.backends.base import JobSpec
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
-from domino_flows.runner import bindings, values
+from domino_flows.runner import bindings, node_views, values
 from domino_flows.runner.cached import record_cache_hit, task_cache_key
 from domino_flows.runner.fan_out_items import FanOutItems
+from domino_flows.runner.fan_out_steps import FanOutSteps
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
 from domino_flows.runner.inputs import launch_plan_literals
 from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
+from domino_flows.runner.outcome import RunOptions, RunResult
 from domino_flows.runner.progress import NodeView, Reporter
 from domino_flows.runner.readiness import ReadyQueue, Scope
 from domino_flows.runner.state import RESUME, RunnerState
@@ -43,25 +44,7 @@ from domino_flows.runner.task_specs import TaskSpecs
 __all__ = ["Engine", "RunOptions", "RunResult", "Scope"]
 
 
-@dataclass
-class RunOptions:
-    max_parallel: int | None = None
-    use_cache: bool = True
-    fail_fast: bool = False
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    success: bool
-    outputs: dict[str, Any]
-    nodes: list[NodeView]
-    error: str = ""
-    python_outputs: dict[str, Any] = field(default_factory=dict)
-    stopped: bool = False  # interrupted (Ctrl-C, SIGTERM) before it could finish
-
-
-class Engine:
+class Engine(FanOutSteps):
     def __init__(
         self,
         session: RunSession,
@@ -321,20 +304,10 @@ class Engine:
         self.slots_in_use -= slots
         outcome = future.result()
         view = self.views[outcome.key]
-        view.attempts = outcome.attempts
-        view.jobs_started = outcome.jobs_started
-        view.job_id = outcome.job_id
-        view.log_path = outcome.log_path or view.log_path
-        view.artifacts = outcome.artifacts
-        view.duration = time.monotonic() - (view.started or time.monotonic())
+        node_views.record_outcome(view, outcome)
         path = scope.path + flow_node.id
         item = view.item
         if not outcome.succeeded:
-            view.error, view.log_tail, view.error_file = (
-                outcome.error,
-                outcome.log_tail,
-                outcome.error_file,
-            )
             if flow_node.kind is NodeKind.FAN_OUT:
                 self._fan_out_item_failed(scope, flow_node, path, item)
             else:
@@ -412,90 +385,6 @@ class Engine:
         self.state.save_node(self.run_id, path, flow_node.name, values.encode(result), False)
         self._finish(scope, flow_node.id, "done", result)
 
-    # --- fan-out --------------------------------------------------------------------------------
-
-    def _start_fan_out(
-        self,
-        pool: futures.ThreadPoolExecutor,
-        scope: Scope,
-        flow_node: FlowNode,
-        path: str,
-        literals: dict[str, Any],
-    ) -> bool:
-        fan = self.fan_outs.get(path)
-        if fan is None:
-            fan = FanOutItems.build(self.ctx, flow_node.entity, literals)
-            self.fan_outs[path] = fan
-            scope.state[flow_node.id] = "running"
-            view = self.views.setdefault(path, NodeView(path, flow_node.name, "fan_out"))
-            view.note = f"{len(fan.items)} items; Domino Flows does not run fan-outs today"
-            view.state = "running"
-            self.reporter.update(view)
-            if not fan.items:
-                self._finish_fan_out(scope, flow_node, path)
-                return True
-        progressed = False
-        while fan.next_item < len(fan.items) and (
-            fan.concurrency is None or fan.active < fan.concurrency
-        ):
-            index = fan.next_item
-            if not self._start_job(pool, scope, flow_node, path, fan.items[index], item=index):
-                break
-            fan.next_item += 1
-            if self.views[f"{path}[{index}]"].state != "cached":
-                fan.active += 1
-            progressed = True
-        if scope.state[flow_node.id] == "running" and fan.next_item < len(fan.items):
-            scope.state[flow_node.id] = "pending"  # more items wait for cores or concurrency
-        return progressed
-
-    def _fan_out_item_done(
-        self, scope: Scope, flow_node: FlowNode, path: str, item: int | None, literals: Any
-    ) -> None:
-        fan = self.fan_outs[path]
-        if self.views[f"{path}[{item}]"].state != "cached":
-            fan.active -= 1
-        fan.results[item] = literals
-        self._maybe_finish_fan_out(scope, flow_node, path)
-
-    def _fan_out_item_failed(
-        self, scope: Scope, flow_node: FlowNode, path: str, item: int | None
-    ) -> None:
-        fan = self.fan_outs[path]
-        fan.active -= 1
-        fan.failed.add(item)
-        self.reporter.update(self.views[f"{path}[{item}]"])
-        self._maybe_finish_fan_out(scope, flow_node, path)
-
-    def _maybe_finish_fan_out(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
-        fan = self.fan_outs[path]
-        if len(fan.results) + len(fan.failed) < len(fan.items):
-            scope.state[flow_node.id] = "pending" if fan.next_item < len(fan.items) else "running"
-            if scope.state[flow_node.id] == "pending":
-                self.ready.push(scope, flow_node.id)  # its next items may start now
-            return
-        self._finish_fan_out(scope, flow_node, path)
-
-    def _finish_fan_out(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
-        fan = self.fan_outs[path]
-        total = len(fan.items)
-        ratio = (total - len(fan.failed)) / total if total else 1.0
-        view = self.views[path]
-        if ratio < fan.min_success_ratio:
-            self._fail(
-                scope,
-                flow_node,
-                path,
-                f"fan-out {flow_node.name!r}: {len(fan.failed)} of {total} items failed, "
-                f"below min_success_ratio {fan.min_success_ratio}",
-            )
-            return
-        view.state = "succeeded"
-        self.reporter.update(view)
-        outputs = fan.outputs(flow_node.entity)
-        self.state.save_node(self.run_id, path, flow_node.name, values.encode(outputs), False)
-        self._finish(scope, flow_node.id, "done", outputs)
-
     # --- scopes ---------------------------------------------------------------------------------
 
     def _open_scope(
@@ -566,17 +455,7 @@ class Engine:
         view = self.views.get(event.key)
         if view is None:
             return
-        view.state = event.state
-        view.attempts = event.attempt
-        view.job_id = event.job_id or view.job_id
-        view.log_path = event.log_path or view.log_path
-        view.url = event.url or view.url
-        if event.environment:
-            view.environment = event.environment
-        if event.hardware_tier:
-            view.hardware_tier = event.hardware_tier
-        if event.message:
-            view.error = event.message
+        node_views.record_event(view, event)
         self.reporter.update(view)
 
 
