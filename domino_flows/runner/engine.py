@@ -86,7 +86,7 @@ class Engine(FanOutSteps):
             task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
             self.task_uses[task.name] = self.task_uses.get(task.name, 0) + 1
         data_dir = self.project_root / ".domino-flows" / "data" / self.run_id
-        with values.run_context(data_dir) as ctx:
+        with self.state.store.kept_open(), values.run_context(data_dir) as ctx:
             self.ctx = ctx
             given = {name: lineage.workflow_input_name(self.flow, name) for name in inputs}
             top = self._open_scope("", workflow, inputs, None, given)
