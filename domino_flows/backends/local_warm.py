@@ -208,6 +208,7 @@ def _serve() -> None:
 
     for module in _PRELOAD:
         importlib.import_module(module)
+    _compile_tokenizer()
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
     signal.signal(signal.SIGCHLD, lambda *_: _poke(write_end))
@@ -230,6 +231,19 @@ def _serve() -> None:
                 out.write(json.dumps({"id": request["id"], "pid": pid}) + "\n")
                 out.flush()
         _report_exits(out)
+
+
+def _compile_tokenizer() -> None:
+    """Compile the tokenizer's patterns here, once, rather than in every job: flytekit reads each
+    task's source when the job imports its flow file (``inspect.getsourcelines``), and compiling
+    those patterns was most of a trivial warm job's CPU (about 20 of 29 ms)."""
+    import io
+    import tokenize
+
+    for _ in tokenize.generate_tokens(
+        io.StringIO("def f(x: int) -> int:\n    return x\n").readline
+    ):
+        pass
 
 
 def _poke(fd: int) -> None:

@@ -9,6 +9,10 @@ A run has scheduling slots (the backend's default capacity, or ``--max-parallel`
 takes the slots its backend says (locally its hardware tier's cores): a job waits until its slots
 are free, so a local run never asks for more cores than the machine has.
 
+Which nodes may start is kept by ``readiness.py`` (upstream counts updated as nodes finish), and
+each task's settings are read once (``task_specs.py``): the engine's work per event is
+proportional to the nodes it touches, not to the size of the graph.
+
 Stopping (Ctrl-C, SIGTERM, ``--fail-fast``) sets one flag: no node starts after it, and every
 worker stops its job and records it Stopped before the engine returns.
 """
@@ -18,60 +22,30 @@ from __future__ import annotations
 import concurrent.futures as futures
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from domino_flows import lineage
 from domino_flows.backends.base import JobSpec
-from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
 from domino_flows.paths import state_dir
-from domino_flows.runner import bindings, values
+from domino_flows.runner import bindings, node_views, values
 from domino_flows.runner.cached import record_cache_hit, task_cache_key
 from domino_flows.runner.fan_out_items import FanOutItems
+from domino_flows.runner.fan_out_steps import FanOutSteps
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
 from domino_flows.runner.inputs import launch_plan_literals
 from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
+from domino_flows.runner.outcome import RunOptions, RunResult
 from domino_flows.runner.progress import NodeView, Reporter
+from domino_flows.runner.readiness import ReadyQueue, Scope
 from domino_flows.runner.state import RESUME, RunnerState
+from domino_flows.runner.task_specs import TaskSpecs
+
+__all__ = ["Engine", "RunOptions", "RunResult", "Scope"]
 
 
-@dataclass
-class RunOptions:
-    max_parallel: int | None = None
-    use_cache: bool = True
-    fail_fast: bool = False
-
-
-@dataclass
-class Scope:
-    path: str  # "" for the top workflow, "n1/" for the nodes of subworkflow node n1
-    workflow: Any
-    nodes: dict[str, FlowNode]
-    results: dict[str, dict[str, Any]]
-    parent: tuple[Scope, str] | None = None
-    state: dict[str, str] = field(default_factory=dict)  # pending/running/done/failed/skipped
-    # node id -> output -> the lineage dataset it is (lineage.output_dataset_name), so a task's
-    # inputs are named after what the workflow bound them to, not matched by equal content
-    sources: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def finished(self) -> bool:
-        return all(s in ("done", "failed", "skipped") for s in self.state.values())
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    success: bool
-    outputs: dict[str, Any]
-    nodes: list[NodeView]
-    error: str = ""
-    python_outputs: dict[str, Any] = field(default_factory=dict)
-    stopped: bool = False  # interrupted (Ctrl-C, SIGTERM) before it could finish
-
-
-class Engine:
+class Engine(FanOutSteps):
     def __init__(
         self,
         session: RunSession,
@@ -99,6 +73,11 @@ class Engine:
         self.running: dict[futures.Future[JobOutcome], tuple[Scope, FlowNode, int]] = {}
         self.fan_outs: dict[str, FanOutItems] = {}
         self.task_uses: dict[str, int] = {}
+        self.specs = TaskSpecs(self.run_id, self.flow, self.task_uses)
+        self.ready = ReadyQueue()
+        self.closing: list[Scope] = []  # subworkflow scopes whose nodes all ended
+        self.refused_slots: int | None = None  # set when _start_job waits for free slots
+        self.swept = False  # fail-fast skipped every pending node once
         self.failure = ""
 
     # --- public ---------------------------------------------------------------------------------
@@ -108,7 +87,7 @@ class Engine:
             task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
             self.task_uses[task.name] = self.task_uses.get(task.name, 0) + 1
         data_dir = state_dir(self.project_root) / "data" / self.run_id
-        with values.run_context(data_dir) as ctx:
+        with self.state.store.kept_open(), values.run_context(data_dir) as ctx:
             self.ctx = ctx
             given = {name: lineage.workflow_input_name(self.flow, name) for name in inputs}
             top = self._open_scope("", workflow, inputs, None, given)
@@ -169,23 +148,44 @@ class Engine:
                 self._complete(future)
 
     def _advance(self, pool: futures.ThreadPoolExecutor) -> bool:
+        """Start, skip or close what the last events made ready; only those nodes are looked at."""
         if self.interrupted.is_set():
             return False  # stopping: nothing new starts
         progressed = False
-        for scope in list(self.scopes):
-            for node_id, flow_node in list(scope.nodes.items()):
-                if scope.state[node_id] != "pending":
-                    continue
-                upstream = [scope.state.get(u, "done") for u in flow_node.upstream]
-                if any(s in ("failed", "skipped") for s in upstream) or (
-                    self.failure and self.options.fail_fast
-                ):
-                    self._finish(scope, node_id, "skipped", None)
-                    progressed = True
-                elif all(s == "done" for s in upstream):
-                    progressed |= self._start(pool, scope, flow_node)
-            if scope.parent is not None and scope.finished() and scope.state:
-                progressed |= self._close_scope(scope)
+        if self.failure and self.options.fail_fast and not self.swept:
+            self.swept = True  # everything not yet started is skipped, once
+            for scope in list(self.scopes):
+                for node_id, state in list(scope.state.items()):
+                    if state == "pending":
+                        self.ready.push(scope, node_id)
+        while (held := self.ready.release(self._fits)) is not None:
+            progressed |= self._consider(pool, *held)
+        while self.ready or self.closing:
+            while self.ready:
+                progressed |= self._consider(pool, *self.ready.pop())
+            if self.closing:
+                progressed |= self._close_scope(self.closing.pop(0))
+        return progressed
+
+    def _fits(self, slots: int) -> bool:
+        slots = min(self.capacity, slots)
+        return self.slots_in_use == 0 or self.slots_in_use + slots <= self.capacity
+
+    def _consider(self, pool: futures.ThreadPoolExecutor, scope: Scope, node_id: str) -> bool:
+        """Skip, start or hold one node that became ready."""
+        if scope.state.get(node_id) != "pending" or self.interrupted.is_set():
+            return False
+        if scope.upstream_failed(node_id) or (self.failure and self.options.fail_fast):
+            self._finish(scope, node_id, "skipped", None)
+            return True
+        self.refused_slots = None
+        progressed = self._start(pool, scope, scope.nodes[node_id])
+        if scope.state.get(node_id) == "pending":
+            if self.refused_slots is not None:
+                self.ready.hold(scope, node_id, self.refused_slots)  # until its slots are free
+            elif scope.nodes[node_id].kind is not NodeKind.FAN_OUT:
+                self.ready.push(scope, node_id)  # a conditional chose its node: start it next
+            # a fan-out waiting for its concurrency is queued again as its items finish
         return progressed
 
     def _start(self, pool: futures.ThreadPoolExecutor, scope: Scope, flow_node: FlowNode) -> bool:
@@ -250,7 +250,7 @@ class Engine:
                 spec = self._spec(
                     task, key, item is not None, self._bind_lineage(scope, flow_node, key)
                 )
-                outputs = dict(task.interface.outputs)
+                outputs = dict(self.specs.facts(task).output_variables)
                 found = record_cache_hit(
                     self.ctx, self.state, self.project_root, spec, outputs, key, literals, hit
                 )
@@ -261,6 +261,7 @@ class Engine:
         spec = self._spec(task, key, item is not None, self._bind_lineage(scope, flow_node, key))
         slots = min(self.capacity, max(1, self.backend.scheduling_slots(spec)))
         if self.slots_in_use + slots > self.capacity and self.slots_in_use > 0:
+            self.refused_slots = slots
             return False  # wait for cores to free up
         python_values = values.to_python(self.ctx, literals, spec.input_types)
         self.slots_in_use += slots
@@ -275,7 +276,7 @@ class Engine:
             key,
             spec,
             python_values,
-            dict(task.interface.outputs),
+            dict(self.specs.facts(task).output_variables),
             int(task.metadata.retries),
             task.metadata.timeout,
         )
@@ -285,27 +286,10 @@ class Engine:
         return True
 
     def _spec(self, task: Any, key: str, is_item: bool, input_sources: dict[str, str]) -> JobSpec:
-        settings = TaskCustom.from_custom(task.get_custom(None))
-        # Jobs, attempts and logs are filed by task name: a task used by several nodes (or every
-        # fan-out item) gets its node path too, so no two nodes share a job.
-        task_key = self._task_key(task, key, is_item)
-        return JobSpec(
-            run_id=self.run_id,
-            flow=self.flow,
-            task=task_key,
-            config=task.domino_job_config,
-            input_types=dict(task.python_interface.inputs),
-            output_types=dict(task.python_interface.outputs),
-            input_sources=input_sources,
-            use_latest=settings.use_latest,
-            use_project_defaults=settings.use_project_defaults,
-            input_paths=settings.input_paths,
-            output_paths=settings.output_paths,
-        )
+        return self.specs.spec(task, key, is_item, input_sources)
 
     def _task_key(self, task: Any, key: str, is_item: bool) -> str:
-        unique = self.task_uses.get(task.name, 0) <= 1 and not is_item
-        return task.name if unique else f"{task.name}@{key}"
+        return self.specs.task_key(task, key, is_item)
 
     def _bind_lineage(self, scope: Scope, flow_node: FlowNode, key: str) -> dict[str, str]:
         """The datasets a job's inputs were bound to; its outputs' names are kept for the nodes
@@ -313,7 +297,7 @@ class Engine:
         if flow_node.kind is NodeKind.FAN_OUT:
             return {}
         task_key = self._task_key(flow_node.entity, key, False)
-        scope.sources[flow_node.id] = _output_datasets(flow_node.entity, task_key)
+        scope.sources[flow_node.id] = self.specs.output_datasets(flow_node.entity, task_key)
         return bindings.node_input_sources(flow_node.node, scope.sources)
 
     def _complete(self, future: futures.Future[JobOutcome]) -> None:
@@ -321,20 +305,10 @@ class Engine:
         self.slots_in_use -= slots
         outcome = future.result()
         view = self.views[outcome.key]
-        view.attempts = outcome.attempts
-        view.jobs_started = outcome.jobs_started
-        view.job_id = outcome.job_id
-        view.log_path = outcome.log_path or view.log_path
-        view.artifacts = outcome.artifacts
-        view.duration = time.monotonic() - (view.started or time.monotonic())
+        node_views.record_outcome(view, outcome)
         path = scope.path + flow_node.id
         item = view.item
         if not outcome.succeeded:
-            view.error, view.log_tail, view.error_file = (
-                outcome.error,
-                outcome.log_tail,
-                outcome.error_file,
-            )
             if flow_node.kind is NodeKind.FAN_OUT:
                 self._fan_out_item_failed(scope, flow_node, path, item)
             else:
@@ -344,7 +318,7 @@ class Engine:
         task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
         try:
             literals = values.to_literals(
-                self.ctx, outcome.values, dict(task.python_interface.outputs)
+                self.ctx, outcome.values, dict(self.specs.facts(task).output_types)
             )
         except (DominoFlowsError, TypeError, ValueError) as error:
             self._fail(scope, flow_node, path, f"task {task.name!r}: its outputs: {error}")
@@ -381,7 +355,7 @@ class Engine:
     def _reuse(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
         if flow_node.kind is NodeKind.JOB:  # its outputs keep the names its job gave them
             task_key = self._task_key(flow_node.entity, path, False)
-            scope.sources[flow_node.id] = _output_datasets(flow_node.entity, task_key)
+            scope.sources[flow_node.id] = self.specs.output_datasets(flow_node.entity, task_key)
         view = self.views.setdefault(path, NodeView(path, flow_node.name, flow_node.kind.value))
         view.state = "reused"
         view.note = "finished in the run being resumed"
@@ -412,88 +386,6 @@ class Engine:
         self.state.save_node(self.run_id, path, flow_node.name, values.encode(result), False)
         self._finish(scope, flow_node.id, "done", result)
 
-    # --- fan-out --------------------------------------------------------------------------------
-
-    def _start_fan_out(
-        self,
-        pool: futures.ThreadPoolExecutor,
-        scope: Scope,
-        flow_node: FlowNode,
-        path: str,
-        literals: dict[str, Any],
-    ) -> bool:
-        fan = self.fan_outs.get(path)
-        if fan is None:
-            fan = FanOutItems.build(self.ctx, flow_node.entity, literals)
-            self.fan_outs[path] = fan
-            scope.state[flow_node.id] = "running"
-            view = self.views.setdefault(path, NodeView(path, flow_node.name, "fan_out"))
-            view.note = f"{len(fan.items)} items; Domino Flows does not run fan-outs today"
-            view.state = "running"
-            self.reporter.update(view)
-            if not fan.items:
-                self._finish_fan_out(scope, flow_node, path)
-                return True
-        progressed = False
-        while fan.next_item < len(fan.items) and (
-            fan.concurrency is None or fan.active < fan.concurrency
-        ):
-            index = fan.next_item
-            if not self._start_job(pool, scope, flow_node, path, fan.items[index], item=index):
-                break
-            fan.next_item += 1
-            if self.views[f"{path}[{index}]"].state != "cached":
-                fan.active += 1
-            progressed = True
-        if scope.state[flow_node.id] == "running" and fan.next_item < len(fan.items):
-            scope.state[flow_node.id] = "pending"  # more items wait for cores or concurrency
-        return progressed
-
-    def _fan_out_item_done(
-        self, scope: Scope, flow_node: FlowNode, path: str, item: int | None, literals: Any
-    ) -> None:
-        fan = self.fan_outs[path]
-        if self.views[f"{path}[{item}]"].state != "cached":
-            fan.active -= 1
-        fan.results[item] = literals
-        self._maybe_finish_fan_out(scope, flow_node, path)
-
-    def _fan_out_item_failed(
-        self, scope: Scope, flow_node: FlowNode, path: str, item: int | None
-    ) -> None:
-        fan = self.fan_outs[path]
-        fan.active -= 1
-        fan.failed.add(item)
-        self.reporter.update(self.views[f"{path}[{item}]"])
-        self._maybe_finish_fan_out(scope, flow_node, path)
-
-    def _maybe_finish_fan_out(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
-        fan = self.fan_outs[path]
-        if len(fan.results) + len(fan.failed) < len(fan.items):
-            scope.state[flow_node.id] = "pending" if fan.next_item < len(fan.items) else "running"
-            return
-        self._finish_fan_out(scope, flow_node, path)
-
-    def _finish_fan_out(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
-        fan = self.fan_outs[path]
-        total = len(fan.items)
-        ratio = (total - len(fan.failed)) / total if total else 1.0
-        view = self.views[path]
-        if ratio < fan.min_success_ratio:
-            self._fail(
-                scope,
-                flow_node,
-                path,
-                f"fan-out {flow_node.name!r}: {len(fan.failed)} of {total} items failed, "
-                f"below min_success_ratio {fan.min_success_ratio}",
-            )
-            return
-        view.state = "succeeded"
-        self.reporter.update(view)
-        outputs = fan.outputs(flow_node.entity)
-        self.state.save_node(self.run_id, path, flow_node.name, values.encode(outputs), False)
-        self._finish(scope, flow_node.id, "done", outputs)
-
     # --- scopes ---------------------------------------------------------------------------------
 
     def _open_scope(
@@ -504,11 +396,11 @@ class Engine:
         parent: tuple[Scope, str] | None,
         sources: dict[str, str],
     ) -> Scope:
-        nodes = {n.id: n for n in nodes_of(workflow)}
-        scope = Scope(path, workflow, nodes, {WORKFLOW_INPUTS: dict(inputs)}, parent)
+        scope = Scope.open(path, workflow, nodes_of(workflow), inputs, parent)
         scope.sources[WORKFLOW_INPUTS] = sources
-        scope.state = {node_id: "pending" for node_id in nodes}
         self.scopes.append(scope)
+        for node_id in scope.roots():
+            self.ready.push(scope, node_id)
         return scope
 
     def _close_scope(self, scope: Scope) -> bool:
@@ -532,9 +424,13 @@ class Engine:
     def _finish(
         self, scope: Scope, node_id: str, state: str, outputs: dict[str, Any] | None
     ) -> None:
-        scope.state[node_id] = state
+        woken = scope.settle(node_id, state)
         if outputs is not None:
             scope.results[node_id] = outputs
+        for after in woken or ():
+            self.ready.push(scope, after)
+        if woken is not None and scope.finished() and scope.parent is not None:
+            self.closing.append(scope)
         if state == "skipped":
             path = scope.path + node_id
             view = self.views.setdefault(
@@ -560,17 +456,7 @@ class Engine:
         view = self.views.get(event.key)
         if view is None:
             return
-        view.state = event.state
-        view.attempts = event.attempt
-        view.job_id = event.job_id or view.job_id
-        view.log_path = event.log_path or view.log_path
-        view.url = event.url or view.url
-        if event.environment:
-            view.environment = event.environment
-        if event.hardware_tier:
-            view.hardware_tier = event.hardware_tier
-        if event.message:
-            view.error = event.message
+        node_views.record_event(view, event)
         self.reporter.update(view)
 
 
@@ -578,16 +464,3 @@ def _walk_tasks(workflow: Any) -> list[tuple[str, FlowNode]]:
     from domino_flows.runner.graph import walk
 
     return [(p, n) for p, n in walk(workflow) if n.kind in (NodeKind.JOB, NodeKind.FAN_OUT)]
-
-
-def _output_datasets(task: Any, task_key: str) -> dict[str, str]:
-    """The lineage dataset of each output of ``task`` run as ``task_key``, named as the attempt's
-    COMPLETE event names it (an artifact by its artifact name)."""
-    from domino_flows.artifacts import artifact_of
-    from domino_flows.artifacts_store import artifact_specs
-
-    specs = artifact_specs(dict(task.interface.outputs))
-    return {
-        name: lineage.output_dataset_name(task_key, name, specs.get(name) or artifact_of(kind))
-        for name, kind in task.python_interface.outputs.items()
-    }

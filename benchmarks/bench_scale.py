@@ -1,0 +1,228 @@
+"""How the runner's cost grows with the graph, and what each task costs against bare Python.
+
+Three shapes of trivial ``@domino_task`` nodes (real local jobs, warm starts, caching off), each at
+several sizes:
+
+- ``wide``: N independent tasks;
+- ``deep``: a chain of N tasks, each feeding the next;
+- ``diamond``: layers 20 wide, each node joining two nodes of the layer before.
+
+For each run: wall time, the runner process's own CPU time (all its threads, from
+``getrusage``), that CPU per node after the start-up a 1-node run costs, the runner's peak
+resident memory, and the CPU of the jobs (the launcher and its children). Then the time
+``domino-flows graph`` takes on the largest diamond, and the 20-task chain's cost per task,
+after start-up, beside 20 runs of the same function as ``python script.py``.
+
+The machine is shared: CPU times are the figures to compare, wall times say how loaded it was
+(the load average is printed with each row).
+
+    python benchmarks/bench_scale.py [--sizes 50 500 5000] [--shapes wide deep diamond]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WIDTH = 20  # of a diamond's layers
+
+FLOW = f"""
+import os
+
+from flytekit import workflow
+
+from domino_flows import domino_task
+
+N = int(os.environ.get("BENCH_NODES", "1"))
+
+
+@domino_task(hardware_tier="Small")
+def step(x: int) -> int:
+    return x + 1
+
+
+@domino_task(hardware_tier="Small")
+def pair(a: int, b: int) -> int:
+    return a + b
+
+
+@workflow
+def wide(x: int = 0) -> None:
+    for index in range(N):
+        step(x=index)
+
+
+@workflow
+def deep(x: int = 0) -> int:
+    for _ in range(N):
+        x = step(x=x)
+    return x
+
+
+@workflow
+def diamond(x: int = 0) -> int:
+    layer = [step(x=index) for index in range({WIDTH})]
+    for _ in range(max(0, N // {WIDTH} - 1)):
+        layer = [pair(a=layer[i], b=layer[(i + 1) % {WIDTH}]) for i in range({WIDTH})]
+    return layer[0]
+"""
+
+SCRIPT = """
+def step(x: int) -> int:
+    return x + 1
+
+
+print(step(0))
+"""
+
+PYPROJECT = """
+[project]
+name = "bench"
+version = "0"
+
+[tool.domino_flows.hardware_tiers.Small]
+cores = 1
+"""
+
+# Runs the command line and, as it exits, writes its own CPU time and peak memory.
+RUNNER = """
+import atexit, json, os, resource, sys
+
+def report():
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    with open(os.environ["BENCH_RUSAGE"], "w") as out:
+        json.dump({"cpu": me.ru_utime + me.ru_stime, "peak_mb": me.ru_maxrss / 1024}, out)
+
+atexit.register(report)
+sys.argv = ["domino-flows", *sys.argv[1:]]
+from domino_flows.cli import main
+main()
+"""
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_flow(project: Path, shape: str, nodes: int) -> dict[str, float]:
+    report = project / "rusage.json"
+    env = {**os.environ, "BENCH_NODES": str(nodes), "BENCH_RUSAGE": str(report)}
+    command = [sys.executable, "-c", RUNNER, "run", "flow.py", shape, "--no-cache"]
+    before, started = children_cpu(), time.perf_counter()
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0 or "succeeded" not in done.stdout:
+        raise SystemExit(f"{shape} ({nodes} nodes) failed:\n{done.stdout[-3000:]}{done.stderr}")
+    runner = json.loads(report.read_text())
+    everything = children_cpu() - before
+    return {
+        "wall": wall,
+        "cpu": runner["cpu"],
+        "peak_mb": runner["peak_mb"],
+        "jobs_cpu": everything - runner["cpu"],
+        "load": os.getloadavg()[0],
+    }
+
+
+def node_count(shape: str, nodes: int) -> int:
+    return nodes if shape != "diamond" else max(1, nodes // WIDTH) * WIDTH
+
+
+def growth(project: Path, shapes: list[str], sizes: list[int]) -> None:
+    base = run_flow(project, "wide", 1)
+    print(
+        f"start-up (a 1-node run): {base['wall']:.2f} s wall, runner CPU {base['cpu']:.2f} s, "
+        f"peak {base['peak_mb']:.0f} MB"
+    )
+    print()
+    print("| shape | nodes | wall | runner CPU | per node | peak memory | jobs' CPU | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for shape in shapes:
+        for size in sizes:
+            count = node_count(shape, size)
+            row = run_flow(project, shape, size)
+            per_node = (row["cpu"] - base["cpu"]) / max(1, count - 1) * 1000
+            print(
+                f"| {shape} | {count} | {row['wall']:.1f} s | {row['cpu']:.2f} s | "
+                f"{per_node:.1f} ms | {row['peak_mb']:.0f} MB | {row['jobs_cpu']:.1f} s | "
+                f"{row['load']:.1f} |",
+                flush=True,
+            )
+
+
+def graph_time(project: Path, nodes: int) -> None:
+    env = {**os.environ, "BENCH_NODES": str(nodes)}
+    command = [sys.executable, "-m", "domino_flows.cli", "graph", "flow.py", "diamond"]
+    before, started = children_cpu(), time.perf_counter()
+    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+    wall, cpu = time.perf_counter() - started, children_cpu() - before
+    print(
+        f"\ngraph of the {node_count('diamond', nodes)}-node diamond: {wall:.2f} s wall, "
+        f"{cpu:.2f} s CPU"
+    )
+
+
+def chain_against_python(project: Path, rounds: int) -> None:
+    """Per task after start-up: (a 20-chain's run - a 1-chain's run) / 19, against the mean of
+    20 runs of ``python script.py``; wall and CPU (runner, launcher and jobs together)."""
+    (project / "script.py").write_text(SCRIPT)
+    chain: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
+    for _ in range(rounds):
+        one, twenty = run_flow(project, "deep", 1), run_flow(project, "deep", 20)
+        chain.append(
+            (
+                (twenty["wall"] - one["wall"]) / 19,
+                (twenty["cpu"] + twenty["jobs_cpu"] - one["cpu"] - one["jobs_cpu"]) / 19,
+            )
+        )
+        before, started = children_cpu(), time.perf_counter()
+        for _ in range(20):
+            subprocess.run(
+                [sys.executable, "script.py"], cwd=project, check=True, capture_output=True
+            )
+        bare.append(((time.perf_counter() - started) / 20, (children_cpu() - before) / 20))
+    chain_wall = sorted(w for w, _ in chain)[len(chain) // 2]
+    chain_cpu = sorted(c for _, c in chain)[len(chain) // 2]
+    bare_wall = sorted(w for w, _ in bare)[len(bare) // 2]
+    bare_cpu = sorted(c for _, c in bare)[len(bare) // 2]
+    print(f"\n20-task chain, per task after start-up (median of {rounds}):")
+    print("| | wall per task | CPU per task |")
+    print("|---|---|---|")
+    run = "`domino-flows run` (warm jobs)"
+    print(f"| {run} | {chain_wall * 1000:.0f} ms | {chain_cpu * 1000:.0f} ms |")
+    print(f"| `python script.py` | {bare_wall * 1000:.0f} ms | {bare_cpu * 1000:.0f} ms |")
+    print(f"| ratio | {chain_wall / bare_wall:.2f} | {chain_cpu / bare_cpu:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500, 5000])
+    parser.add_argument("--shapes", nargs="+", default=["wide", "deep", "diamond"])
+    parser.add_argument("--chain-rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the start"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        (project / "pyproject.toml").write_text(PYPROJECT)
+        (project / "flow.py").write_text(FLOW)
+        chain_against_python(project, args.chain_rounds)
+        graph_time(project, max(args.sizes))
+        print()
+        growth(project, args.shapes, args.sizes)
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
