@@ -72,6 +72,7 @@ from domino_flows.backends.domino_jobs import (
 from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class DominoBackend:
         self.project = resolve_project(_settings_value(settings, "project"), environ)
         self.host = resolve_host(_settings_value(settings, "host"), environ)
         self._credentials = resolve_credentials(credentials, environ)
+        self._credentials.remember()  # masked in every text from now on, wherever it came from
         self._retry = retry or RetryPolicy()
         outage = _settings_value(settings, "poll_outage_minutes") or DEFAULT_POLL_OUTAGE_MINUTES
         budget = _settings_value(settings, "start_budget_minutes") or DEFAULT_START_BUDGET_MINUTES
@@ -188,9 +190,7 @@ class DominoBackend:
         return "/mnt/code" if self.project_type == "git" else "/mnt"
 
     def _scrub(self, text: str) -> str:
-        for secret in self._credentials.secrets():
-            text = text.replace(secret, "***")
-        return text
+        return redact(text) or ""
 
     # --- scheduling -------------------------------------------------------------------------------
 

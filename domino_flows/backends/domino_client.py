@@ -36,6 +36,7 @@ from domino.exceptions import ReloginRequiredException
 from requests.adapters import HTTPAdapter
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.redaction import redact, remember, remember_token_file
 
 T = TypeVar("T")
 
@@ -100,6 +101,13 @@ class DominoCredentials:
         if kind == "api_key":
             return {"api_key": self.api_key or ""}
         return {}
+
+    def remember(self) -> None:
+        """Have :func:`~domino_flows.redaction.redact` mask these credentials: an explicit key
+        or token is not in the environment, and a token file's content is a secret too."""
+        remember(self.api_key, "Domino API key")
+        remember(self.auth_token, "Domino token")
+        remember_token_file(self.token_file)
 
     def secrets(self) -> list[str]:
         """Values that must never be shown (used to scrub text coming back from the server)."""
@@ -172,11 +180,17 @@ def resolve_project(configured: str | None, environ: Mapping[str, str] | None = 
 
 @contextlib.contextmanager
 def root_logging_preserved() -> Iterator[None]:
-    """Undo ``logging.basicConfig`` side effects (python-domino calls it on construction)."""
+    """Undo ``logging.basicConfig`` side effects (python-domino calls it on construction).
+
+    A root handler that discards is in place meanwhile, so ``basicConfig`` adds none and the
+    constructor's own ERROR lines (a failed ``GET /version`` logs the answer's body) reach no
+    console: the backend reports the failure itself, once, masked."""
     with _LOGGING_LOCK:
         root = logging.getLogger()
         handlers = list(root.handlers)
         level = root.level
+        if not handlers:
+            root.addHandler(logging.NullHandler())
         try:
             yield
         finally:
@@ -366,7 +380,8 @@ def _message_of(error: BaseException) -> str:
         body = response.json() if response is not None else None
     except ValueError:
         return ""
-    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+    said = str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+    return redact(said) or ""  # a server may quote the request's credential headers
 
 
 def server_said(error: BaseException, scrub: Callable[[str], str]) -> str:
@@ -379,7 +394,7 @@ def server_said(error: BaseException, scrub: Callable[[str], str]) -> str:
         text = str(body.get("message") or body) if isinstance(body, dict) else str(body)
     except ValueError:
         text = response.text
-    return scrub(text[:500])
+    return redact(scrub(text[:500])) or ""
 
 
 def call_with_retry(policy: RetryPolicy, endpoint: str, call: Callable[[], T]) -> T:

@@ -15,7 +15,9 @@ from domino_flows.errors import DominoFlowsError
 
 
 def _fail(error: Exception) -> NoReturn:
-    click.echo(f"error: {error}", err=True)
+    from domino_flows.redaction import redact
+
+    click.echo(redact(f"error: {error}"), err=True)
     raise SystemExit(2)
 
 
@@ -25,7 +27,9 @@ def _emit_result(result: Any, backend: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
     else:
-        click.echo(summary(result, backend), err=not result.success)
+        from domino_flows.redaction import redact
+
+        click.echo(redact(summary(result, backend)), err=not result.success)
         if result.success:
             for name, value in _python_outputs(result).items():
                 click.echo(f"{name} = {value}")
@@ -148,6 +152,7 @@ def _drive_and_report(
     130/143/129) or its error in one line. Everything, imports included, is inside the handlers,
     so a Ctrl-C at any moment gets the right words and exit code."""
     try:
+        from domino_flows.redaction import redact
         from domino_flows.runner.progress import reporter_for
         from domino_flows.runner.run import RunInterrupted
 

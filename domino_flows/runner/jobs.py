@@ -20,6 +20,7 @@ from domino_flows.errors import DominoFlowsError
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution.attempt import AttemptResult
 from domino_flows.execution.session import RunSession
+from domino_flows.redaction import redact
 
 # How long one wait on a job lasts before the worker looks at the stop flag and the deadline.
 WAIT_SLICE_SECONDS = 0.25
@@ -158,7 +159,7 @@ class JobRunner:
             outcome.artifacts = result.artifacts
             self.on_event(AttemptEvent(outcome.key, "succeeded", spec.attempt, outcome.job_id))
             return
-        outcome.error = result.error
+        outcome.error = redact(result.error) or ""  # shown on the console and in the summary
         outcome.log_tail = result.log_tail
         outcome.error_file = result.error_file
         outcome.stopped = result.state is JobState.STOPPED and self.stop_requested.is_set()

@@ -205,6 +205,14 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
                 Fault(status, retry_after, False, after_acting, times)
             )
 
+    def echo_credentials_next(self, route: str, status: int = 400, times: int = 1) -> None:
+        """Refuse the next ``times`` calls of ``route`` with a message quoting the request's
+        ``X-Domino-Api-Key`` and ``Authorization`` headers (a canary for masking)."""
+        with self._lock:
+            self._faults.setdefault(route, []).append(
+                Fault(status, times=times, echo_credentials=True)
+            )
+
     def drop_next(self, route: str, times: int = 1, after_acting: bool = True) -> None:
         """Close the connection without answering the next ``times`` calls of ``route``."""
         with self._lock:

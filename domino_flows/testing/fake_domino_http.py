@@ -58,7 +58,8 @@ class Fault:
     ``status``: answer with it (and ``Retry-After`` when given); ``drop``: close the connection
     without an answer; ``after_acting``: do the work first, then fail; ``delay``: answer
     normally but this many seconds late (a read timeout for a client that waits less), waiting
-    after the work when ``after_acting`` and before it otherwise.
+    after the work when ``after_acting`` and before it otherwise; ``echo_credentials``: the
+    error's message quotes the request's credential headers, as a careless gateway might.
     """
 
     status: int | None = 503
@@ -67,6 +68,7 @@ class Fault:
     after_acting: bool = False
     times: int = 1
     delay: float = 0.0
+    echo_credentials: bool = False
 
 
 class FakeServer(Protocol):
@@ -190,7 +192,13 @@ class Handler(BaseHTTPRequestHandler):
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
         status = fault.status or 503
-        _, base_headers, payload = error_response(status, f"injected {status}")
+        message = f"injected {status}"
+        if fault.echo_credentials:
+            message += (
+                f"; X-Domino-Api-Key: {self.headers.get('X-Domino-Api-Key', '')}"
+                f"; Authorization: {self.headers.get('Authorization', '')}"
+            )
+        _, base_headers, payload = error_response(status, message)
         self._send((status, {**headers, **base_headers}, payload))
 
     def _send(self, response: Response) -> None:
