@@ -160,7 +160,7 @@ def _drive_and_report(
             result, backend_name = go(reporter_for(quiet=as_json))
         except RunInterrupted as stopped:
             with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-                click.echo(str(stopped), err=True)
+                click.echo(redact(str(stopped)), err=True)
             raise SystemExit(stopped.exit_code) from None
     except DominoFlowsError as error:
         _fail(error)
@@ -282,6 +282,14 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     if not chosen:
         _fail(DominoFlowsError(f"task {task!r} of run {run_id} has no attempt {attempt}."))
     last = chosen[-1]
+    if not last.job_id:  # nothing to ask a backend for: say why there is no log
+        why = (last.error or "").strip().splitlines()
+        _fail(
+            DominoFlowsError(
+                f"task {last.task} attempt {last.attempt} of run {run_id} has no log: its job "
+                f"never started ({last.state}" + (f": {why[0][:300]}" if why else "") + ")."
+            )
+        )
     root = default_project_root()
     backend = get_backend(run["backend"] or None, root)
     text = backend.logs(
