@@ -258,6 +258,8 @@ class RetryPolicy:
     budget: float | None = None
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = random.random
+    # Set when the run is stopping: no call retries any more, and a retry's wait ends at once.
+    cancelled: threading.Event | None = None
 
     def delay(self, attempt: int) -> float:
         """Attempt 1, 2, ...: base * 2**(attempt-1), capped, with jitter in [50%, 100%]."""
@@ -279,7 +281,16 @@ class RetryPolicy:
         stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(self.attempts)
         if self.budget is not None:
             stop = stop | tenacity.stop_after_delay(self.budget)
+        cancelled = self.cancelled
+        if cancelled is not None:
+            stop = stop | tenacity.stop_when_event_set(cancelled)
         return stop
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cancelled is not None and self.sleep is time.sleep:
+            self.cancelled.wait(seconds)  # a stopping run does not sit out a backoff
+        else:
+            self.sleep(seconds)
 
     def retrying(self, retry: Callable[[BaseException], bool]) -> tenacity.Retrying:
         """A tenacity loop over this policy, retrying the errors ``retry`` accepts."""
@@ -287,7 +298,7 @@ class RetryPolicy:
             stop=self.stop(),
             wait=self.wait,
             retry=tenacity.retry_if_exception(retry),
-            sleep=self.sleep,
+            sleep=self._sleep,
             before_sleep=_log_retry,
             reraise=True,
         )

@@ -145,7 +145,10 @@ class JobRunner:
             else:
                 result = attempts.finish(self.backend, record, status, spec, output_variables)
         except DominoFlowsError as error:
-            result = attempts.fail(self.backend, record, error)
+            if self.stop_requested.is_set():  # a call cut short by the stop (see interrupt)
+                result = attempts.stop(self.backend, record, "the run was stopped")
+            else:
+                result = attempts.fail(self.backend, record, error)
         except Exception as error:  # the thread's boundary (see above)
             result = attempts.fail(self.backend, record, _unexpected(error))
         finally:
@@ -172,8 +175,7 @@ class JobRunner:
         """Until the job ends, the task's timeout passes, or the run is stopped."""
         deadline = time.monotonic() + timeout.total_seconds() if timeout else None
         while True:
-            if self.stop_requested.is_set():
-                self.backend.stop(handle)
+            if self.stop_requested.is_set():  # attempts.stop sends the stop and records it
                 return JobStatus(JobState.STOPPED, "the run was stopped")
             if deadline is not None and time.monotonic() >= deadline:
                 self.backend.stop(handle)

@@ -89,6 +89,11 @@ class ScriptedBackend:
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         return self.found
 
+    def interrupt(self) -> None:
+        self.interrupted = True
+
+    start_settle_seconds = 0.0
+
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
