@@ -208,12 +208,16 @@ def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
 def runs_command(limit: int, as_json: bool) -> None:
     """List recent runs, newest last."""
     from domino_flows.runner.lease import runner_note
+    from domino_flows.runner.show import stopping_note
 
     store = _store()
     runs = store.runs()[-limit:]
     root = store.path.parent.parent
-    for run in runs:  # a run recorded Running whose runner was killed says so
-        run["note"] = runner_note(root, run)
+    for (
+        run
+    ) in runs:  # a run recorded Running whose runner was killed says so, and unconfirmed stops
+        notes = (runner_note(root, run), stopping_note(store, run["run_id"]))
+        run["note"] = "; ".join(note for note in notes if note)
     if as_json:
         click.echo(json.dumps(runs, indent=2, default=str))
         return
@@ -237,11 +241,12 @@ def show_command(run_id: str, task: str | None, as_json: bool) -> None:
     """A run's inputs and outputs; its tasks (or only TASK): jobs, cached and reused results,
     artifacts, errors."""
     from domino_flows.runner.lease import runner_note
-    from domino_flows.runner.show import show_document, show_text
+    from domino_flows.runner.show import show_document, show_text, stopping_note
 
     store = _store()
     run = _run_or_fail(store, run_id)
-    run["note"] = runner_note(store.path.parent.parent, run)
+    notes = (runner_note(store.path.parent.parent, run), stopping_note(store, run_id))
+    run["note"] = "; ".join(note for note in notes if note)
     document = show_document(store, run, task)  # short task names work when unique
     if as_json:
         click.echo(json.dumps(document, indent=2, default=str))
