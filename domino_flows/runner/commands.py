@@ -164,6 +164,12 @@ def _drive_and_report(
             raise SystemExit(stopped.exit_code) from None
     except DominoFlowsError as error:
         _fail(error)
+    except OSError as error:  # before the run went on (during it, the run names it itself)
+        from domino_flows.paths import disk_full_problem, is_disk_full
+
+        if not is_disk_full(error):
+            raise
+        _fail(DominoFlowsError(f"{disk_full_problem(error)} and run again."))
     except KeyboardInterrupt:
         click.echo(interrupted_early, err=True)
         raise SystemExit(130) from None

@@ -9,6 +9,7 @@ Any failure of a backend call is a failed attempt: the task's retries apply.
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from domino_flows.errors import DominoFlowsError
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution.attempt import AttemptResult
 from domino_flows.execution.session import RunSession
+from domino_flows.paths import disk_full_problem, is_disk_full
 from domino_flows.redaction import redact
 
 # How long one wait on a job lasts before the worker looks at the stop flag and the deadline.
@@ -91,7 +93,14 @@ class JobRunner:
                 return outcome
             attempt_spec = replace(spec, attempt=self.session.next_attempt(spec.task))
             outcome.attempts += 1
-            self._attempt(attempt_spec, values, output_variables, timeout, outcome)
+            try:
+                self._attempt(attempt_spec, values, output_variables, timeout, outcome)
+            except (DominoFlowsError, OSError, sqlite3.Error) as error:
+                # recording the attempt's end failed (a full disk, a locked store): the node
+                # fails with that, rather than the worker thread with a traceback
+                failure = error if isinstance(error, DominoFlowsError) else _unexpected(error)
+                outcome.error = redact(f"task {spec.task!r}: {failure}") or ""
+                return outcome
             if outcome.succeeded or outcome.stopped:
                 return outcome
             if remaining:
@@ -193,6 +202,9 @@ class JobRunner:
 
 
 def _unexpected(error: Exception) -> DominoFlowsError:
+    if is_disk_full(error):
+        assert isinstance(error, OSError)
+        return DominoFlowsError(f"{disk_full_problem(error)}, then resume the run.")
     return DominoFlowsError(
         f"{type(error).__name__}: {error}. This is a failure of domino-flows or of the backend, "
         "not of the task: run again, and report it if it repeats."

@@ -26,7 +26,12 @@ from domino_flows.execution.session import RunSession
 from domino_flows.execution.stopping import STOPPING
 from domino_flows.git_state import commit_and_dirty
 from domino_flows.loading import load_entity
-from domino_flows.paths import default_project_root, project_of_file
+from domino_flows.paths import (
+    default_project_root,
+    disk_full_problem,
+    is_disk_full,
+    project_of_file,
+)
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import interrupts, lease, values
@@ -67,6 +72,11 @@ class RunInterrupted(DominoFlowsError):
         )
         self.run_id = run_id
         self.exit_code = SIGNAL_EXIT.get(signal.Signals(signum), 128 + signum)
+
+
+class DiskFull(DominoFlowsError):
+    """The disk filled up before or during a run: named as such, never as a permissions problem
+    or a traceback."""
 
 
 @dataclass
@@ -181,6 +191,14 @@ def _drive(
             result = engine.run(workflow, literals)
         if result.success and result.outputs:  # on record before the run is Succeeded
             state.save_outputs(session.run_id, values.encode(result.outputs))
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        result = None  # recorded Failed below, with the disk named
+        raise DiskFull(
+            f"run {session.run_id} failed: {disk_full_problem(error)}, then continue it with "
+            f"domino-flows resume {session.run_id}"
+        ) from None
     finally:
         reporter.stop()
         _close(session, engine, result, caught.signum)
