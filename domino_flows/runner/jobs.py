@@ -187,11 +187,9 @@ class JobRunner:
             if self.stop_requested.is_set():  # attempts.stop sends the stop and records it
                 return JobStatus(JobState.STOPPED, "the run was stopped")
             if deadline is not None and time.monotonic() >= deadline:
-                self.backend.stop(handle)
-                return JobStatus(
-                    JobState.FAILED,
-                    f"task {handle.task!r} timed out after {timeout}; it was stopped. Raise the "
-                    "task's timeout or make it faster.",
+                # attempts.fail stops the job and says whether it was seen ending
+                raise TaskTimedOut(
+                    f"timed out after {timeout}. Raise the task's timeout or make it faster."
                 )
             slice_ = WAIT_SLICE_SECONDS
             if deadline is not None:
@@ -199,6 +197,10 @@ class JobRunner:
             status = self.backend.wait(handle, slice_)
             if status.is_terminal:
                 return status
+
+
+class TaskTimedOut(DominoFlowsError):
+    """A job ran past its task's timeout."""
 
 
 def _unexpected(error: Exception) -> DominoFlowsError:
