@@ -83,6 +83,9 @@ class AttemptResult:
     error_file: str = ""
     log_tail: str = ""
     artifacts: list[str] = field(default_factory=list)
+    # the job's stop was not seen taking effect (recorded Stopping): it may still run, so the
+    # task must not start another attempt beside it
+    job_may_run: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -221,7 +224,9 @@ def fail(
                 message,
                 outcome.note,
             )
-            return AttemptResult(record, JobState.FAILED, error=message, message=message)
+            return AttemptResult(
+                record, JobState.FAILED, error=message, message=message, job_may_run=True
+            )
         message += f" (its job {record.job_id} was stopped)"
     recording.task_ended(record, JobStatus(JobState.FAILED, message), [])
     return AttemptResult(record, JobState.FAILED, error=message, message=message)
@@ -246,7 +251,9 @@ def stop(
                 why,
                 outcome.note,
             )
-            return AttemptResult(record, JobState.STOPPED, error=message, message=message)
+            return AttemptResult(
+                record, JobState.STOPPED, error=message, message=message, job_may_run=True
+            )
     stopping.record_stopped(record, why)
     return AttemptResult(record, JobState.STOPPED, error=why, message=why)
 

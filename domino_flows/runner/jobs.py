@@ -58,6 +58,7 @@ class JobOutcome:
     error_file: str = ""
     artifacts: list[str] = field(default_factory=list)
     stopped: bool = False
+    job_may_run: bool = False  # the last attempt's job was not seen stopping: no retry
 
 
 class JobRunner:
@@ -101,8 +102,8 @@ class JobRunner:
                 failure = error if isinstance(error, DominoFlowsError) else _unexpected(error)
                 outcome.error = redact(f"task {spec.task!r}: {failure}") or ""
                 return outcome
-            if outcome.succeeded or outcome.stopped:
-                return outcome
+            if outcome.succeeded or outcome.stopped or outcome.job_may_run:
+                return outcome  # a job that may still run gets no second job beside it
             if remaining:
                 self.on_event(
                     AttemptEvent(
@@ -172,6 +173,7 @@ class JobRunner:
             self.on_event(AttemptEvent(outcome.key, "succeeded", spec.attempt, outcome.job_id))
             return
         outcome.error = redact(result.error) or ""  # shown on the console and in the summary
+        outcome.job_may_run = result.job_may_run
         outcome.log_tail = result.log_tail
         outcome.error_file = result.error_file
         outcome.stopped = result.state is JobState.STOPPED and self.stop_requested.is_set()
