@@ -62,6 +62,9 @@ def main() -> None:
     Tasks are Domino Jobs with their own environment and hardware tier. Run flows locally on the
     embedded backend (the default) or on a Domino deployment, and submit them to Domino Flows.
     """
+    from domino_flows.redaction import console_logging
+
+    console_logging()  # the kit's own warnings only, masked: no library's log lines
 
 
 def _register_builtin_commands() -> None:

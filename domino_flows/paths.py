@@ -5,6 +5,7 @@ Standard library only: the command line, the in-job entrypoint and the run store
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -60,7 +61,23 @@ def folder_problem(folder: Path, error: OSError) -> str:
                     f"it aside (mv {candidate} {candidate}.old) and run again."
                 )
             break
+    if is_disk_full(error):  # not a permissions problem: no mode or copy would help
+        return f"cannot create {folder}: {disk_full_problem(error)}"
     return (
         f"cannot create {folder}: {error.strerror}. Make the project folder writable, or work "
         "in a copy of the project."
     )
+
+
+# A disk with no space left, or a quota used up: the same to the user, who must free space.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def is_disk_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _DISK_FULL
+
+
+def disk_full_problem(error: OSError) -> str:
+    """What a full disk means, in one sentence that names the file being written when known."""
+    where = f" while writing {error.filename}" if error.filename else ""
+    return f"the disk is full ({error.strerror}{where}). Free space on it"

@@ -169,6 +169,16 @@ class RunStore:
             )
             return cursor.rowcount == 1
 
+    def mark_stopping(self, run_id: str, task: str, attempt: int, note: str) -> None:
+        """An attempt whose job was asked to stop and not yet seen ending: not an end (its
+        ``finished_at`` stays empty, so ``resume`` deals with the job first)."""
+        with self.connect() as db:
+            db.execute(
+                "UPDATE task_attempts SET state = 'Stopping', error = ? "
+                "WHERE run_id = ? AND task = ? AND attempt = ? AND finished_at IS NULL",
+                (redact(note), run_id, task, attempt),
+            )
+
     def attempts(self, run_id: str | None = None) -> list[TaskAttempt]:
         query = "SELECT * FROM task_attempts"
         args: tuple[Any, ...] = ()

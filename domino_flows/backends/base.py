@@ -141,7 +141,20 @@ class JobBackend(Protocol):
     def status(self, handle: JobHandle) -> JobStatus: ...
 
     def stop(self, handle: JobHandle) -> None:
-        """Stop the job if it still runs. Idempotent."""
+        """Ask for the job to stop if it still runs (idempotent), with a short budget: raises
+        DominoFlowsError when the request could not be sent. The job may end later (Domino
+        stops a container asynchronously); ``wait`` sees it end."""
+        ...
+
+    def interrupt(self) -> None:
+        """The run is stopping: waits and retries in progress or to come give up at once (a
+        call then raises DominoFlowsError); ``stop`` keeps its own short budget."""
+        ...
+
+    @property
+    def start_settle_seconds(self) -> float:
+        """How long a start whose answer was lost may take to show its job (0 where a start
+        cannot outlive its caller): ``resume`` looks that long for a killed runner's job."""
         ...
 
     def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:

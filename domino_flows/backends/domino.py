@@ -36,6 +36,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
 from domino_flows.paths import STATE_DIR
 from domino_flows.project import DOMINO_BACKEND
+from domino_flows.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,10 @@ DEFAULT_CAPACITY = 16
 DEFAULT_POLL_OUTAGE_MINUTES = 30.0
 DEFAULT_START_BUDGET_MINUTES = 5.0
 DEFAULT_RETENTION_DAYS = 7
+# A stop request (and the status look before it) is tried at most this often, for this long:
+# Ctrl-C during an outage must end the command within seconds, recording what it could not stop.
+DEFAULT_STOP_BUDGET_SECONDS = 4.0
+STOP_ATTEMPTS = 3
 
 
 def _settings_value(settings: Any, name: str) -> Any:
@@ -108,12 +114,20 @@ class DominoBackend:
         client_factory: Callable[[str, str, DominoCredentials], Any] | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         start_settle: float = DEFAULT_SETTLE_SECONDS,
+        stop_budget: float = DEFAULT_STOP_BUDGET_SECONDS,
     ) -> None:
         self.project_root = Path(project_root)
         self.project = resolve_project(_settings_value(settings, "project"), environ)
         self.host = resolve_host(_settings_value(settings, "host"), environ)
         self._credentials = resolve_credentials(credentials, environ)
-        self._retry = retry or RetryPolicy()
+        self._credentials.remember()  # masked in every text from now on, wherever it came from
+        # Interrupting the backend (a stopping run) ends every retry loop at its next wait.
+        self._interrupted = threading.Event()
+        self._retry = replace(retry or RetryPolicy(), cancelled=self._interrupted)
+        # A stop gets a few quick tries whatever the run's state: it must not outlast Ctrl-C.
+        self._stop_retry = replace(
+            self._retry, cancelled=None, budget=stop_budget, attempts=STOP_ATTEMPTS
+        )
         outage = _settings_value(settings, "poll_outage_minutes") or DEFAULT_POLL_OUTAGE_MINUTES
         budget = _settings_value(settings, "start_budget_minutes") or DEFAULT_START_BUDGET_MINUTES
         self._poll_retry = self._retry.with_budget(float(outage) * 60)
@@ -206,9 +220,7 @@ class DominoBackend:
         return "/mnt/code" if self.project_type == "git" else "/mnt"
 
     def _scrub(self, text: str) -> str:
-        for secret in self._credentials.secrets():
-            text = text.replace(secret, "***")
-        return text
+        return redact(text) or ""
 
     # --- scheduling -------------------------------------------------------------------------------
 
@@ -427,14 +439,36 @@ class DominoBackend:
         return text
 
     def stop(self, handle: JobHandle) -> None:
-        if self.status(handle).is_terminal:
+        """Ask Domino to stop the job (unless it ended); a few quick tries, never the long
+        outage budget of a status poll. Domino stops a job asynchronously: its end is seen by
+        ``wait``, not here."""
+        if self._stop_look(handle).is_terminal:
             return
         try:
-            self.routes.stop(handle.job_id)
+            self.routes.stop(handle.job_id, policy=self._stop_retry)
         except DominoApiError as error:
             # It may have finished between our look and the stop: that is a stopped job too.
-            if error.status is None or error.status >= 500 or not self.status(handle).is_terminal:
+            if (
+                error.status is None
+                or error.status >= 500
+                or not self._stop_look(handle).is_terminal
+            ):
                 raise
+
+    def _stop_look(self, handle: JobHandle) -> JobStatus:
+        job = self.routes.job(handle.job_id, policy=self._stop_retry)
+        self._jobs[handle.job_id] = job
+        try:
+            return JobStatus(map_status(job.get("statuses", {}).get("executionStatus")))
+        except UnknownStatus:
+            return JobStatus(JobState.RUNNING)  # not known to have ended: send the stop
+
+    def interrupt(self) -> None:
+        self._interrupted.set()
+
+    @property
+    def start_settle_seconds(self) -> float:
+        return self._start_settle
 
     # --- outputs ----------------------------------------------------------------------------------
 

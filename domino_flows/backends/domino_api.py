@@ -168,10 +168,12 @@ class DominoRoutes:
         }
         return dict(self._get(JOBS, "/v4/jobs", params).json())
 
-    def stop(self, job_id: str) -> None:
+    def stop(self, job_id: str, policy: RetryPolicy | None = None) -> None:
         body = {"jobId": job_id, "commitResults": True}
         call_with_retry(
-            self.retry, STOP, lambda: self._session().post(f"{self.host}/v4/jobs/stop", json=body)
+            policy or self.retry,
+            STOP,
+            lambda: self._session().post(f"{self.host}/v4/jobs/stop", json=body),
         )
 
     def logs(self, job_id: str, limit: int) -> str:

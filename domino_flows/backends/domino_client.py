@@ -36,7 +36,14 @@ from domino.exceptions import ReloginRequiredException
 from requests.adapters import HTTPAdapter
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.redaction import API_KEY_VARIABLE, API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE
+from domino_flows.redaction import (
+    API_KEY_VARIABLE,
+    API_PROXY_VARIABLE,
+    TOKEN_FILE_VARIABLE,
+    redact,
+    remember,
+    remember_token_file,
+)
 
 T = TypeVar("T")
 
@@ -98,6 +105,13 @@ class DominoCredentials:
         if kind == "api_key":
             return {"api_key": self.api_key or ""}
         return {}
+
+    def remember(self) -> None:
+        """Have :func:`~domino_flows.redaction.redact` mask these credentials: an explicit key
+        or token is not in the environment, and a token file's content is a secret too."""
+        remember(self.api_key, "Domino API key")
+        remember(self.auth_token, "Domino token")
+        remember_token_file(self.token_file)
 
     def secrets(self) -> list[str]:
         """Values that must never be shown (used to scrub text coming back from the server)."""
@@ -170,11 +184,17 @@ def resolve_project(configured: str | None, environ: Mapping[str, str] | None = 
 
 @contextlib.contextmanager
 def root_logging_preserved() -> Iterator[None]:
-    """Undo ``logging.basicConfig`` side effects (python-domino calls it on construction)."""
+    """Undo ``logging.basicConfig`` side effects (python-domino calls it on construction).
+
+    A root handler that discards is in place meanwhile, so ``basicConfig`` adds none and the
+    constructor's own ERROR lines (a failed ``GET /version`` logs the answer's body) reach no
+    console: the backend reports the failure itself, once, masked."""
     with _LOGGING_LOCK:
         root = logging.getLogger()
         handlers = list(root.handlers)
         level = root.level
+        if not handlers:
+            root.addHandler(logging.NullHandler())
         try:
             yield
         finally:
@@ -242,6 +262,8 @@ class RetryPolicy:
     budget: float | None = None
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = random.random
+    # Set when the run is stopping: no call retries any more, and a retry's wait ends at once.
+    cancelled: threading.Event | None = None
 
     def delay(self, attempt: int) -> float:
         """Attempt 1, 2, ...: base * 2**(attempt-1), capped, with jitter in [50%, 100%]."""
@@ -263,7 +285,16 @@ class RetryPolicy:
         stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(self.attempts)
         if self.budget is not None:
             stop = stop | tenacity.stop_after_delay(self.budget)
+        cancelled = self.cancelled
+        if cancelled is not None:
+            stop = stop | tenacity.stop_when_event_set(cancelled)
         return stop
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cancelled is not None and self.sleep is time.sleep:
+            self.cancelled.wait(seconds)  # a stopping run does not sit out a backoff
+        else:
+            self.sleep(seconds)
 
     def retrying(self, retry: Callable[[BaseException], bool]) -> tenacity.Retrying:
         """A tenacity loop over this policy, retrying the errors ``retry`` accepts."""
@@ -271,7 +302,7 @@ class RetryPolicy:
             stop=self.stop(),
             wait=self.wait,
             retry=tenacity.retry_if_exception(retry),
-            sleep=self.sleep,
+            sleep=self._sleep,
             before_sleep=_log_retry,
             reraise=True,
         )
@@ -364,7 +395,8 @@ def _message_of(error: BaseException) -> str:
         body = response.json() if response is not None else None
     except ValueError:
         return ""
-    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+    said = str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+    return redact(said) or ""  # a server may quote the request's credential headers
 
 
 def server_said(error: BaseException, scrub: Callable[[str], str]) -> str:
@@ -377,7 +409,7 @@ def server_said(error: BaseException, scrub: Callable[[str], str]) -> str:
         text = str(body.get("message") or body) if isinstance(body, dict) else str(body)
     except ValueError:
         text = response.text
-    return scrub(text[:500])
+    return redact(scrub(text[:500])) or ""
 
 
 def call_with_retry(policy: RetryPolicy, endpoint: str, call: Callable[[], T]) -> T:

@@ -454,6 +454,13 @@ class LocalBackend:
         proc.terminate_session(job.popen.pid, 0)
         self._finish(job, job.popen.wait())
 
+    def interrupt(self) -> None:
+        """Nothing to cut short: local calls never wait on a remote service."""
+
+    @property
+    def start_settle_seconds(self) -> float:
+        return 0.0  # a job starts inside start() or not at all
+
     def stop_all(self) -> None:
         """Stop every job this backend started that still runs (at exit, or on request)."""
         for job in list(self._jobs.values()):

@@ -7,7 +7,6 @@ is never left running unrecorded: failures after the start stop it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,7 @@ from domino_flows.backends.base import (
 )
 from domino_flows.clock import now
 from domino_flows.errors import DominoFlowsError
-from domino_flows.execution import recording
+from domino_flows.execution import recording, stopping
 from domino_flows.records import RunStore
 from domino_flows.redaction import redact
 
@@ -84,6 +83,9 @@ class AttemptResult:
     error_file: str = ""
     log_tail: str = ""
     artifacts: list[str] = field(default_factory=list)
+    # the job's stop was not seen taking effect (recorded Stopping): it may still run, so the
+    # task must not start another attempt beside it
+    job_may_run: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -199,27 +201,60 @@ def finish(
 
 
 def fail(
-    backend: JobBackend, record: AttemptRecord, error: BaseException, stop_job: bool = True
+    backend: JobBackend,
+    record: AttemptRecord,
+    error: BaseException,
+    stop_job: bool = True,
+    confirm_seconds: float = stopping.CONFIRM_SECONDS,
 ) -> AttemptResult:
     """An attempt that failed outside its job (a backend call, a broken record): stop the job if
     one was started, and record the failure with the task and what to do."""
     message = redact(f"task {record.task!r}: {error}") or ""
     if stop_job and record.job_id:
-        with contextlib.suppress(DominoFlowsError):
-            backend.stop(record.handle)
-        message += f" (its job {record.job_id} was stopped)"
         RunStore.for_project(Path(record.project_root)).set_attempt_job(
             record.run_id, record.task, record.attempt, record.job_id, record.url
         )
+        outcome = stopping.stop_and_confirm(backend, record.handle, confirm_seconds)
+        if not outcome.ended:  # its job may run on: on record as such, for resume to handle
+            message = stopping.record_stopping(
+                Path(record.project_root),
+                record.run_id,
+                record.task,
+                record.attempt,
+                message,
+                outcome.note,
+            )
+            return AttemptResult(
+                record, JobState.FAILED, error=message, message=message, job_may_run=True
+            )
+        message += f" (its job {record.job_id} was stopped)"
     recording.task_ended(record, JobStatus(JobState.FAILED, message), [])
     return AttemptResult(record, JobState.FAILED, error=message, message=message)
 
 
-def stop(backend: JobBackend, record: AttemptRecord, why: str) -> AttemptResult:
-    """Stop an attempt's job and record it Stopped (an interrupt, a timeout, the run ending)."""
-    with contextlib.suppress(DominoFlowsError):
-        backend.stop(record.handle)
-    recording.task_ended(record, JobStatus(JobState.STOPPED, why), [])
+def stop(
+    backend: JobBackend,
+    record: AttemptRecord,
+    why: str,
+    confirm_seconds: float = stopping.CONFIRM_SECONDS,
+) -> AttemptResult:
+    """Stop an attempt's job (an interrupt, a timeout, the run ending): recorded Stopped once
+    the backend reports the job ended, else Stopping with what is known (see ``stopping``)."""
+    if record.job_id:
+        outcome = stopping.stop_and_confirm(backend, record.handle, confirm_seconds)
+        if not outcome.ended:
+            message = stopping.record_stopping(
+                Path(record.project_root),
+                record.run_id,
+                record.task,
+                record.attempt,
+                why,
+                outcome.note,
+            )
+            return AttemptResult(
+                record, JobState.STOPPED, error=message, message=message, job_may_run=True
+            )
+    stopping.record_stopped(record, why)
     return AttemptResult(record, JobState.STOPPED, error=why, message=why)
 
 

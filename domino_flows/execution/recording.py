@@ -175,7 +175,7 @@ def state_from_attempts(store: RunStore, run_id: str) -> tuple[JobState, str | N
     last: dict[str, str] = {}
     for attempt in store.attempts(run_id):  # in start order: the last attempt of a task wins
         last[attempt.task] = attempt.state
-    unfinished = {JobState.STOPPED.value, JobState.RUNNING.value, "Starting"}
+    unfinished = {JobState.STOPPED.value, JobState.RUNNING.value, "Starting", "Stopping"}
     if unfinished & set(last.values()):
         return JobState.STOPPED, "the run was interrupted before all its tasks ended"
     failed = sorted(task for task, s in last.items() if s != JobState.SUCCEEDED.value)

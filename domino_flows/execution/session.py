@@ -8,25 +8,20 @@ with the state the driver says, so a run is Succeeded only when its driver saw i
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
 import threading
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 
-from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState, JobStatus
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import DominoFlowsError
+from domino_flows.backends.base import JobBackend, JobState
 from domino_flows.execution import attempt as attempts
+from domino_flows.execution import reconcile as leftovers
 from domino_flows.execution import recording
 from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.records import RunStore
 
 logger = logging.getLogger(__name__)
-
-# How long closing a run waits for a stopped job to say it ended before recording it Stopped.
-STOP_WAIT_SECONDS = 3.0
 
 
 class RunSession:
@@ -41,6 +36,9 @@ class RunSession:
         self._open: dict[tuple[str, str, int], AttemptRecord] = {}
         self._begun = False
         self._closed = False
+        # how long resume waits for a stopped job to end, and how often it looks (tests shorten)
+        self.stop_wait_seconds = leftovers.STOP_WAIT_SECONDS
+        self.look_interval = leftovers.LOOK_INTERVAL_SECONDS
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -61,7 +59,7 @@ class RunSession:
             if self._closed:
                 return
             self._closed = True
-        self.stop_open("the run ended before this task did; its job was stopped")
+        self.stop_open("the run ended before this task did")
         recording.run_ended(self.project_root, self.run_id, self.flow, state, error)
 
     # --- attempts ------------------------------------------------------------------------------
@@ -91,7 +89,8 @@ class RunSession:
             return list(self._open.values())
 
     def stop_open(self, why: str) -> None:
-        """Stop the jobs of attempts still open and record them Stopped."""
+        """Stop the jobs of attempts still open: recorded Stopped once seen ending, else
+        Stopping with what is known (``stopping``)."""
         for record in self.open_attempts():
             try:
                 attempts.stop(self.backend, record, why)
@@ -103,50 +102,10 @@ class RunSession:
 
     # --- what an earlier process left ----------------------------------------------------------
 
-    def reconcile(self) -> list[str]:
-        """Attempts an interrupted runner left open (started, or with a start in flight): stop
-        their jobs, wait briefly for them to end, and record them Stopped, so a task never runs
-        twice at once. Returns a line per attempt closed."""
-        said = []
-        for row in self.store.attempts(self.run_id):
-            if row.finished_at is not None:
-                continue
-            handle: JobHandle | None
-            if row.job_id:
-                handle = self.backend.handle_for(
-                    row.run_id, row.task, row.attempt, row.job_id, row.url
-                )
-            else:  # the runner died while the start request was in flight
-                spec = JobSpec(self.run_id, self.flow, row.task, DominoJobConfig(Command=""))
-                handle = self.backend.find_attempt_job(replace(spec, attempt=row.attempt))
-                if handle is not None:
-                    self.store.set_attempt_job(
-                        row.run_id, row.task, row.attempt, handle.job_id, handle.url
-                    )
-            record = AttemptRecord(
-                backend=self.backend.name,
-                job_id=handle.job_id if handle else "",
-                run_id=row.run_id,
-                task=row.task,
-                attempt=row.attempt,
-                flow=self.flow,
-                url=handle.url if handle else row.url,
-                project_root=str(self.project_root),
-                details=dict(handle.details) if handle else {},
-                environment=row.environment or "",
-                hardware_tier=row.hardware_tier or "",
-                started_at=row.started_at,
-            )
-            if handle is not None:
-                with contextlib.suppress(DominoFlowsError):
-                    self.backend.stop(handle)
-                    self.backend.wait(handle, STOP_WAIT_SECONDS)
-                why = (
-                    f"the runner that started job {handle.job_id} was interrupted; the job was "
-                    "stopped before the run went on"
-                )
-            else:
-                why = "the runner was interrupted before this attempt's job started"
-            recording.task_ended(record, JobStatus(JobState.STOPPED, why), [])
-            said.append(f"{row.task} attempt {row.attempt}: {why}")
-        return said
+    def reconcile(self, say: Callable[[str], None] | None = None) -> list[str]:
+        """Attempts an interrupted runner left open (started, stopping, or with a start in
+        flight): find their jobs, stop them and wait for them to end, and record them Stopped,
+        so a task never runs twice at once. ``say`` hears a line before each wait. Returns a
+        line per attempt closed; raises JobStillRunning (recording the attempt Stopping) when
+        a job could not be stopped or did not end in time, before anything starts again."""
+        return leftovers.reconcile(self, say or (lambda line: None))

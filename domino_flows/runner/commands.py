@@ -16,7 +16,9 @@ from domino_flows.project import BACKEND_NAMES
 
 
 def _fail(error: Exception) -> NoReturn:
-    click.echo(f"error: {error}", err=True)
+    from domino_flows.redaction import redact
+
+    click.echo(redact(f"error: {error}"), err=True)
     raise SystemExit(2)
 
 
@@ -26,7 +28,9 @@ def _emit_result(result: Any, backend: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
     else:
-        click.echo(summary(result, backend), err=not result.success)
+        from domino_flows.redaction import redact
+
+        click.echo(redact(summary(result, backend)), err=not result.success)
         if result.success:
             for name, value in _python_outputs(result).items():
                 click.echo(f"{name} = {value}")
@@ -149,6 +153,7 @@ def _drive_and_report(
     130/143/129) or its error in one line. Everything, imports included, is inside the handlers,
     so a Ctrl-C at any moment gets the right words and exit code."""
     try:
+        from domino_flows.redaction import redact
         from domino_flows.runner.progress import reporter_for
         from domino_flows.runner.run import RunInterrupted
 
@@ -156,10 +161,16 @@ def _drive_and_report(
             result, backend_name = go(reporter_for(quiet=as_json))
         except RunInterrupted as stopped:
             with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-                click.echo(str(stopped), err=True)
+                click.echo(redact(str(stopped)), err=True)
             raise SystemExit(stopped.exit_code) from None
     except DominoFlowsError as error:
         _fail(error)
+    except OSError as error:  # before the run went on (during it, the run names it itself)
+        from domino_flows.paths import disk_full_problem, is_disk_full
+
+        if not is_disk_full(error):
+            raise
+        _fail(DominoFlowsError(f"{disk_full_problem(error)} and run again."))
     except KeyboardInterrupt:
         click.echo(interrupted_early, err=True)
         raise SystemExit(130) from None
@@ -204,12 +215,16 @@ def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
 def runs_command(limit: int, as_json: bool) -> None:
     """List recent runs, newest last."""
     from domino_flows.runner.lease import runner_note
+    from domino_flows.runner.show import stopping_note
 
     store = _store()
     runs = store.runs()[-limit:]
     root = store.path.parent.parent
-    for run in runs:  # a run recorded Running whose runner was killed says so
-        run["note"] = runner_note(root, run)
+    for (
+        run
+    ) in runs:  # a run recorded Running whose runner was killed says so, and unconfirmed stops
+        notes = (runner_note(root, run), stopping_note(store, run["run_id"]))
+        run["note"] = "; ".join(note for note in notes if note)
     if as_json:
         click.echo(json.dumps(runs, indent=2, default=str))
         return
@@ -233,11 +248,12 @@ def show_command(run_id: str, task: str | None, as_json: bool) -> None:
     """A run's inputs and outputs; its tasks (or only TASK): jobs, cached and reused results,
     artifacts, errors."""
     from domino_flows.runner.lease import runner_note
-    from domino_flows.runner.show import show_document, show_text
+    from domino_flows.runner.show import show_document, show_text, stopping_note
 
     store = _store()
     run = _run_or_fail(store, run_id)
-    run["note"] = runner_note(store.path.parent.parent, run)
+    notes = (runner_note(store.path.parent.parent, run), stopping_note(store, run_id))
+    run["note"] = "; ".join(note for note in notes if note)
     document = show_document(store, run, task)  # short task names work when unique
     if as_json:
         click.echo(json.dumps(document, indent=2, default=str))
@@ -278,6 +294,14 @@ def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) 
     if not chosen:
         _fail(DominoFlowsError(f"task {task!r} of run {run_id} has no attempt {attempt}."))
     last = chosen[-1]
+    if not last.job_id:  # nothing to ask a backend for: say why there is no log
+        why = (last.error or "").strip().splitlines()
+        _fail(
+            DominoFlowsError(
+                f"task {last.task} attempt {last.attempt} of run {run_id} has no log: its job "
+                f"never started ({last.state}" + (f": {why[0][:300]}" if why else "") + ")."
+            )
+        )
     root = default_project_root()
     backend = get_backend(run["backend"] or None, root)
     try:

@@ -63,15 +63,21 @@ def read_inputs_file(path: Path) -> dict[str, Any]:
         text = formats.read_text(path)
     except formats.FormatError as error:
         raise InputError(f"--inputs-file {path}: {error}") from None
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
 
+        try:
             data = yaml.safe_load(text)
-        else:
+        except yaml.YAMLError as error:  # its text names the line and column
+            said = " ".join(str(error).split())
+            raise InputError(
+                f"--inputs-file {path}: not valid YAML: {said}. Fix the file and run again."
+            ) from None
+    else:
+        try:
             data = json.loads(text)
-    except (ValueError, ImportError) as error:
-        raise InputError(f"--inputs-file {path}: not valid JSON or YAML: {error}") from None
+        except ValueError as error:
+            raise InputError(f"--inputs-file {path}: not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise InputError(f"--inputs-file {path}: expected a mapping of input names to values.")
     return data

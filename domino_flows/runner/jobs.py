@@ -9,6 +9,7 @@ Any failure of a backend call is a failed attempt: the task's retries apply.
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from domino_flows.errors import DominoFlowsError
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution.attempt import AttemptResult
 from domino_flows.execution.session import RunSession
+from domino_flows.paths import disk_full_problem, is_disk_full
+from domino_flows.redaction import redact
 
 # How long one wait on a job lasts before the worker looks at the stop flag and the deadline.
 WAIT_SLICE_SECONDS = 0.25
@@ -55,6 +58,7 @@ class JobOutcome:
     error_file: str = ""
     artifacts: list[str] = field(default_factory=list)
     stopped: bool = False
+    job_may_run: bool = False  # the last attempt's job was not seen stopping: no retry
 
 
 class JobRunner:
@@ -90,9 +94,16 @@ class JobRunner:
                 return outcome
             attempt_spec = replace(spec, attempt=self.session.next_attempt(spec.task))
             outcome.attempts += 1
-            self._attempt(attempt_spec, values, output_variables, timeout, outcome)
-            if outcome.succeeded or outcome.stopped:
+            try:
+                self._attempt(attempt_spec, values, output_variables, timeout, outcome)
+            except (DominoFlowsError, OSError, sqlite3.Error) as error:
+                # recording the attempt's end failed (a full disk, a locked store): the node
+                # fails with that, rather than the worker thread with a traceback
+                failure = error if isinstance(error, DominoFlowsError) else _unexpected(error)
+                outcome.error = redact(f"task {spec.task!r}: {failure}") or ""
                 return outcome
+            if outcome.succeeded or outcome.stopped or outcome.job_may_run:
+                return outcome  # a job that may still run gets no second job beside it
             if remaining:
                 self.on_event(
                     AttemptEvent(
@@ -144,7 +155,10 @@ class JobRunner:
             else:
                 result = attempts.finish(self.backend, record, status, spec, output_variables)
         except DominoFlowsError as error:
-            result = attempts.fail(self.backend, record, error)
+            if self.stop_requested.is_set():  # a call cut short by the stop (see interrupt)
+                result = attempts.stop(self.backend, record, "the run was stopped")
+            else:
+                result = attempts.fail(self.backend, record, error)
         except Exception as error:  # the thread's boundary (see above)
             result = attempts.fail(self.backend, record, _unexpected(error))
         finally:
@@ -158,7 +172,8 @@ class JobRunner:
             outcome.artifacts = result.artifacts
             self.on_event(AttemptEvent(outcome.key, "succeeded", spec.attempt, outcome.job_id))
             return
-        outcome.error = result.error
+        outcome.error = redact(result.error) or ""  # shown on the console and in the summary
+        outcome.job_may_run = result.job_may_run
         outcome.log_tail = result.log_tail
         outcome.error_file = result.error_file
         outcome.stopped = result.state is JobState.STOPPED and self.stop_requested.is_set()
@@ -171,15 +186,12 @@ class JobRunner:
         """Until the job ends, the task's timeout passes, or the run is stopped."""
         deadline = time.monotonic() + timeout.total_seconds() if timeout else None
         while True:
-            if self.stop_requested.is_set():
-                self.backend.stop(handle)
+            if self.stop_requested.is_set():  # attempts.stop sends the stop and records it
                 return JobStatus(JobState.STOPPED, "the run was stopped")
             if deadline is not None and time.monotonic() >= deadline:
-                self.backend.stop(handle)
-                return JobStatus(
-                    JobState.FAILED,
-                    f"task {handle.task!r} timed out after {timeout}; it was stopped. Raise the "
-                    "task's timeout or make it faster.",
+                # attempts.fail stops the job and says whether it was seen ending
+                raise TaskTimedOut(
+                    f"timed out after {timeout}. Raise the task's timeout or make it faster."
                 )
             slice_ = WAIT_SLICE_SECONDS
             if deadline is not None:
@@ -189,7 +201,14 @@ class JobRunner:
                 return status
 
 
+class TaskTimedOut(DominoFlowsError):
+    """A job ran past its task's timeout."""
+
+
 def _unexpected(error: Exception) -> DominoFlowsError:
+    if is_disk_full(error):
+        assert isinstance(error, OSError)
+        return DominoFlowsError(f"{disk_full_problem(error)}, then resume the run.")
     return DominoFlowsError(
         f"{type(error).__name__}: {error}. This is a failure of domino-flows or of the backend, "
         "not of the task: run again, and report it if it repeats."

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from domino_flows.redaction import redact
+
 _STATE_STYLES = {
     "pending": "dim",
     "starting": "cyan",
@@ -117,7 +119,7 @@ class PlainReporter(Reporter):
             self._ticker.start()
 
     def note(self, message: str) -> None:
-        print(message, file=self.stream, flush=True)
+        print(redact(message), file=self.stream, flush=True)
 
     def update(self, view: NodeView) -> None:
         with self._lock:
@@ -136,7 +138,7 @@ class PlainReporter(Reporter):
                 self._ended[view.path] = view.state
                 self._started.pop(view.path, None)
                 line = _line(view)
-            print(line, file=self.stream, flush=True)
+            print(redact(line), file=self.stream, flush=True)
 
     def tick(self, now: float | None = None) -> None:
         """Say which tasks have been running for another ``interval`` seconds."""
@@ -208,7 +210,7 @@ class LiveReporter(Reporter):
         self._live.start()
 
     def note(self, message: str) -> None:
-        self.console.print(message)
+        self.console.print(redact(message))
 
     def update(self, view: NodeView) -> None:
         self.views[view.path] = view

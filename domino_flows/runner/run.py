@@ -23,12 +23,19 @@ from domino_flows.backends.base import JobBackend, JobState
 from domino_flows.clock import new_run_id
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
+from domino_flows.execution.stopping import STOPPING
 from domino_flows.git_state import commit_and_dirty
 from domino_flows.loading import load_entity
-from domino_flows.paths import default_project_root, project_of_file, state_dir
+from domino_flows.paths import (
+    default_project_root,
+    disk_full_problem,
+    is_disk_full,
+    project_of_file,
+    state_dir,
+)
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
-from domino_flows.runner import lease, values
+from domino_flows.runner import interrupts, lease, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
 from domino_flows.runner.graph import walk
 from domino_flows.runner.progress import Reporter
@@ -51,14 +58,26 @@ class ResumeError(DominoFlowsError):
 class RunInterrupted(DominoFlowsError):
     """The run was stopped by Ctrl-C, SIGTERM or SIGHUP; its jobs were stopped and recorded."""
 
-    def __init__(self, run_id: str, signum: int) -> None:
+    def __init__(self, run_id: str, signum: int, unconfirmed: tuple[str, ...] = ()) -> None:
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if unconfirmed:  # recorded Stopping: say so rather than claim they stopped
+            jobs = ", ".join(unconfirmed)
+            what = (
+                f"the stop of job(s) {jobs} was not confirmed, so they may still be running "
+                "(resume stops them, or waits for them, first)"
+            )
+        else:
+            what = "its running jobs were stopped"
         super().__init__(
-            f"run {run_id} stopped ({name}): its running jobs were stopped. Continue it with "
-            f"domino-flows resume {run_id}"
+            f"run {run_id} stopped ({name}): {what}. Continue it with domino-flows resume {run_id}"
         )
         self.run_id = run_id
         self.exit_code = SIGNAL_EXIT.get(signal.Signals(signum), 128 + signum)
+
+
+class DiskFull(DominoFlowsError):
+    """The disk filled up before or during a run: named as such, never as a permissions problem
+    or a traceback."""
 
 
 @dataclass
@@ -147,7 +166,7 @@ def resume(
     backend = get_backend(backend_name or meta.options.get("backend"), root)
     session = RunSession(root, run_id, workflow.name, backend)
     with contextlib.closing(backend), lease.hold(root, run_id):  # a live runner keeps its run
-        for line in session.reconcile():  # never two jobs of one task at once
+        for line in session.reconcile(reporter.note):  # never two jobs of one task at once
             reporter.note(line)
         finished = state.nodes(run_id)
         literals = values.decode(meta.inputs)
@@ -169,15 +188,23 @@ def _drive(
     result: RunResult | None = None
     caught = _Caught()
     try:
-        with _stop_on_signals(engine, reporter, caught):
+        with _stop_on_signals(engine, reporter, caught, session):
             result = engine.run(workflow, literals)
         if result.success and result.outputs:  # on record before the run is Succeeded
             state.save_outputs(session.run_id, values.encode(result.outputs))
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        result = None  # recorded Failed below, with the disk named
+        raise DiskFull(
+            f"run {session.run_id} failed: {disk_full_problem(error)}, then continue it with "
+            f"domino-flows resume {session.run_id}"
+        ) from None
     finally:
         reporter.stop()
         _close(session, engine, result, caught.signum)
     if caught.signum is not None:
-        raise RunInterrupted(session.run_id, caught.signum)
+        raise RunInterrupted(session.run_id, caught.signum, stopping_jobs(session))
     assert result is not None  # engine.run returned
     return result, session.backend.name
 
@@ -225,10 +252,15 @@ class _Caught:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Iterator[None]:
+def _stop_on_signals(
+    engine: Engine, reporter: Reporter, caught: _Caught, session: RunSession
+) -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP stop the run: the first asks the engine to stop its jobs and
-    record them; later ones only say that it is stopping. No handler raises, so an interrupt never
-    leaves a task half-recorded or prints a traceback. Only the main thread can set handlers.
+    record them, and cuts short the backend's waits and retries (a deployment that does not
+    answer must not hold the command for its outage budget); a second one ends the process at
+    once, recording the jobs not yet seen stopping as Stopping (``interrupts.exit_now``). The
+    first handler never raises, so an interrupt never leaves a task half-recorded or prints a
+    traceback. Only the main thread can set handlers.
 
     Once a signal was caught the process is on its way out (the command records the run's end,
     prints how to resume and exits), so from then on the signals are ignored rather than given
@@ -243,9 +275,15 @@ def _stop_on_signals(engine: Engine, reporter: Reporter, caught: _Caught) -> Ite
         if caught.signum is None:
             caught.signum = signum
             engine.stop()
-            _say(reporter, "stopping: running jobs are being stopped and recorded...")
+            session.backend.interrupt()
+            _say(
+                reporter,
+                "stopping: running jobs are being stopped and recorded (press Ctrl-C again to "
+                "exit at once; jobs not yet seen stopping are recorded so)...",
+            )
         else:
-            _say(reporter, "still stopping; the run ends as soon as its jobs have stopped")
+            stopped = RunInterrupted(session.run_id, caught.signum)
+            interrupts.exit_now(session, str(stopped), stopped.exit_code, reporter.stop)
 
     previous = {sig: signal.signal(sig, handler) for sig in SIGNAL_EXIT}
     try:
@@ -260,6 +298,12 @@ def _say(reporter: Reporter, line: str) -> None:
     (writing to it fails with EIO)."""
     with contextlib.suppress(OSError, ValueError):
         reporter.note(line)
+
+
+def stopping_jobs(session: RunSession) -> tuple[str, ...]:
+    """The jobs of the run whose stop was asked for and not seen taking effect."""
+    rows = session.store.attempts(session.run_id)
+    return tuple(r.job_id for r in rows if r.state == STOPPING and r.job_id)
 
 
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:

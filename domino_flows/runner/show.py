@@ -106,5 +106,17 @@ def show_text(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def stopping_note(store: Any, run_id: str) -> str:
+    """For ``runs`` and ``show``: jobs of the run whose stop was asked for and never seen taking
+    effect (attempts recorded Stopping), which may still be running."""
+    jobs = [f"{a.job_id} ({a.task})" for a in store.attempts(run_id) if a.state == "Stopping"]
+    if not jobs:
+        return ""
+    return (
+        f"stop not confirmed: job {', '.join(jobs)} may still be running; domino-flows resume "
+        f"{run_id} stops it, or waits for it, before anything runs again"
+    )
+
+
 def _artifacts(entry: dict[str, Any]) -> str:
     return f"  artifacts: {', '.join(entry['artifacts'])}" if entry["artifacts"] else ""

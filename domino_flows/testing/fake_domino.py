@@ -134,6 +134,7 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         self._faults: dict[str, list[Fault]] = {}
         self._chaos: tuple[random.Random, float, tuple[str, ...], float] | None = None
         self._next_job_end: list[str] = []
+        self.stop_delay = 0.0  # see stop_jobs_slowly
         self._numbers = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -204,6 +205,27 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
             self._faults.setdefault(route, []).append(
                 Fault(status, retry_after, False, after_acting, times)
             )
+
+    def echo_credentials_next(self, route: str, status: int = 400, times: int = 1) -> None:
+        """Refuse the next ``times`` calls of ``route`` with a message quoting the request's
+        ``X-Domino-Api-Key`` and ``Authorization`` headers (a canary for masking)."""
+        with self._lock:
+            self._faults.setdefault(route, []).append(
+                Fault(status, times=times, echo_credentials=True)
+            )
+
+    def create_job_late(self, seconds: float) -> None:
+        """The next ``POST /v4/jobs/start`` gets no answer (its connection is dropped) and its
+        job is created ``seconds`` later: a start in flight when its runner died."""
+        with self._lock:
+            self._faults.setdefault("job_start", []).append(
+                Fault(None, drop=True, act_later=seconds)
+            )
+
+    def stop_jobs_slowly(self, seconds: float) -> None:
+        """From now on a stopped job keeps running ``seconds`` before it ends (a container that
+        takes its time to shut down); ``0`` stops jobs at once again."""
+        self.stop_delay = seconds
 
     def drop_next(self, route: str, times: int = 1, after_acting: bool = True) -> None:
         """Close the connection without answering the next ``times`` calls of ``route``."""

@@ -19,6 +19,7 @@ import contextlib
 import json
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -58,7 +59,10 @@ class Fault:
     ``status``: answer with it (and ``Retry-After`` when given); ``drop``: close the connection
     without an answer; ``after_acting``: do the work first, then fail; ``delay``: answer
     normally but this many seconds late (a read timeout for a client that waits less), waiting
-    after the work when ``after_acting`` and before it otherwise.
+    after the work when ``after_acting`` and before it otherwise; ``echo_credentials``: the
+    error's message quotes the request's credential headers, as a careless gateway might;
+    ``act_later``: drop the connection at once and do the work that many seconds later (a start
+    whose answer never came back, its job created late).
     """
 
     status: int | None = 503
@@ -67,6 +71,8 @@ class Fault:
     after_acting: bool = False
     times: int = 1
     delay: float = 0.0
+    echo_credentials: bool = False
+    act_later: float = 0.0  # with ``drop``: drop at once, do the work this many seconds later
 
 
 class FakeServer(Protocol):
@@ -159,6 +165,14 @@ class Handler(BaseHTTPRequestHandler):
                 )
                 return
         fault = fake.take_fault(name)
+        if fault is not None and fault.act_later:
+            later = threading.Timer(
+                fault.act_later, fake.handle, args=(method, name, params, query, body)
+            )
+            later.daemon = True
+            later.start()
+            self._fail(fault)
+            return
         if fault is not None and fault.delay and not fault.after_acting:
             time.sleep(fault.delay)  # slow to act: a client that gave up may look too early
         elif fault is not None and not fault.after_acting:
@@ -190,7 +204,13 @@ class Handler(BaseHTTPRequestHandler):
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
         status = fault.status or 503
-        _, base_headers, payload = error_response(status, f"injected {status}")
+        message = f"injected {status}"
+        if fault.echo_credentials:
+            message += (
+                f"; X-Domino-Api-Key: {self.headers.get('X-Domino-Api-Key', '')}"
+                f"; Authorization: {self.headers.get('Authorization', '')}"
+            )
+        _, base_headers, payload = error_response(status, message)
         self._send((status, {**headers, **base_headers}, payload))
 
     def _send(self, response: Response) -> None:

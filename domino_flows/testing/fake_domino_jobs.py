@@ -83,6 +83,7 @@ class JobRunner:
     project_name: str
     project_type: str
     job_env_drop: tuple[str, ...]
+    stop_delay: float = 0.0  # seconds a stopped job runs on (FakeDomino.stop_jobs_slowly)
 
     def tree(self, commit: str | None = None) -> Path:
         raise NotImplementedError
@@ -192,5 +193,8 @@ class JobRunner:
         process = job.process
         if process is None or process.poll() is not None:
             return
-        # the local backend's session handling: SIGTERM to the job's session, SIGKILL after 5 s
-        threading.Thread(target=terminate_session, args=(process.pid, 5.0), daemon=True).start()
+        # the local backend's session handling: SIGTERM to the job's session, SIGKILL after 5 s;
+        # after ``stop_delay`` seconds when stops are made slow (FakeDomino.stop_jobs_slowly)
+        stopper = threading.Timer(self.stop_delay, terminate_session, args=(process.pid, 5.0))
+        stopper.daemon = True
+        stopper.start()

@@ -65,6 +65,7 @@ class ScriptedBackend:
         return self.status(handle)
 
     def stop(self, handle: JobHandle) -> None:
+        self._maybe_fail("stop")
         self.stopped.append(handle.job_id)
 
     def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
@@ -88,6 +89,11 @@ class ScriptedBackend:
 
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         return self.found
+
+    def interrupt(self) -> None:
+        self.interrupted = True
+
+    start_settle_seconds = 0.0
 
 
 @pytest.fixture
@@ -235,3 +241,24 @@ def test_a_started_job_that_cannot_be_recorded_is_stopped(
     assert backend.started == backend.stopped == ["job-train-1"]
     (row,) = RunStore.for_project(root).attempts("run-1")
     assert (row.state, row.job_id) == ("Failed", "job-train-1")  # on record, with its job
+
+
+def test_a_task_whose_job_may_still_run_gets_no_second_attempt(root: Path) -> None:
+    import threading
+
+    from domino_flows.runner.jobs import JobRunner
+
+    backend = ScriptedBackend()
+    backend.fail_on["status"] = DominoFlowsError("status polls failed")
+    backend.fail_on["stop"] = DominoFlowsError("Domino does not answer")
+    session = RunSession(root, "run-1", "flow", backend)
+    session.begin()
+    runner = JobRunner(session, lambda event: None, threading.Event())
+
+    outcome = runner.run("n0", spec(), {}, {}, retries=2, timeout=None)
+
+    assert backend.started == ["job-train-1"]  # its retries would start a job beside it
+    assert outcome.job_may_run and not outcome.succeeded
+    assert "could not be sent" in outcome.error and "was stopped" not in outcome.error
+    (row,) = RunStore.for_project(root).attempts("run-1")
+    assert (row.state, row.job_id) == ("Stopping", "job-train-1")

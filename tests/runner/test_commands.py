@@ -236,3 +236,20 @@ def test_cache_clear_knows_where_flytekit_caches_without_importing_it():
     from domino_flows.runner.caches import FLYTEKIT_CACHE_LOCATION
 
     assert FLYTEKIT_CACHE_LOCATION == CACHE_LOCATION
+
+
+def test_logs_of_an_attempt_whose_job_never_started_say_so(project, monkeypatch):
+    from domino_flows.records import RunStore
+
+    for name in ("DOMINO_API_HOST", "DOMINO_USER_API_KEY"):  # no deployment is asked anything
+        monkeypatch.delenv(name, raising=False)
+    store = RunStore.for_project(project)
+    store.start_run("run-9", "flow.once", "domino")
+    store.start_attempt("run-9", "flow.inc", 1, "", state="Starting")
+    store.finish_attempt("run-9", "flow.inc", 1, "Failed", "task 'flow.inc': Domino refused it")
+    result = cli("logs", "run-9", "inc")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: task flow.inc attempt 1 of run run-9 has no log: its job never started "
+        "(Failed: task 'flow.inc': Domino refused it)."
+    )

@@ -96,6 +96,16 @@ def test_inputs_file_errors(project):
     assert "--inputs-file absent.json: no such file" in result.output
 
 
+def test_a_yaml_inputs_file_with_a_syntax_error_is_one_line(project):
+    (project / "bad.yaml").write_text("x: 1\ny: [2, 3\n")
+    result = cli("run", "shapes.py", "typed", "--inputs-file", "bad.yaml")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: --inputs-file bad.yaml: not valid YAML:")
+    assert "line 3" in line  # where the file is broken
+
+
 def test_unknown_flow_names_and_files(project):
     result = cli("run", "shapes.py", "nope")
     assert result.exit_code == 2

@@ -107,6 +107,7 @@ def test_timeouts_stop_the_job(project):
     assert result.exit_code == 1
     (task,) = document["tasks"]
     assert "timed out after 0:00:03" in task["error"]
+    assert f"(its job {task['job_id']} was stopped)" in task["error"]  # seen ending
     assert marks(project) == ["sleepy"]
 
 
