@@ -205,6 +205,11 @@ class DominoBackend:
     def resolve(self, spec: JobSpec) -> ResolvedJob:
         return self._names.resolve(spec)
 
+    def job_defaults_for(self, spec: JobSpec) -> dict[str, Any]:
+        """The project's job defaults for ``spec`` (``resolveJobDefaults``, asked once per
+        distinct request): what ``submit`` fills a task's omitted start fields from."""
+        return self._names.job_defaults_for(spec)
+
     def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
         path = staging_path(spec)
         manifest = {
@@ -305,12 +310,6 @@ class DominoBackend:
             unsent.append(
                 "DatasetSnapshots (StartJobRequest has no field for them; the project's dataset "
                 "mounts apply)"
-            )
-        if config.ExternalDataVolumes:
-            names = ", ".join(repr(v.Name) for v in config.ExternalDataVolumes)
-            unsent.append(
-                f"ExternalDataVolumes {names} (the start takes volume ids: give them with "
-                "ExternalVolumeMountIds / external_volume_mounts=[ids])"
             )
         if config.NetAppVolumeSnapshots or config.NetAppVolumeSnapshotInputs:
             unsent.append(

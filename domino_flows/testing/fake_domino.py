@@ -111,6 +111,7 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         )
         self.extra_tiers: list[tuple[str, str]] = []  # (name, id) listed after the others
         self.datasets: dict[str, str] = {}  # name -> id
+        self.data_mounts: dict[str, str] = {}  # external data volume name -> id
         self.version = version
         self.python = python
         self.project_type = project_type
@@ -247,6 +248,12 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         with self._lock:
             self.datasets[name] = _hex_id(self.project, "dataset", name)
             return self.datasets[name]
+
+    def add_data_mount(self, name: str) -> str:
+        """An external data volume the project mounts; returns its id."""
+        with self._lock:
+            self.data_mounts[name] = _hex_id(self.project, "data mount", name)
+            return self.data_mounts[name]
 
     @property
     def legacy_calls(self) -> list[tuple[str, str]]:
