@@ -72,6 +72,8 @@ from domino_flows.backends.domino_jobs import (
 from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.export_job import COMMAND as EXPORT_COMMAND
+from domino_flows.export_job import NOT_ON_DOMINO as EXPORT_NOT_ON_DOMINO
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +205,8 @@ class DominoBackend:
     # --- resolve and stage ------------------------------------------------------------------------
 
     def resolve(self, spec: JobSpec) -> ResolvedJob:
+        if spec.config.Command == EXPORT_COMMAND:
+            raise ConfigurationError(f"task {spec.task!r}: {EXPORT_NOT_ON_DOMINO}")
         return self._names.resolve(spec)
 
     def job_defaults_for(self, spec: JobSpec) -> dict[str, Any]:

@@ -216,7 +216,11 @@ def task_checks(pairs: Iterable[tuple[Any, Any]], flow_file: str = "") -> list[C
 
 
 def _config_checks(prefix: str, name: str, custom: Mapping[str, Any]) -> list[Check]:
+    from domino_flows.export_job import COMMAND, NOT_ON_DOMINO
+
     out = []
+    if custom.get("command") == COMMAND:
+        out.append(Check("error", "task", f"{prefix}task {name!r}: {NOT_ON_DOMINO}"))
     if custom.get("useLatest"):
         out.append(
             Check(

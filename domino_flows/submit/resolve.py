@@ -20,6 +20,7 @@ from typing import Any
 
 from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS, custom_revision
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.export_job import COMMAND as EXPORT
 from domino_flows.submit.defaults import CLUSTER_FIELDS, REQUIRED_FIELDS, Ask, complete, needed
 from domino_flows.submit.preflight import DROPPED_ADDITIONS, NAME_KEYS, Check
 
@@ -158,6 +159,9 @@ def resolve_all(
     defect of the flow) and as an error for a launch, which cannot register names."""
     checks: list[Check] = []
     out: dict[str, Resolution] = {}
+    # the export job is refused by the task checks already: nothing of it is resolved
+    out.update({t: unresolved(t, c) for t, c in customs.items() if c.get("command") == EXPORT})
+    customs = {t: c for t, c in customs.items() if t not in out}
     for task, custom in customs.items():
         checks.extend(_defects(task, custom))
     if not resolver.available:

@@ -617,3 +617,15 @@ def test_a_connection_refused_is_retried_then_named(tmp_path, sleeps):
     with pytest.raises(DominoApiError, match=r"Could not reach Domino for GET /version after 3"):
         backend.project_id  # noqa: B018
     assert len(sleeps) == 2
+
+
+def test_the_export_task_is_refused_naming_what_domino_lacks(backend, fake_domino):
+    from domino_flows.export_job import COMMAND
+
+    with pytest.raises(ConfigurationError) as caught:
+        backend.resolve(spec(task="Export artifacts", Command=COMMAND))
+    message = str(caught.value)
+    assert message.startswith("task 'Export artifacts': it is domino-flows' export job")
+    for gap in ("domino-flows installed", "mounts them by name", "governance bundle"):
+        assert gap in message
+    assert fake_domino.job_count == 0
