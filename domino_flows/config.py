@@ -23,8 +23,10 @@ from domino_flows.errors import TaskDefinitionError
 TASK_TYPE = "domino_job"
 FAN_OUT_TASK_TYPE = "domino_fan_out"  # the kit's fan_out; Domino Flows does not run it
 
-# "ref" names any git ref (refs/heads/main, refs/pull/7/head ...), as the official plugin allows.
-GIT_REF_TYPES = ("head", "commitId", "branches", "tags", "ref")
+# Domino's published GitRef types; "custom" names any other ref (refs/pull/7/head ...).
+GIT_REF_TYPES = ("head", "commitId", "branches", "tags", "custom")
+# Spellings no published source uses, with the one that means what their users meant.
+GIT_REF_MISSPELLINGS = {"ref": "custom", "branch": "branches", "tag": "tags", "commit": "commitId"}
 CLUSTER_TYPES = ("Dask", "Spark", "Ray", "MPI")
 SOME_REVISION_TYPE = "domino.environments.api.SomeRevision"
 # The kit's own keys the config writes (Domino's start request takes ids: resolved or refused).
@@ -44,6 +46,13 @@ class GitRef:
     Value: str | None = None
 
     def validate(self, task_name: str | None = None) -> None:
+        if self.Type in GIT_REF_MISSPELLINGS:
+            right = GIT_REF_MISSPELLINGS[self.Type]
+            raise TaskDefinitionError(
+                f"{_where(task_name)}: MainRepoGitRef has Type {self.Type!r}, which Domino does "
+                f"not know; write GitRef({right!r}, {self.Value!r}) (Domino's types: "
+                f"{', '.join(GIT_REF_TYPES)})."
+            )
         if self.Type not in GIT_REF_TYPES:
             raise TaskDefinitionError(
                 f"{_where(task_name)}: MainRepoGitRef has Type {self.Type!r}; "
@@ -201,7 +210,7 @@ class ClusterProperties:
             "workerCount": self.WorkerCount,
         }
         if self.WorkerStorageGiB is not None:
-            out["workerStorage"] = {"value": self.WorkerStorageGiB}
+            out["workerStorage"] = {"value": self.WorkerStorageGiB, "unit": "GiB"}
         if self.MaxWorkerCount is not None:
             out["maxWorkerCount"] = self.MaxWorkerCount
         if self.ComputeEnvironmentRevisionSpec is not None:
@@ -399,6 +408,13 @@ class DominoJobConfig:
         if self._resolve_defaults:
             config.resolve_job_properties()
         return config
+
+
+def custom_revision(value: Any) -> str | dict[str, Any]:
+    """A revision spec as a task's ``custom`` carries it, whichever form it came in: Domino's API
+    answers ``{"revisionId": ...}``, the official plugin writes ``{"_type": ..., "revisionId"}``
+    for a specific revision. One shape in ``custom``, so the round trip reads back the same."""
+    return _revision_from_json(value).to_json()
 
 
 def _revision_from_json(value: Any) -> EnvironmentRevisionSpecification:

@@ -32,8 +32,8 @@ from typing import Any
 
 from domino_flows.artifacts import Artifact, artifact_of
 from domino_flows.errors import TaskDefinitionError
+from domino_flows.export_job import COMMAND as EXPORT_COMMAND
 
-EXPORT_COMMAND = "python -m domino_flows.export_job"
 PLAN_INPUT = "export_plan"
 TASK_NAME = "Export artifacts"
 

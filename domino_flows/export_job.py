@@ -24,6 +24,18 @@ from typing import Any
 
 from domino_flows import job
 
+COMMAND = "python -m domino_flows.export_job"
+# Why this job runs only on the local backend: said by ``submit`` and by the domino backend.
+NOT_ON_DOMINO = (
+    "it is domino-flows' export job (run_launch_export_artifacts_task), which runs with "
+    "`domino-flows run` on the local backend only. On Domino Flows, Domino performs the export "
+    "itself when the run completes, and no published route lets the kit hand an export to it; "
+    "as a plain job it would need domino-flows installed in the job's environment, it names "
+    "datasets by id where Domino mounts them by name, and no published route attaches files to "
+    "a governance bundle. Remove the export from the flow for Domino, or export with "
+    "`domino-flows run`."
+)
+
 ROOTS = {
     "dataset": ("/domino/datasets/local", "/mnt/data"),
     "netapp_volume": ("/mnt/netapp-volumes", "/domino/netapp-volumes"),

@@ -92,7 +92,7 @@ class RunStore:
         """Hold the store open while many short writes follow (a run): each write's connection
         then closes without checkpointing the write-ahead log into the file, which the last
         connection to close does (a disk flush, about 10 ms on a busy disk, per row)."""
-        with self._file.kept_open(self._schemas):
+        with self._file.kept_open():
             yield
 
     # --- runs -----------------------------------------------------------------------------------

@@ -75,9 +75,9 @@ class StoreFile:
             connection.close()
 
     @contextmanager
-    def kept_open(self, schemas: list[Schema]) -> Iterator[None]:
+    def kept_open(self) -> Iterator[None]:
         """A connection left open (and unused) meanwhile; see ``RunStore.kept_open``."""
-        with self.connection(schemas):  # the file, its mode and its tables exist from here on
+        with self.connection():  # the file, its mode and its tables exist from here on
             pass
         if self.mode != "write":
             yield

@@ -4,7 +4,7 @@ Shows: ``Artifact(name, type)`` groups and ``.File(name=..., type=...)`` outputs
 the ``artifact_type`` / ``artifact_name`` partitions Domino Flows shows as Flow Artifacts),
 ``DominoJobTask`` with a ``DominoJobConfig`` whose omitted settings come from the project's
 defaults (``resolve_job_properties()``), a flytekit ``Cache`` object, and a ``GitRef`` of type
-``ref``.
+``custom`` (any ref by its full name).
 
     domino-flows run examples/official_artifacts.py artifacts_flow --input rows=20
     domino-flows show <run id>        # lists the three artifacts
@@ -33,7 +33,7 @@ prepare = DominoJobTask(
     name="Prepare data",
     domino_job_config=DominoJobConfig(
         Command="PYTHONPATH=/mnt/code python examples/scripts/parity_prepare.py",
-        MainRepoGitRef=GitRef(Type="ref", Value="refs/heads/main"),
+        MainRepoGitRef=GitRef(Type="custom", Value="refs/heads/main"),
     ).resolve_job_properties(),
     inputs={"rows": int},
     outputs={"data": DataArtifact.File(name="data.csv", type="csv")},

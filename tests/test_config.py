@@ -171,7 +171,7 @@ def test_cache_fields_keep_cluster_type_environment_and_extra_configs():
         ),
         (
             DominoJobConfig(Command="x", MainRepoGitRef=GitRef("branch", "main")),
-            "MainRepoGitRef has Type 'branch'; use one of head, commitId, branches, tags",
+            "MainRepoGitRef has Type 'branch', which Domino does not know; write GitRef('branches'",
         ),
         (
             DominoJobConfig(Command="x", MainRepoGitRef=GitRef("tags")),

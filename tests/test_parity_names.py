@@ -166,10 +166,25 @@ def test_config_round_trips_volumes_and_snapshots() -> None:
     assert DominoJobConfig.from_custom(custom) == config
 
 
-def test_git_ref_of_type_ref_needs_a_value() -> None:
-    GitRef(Type="ref", Value="refs/heads/main").validate()
-    with pytest.raises(TaskDefinitionError, match="Type 'ref' needs a Value"):
-        GitRef(Type="ref").validate("t")
+def test_git_ref_of_type_custom_needs_a_value() -> None:
+    GitRef(Type="custom", Value="refs/heads/main").validate()
+    with pytest.raises(TaskDefinitionError, match="Type 'custom' needs a Value"):
+        GitRef(Type="custom").validate("t")
+
+
+@pytest.mark.parametrize(
+    ("written", "right"),
+    [("ref", "custom"), ("branch", "branches"), ("tag", "tags"), ("commit", "commitId")],
+)
+def test_git_ref_types_domino_does_not_publish_are_refused_with_the_right_spelling(
+    written: str, right: str
+) -> None:
+    with pytest.raises(TaskDefinitionError) as caught:
+        GitRef(Type=written, Value="v").validate("t")
+    message = str(caught.value)
+    assert f"task 't': MainRepoGitRef has Type {written!r}" in message
+    assert f"write GitRef({right!r}, 'v')" in message
+    assert "head, commitId, branches, tags, custom" in message
 
 
 def test_resolve_job_properties_asks_for_project_defaults() -> None:

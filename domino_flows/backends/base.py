@@ -74,6 +74,10 @@ class ResolvedJob:
     environment_revision: str | None
     hardware_tier_id: str | None
     hardware_tier_name: str | None
+    # External data volumes to mount, by id: the config's ids and its volumes' names resolved.
+    external_volume_mount_ids: tuple[str, ...] = ()
+    # Dataset snapshots as Domino's ``DatasetSnapshotRefDto`` (names resolved to dataset ids).
+    dataset_snapshots: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

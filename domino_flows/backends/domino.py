@@ -73,6 +73,8 @@ from domino_flows.backends.domino_jobs import (
 from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
 from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.export_job import COMMAND as EXPORT_COMMAND
+from domino_flows.export_job import NOT_ON_DOMINO as EXPORT_NOT_ON_DOMINO
 from domino_flows.paths import STATE_DIR
 from domino_flows.project import DOMINO_BACKEND
 from domino_flows.redaction import redact
@@ -233,7 +235,14 @@ class DominoBackend:
     # --- resolve and stage ------------------------------------------------------------------------
 
     def resolve(self, spec: JobSpec) -> ResolvedJob:
+        if spec.config.Command == EXPORT_COMMAND:
+            raise ConfigurationError(f"task {spec.task!r}: {EXPORT_NOT_ON_DOMINO}")
         return self._names.resolve(spec)
+
+    def job_defaults_for(self, spec: JobSpec) -> dict[str, Any]:
+        """The project's job defaults for ``spec`` (``resolveJobDefaults``, asked once per
+        distinct request): what ``submit`` fills a task's omitted start fields from."""
+        return self._names.job_defaults_for(spec)
 
     def stage_inputs(self, spec: JobSpec, values: dict[str, Any]) -> str:
         path = staging_path(spec)
@@ -335,12 +344,6 @@ class DominoBackend:
             unsent.append(
                 "DatasetSnapshots (StartJobRequest has no field for them; the project's dataset "
                 "mounts apply)"
-            )
-        if config.ExternalDataVolumes:
-            names = ", ".join(repr(v.Name) for v in config.ExternalDataVolumes)
-            unsent.append(
-                f"ExternalDataVolumes {names} (the start takes volume ids: give them with "
-                "ExternalVolumeMountIds / external_volume_mounts=[ids])"
             )
         if config.NetAppVolumeSnapshots or config.NetAppVolumeSnapshotInputs:
             unsent.append(

@@ -26,6 +26,7 @@ TIERS = "GET /v4/projects/{projectId}/hardwareTiers"
 ENVIRONMENTS = "GET /v4/projects/{projectId}/useableEnvironments"
 RESOLVE_DEFAULTS = "POST /v4/jobs/{projectId}/resolveJobDefaults"
 DATASETS = "GET /api/datasetrw/v1/datasets"
+DATA_MOUNTS = "GET /v4/datamount/projects/{projectId}"
 UPLOAD = "POST /v4/projects/{projectId}/commits/head/files/{path}"
 CONTENT = "GET /api/projects/v1/projects/{projectId}/files/{commitId}/{path}/content"
 START = "POST /v4/jobs/start"
@@ -122,6 +123,11 @@ class DominoRoutes:
             total = meta.get("totalCount", meta.get("pagination", {}).get("totalCount"))
             if not items or len(items) < PAGE_SIZE or (total is not None and len(found) >= total):
                 return found
+
+    def data_mounts(self, project_id: str) -> list[dict[str, Any]]:
+        """The external data volumes the project mounts (``DataMountDto``: id, name, ...)."""
+        path = f"/v4/datamount/projects/{_segment(project_id)}"
+        return list(self._get(DATA_MOUNTS, path).json())
 
     # --- project files ------------------------------------------------------------------------
 

@@ -9,9 +9,12 @@ this file as ``__main__.py``, a ``job.json`` manifest and the task's inputs unde
 - unpacks the inputs next to the archive and deletes the archive (the job's output commit then
   no longer holds the inputs, so later jobs do not copy them);
 - points ``DOMINO_FLOWS_INPUTS_DIR`` / ``DOMINO_FLOWS_OUTPUTS_DIR`` at the unpacked inputs and at an
-  outputs folder beside them; inside a real Domino job (``DOMINO_RUN_ID`` set) links
-  ``/workflow/inputs`` and ``/workflow/outputs`` there too when they do not exist and can be
-  created, so scripts with hard-coded contract paths work;
+  outputs folder beside them; inside a Domino job (``DOMINO_RUN_ID`` set) that lacks
+  ``/workflow/inputs``, runs the command in a private mount namespace where ``/workflow`` is the
+  staging folder (a user namespace mapping only the job's own user when it is not root, as
+  Domino's jobs are not), so scripts that open ``/workflow/inputs/<name>`` work. That needs a
+  ``/workflow`` folder in the job's image (a job cannot make top-level folders) and user
+  namespaces; without them the log says so and what to do;
 - runs the task's command through the shell from the job's working directory: Domino's
   ``DOMINO_WORKING_DIR`` when set, else the manifest's (``/mnt/code`` in git-based projects,
   ``/mnt`` in DFS ones), so the command's relative paths mean what they mean in Domino;
@@ -30,6 +33,7 @@ against ``contract.read_outputs`` with the same cases.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -43,8 +47,12 @@ from typing import Any
 
 INPUTS_DIR_VARIABLE = "DOMINO_FLOWS_INPUTS_DIR"
 OUTPUTS_DIR_VARIABLE = "DOMINO_FLOWS_OUTPUTS_DIR"
+WORKFLOW_ROOT = "/workflow"
 WORKFLOW_INPUTS = "/workflow/inputs"
 WORKFLOW_OUTPUTS = "/workflow/outputs"
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
+_MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 PRIMITIVE_OUTPUT_LIMIT = 1024
 ERROR_FILE = "_ERROR"
 ERROR_FILE_LIMIT = 1024 * 1024
@@ -154,19 +162,50 @@ def _primitive_text_problem(path: Path, name: str, kind: str) -> str | None:
     return None
 
 
-def _link_workflow_paths(inputs: Path, outputs: Path) -> None:
-    """Best effort: only inside Domino, never replacing anything that exists."""
-    if not os.environ.get("DOMINO_RUN_ID"):
-        return
-    for link, target in ((WORKFLOW_INPUTS, inputs), (WORKFLOW_OUTPUTS, outputs)):
-        path = Path(link)
-        if os.path.lexists(path):
-            continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.symlink_to(target, target_is_directory=True)
-        except OSError:
-            return
+def _mount_workflow(staging_dir: Path) -> None:
+    """In the child, before the command starts: a private mount namespace where ``/workflow`` is
+    ``staging_dir`` (so ``/workflow/inputs`` and ``/workflow/outputs`` are the attempt's). A job
+    user that is not root gets a user namespace mapping only itself, so the command still runs
+    as that user; its capabilities there end when the command is executed."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(_CLONE_NEWNS | (0 if uid == 0 else _CLONE_NEWUSER)) != 0:
+        raise OSError(ctypes.get_errno(), "unshare")
+    if uid != 0:
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    for call in (
+        (None, b"/", None, _MS_REC | _MS_PRIVATE, None),
+        (str(staging_dir).encode(), WORKFLOW_ROOT.encode(), None, _MS_BIND, None),
+    ):
+        if libc.mount(*call) != 0:
+            raise OSError(ctypes.get_errno(), "mount")
+
+
+def workflow_paths(staging_dir: Path) -> tuple[Any, str]:
+    """How the command gets ``/workflow/inputs`` and ``/workflow/outputs``, inside Domino
+    (``DOMINO_RUN_ID`` set): ``(preexec, note)``. Nothing when the job already has them (Domino
+    Flows' own task pods); else a private mount of the staging folder at ``/workflow`` where the
+    image has that folder (or the job, as root, can make it); else a note saying why not and
+    what to do. Never replaces anything on the machine."""
+    if not os.environ.get("DOMINO_RUN_ID") or os.path.lexists(WORKFLOW_INPUTS):
+        return None, ""
+    root = Path(WORKFLOW_ROOT)
+    if not root.is_dir() and os.getuid() == 0:
+        with contextlib.suppress(OSError):  # a read-only root: the note below says so
+            root.mkdir()
+    if not root.is_dir():
+        return None, (
+            f"{WORKFLOW_INPUTS} and {WORKFLOW_OUTPUTS} are not available: the job's image has "
+            f"no {WORKFLOW_ROOT} folder and user {os.getuid()} cannot make it. Add "
+            f"`RUN mkdir {WORKFLOW_ROOT}` to the environment's Dockerfile, or read the paths "
+            f"from {INPUTS_DIR_VARIABLE} / {OUTPUTS_DIR_VARIABLE} (domino_flows.job does)."
+        )
+    return (lambda: _mount_workflow(staging_dir)), ""
 
 
 def _first_link(directory: Path, name: str) -> Path | None:
@@ -209,12 +248,24 @@ def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
     env = dict(os.environ)
     env[INPUTS_DIR_VARIABLE] = str(inputs)
     env[OUTPUTS_DIR_VARIABLE] = str(outputs)
-    _link_workflow_paths(inputs, outputs)
     command = manifest["command"]
     print(f"[domino-flows] task {manifest.get('task', '')}: {command}", file=sys.stderr, flush=True)
-    child = subprocess.Popen(
-        command, shell=True, cwd=working_directory(manifest, files_root), env=env
-    )
+    preexec, note = workflow_paths(staging_dir)
+    cwd = working_directory(manifest, files_root)
+    child = None
+    if preexec is not None:
+        try:
+            child = subprocess.Popen(command, shell=True, cwd=cwd, env=env, preexec_fn=preexec)
+        except (OSError, subprocess.SubprocessError) as error:
+            note = (
+                f"{WORKFLOW_INPUTS} and {WORKFLOW_OUTPUTS} are not available: this job may not "
+                f"make a private mount of {WORKFLOW_ROOT} ({error}); read the paths from "
+                f"{INPUTS_DIR_VARIABLE} / {OUTPUTS_DIR_VARIABLE} (domino_flows.job does)."
+            )
+    if note:
+        print(f"[domino-flows] {note}", file=sys.stderr, flush=True)
+    if child is None:
+        child = subprocess.Popen(command, shell=True, cwd=cwd, env=env)
 
     def forward(signum: int, _frame: Any) -> None:
         child.send_signal(signum)

@@ -130,11 +130,6 @@ def staging_of_command(command: str) -> str | None:
 # --- the start body -------------------------------------------------------------------------------
 
 
-def information_gib(value: float) -> dict[str, Any]:
-    """A size as Domino's ``Information`` object."""
-    return {"value": value, "unit": "GiB"}
-
-
 def revision_json(revision: EnvironmentRevisionSpecification) -> str | dict[str, Any]:
     """An environment revision spec as the description defines it: a name, or ``{revisionId}``
     (the serialized task's ``_type`` tag is not part of Domino's request schema)."""
@@ -145,7 +140,8 @@ def revision_json(revision: EnvironmentRevisionSpecification) -> str | dict[str,
 
 
 def cluster_json(spec: JobSpec) -> dict[str, Any] | None:
-    """``ComputeClusterConfigSpecDto``: the config's cluster with its storage in GiB."""
+    """``ComputeClusterConfigSpecDto``: the config's cluster (its storage an ``Information``),
+    with the revision spec in the request's shape."""
     cluster = spec.config.ComputeClusterProperties
     if cluster is None:
         return None
@@ -154,8 +150,6 @@ def cluster_json(spec: JobSpec) -> dict[str, Any] | None:
         body["computeEnvironmentRevisionSpec"] = revision_json(
             cluster.ComputeEnvironmentRevisionSpec
         )
-    if cluster.WorkerStorageGiB is not None:
-        body["workerStorage"] = information_gib(cluster.WorkerStorageGiB)
     return body
 
 
@@ -177,8 +171,8 @@ def build_payload(
     cluster = cluster_json(spec)
     if cluster is not None:
         payload["computeClusterProperties"] = cluster
-    if config.ExternalVolumeMountIds:
-        payload["externalVolumeMounts"] = list(config.ExternalVolumeMountIds)
+    if resolved.external_volume_mount_ids:
+        payload["externalVolumeMounts"] = list(resolved.external_volume_mount_ids)
     if config.VolumeSizeGiB is not None:
         payload["overrideVolumeSizeGiB"] = float(config.VolumeSizeGiB)
     if config.EnvironmentRevisionSpec is not None:

@@ -3,9 +3,15 @@
 Hardware tiers and usable environments are listed once per backend instance (one per run); an
 unknown name fails before any job starts, listing the names that exist, and a name two tiers share
 fails naming both ids (Domino would take either). Datasets named by ``DatasetSnapshot(Name=...)``
-are found through the datasets API. ``use_latest`` / ``use_project_defaults`` fill omitted ids
-from ``POST /v4/jobs/{projectId}/resolveJobDefaults``, asked once per distinct request body (tasks
-with different configs get their own answers).
+are found through the datasets API, external data volumes named by ``ExternalDataVolume(Name=...)``
+through ``GET /v4/datamount/projects/{projectId}``. ``use_latest`` / ``use_project_defaults`` fill
+omitted ids from ``POST /v4/jobs/{projectId}/resolveJobDefaults``, asked once per distinct request
+body (tasks with different configs get their own answers).
+
+This module is the one owner of that request: its body (:meth:`DominoNames.defaults_request`),
+its cache and its route (``domino_api``). ``submit`` asks it through the backend
+(:meth:`DominoNames.job_defaults_for`), so a task's defaults are the same whether it runs on the
+domino backend or is registered with Domino Flows.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class DominoNames:
         self._tiers: dict[str, list[str]] | None = None
         self._environments: dict[str, str] | None = None
         self._datasets: dict[str, str] | None = None
+        self._volumes: dict[str, list[str]] | None = None
         self._defaults: dict[str, dict[str, Any]] = {}
 
     def tier_ids(self) -> dict[str, list[str]]:
@@ -70,6 +77,33 @@ class DominoNames:
                 self._datasets = {item["name"]: item["id"] for item in items}
             return self._datasets
 
+    def volume_ids(self) -> dict[str, list[str]]:
+        """Volume name -> the ids of the project's data mounts with that name (usually one)."""
+        with self._lock:
+            if self._volumes is None:
+                volumes: dict[str, list[str]] = {}
+                for item in self._routes.data_mounts(self._project_id()):
+                    if "name" in item and "id" in item:
+                        volumes.setdefault(str(item["name"]), []).append(str(item["id"]))
+                self._volumes = volumes
+            return self._volumes
+
+    def volume_mount_ids(self, spec: JobSpec) -> list[str]:
+        """The external data volumes the job mounts, by id: the config's ids, then its
+        ``ExternalDataVolume`` names resolved in the project's data mounts."""
+        ids = list(spec.config.ExternalVolumeMountIds)
+        for volume in spec.config.ExternalDataVolumes:
+            found = self._lookup(
+                "external data volume",
+                volume.Name,
+                self.volume_ids(),
+                spec.task,
+                "ExternalDataVolume Name",
+            )
+            if found not in ids:
+                ids.append(found)
+        return ids
+
     def dataset_snapshots(self, spec: JobSpec) -> list[dict[str, Any]]:
         """The config's snapshots as ``DatasetSnapshotRefDto`` (``{datasetId, snapshotVersion}``),
         names resolved to ids. A snapshot without a version is left to the project's mounts."""
@@ -83,6 +117,8 @@ class DominoNames:
                     "dataset", snapshot.Name, self.dataset_ids(), spec.task, "DatasetSnapshot Name"
                 )
             ref: dict[str, Any] = {"datasetId": dataset_id, "snapshotVersion": snapshot.Version}
+            if snapshot.Name:
+                ref["datasetName"] = snapshot.Name
             refs.append(ref)
         return refs
 
@@ -108,9 +144,17 @@ class DominoNames:
         snapshots = self.dataset_snapshots(spec)
         if snapshots:
             body["datasetSnapshots"] = snapshots
-        if config.ExternalVolumeMountIds:
-            body["externalVolumeMountIds"] = list(config.ExternalVolumeMountIds)
+        volumes = self.volume_mount_ids(spec)
+        if volumes:
+            body["externalVolumeMountIds"] = volumes
         return body
+
+    def job_defaults_for(self, spec: JobSpec) -> dict[str, Any]:
+        """The project's job defaults for ``spec``: the request built from what it pins (names
+        resolved to ids), answered once per distinct body. What ``submit`` fills a task's
+        omitted start fields from."""
+        environment_id, tier_id = self._named_ids(spec)
+        return self.job_defaults(self.defaults_request(spec, tier_id, environment_id))
 
     def job_defaults(self, body: dict[str, Any]) -> dict[str, Any]:
         """The project's job defaults for this request. A deployment without the route leaves
@@ -147,7 +191,8 @@ class DominoNames:
             found = found[0]
         return str(found)
 
-    def resolve(self, spec: JobSpec) -> ResolvedJob:
+    def _named_ids(self, spec: JobSpec) -> tuple[str | None, str | None]:
+        """The environment and tier ids the config gives, or names, resolved."""
         config = spec.config
         environment_id = config.EnvironmentId
         if config.EnvironmentName and not environment_id:
@@ -167,6 +212,11 @@ class DominoNames:
                 spec.task,
                 "HardwareTierName (or the decorator's hardware_tier=...)",
             )
+        return environment_id, tier_id
+
+    def resolve(self, spec: JobSpec) -> ResolvedJob:
+        config = spec.config
+        environment_id, tier_id = self._named_ids(spec)
         revision = None
         if config.EnvironmentRevisionSpec is not None:
             revision = _revision_text(config.EnvironmentRevisionSpec.to_json())
@@ -184,4 +234,6 @@ class DominoNames:
             environment_revision=revision,
             hardware_tier_id=tier_id,
             hardware_tier_name=config.HardwareTierName,
+            external_volume_mount_ids=tuple(self.volume_mount_ids(spec)),
+            dataset_snapshots=tuple(self.dataset_snapshots(spec)),
         )

@@ -1,9 +1,11 @@
 """``domino-flows submit FILE WORKFLOW``: check a flow and launch it on Domino Flows.
 
-Exit status: 0 when the launch went through and, with ``--wait``, the run succeeded, and for
-every dry run that could plan (its errors are what a launch would refuse); 1 when preflight
-refused the flow, the run failed, or a dry run could not even load or serialize the flow; 2 for
-usage and configuration errors (no Flyte endpoint, no project, Flyte refusing a registration).
+Exit status: 0 when the launch went through and, with ``--wait``, the run succeeded, and for a
+dry run when a real submit would be accepted or only needs what Domino resolves at submit (names,
+project defaults: listed as "resolved at submit" without credentials); 1 when preflight refused
+the flow, the run failed, or a dry run found anything else a launch would refuse (its plan is
+written all the same, so CI can gate on it); 2 for usage and configuration errors (no Flyte
+endpoint, no project, Flyte refusing a registration).
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ def _say(text: str, err: bool = False, color: str | None = None) -> None:
 
 
 def _show_checks(report: Any) -> None:
-    for check in report.checks:
-        _say(str(check), err=True, color="red" if check.level == "error" else "yellow")
+    colors = {"error": "red", "warning": "yellow", "pending": "cyan"}
+    for level, line in report.lines():
+        _say(line, err=True, color=colors[level])
 
 
 def _parse_tags(tags: list[str]) -> list[str]:
@@ -215,7 +218,14 @@ def submit(options: SubmitOptions) -> int:
                 f"Dry run: a real submit would refuse this flow for the {len(report.errors)} "
                 "error(s) above; nothing was registered.",
                 err=True,
-                color="yellow",
+                color="red",
+            )
+            return 1
+        if report.pending:
+            _say(
+                "Dry run: preflight passed; what is marked 'resolved at submit' is left to "
+                "Domino, which needs credentials to answer; nothing was registered.",
+                color="green",
             )
             return 0
         _say("Dry run: preflight passed; nothing was registered.", color="green")

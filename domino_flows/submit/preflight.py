@@ -35,7 +35,10 @@ from domino_flows.config import (
 )
 from domino_flows.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
 
-Level = Literal["error", "warning"]
+# "pending": what Domino fills in at submit (names, project defaults) when a dry run cannot ask
+# it: not a defect of the flow.
+Level = Literal["error", "warning", "pending"]
+LEVEL_LABELS = {"error": "error", "warning": "warning", "pending": "resolved at submit"}
 
 # Custom input and output paths (Input(path=...), Output(path=...)), which Domino Flows supports:
 # registered as they are.
@@ -61,9 +64,18 @@ class Check:
     level: Level
     topic: str  # lint, git, task, names, serialization, credentials, inputs, flow
     message: str
+    task: str = ""  # the task it is about: checks that differ only in it are shown together
 
     def __str__(self) -> str:
-        return f"{self.level}: [{self.topic}] {self.message}"
+        return render(self.level, self.topic, self.message, [self.task] if self.task else [])
+
+
+def render(level: Level, topic: str, message: str, tasks: list[str]) -> str:
+    about = ""
+    if tasks:
+        about = ("tasks " if len(tasks) > 1 else "task ") + ", ".join(repr(t) for t in tasks)
+        about += ": "
+    return f"{LEVEL_LABELS[level]}: [{topic}] {about}{message}"
 
 
 @dataclass
@@ -91,6 +103,23 @@ class Report:
     @property
     def warnings(self) -> list[Check]:
         return [c for c in self.checks if c.level == "warning"]
+
+    @property
+    def pending(self) -> list[Check]:
+        return [c for c in self.checks if c.level == "pending"]
+
+    def lines(self) -> list[tuple[Level, str]]:
+        """Every check once, those that differ only in their task as one line naming them all,
+        in the order they were found."""
+        groups: dict[tuple[Level, str, str], list[str]] = {}
+        for check in self.checks:
+            tasks = groups.setdefault((check.level, check.topic, check.message), [])
+            if check.task and check.task not in tasks:
+                tasks.append(check.task)
+        return [
+            (level, render(level, topic, message, tasks))
+            for (level, topic, message), tasks in groups.items()
+        ]
 
     @property
     def ok(self) -> bool:
@@ -187,7 +216,11 @@ def task_checks(pairs: Iterable[tuple[Any, Any]], flow_file: str = "") -> list[C
 
 
 def _config_checks(prefix: str, name: str, custom: Mapping[str, Any]) -> list[Check]:
+    from domino_flows.export_job import COMMAND, NOT_ON_DOMINO
+
     out = []
+    if custom.get("command") == COMMAND:
+        out.append(Check("error", "task", f"{prefix}task {name!r}: {NOT_ON_DOMINO}"))
     if custom.get("useLatest"):
         out.append(
             Check(

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS, custom_revision
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.export_job import COMMAND as EXPORT
 from domino_flows.redaction import CREDENTIAL_CHOICES
-from domino_flows.submit.defaults import REQUIRED_FIELDS, JobDefaults, by_name, complete
+from domino_flows.submit.defaults import CLUSTER_FIELDS, REQUIRED_FIELDS, Ask, complete, needed
 from domino_flows.submit.preflight import DROPPED_ADDITIONS, NAME_KEYS, Check
 
 
@@ -34,6 +36,8 @@ class Resolution:
     unresolved: list[str] = field(default_factory=list)  # "environment 'Python 3.11'"
     defaults: list[str] = field(default_factory=list)  # required fields the project filled
     missing: list[str] = field(default_factory=list)  # required fields still without a value
+    # True when nothing could be asked (no credentials): Domino resolves ``missing`` at submit.
+    awaiting_domino: bool = False
 
 
 def credentials_present(environ: Mapping[str, str] | None = None) -> bool:
@@ -44,12 +48,9 @@ def credentials_present(environ: Mapping[str, str] | None = None) -> bool:
 class NameResolver:
     """Resolves a task's ``custom`` through a domino backend, or explains why it cannot."""
 
-    def __init__(
-        self, backend: Any = None, reason: str = "", defaults: JobDefaults | None = None
-    ) -> None:
+    def __init__(self, backend: Any = None, reason: str = "") -> None:
         self.backend = backend
         self.reason = reason
-        self.defaults = defaults
 
     @classmethod
     def from_environment(
@@ -69,7 +70,7 @@ class NameResolver:
             backend = DominoBackend(project_root, settings, environ=environ)
         except ConfigurationError as error:
             return cls(None, str(error))
-        return cls(backend, defaults=JobDefaults(_job_defaults_poster(backend)))
+        return cls(backend)
 
     @property
     def available(self) -> bool:
@@ -81,10 +82,11 @@ class NameResolver:
             raise ConfigurationError(f"cannot look up the Domino project id: {self.reason}")
         return str(self.backend.project_id)
 
-    def resolve(self, flow: str, task: str, custom: dict[str, Any]) -> Resolution:
-        """Ids for the names in ``custom``; raises ConfigurationError / DominoApiError."""
+    def resolve(self, flow: str, task: str, custom: dict[str, Any]) -> tuple[Resolution, Ask]:
+        """Ids for the names in ``custom``, and the call that asks the project's job defaults
+        for it (the backend's, cached per request); raises ConfigurationError / DominoApiError."""
         if self.backend is None:
-            return unresolved(task, custom)
+            raise ConfigurationError(f"cannot resolve task {task!r}: {self.reason}")
         from domino_flows.backends.base import JobSpec
         from domino_flows.config import DominoJobConfig
 
@@ -97,24 +99,9 @@ class NameResolver:
             use_project_defaults=bool(custom.get("useProjectDefaultsForOmitted")),
         )
         resolved = self.backend.resolve(spec)
-        return apply(task, custom, resolved)
-
-
-def _job_defaults_poster(backend: Any) -> Any:
-    """``POST /v4/jobs/{projectId}/resolveJobDefaults`` through the backend's client, retried
-    like its other idempotent calls (it changes nothing on Domino)."""
-    from domino_flows.backends.domino_client import RetryPolicy, call_with_retry
-
-    def post(body: dict[str, Any]) -> Any:
-        client = backend.client
-        url = f"{client._routes.host}/v4/jobs/{backend.project_id}/resolveJobDefaults"
-        return call_with_retry(
-            RetryPolicy(),
-            "POST /v4/jobs/{id}/resolveJobDefaults",
-            lambda: client.request_manager.post(url, json=body).json(),
-        )
-
-    return post
+        resolution = apply(task, custom, resolved)
+        backend = self.backend
+        return resolution, lambda: dict(backend.job_defaults_for(spec))
 
 
 def unresolved(task: str, custom: dict[str, Any]) -> Resolution:
@@ -148,9 +135,14 @@ def apply(task: str, custom: dict[str, Any], resolved: Any) -> Resolution:
     elif custom.get("hardwareTierName"):
         out["hardwareTierName"] = custom["hardwareTierName"]
         result.unresolved.append(f"hardware tier {custom['hardwareTierName']!r}")
+    # data sources given by name, as the ids Domino's start request takes
+    if any(not s.get("datasetId") for s in custom.get("datasetSnapshots", [])):
+        out["datasetSnapshots"] = [dict(ref) for ref in resolved.dataset_snapshots]
+    if custom.get(EXTERNAL_DATA_VOLUME_NAMES):
+        out["externalVolumeMountIds"] = list(resolved.external_volume_mount_ids)
     revision = resolved.environment_revision
     if revision and "environmentRevisionSpec" not in out:
-        out["environmentRevisionSpec"] = (
+        out["environmentRevisionSpec"] = custom_revision(
             json.loads(revision) if revision.startswith("{") else revision
         )
     return result
@@ -159,64 +151,136 @@ def apply(task: str, custom: dict[str, Any], resolved: Any) -> Resolution:
 def resolve_all(
     resolver: NameResolver, flow: str, customs: dict[str, dict[str, Any]], dry_run: bool
 ) -> tuple[dict[str, Resolution], list[Check]]:
-    """Every task's resolution, and the checks to report (one per task that failed)."""
+    """Every task's resolution, and the checks to report (each naming its task).
+
+    Without Domino credentials nothing can be asked: what Domino would fill at submit (names to
+    ids, the project's job defaults) is listed per task as ``pending`` in a dry run (not a
+    defect of the flow) and as an error for a launch, which cannot register names."""
     checks: list[Check] = []
     out: dict[str, Resolution] = {}
-    named = [t for t, c in customs.items() if any(k in c for k in NAME_KEYS)]
-    if not resolver.available and named:
-        what = (
-            "the dry run keeps them, marked unresolved"
-            if dry_run
-            else "Domino Flows needs ids, so these tasks cannot be registered"
-        )
-        checks.append(
-            Check(
-                "warning",
-                "names",
-                f"environment and hardware tier names of {len(named)} task(s) were not checked "
-                f"against Domino ({resolver.reason}); {what}.",
+    # the export job is refused by the task checks already: nothing of it is resolved
+    out.update({t: unresolved(t, c) for t, c in customs.items() if c.get("command") == EXPORT})
+    customs = {t: c for t, c in customs.items() if t not in out}
+    for task, custom in customs.items():
+        checks.extend(_defects(task, custom))
+    if not resolver.available:
+        awaiting = {task: _awaiting(custom) for task, custom in customs.items()}
+        if any(awaiting.values()):
+            checks.append(
+                Check(
+                    "warning" if dry_run else "error",
+                    "names",
+                    f"Domino was not asked ({resolver.reason}); "
+                    + (
+                        "what Domino resolves at submit is listed, not checked."
+                        if dry_run
+                        else "Domino Flows needs ids, so these tasks cannot be registered."
+                    ),
+                )
             )
-        )
+        for task, custom in customs.items():
+            resolution = unresolved(task, custom)
+            resolution.custom, _filled, resolution.missing = complete(custom, None)
+            resolution.awaiting_domino = True
+            out[task] = resolution
+            if awaiting[task]:
+                checks.append(
+                    Check(
+                        "pending" if dry_run else "error",
+                        "job config",
+                        f"needs Domino to resolve {awaiting[task]}",
+                        task,
+                    )
+                )
+        return out, checks
     for task, custom in customs.items():
         try:
-            out[task] = resolver.resolve(flow, task, custom)
+            resolution, ask = resolver.resolve(flow, task, custom)
         except DominoFlowsError as error:  # ConfigurationError (unknown name), DominoApiError
             checks.append(Check("error", "names", str(error)))
             out[task] = unresolved(task, custom)
             continue
-        checks.extend(_complete(resolver, out[task], custom))
+        out[task] = resolution
+        checks.extend(_complete(resolution, ask))
     return out, checks
 
 
-def _complete(resolver: NameResolver, resolution: Resolution, original: dict[str, Any]) -> list:
+def _defects(task: str, custom: dict[str, Any]) -> list[Check]:
+    """What no resolution can fix: Domino Flows' start request takes fixed snapshots."""
+    out = []
+    if custom.get(NETAPP_SNAPSHOT_INPUTS):
+        inputs = ", ".join(custom[NETAPP_SNAPSHOT_INPUTS])
+        out.append(
+            Check(
+                "error",
+                "job config",
+                f"netAppVolumeSnapshots: the NetApp snapshot chosen at launch (input {inputs}) "
+                "cannot be registered, because Domino Flows' start request takes fixed "
+                "snapshots; give NetAppVolumeSnapshot(Id=..., Version=...) in the flow.",
+                task,
+            )
+        )
+    for snapshot in custom.get("datasetSnapshots", []):
+        if snapshot.get("snapshotVersion") is None:
+            label = snapshot.get("datasetName") or snapshot.get("datasetId")
+            out.append(
+                Check(
+                    "error",
+                    "job config",
+                    f"datasetSnapshots: dataset {label!r} has no Version; Domino Flows mounts a "
+                    "fixed snapshot: give DatasetSnapshot(..., Version=N).",
+                    task,
+                )
+            )
+    return out
+
+
+def _awaiting(custom: dict[str, Any]) -> str:
+    """What Domino would fill in for this task at submit, naming only what the task uses."""
+    names = []
+    if custom.get("environmentName") and "environmentId" not in custom:
+        names.append(f"environment {custom['environmentName']!r}")
+    if custom.get("hardwareTierName") and "hardwareTierId" not in custom:
+        names.append(f"hardware tier {custom['hardwareTierName']!r}")
+    for snapshot in custom.get("datasetSnapshots", []):
+        if not snapshot.get("datasetId"):
+            names.append(f"dataset {snapshot.get('datasetName')!r}")
+    names += [f"external data volume {n!r}" for n in custom.get(EXTERNAL_DATA_VOLUME_NAMES, [])]
+    covered = {"datasetSnapshots", "externalVolumeMountIds"}  # [] unless the task names some
+    if custom.get("environmentName"):
+        covered.add("environmentId")
+    if custom.get("hardwareTierName"):
+        covered.add("hardwareTierId")
+    defaults = [k for k in needed(custom) if k not in covered]
+    parts = []
+    if names:
+        parts.append(f"names to ids: {', '.join(names)}")
+    if defaults:
+        parts.append(f"the project's job defaults for {', '.join(defaults)}")
+    return "; ".join(parts)
+
+
+def _complete(resolution: Resolution, ask: Ask) -> list[Check]:
     """Fill the start request's required fields into ``resolution``; checks for what is not."""
     task = resolution.task
-    checks = [
-        Check("error", "job config", f"task {task!r}: {problem}.") for problem in by_name(original)
-    ]
-    defaults = resolver.defaults if resolver.available else None
+    checks = []
     try:
-        custom, filled, missing = complete(resolution.custom, defaults)
+        custom, filled, missing = complete(resolution.custom, ask)
     except DominoFlowsError as error:  # DominoApiError from resolveJobDefaults
-        checks.append(Check("error", "job config", f"task {task!r}: {error}"))
+        checks.append(Check("error", "job config", str(error), task))
         custom, filled, missing = complete(resolution.custom, None)
     resolution.custom = custom
     resolution.defaults = filled
     resolution.missing = missing
     if missing:
-        why = (
-            f"they were not resolved ({resolver.reason})"
-            if not resolver.available
-            else "the project's job defaults have none"
-        )
-        pins = "; ".join(REQUIRED_FIELDS[k] for k in missing)
+        pins = "; ".join({**REQUIRED_FIELDS, **CLUSTER_FIELDS}[k] for k in missing)
         checks.append(
             Check(
                 "error",
                 "job config",
-                f"task {task!r}: Domino Flows needs {', '.join(missing)} to start its job, and "
-                f"{why}. Pin them in the task ({pins}), or let submit resolve them with Domino "
-                "credentials set.",
+                f"Domino Flows needs {', '.join(missing)} to start its job, and the project's "
+                f"job defaults have none. Pin them in the task ({pins}).",
+                task,
             )
         )
     return checks

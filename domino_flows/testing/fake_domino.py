@@ -42,7 +42,13 @@ from domino_flows.paths import STATE_DIR
 from domino_flows.redaction import CREDENTIAL_VARIABLES
 from domino_flows.testing.fake_domino_api import DominoApi
 from domino_flows.testing.fake_domino_http import Fault, Handler
-from domino_flows.testing.fake_domino_jobs import FakeJob, JobRunner, new_id, safe_relative
+from domino_flows.testing.fake_domino_jobs import (
+    FakeJob,
+    JobRunner,
+    job_user_ids,
+    new_id,
+    safe_relative,
+)
 from domino_flows.testing.fake_domino_legacy import LegacyApi
 from domino_flows.testing.fake_domino_schema import LEGACY_ROUTES
 
@@ -98,6 +104,7 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         version: str = "5.11.0",
         python: str = sys.executable,
         project_type: str = "dfs",
+        job_user: str | None = "nobody",
     ) -> None:
         if project_type not in PROJECT_TYPES:
             raise ValueError(f"project_type is {project_type!r}; use one of {PROJECT_TYPES}")
@@ -111,6 +118,7 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         )
         self.extra_tiers: list[tuple[str, str]] = []  # (name, id) listed after the others
         self.datasets: dict[str, str] = {}  # name -> id
+        self.data_mounts: dict[str, str] = {}  # external data volume name -> id
         self.version = version
         self.python = python
         self.project_type = project_type
@@ -141,6 +149,10 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         self._thread: threading.Thread | None = None
         (self.workdir / "commits").mkdir(parents=True, exist_ok=True)
         (self.workdir / "jobs").mkdir(parents=True, exist_ok=True)
+        # Jobs run as an unprivileged user where this process may switch to one (as root).
+        self.job_ids = job_user_ids(job_user)
+        if self.job_ids is not None:
+            Path("/workflow").mkdir(exist_ok=True)  # the mount point Domino Flows' images have
         self.repository.mkdir(parents=True, exist_ok=True)
         self._add_commit(lambda tree: None, empty=True)
 
@@ -269,6 +281,12 @@ class FakeDomino(JobRunner, LegacyApi, DominoApi):
         with self._lock:
             self.datasets[name] = _hex_id(self.project, "dataset", name)
             return self.datasets[name]
+
+    def add_data_mount(self, name: str) -> str:
+        """An external data volume the project mounts; returns its id."""
+        with self._lock:
+            self.data_mounts[name] = _hex_id(self.project, "data mount", name)
+            return self.data_mounts[name]
 
     @property
     def legacy_calls(self) -> list[tuple[str, str]]:

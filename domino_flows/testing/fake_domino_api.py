@@ -39,6 +39,7 @@ class DominoApi(FakeProject):
     version: str
     hardware_tiers: dict[str, str]
     datasets: dict[str, str]
+    data_mounts: dict[str, str]
     main_repository: dict[str, Any] | None
     workdir: Path
     _lock: threading.RLock
@@ -116,6 +117,9 @@ class DominoApi(FakeProject):
         for snapshot in request.get("datasetSnapshots") or []:
             if snapshot["datasetId"] not in self.datasets.values():
                 return error_response(400, f"dataset {snapshot['datasetId']} not found")
+        for volume in request.get("externalVolumeMountIds") or []:
+            if volume not in self.data_mounts.values():
+                return error_response(400, f"external data volume {volume} not found")
         return json_response(
             200,
             bodies.resolved_defaults(
@@ -125,6 +129,15 @@ class DominoApi(FakeProject):
                 next(iter(self.environments.values()), "0" * 24),
                 ACTIVE_REVISION_ID,
             ),
+        )
+
+    def _api_data_mounts(self, params: dict[str, str], query: Any, body: bytes) -> Response:
+        return self._other_project(params["projectId"]) or json_response(
+            200,
+            [
+                bodies.data_mount(mount_id, name, self.project_id)
+                for name, mount_id in sorted(self.data_mounts.items())
+            ],
         )
 
     def _api_datasets(self, params: Any, query: dict[str, str], body: bytes) -> Response:
@@ -203,6 +216,9 @@ class DominoApi(FakeProject):
         environment = request.get("environmentId")
         if environment is not None and environment not in self.environments.values():
             return error_response(400, f"environment {environment} not found")
+        for volume in request.get("externalVolumeMounts") or []:
+            if volume not in self.data_mounts.values():
+                return error_response(400, f"external data volume {volume} not found")
         with self._lock:
             job_id = new_id("job", len(self.jobs))[:24]
             (self.workdir / "jobs" / job_id).mkdir(parents=True)

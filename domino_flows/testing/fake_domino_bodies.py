@@ -219,6 +219,20 @@ def resolved_defaults(
         "netAppVolumeIds": [],
         "volumeSizeGiB": float(request.get("volumeSizeGiB") or 10.0),
         "mainRepoGitRef": request.get("mainRepoGitRef"),
+        "computeClusterProperties": _cluster(request.get("computeClusterProperties"), revision_id),
+    }
+
+
+def _cluster(asked: dict[str, Any] | None, active: str) -> dict[str, Any] | None:
+    """``ComputeClusterConfigSpecWithSpecificRevisionDto``: the asked cluster with a specific
+    revision for its compute environment (the one asked for, else the active one)."""
+    if not asked:
+        return None
+    return {
+        **asked,
+        "computeEnvironmentRevisionSpec": _revision(
+            asked.get("computeEnvironmentRevisionSpec"), active
+        ),
     }
 
 
@@ -226,6 +240,25 @@ def _revision(asked: Any, active: str) -> dict[str, Any]:
     if isinstance(asked, dict) and asked.get("revisionId"):
         return {"revisionId": asked["revisionId"]}
     return {"revisionId": active}
+
+
+def data_mount(mount_id: str, name: str, project_id: str) -> dict[str, Any]:
+    """``DataMountDto`` (GET /v4/datamount/projects/{projectId}): an NFS volume of the project."""
+    return {
+        "id": mount_id,
+        "name": name,
+        "description": None,
+        "volumeType": "Nfs",
+        "pvcName": f"pvc-{mount_id}",
+        "pvId": f"pv-{mount_id}",
+        "mountPath": f"/mnt/data/{name}",
+        "users": [],
+        "projects": [project_id],
+        "readOnly": False,
+        "isPublic": False,
+        "isRegistered": True,
+        "dataPlanes": [],
+    }
 
 
 def dataset(dataset_id: str, name: str, project_id: str, snapshots: list[str]) -> dict[str, Any]:

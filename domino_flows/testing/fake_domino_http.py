@@ -38,6 +38,7 @@ ROUTE_NAMES: dict[tuple[str, str], str] = {
     ("GET", "/v4/projects/{projectId}/useableEnvironments"): "useable_environments",
     ("POST", "/v4/jobs/{projectId}/resolveJobDefaults"): "resolve_defaults",
     ("GET", "/api/datasetrw/v1/datasets"): "datasets",
+    ("GET", "/v4/datamount/projects/{projectId}"): "data_mounts",
     ("POST", "/v4/projects/{projectId}/commits/head/files/{path}"): "upload",
     ("GET", "/v4/projects/{projectId}/commits/head"): "head_commit",
     ("GET", "/v4/projects/{projectId}/commits"): "commits",

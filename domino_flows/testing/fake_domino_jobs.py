@@ -8,9 +8,17 @@ stands for the job's ``/mnt`` (absolute ``/mnt/...`` paths in the command are ma
   project's files (everything uploaded through the files API) are ``/mnt/artifacts``, so a job
   cannot reach them by a path relative to where it starts, as on Domino.
 
-``DOMINO_WORKING_DIR`` points at the working directory. When the command ends, the files it
-created, changed or deleted under the project files are committed on top of the newest commit as
-the job's output commit, as Domino does.
+``DOMINO_WORKING_DIR`` points at the working directory and ``DOMINO_RUN_ID`` at the job. When
+the command ends, the files it created, changed or deleted under the project files are committed
+on top of the newest commit as the job's output commit, as Domino does.
+
+Domino runs jobs as an unprivileged user. So does the fake where the machine allows it: when the
+test process is root and util-linux ``setpriv`` is there, each job runs as ``job_user``
+(``nobody`` by default), owning its job folder, and an empty ``/workflow`` exists as Domino Flows'
+images provide it. The job keeps one capability, reading and searching any folder, because the
+test's interpreter and temporary folders may sit under root's private ones (``/root/.pyenv``,
+``/tmp/pytest-of-root``): it reads like root, and writes (or makes top-level folders) only as
+that user, which is what a Domino job can and cannot do.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -69,6 +78,41 @@ def safe_relative(path: str) -> str:
     return "/".join(parts)
 
 
+def job_user_ids(name: str | None) -> tuple[int, int] | None:
+    """(uid, gid) to run jobs as: only when this process is root (nobody else may switch user),
+    ``setpriv`` is installed and the user exists; None runs jobs as this process's user."""
+    if name is None or os.geteuid() != 0 or not shutil.which("setpriv"):
+        return None
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid
+
+
+def give_to(path: Path, ids: tuple[int, int]) -> None:
+    """``path`` and everything under it owned by the job's user (links themselves, not targets)."""
+    os.chown(path, *ids, follow_symlinks=False)
+    for folder, dirs, files in os.walk(path):
+        for name in (*dirs, *files):
+            os.chown(os.path.join(folder, name), *ids, follow_symlinks=False)
+
+
+def as_job_user(argv: list[str], ids: tuple[int, int] | None) -> list[str]:
+    """``argv`` run as the job's user (see the module's docstring), or as it is."""
+    if ids is None:
+        return argv
+    return [
+        "setpriv",
+        f"--reuid={ids[0]}",
+        f"--regid={ids[1]}",
+        "--clear-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+        *argv,
+    ]
+
+
 def map_mnt(command: str, mnt: Path) -> str:
     """``command`` with absolute ``/mnt`` paths pointing at the job's ``mnt`` folder."""
     return re.sub(r"(?<![\w./-])/mnt(?=/|\s|$)", str(mnt), command)
@@ -83,6 +127,7 @@ class JobRunner:
     project_name: str
     project_type: str
     job_env_drop: tuple[str, ...]
+    job_ids: tuple[int, int] | None  # the unprivileged user jobs run as, when there is one
     stop_delay: float = 0.0  # seconds a stopped job runs on (FakeDomino.stop_jobs_slowly)
 
     def tree(self, commit: str | None = None) -> Path:
@@ -102,6 +147,8 @@ class JobRunner:
         env["DOMINO_PROJECT_NAME"] = self.project_name
         env["DOMINO_WORKING_DIR"] = str(working_dir)
         env["DOMINO_FAKE_JOB_ID"] = job.id
+        env["DOMINO_RUN_ID"] = job.id  # set in every Domino job
+        env["HOME"] = str(working_dir.parent / "home")
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -125,17 +172,21 @@ class JobRunner:
             job.status = "Error"
             return
         job.status = "Preparing"
-        mnt = self.workdir / "jobs" / job.id / "mnt"
+        folder = self.workdir / "jobs" / job.id
+        mnt = folder / "mnt"
         if self.project_type == "git":
             files, working_dir = mnt / "artifacts", mnt / "code"
             shutil.copytree(self.repository, working_dir, symlinks=True)
         else:
             files = working_dir = mnt
         shutil.copytree(self.tree(job.commit_id), files, symlinks=True)
+        (folder / "home").mkdir(exist_ok=True)
+        if self.job_ids is not None:
+            give_to(folder, self.job_ids)
         with job.log_path.open("ab") as log:
             job.status = "Running"
             job.process = subprocess.Popen(
-                ["/bin/sh", "-c", map_mnt(job.command, mnt)],
+                as_job_user(["/bin/sh", "-c", map_mnt(job.command, mnt)], self.job_ids),
                 cwd=working_dir,
                 env=self._job_env(job, working_dir),
                 stdin=subprocess.DEVNULL,

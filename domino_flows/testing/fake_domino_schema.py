@@ -231,3 +231,13 @@ def check_response(operation: Operation, status: int, body: bytes) -> list[str]:
     except ValueError as error:
         return [f"the answer is not JSON ({error})"]
     return _errors(spec, content["application/json"].get("schema", {}), value, "answer")
+
+
+def check_schema(name: str, value: Any) -> list[str]:
+    """What is wrong with ``value`` as the published schema ``name`` (one of the descriptions'
+    ``components.schemas``), one line each; empty when it matches."""
+    for spec in load_specs():
+        schemas = spec["components"]["schemas"]
+        if name in schemas:
+            return _errors(spec, {"$ref": f"#/components/schemas/{name}"}, value, name)
+    raise KeyError(f"no published schema named {name!r}")

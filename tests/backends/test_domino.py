@@ -120,6 +120,7 @@ def run(backend: DominoBackend, job: JobSpec) -> Any:
 
 
 def test_the_start_body_carries_every_field_in_the_shape_domino_defines(backend, fake_domino):
+    fake_domino.data_mounts["raw"] = VOLUME
     job = spec(
         HardwareTierName="Small",
         EnvironmentName="Python 3.11",
@@ -170,7 +171,8 @@ def test_omitted_ids_are_sent_as_null_for_project_defaults(backend, fake_domino)
     assert "environmentRevisionSpec" not in body  # its schema has no null: left out
 
 
-def test_fields_the_start_cannot_carry_are_named_in_a_warning(backend, caplog):
+def test_fields_the_start_cannot_carry_are_named_in_a_warning(backend, fake_domino, caplog):
+    raw = fake_domino.add_data_mount("raw-data")
     job = spec(
         CommitId="abc",
         DatasetSnapshots=[DatasetSnapshot(Id=VOLUME, Version=2)],
@@ -179,8 +181,33 @@ def test_fields_the_start_cannot_carry_are_named_in_a_warning(backend, caplog):
     )
     with caplog.at_level(logging.WARNING):
         run(backend, job)
-    for unsent in ("CommitId 'abc'", "DatasetSnapshots", "'raw-data'", "NetAppVolumeSnapshots"):
+    for unsent in ("CommitId 'abc'", "DatasetSnapshots", "NetAppVolumeSnapshots"):
         assert unsent in caplog.text
+    # a volume by name is sent, by the id the project's data mounts give it
+    assert "raw-data" not in caplog.text
+    assert started_body(fake_domino)["externalVolumeMounts"] == [raw]
+
+
+def test_volumes_by_name_and_by_id_are_mounted_once_each(backend, fake_domino):
+    raw = fake_domino.add_data_mount("raw-data")
+    shared = fake_domino.add_data_mount("shared")
+    job = spec(
+        ExternalVolumeMountIds=[shared],
+        ExternalDataVolumes=[ExternalDataVolume(Name="raw-data"), ExternalDataVolume("shared")],
+    )
+    run(backend, job)
+    assert started_body(fake_domino)["externalVolumeMounts"] == [shared, raw]
+    assert fake_domino.count("data_mounts") == 1
+
+
+def test_an_unknown_volume_name_lists_the_projects_volumes(backend, fake_domino):
+    fake_domino.add_data_mount("shared")
+    with pytest.raises(ConfigurationError) as caught:
+        backend.resolve(spec(ExternalDataVolumes=[ExternalDataVolume(Name="sharde")]))
+    assert (
+        "task 'churn.train': Domino project alice/flows has no external data volume named "
+        "'sharde'. Available: 'shared'. Fix ExternalDataVolume Name."
+    ) in str(caught.value)
 
 
 # --- names, defaults, datasets --------------------------------------------------------------------
@@ -224,7 +251,7 @@ def test_job_defaults_are_asked_once_per_distinct_request(backend, fake_domino):
     assert first == {}
     assert second == {
         "volumeSizeGiB": 40.0,
-        "datasetSnapshots": [{"datasetId": claims, "snapshotVersion": 3}],
+        "datasetSnapshots": [{"datasetId": claims, "datasetName": "claims", "snapshotVersion": 3}],
         "computeClusterProperties": {
             "clusterType": "Ray",
             "computeEnvironmentId": PYTHON_311,
@@ -590,3 +617,15 @@ def test_a_connection_refused_is_retried_then_named(tmp_path, sleeps):
     with pytest.raises(DominoApiError, match=r"Could not reach Domino for GET /version after 3"):
         backend.project_id  # noqa: B018
     assert len(sleeps) == 2
+
+
+def test_the_export_task_is_refused_naming_what_domino_lacks(backend, fake_domino):
+    from domino_flows.export_job import COMMAND
+
+    with pytest.raises(ConfigurationError) as caught:
+        backend.resolve(spec(task="Export artifacts", Command=COMMAND))
+    message = str(caught.value)
+    assert message.startswith("task 'Export artifacts': it is domino-flows' export job")
+    for gap in ("domino-flows installed", "mounts them by name", "governance bundle"):
+        assert gap in message
+    assert fake_domino.job_count == 0

@@ -225,23 +225,35 @@ def test_staging_folders_older_than_the_retention_are_pruned(tmp_path):
     ]
 
 
-def test_workflow_paths_are_linked_only_inside_domino(tmp_path, monkeypatch):
-    inputs, outputs = tmp_path / "staged-in", tmp_path / "staged-out"
-    inputs.mkdir()
-    outputs.mkdir()
-    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_INPUTS", str(tmp_path / "workflow/inputs"))
-    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_OUTPUTS", str(tmp_path / "workflow/outputs"))
+def test_workflow_paths_are_made_only_inside_domino_and_never_over_existing_ones(
+    tmp_path, monkeypatch
+):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    root = tmp_path / "workflow"
+    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_ROOT", str(root))
+    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_INPUTS", str(root / "inputs"))
     monkeypatch.delenv("DOMINO_RUN_ID", raising=False)
-    domino_bootstrap._link_workflow_paths(inputs, outputs)
-    assert not (tmp_path / "workflow").exists()
+    assert domino_bootstrap.workflow_paths(staging) == (None, "")  # outside Domino: nothing
     monkeypatch.setenv("DOMINO_RUN_ID", "run-1")
-    domino_bootstrap._link_workflow_paths(inputs, outputs)
-    assert (tmp_path / "workflow/inputs").resolve() == inputs
-    assert (tmp_path / "workflow/outputs").resolve() == outputs
-    other = tmp_path / "elsewhere"
-    other.mkdir()
-    domino_bootstrap._link_workflow_paths(other, other)  # existing paths are left alone
-    assert (tmp_path / "workflow/inputs").resolve() == inputs
+    (root / "inputs").mkdir(parents=True)  # Domino Flows' own task pods have them
+    assert domino_bootstrap.workflow_paths(staging) == (None, "")
+    (root / "inputs").rmdir()
+    preexec, note = domino_bootstrap.workflow_paths(staging)
+    assert callable(preexec) and note == ""
+
+
+def test_without_a_workflow_folder_a_job_user_is_told_why_and_what_to_do(tmp_path, monkeypatch):
+    missing = tmp_path / "no-such" / "workflow"
+    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_ROOT", str(missing))
+    monkeypatch.setattr(domino_bootstrap, "WORKFLOW_INPUTS", str(missing / "inputs"))
+    monkeypatch.setenv("DOMINO_RUN_ID", "run-1")
+    monkeypatch.setattr(domino_bootstrap.os, "getuid", lambda: 1000)
+    preexec, note = domino_bootstrap.workflow_paths(tmp_path)
+    assert preexec is None
+    assert f"the job's image has no {missing} folder and user 1000 cannot make it" in note
+    assert "RUN mkdir" in note and "DOMINO_FLOWS_INPUTS_DIR" in note
+    assert not missing.exists()
 
 
 def test_links_in_the_outputs_are_never_packed(tmp_path):

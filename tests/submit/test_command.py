@@ -97,7 +97,8 @@ def test_without_domino_credentials_a_launch_is_refused(
 ) -> None:
     result = submit(str(good_flow), "flow", "--project", "p1")
     assert result.exit_code == 1
-    assert "were not checked against Domino (no Domino credentials" in result.output
+    assert "error: [names] Domino was not asked (no Domino credentials" in result.output
+    assert "Domino Flows needs ids, so these tasks cannot be registered" in result.output
     assert "task 'step' still names its environmentName 'Python 3.11'" in result.output
     assert flyte.calls == []
 
@@ -156,7 +157,7 @@ def test_a_credential_in_the_serialized_flow_is_refused(
         tmp_path, GOOD_FLOW.replace("python step.py", "python step.py k9-x7-recognisable")
     )
     result = submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
-    assert result.exit_code == 0  # a dry run plans and lists what a launch would refuse
+    assert result.exit_code == 1  # a dry run plans and lists what a launch would refuse
     assert "error: [credentials] task 'step' contains the value of DOMINO_USER_API_KEY" in (
         result.output
     )
@@ -179,7 +180,7 @@ def test_dry_run_plan_masks_tokens_written_into_the_flow(
     )
     path = write_flow(tmp_path, GOOD_FLOW.replace("python step.py", command))
     result = submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a credential in the flow is a real defect
     for secret in ("abcdefgh12345678", "s3cr3t-k3y", "tok-5512-from-file"):
         assert secret not in result.output
     assert "error: [credentials]" in result.output

@@ -39,6 +39,14 @@ def _main_workflow(path: Path) -> str:
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
+# What Domino Flows cannot run, by design of these examples: the exit status is 1 for them.
+REAL_DEFECTS = {
+    "fan_out.py": "is a fan_out: Domino Flows does not run fan-outs",
+    "official_volumes.py": "the NetApp snapshot chosen at launch",
+    "official_export.py": "it is domino-flows' export job (run_launch_export_artifacts_task)",
+}
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_dry_run_on_example(example: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -46,15 +54,19 @@ def test_dry_run_on_example(example: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(submit_command, [*args, "--output-dir", str(out)])
     assert "Workflow      examples." in result.output
     assert "Tasks" in result.output and "(unresolved name)" in result.output
-    assert "were not checked against Domino" in result.output  # no credentials here
-    # a dry run always plans and exits 0, listing what a launch would refuse: without Domino
-    # credentials, every task's omitted start-request fields; otherwise only what Domino Flows
-    # cannot run (fan_out, plain @task) or what it needs as ids
-    assert result.exit_code == 0, result.output
-    assert "a real submit would refuse this flow" in result.output
+    assert "Domino was not asked (no Domino credentials" in result.output
+    # without credentials, what Domino resolves at submit is listed, not an error; the exit
+    # status is 0 unless a launch would be refused for another reason
+    pending = [line for line in result.output.splitlines() if line.startswith("resolved at")]
+    assert pending, result.output
+    assert all("Pin them" not in line for line in pending)
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    allowed = ("error: [task]", "error: [job config]", "error: [serialization]")
-    assert errors and all(line.startswith(allowed) for line in errors), result.output
+    if example.name in REAL_DEFECTS:
+        assert result.exit_code == 1, result.output
+        assert len(errors) == 1 and REAL_DEFECTS[example.name] in errors[0], result.output
+    else:
+        assert result.exit_code == 0, result.output
+        assert errors == [], result.output
     files = sorted(out.glob("*.pb"))
     kinds = [f.stem.rsplit("_", 1)[1] for f in files]
     assert kinds.count("2") >= 1 and kinds.count("3") >= 1 and kinds.count("1") >= 1
@@ -96,7 +108,7 @@ def test_given_inputs_are_shown_and_bad_inputs_refused(tmp_path: Path) -> None:
     bad = CliRunner().invoke(
         submit_command, [str(path), "flow", "--dry-run", "-i", "n=x", "--output-dir", out]
     )
-    assert bad.exit_code == 0  # a dry run lists what a launch would refuse
+    assert bad.exit_code == 1  # what a launch would refuse, with the plan written all the same
     assert "error: [inputs] input 'n' expects int" in bad.output
     unknown = CliRunner().invoke(submit_command, [str(path), "flow", "--dry-run", "-i", "m=1"])
     assert "flow.flow has no input 'm'; its inputs are n." in unknown.output

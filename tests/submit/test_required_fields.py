@@ -12,7 +12,7 @@ from flyte_fake import FakeFlyteClient
 from submit_helpers import pushed_repo, write_flow
 
 from domino_flows.submit.command import submit_command
-from domino_flows.submit.defaults import REQUIRED_FIELDS, JobDefaults, complete, request_body
+from domino_flows.submit.defaults import REQUIRED_FIELDS, complete
 from domino_flows.testing.fake_domino import DEFAULT_ENVIRONMENTS, FakeDomino
 from domino_flows.testing.fake_domino_api import ACTIVE_REVISION_ID
 
@@ -62,7 +62,7 @@ def flow(n: int = 1) -> int:
         environment_revision_id="0123456789abcdef01234567",
         hardware_tier_id="large-k8s",
         dfs_repo_commit_id="c0ffee",
-        main_git_repo_ref=GitRef("ref", "refs/heads/main"),
+        main_git_repo_ref=GitRef("custom", "refs/heads/main"),
         volume_size_gib=20,
         dataset_snapshots=[DatasetSnapshot(Id="0123456789abcdef0123abcd", Version=3)],
         external_volume_mounts=["0123456789abcdef0123ffff"],
@@ -107,7 +107,7 @@ def test_every_required_field_is_resolved_per_task(
         {"datasetId": "0123456789abcdef0123abcd", "snapshotVersion": 3.0}
     ]
     assert pinned["externalVolumeMountIds"] == ["0123456789abcdef0123ffff"]
-    assert pinned["mainRepoGitRef"] == {"type": "ref", "value": "refs/heads/main"}
+    assert pinned["mainRepoGitRef"] == {"type": "custom", "value": "refs/heads/main"}
     # Input/Output path= are registered
     assert first["inputPaths"] == {"n": "/mnt/data/in/n"}
     assert first["outputPaths"] == {"data": "/mnt/data/out/data.csv"}
@@ -156,34 +156,114 @@ def flow(snapshot: NetAppVolumeSnapshot) -> int:
 """
 
 
-def test_names_domino_needs_as_ids_are_refused_naming_task_and_field(
+def test_data_sources_by_name_are_resolved_and_launch_time_netapp_refused(
     domino_env: FakeDomino, tmp_path: Path, flyte: FakeFlyteClient
 ) -> None:
+    sales = domino_env.add_dataset("sales")
+    shared = domino_env.add_data_mount("shared")
     flow = pushed_repo(tmp_path, NAMED)
     result = submit(str(flow), "flow", "-i", 'snapshot={"volumeId": "v", "snapshotVersion": 1}')
     assert result.exit_code == 1
-    assert "task 'count': datasetSnapshots: dataset 'sales' is given by name" in result.output
-    assert "DatasetSnapshot(Id='<dataset id>', Version=2)" in result.output
-    assert "task 'count': externalVolumeMountIds: external data volume 'shared'" in (result.output)
+    # names are not refused any more: only the snapshot chosen at launch is
+    assert "given by name" not in result.output
     assert "task 'count': netAppVolumeSnapshots: the NetApp snapshot chosen at launch" in (
         result.output
     )
     assert flyte.calls == []
+    # the same flow without the launch-time snapshot registers the ids
+    flow.write_text(NAMED.replace("        netapp_volume_snapshots=[snapshot],\n", ""))
+    for args in (["commit", "-qam", "no netapp"], ["push", "-q"]):
+        subprocess.run(["git", "-C", str(flow.parent), *args], check=True, capture_output=True)
+    result = submit(str(flow), "flow", "-i", 'snapshot={"volumeId": "v", "snapshotVersion": 1}')
+    assert result.exit_code == 0, result.output
+    custom = _customs(flyte)["count"]
+    assert custom["datasetSnapshots"] == [
+        {"datasetId": sales, "datasetName": "sales", "snapshotVersion": 2.0}
+    ]
+    assert custom["externalVolumeMountIds"] == [shared]
+    assert "externalDataVolumeNames" not in custom
+    mounts = [r for r in domino_env.requests if r["route"] == "data_mounts"]
+    assert len(mounts) == 2  # listed once per submit
 
 
-def test_without_credentials_a_launch_names_every_missing_field(
+def test_an_unknown_volume_name_is_refused_listing_the_project_volumes(
+    domino_env: FakeDomino, tmp_path: Path, flyte: FakeFlyteClient
+) -> None:
+    domino_env.add_dataset("sales")
+    domino_env.add_data_mount("other")
+    flow = pushed_repo(tmp_path, NAMED.replace("        netapp_volume_snapshots=[snapshot],\n", ""))
+    result = submit(str(flow), "flow", "-i", 'snapshot={"volumeId": "v", "snapshotVersion": 1}')
+    assert result.exit_code == 1
+    assert (
+        "task 'count': Domino project alice/flows has no external data volume named 'shared'. "
+        "Available: 'other'. Fix ExternalDataVolume Name."
+    ) in result.output
+    assert flyte.calls == []
+
+
+def test_without_credentials_a_launch_names_what_domino_would_resolve(
     tmp_path: Path, flyte: FakeFlyteClient
 ) -> None:
     flow = pushed_repo(tmp_path, THREE_TASKS)
     result = submit(str(flow), "flow", "--project", "p1")
     assert result.exit_code == 1
     assert (
-        "task 'first': Domino Flows needs commitId, environmentId, environmentRevisionSpec, "
-        "hardwareTierId, datasetSnapshots, externalVolumeMountIds, volumeSizeGiB to start its job"
+        "error: [job config] task 'first': needs Domino to resolve names to ids: environment "
+        "'Python 3.11', hardware tier 'Small'; the project's job defaults for commitId, "
+        "environmentRevisionSpec, volumeSizeGiB"
     ) in result.output
+    assert "Domino Flows needs ids, so these tasks cannot be registered" in result.output
     # the pinned task lacks nothing
-    assert "task 'pinned': Domino Flows needs" not in result.output
+    assert "task 'pinned'" not in result.output
     assert flyte.calls == []
+
+
+def test_dry_run_without_credentials_passes_and_groups_what_domino_resolves(
+    tmp_path: Path, flyte: FakeFlyteClient, monkeypatch: object
+) -> None:
+    flow = pushed_repo(
+        tmp_path, THREE_TASKS.replace('hardware_tier_name="Large"', 'hardware_tier_name="Small"')
+    )
+    out = tmp_path / "out"
+    result = submit(str(flow), "flow", "--dry-run", "--project", "p1", "--output-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert "error:" not in result.output
+    lines = [line for line in result.output.splitlines() if "needs Domino to resolve" in line]
+    assert lines == [
+        "resolved at submit: [job config] tasks 'first', 'second': needs Domino to resolve "
+        "names to ids: environment 'Python 3.11', hardware tier 'Small'; the project's job "
+        "defaults for commitId, environmentRevisionSpec, volumeSizeGiB"
+    ]
+    # no pin advice, no dataset or volume fields for tasks that use none
+    assert "Pin them" not in result.output
+    assert "datasetSnapshots" not in lines[0] and "externalVolumeMountIds" not in lines[0]
+    assert (out / "plan.txt").is_file()
+    assert "(resolved by Domino at submit)" in (out / "plan.txt").read_text()
+
+
+def test_dry_run_exits_1_for_a_real_defect_and_still_writes_the_plan(tmp_path: Path) -> None:
+    flow = pushed_repo(tmp_path, NAMED)
+    out = tmp_path / "out"
+    result = submit(
+        str(flow),
+        "flow",
+        "--dry-run",
+        "--project",
+        "p1",
+        "--output-dir",
+        str(out),
+        "-i",
+        'snapshot={"volumeId": "v", "snapshotVersion": 1}',
+    )
+    assert result.exit_code == 1, result.output
+    assert "task 'count': netAppVolumeSnapshots: the NetApp snapshot chosen at launch" in (
+        result.output
+    )
+    assert (
+        "names to ids: environment 'Python 3.11', hardware tier 'Small', dataset 'sales', "
+        "external data volume 'shared'"
+    ) in result.output
+    assert (out / "plan.txt").is_file()
 
 
 def test_dry_run_plans_without_a_git_remote(tmp_path: Path) -> None:
@@ -192,22 +272,21 @@ def test_dry_run_plans_without_a_git_remote(tmp_path: Path) -> None:
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "flow"]):
         subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
     result = submit(str(flow), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "has no remote to push to" in result.output
     assert "Tasks" in result.output and (tmp_path / "out" / "plan.txt").is_file()
     assert "a real submit would refuse this flow" in result.output
 
 
 def test_revision_kinds_become_the_specific_revision() -> None:
-    asked: list[dict] = []
+    asked: list[int] = []
 
-    def post(body: dict) -> dict:
-        asked.append(body)
+    def ask() -> dict:
+        asked.append(1)
         return {"environmentRevisionSpec": {"revisionId": "rev-7"}, "commitId": "c1"}
 
-    defaults = JobDefaults(post)
     custom = {"command": "x", "environmentRevisionSpec": "LatestRevision"}
-    out, filled, missing = complete(custom, defaults)
+    out, filled, missing = complete(custom, ask)
     assert out["environmentRevisionSpec"] == {
         "_type": "domino.environments.api.SomeRevision",
         "revisionId": "rev-7",
@@ -220,24 +299,23 @@ def test_revision_kinds_become_the_specific_revision() -> None:
         "externalVolumeMountIds",
         "volumeSizeGiB",
     ]
-    assert asked == [{"environmentRevisionSpec": "LatestRevision"}]
-    complete(custom, defaults)
-    assert defaults.requests == 1 and len(asked) == 1  # the same request is asked once
+    assert asked == [1]
 
 
-def test_request_body_takes_only_what_the_api_accepts() -> None:
-    custom = {
-        "command": "x",
-        "environmentName": "Py",
-        "environmentRevisionSpec": {
-            "_type": "domino.environments.api.SomeRevision",
-            "revisionId": "r",
-        },
-        "datasetSnapshots": [{"datasetName": "sales", "snapshotVersion": 1}],
-        "inputPaths": {"a": "/mnt/data/a"},
+def test_a_cluster_without_a_specific_revision_is_filled_or_refused_naming_the_field() -> None:
+    cluster = {"clusterType": "Ray", "computeEnvironmentId": "e", "workerCount": 1.0}
+    custom = {"command": "x", "computeClusterProperties": cluster}
+    answer = {
+        "computeClusterProperties": {
+            **cluster,
+            "computeEnvironmentRevisionSpec": {"revisionId": "r9"},
+        }
     }
-    assert request_body(custom) == {
-        "environmentRevisionSpec": {"revisionId": "r"},
-        "datasetSnapshots": [],
+    out, filled, _missing = complete(custom, lambda: answer)
+    assert out["computeClusterProperties"]["computeEnvironmentRevisionSpec"] == {
+        "_type": "domino.environments.api.SomeRevision",
+        "revisionId": "r9",
     }
-    assert json.dumps(request_body({"command": "x"})) == "{}"
+    assert "computeClusterProperties.computeEnvironmentRevisionSpec" in filled
+    _out, _filled, missing = complete(custom, lambda: {})
+    assert "computeClusterProperties.computeEnvironmentRevisionSpec" in missing
