@@ -2,7 +2,8 @@
 
 The style of Domino's own helper: environment and hardware tier are chosen by name, inputs are
 ``Input(name, type, value)`` and outputs ``Output(name, type)``. The result is indexable by output
-name even when there is only one output, so ``prep["data"]`` works the same everywhere.
+name even when there is only one output, so ``prep["data"]`` works the same everywhere
+(``domino_flows.outputs``).
 """
 
 from __future__ import annotations
@@ -47,17 +48,6 @@ class Output:
     name: str
     type: Any
     path: str | None = None
-
-
-class JobOutputs(dict[str, Any]):
-    """A task's outputs by name; also readable as attributes (``outputs.model``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            known = ", ".join(self) or "none"
-            raise AttributeError(f"no output named {name!r}; outputs are {known}") from None
 
 
 def _check_path(task: str, what: str, name: str, path: str | None) -> None:
@@ -207,18 +197,14 @@ def run_domino_job_task(
 ) -> Any:
     """Define a Domino job task and call it with the inputs' values.
 
-    Returns the outputs by name (``JobOutputs``), or the call's node result when there are none,
-    so ``>>`` ordering still works.
+    Returns what calling the task returns (see ``domino_flows.outputs``): the output itself when
+    there is one (``res``, ``res.out`` and ``res["out"]`` are the same), the outputs in declared
+    order when there are several (``a, b = res``; ``res.a``; ``res["a"]``), or the call's node
+    result when there are none, so ``>>`` ordering still works.
     """
     task = build_domino_job_task(flyte_task_name, command, inputs, output_specs, **options)
     values = {i.name: i.value for i in inputs or []}
     snapshots = options.get("netapp_volume_snapshots") or []
     for name in task.domino_job_config.NetAppVolumeSnapshotInputs:
         values[name] = snapshots[int(name.rsplit("_", 1)[1])]
-    result = task(**values)
-    names = [o.name for o in output_specs or []]
-    if not names:
-        return result
-    if len(names) == 1:
-        return JobOutputs({names[0]: result})
-    return JobOutputs({name: getattr(result, name) for name in names})
+    return task(**values)

@@ -20,7 +20,7 @@ from flytekit.core.interface import Interface, transform_interface_to_typed_inte
 from flytekit.extend.backend.base_connector import AsyncConnectorExecutorMixin
 from flytekit.models import interface as interface_models
 
-from domino_flows import contract, formats
+from domino_flows import contract, formats, outputs
 from domino_flows.config import TASK_TYPE, DominoJobConfig
 from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import ContractError, TaskDefinitionError
@@ -114,6 +114,11 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
     @property
     def domino_job_config(self) -> DominoJobConfig:
         return self._config
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # in a workflow: outputs readable as Domino's flows read them (domino_flows.outputs)
+        result = super().__call__(*args, **kwargs)
+        return outputs.task_result(self.name, tuple(self.python_interface.outputs), result)
 
     @property
     def use_latest(self) -> bool:
