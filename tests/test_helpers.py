@@ -6,6 +6,7 @@ from flytekit.types.file import FlyteFile
 
 from domino_flows import DatasetSnapshot, GitRef, Input, Output, run_domino_job_task, serialize
 from domino_flows.errors import TaskDefinitionError
+from domino_flows.file import paths_in_interface
 from domino_flows.helpers import build_domino_job_task
 from domino_flows.outputs import JobOutputs, OutputAccessError
 
@@ -84,9 +85,10 @@ def test_custom_paths_under_mounts_are_kept():
         inputs=[Input(name="data", type=FlyteFile, value="v", path="/mnt/data/raw.csv")],
         output_specs=[Output(name="out", type=FlyteFile, path="/workflow/outputs/out")],
     )
-    custom = task.get_custom(serialize.settings())
-    assert custom["inputPaths"] == {"data": "/mnt/data/raw.csv"}
-    assert custom["outputPaths"] == {"out": "/workflow/outputs/out"}
+    template = serialize.task_templates(serialize.serialize(task))[0]
+    assert paths_in_interface(template.interface.inputs) == {"data": "/mnt/data/raw.csv"}
+    assert paths_in_interface(template.interface.outputs) == {"out": "/workflow/outputs/out"}
+    assert task.input_paths == {"data": "/mnt/data/raw.csv"}
 
 
 def test_duplicate_names_are_refused():

@@ -298,8 +298,8 @@ class Engine:
             input_sources=input_sources,
             use_latest=settings.use_latest,
             use_project_defaults=settings.use_project_defaults,
-            input_paths=settings.input_paths,
-            output_paths=settings.output_paths,
+            input_paths=task.input_paths,
+            output_paths=task.output_paths,
         )
 
     def _task_key(self, task: Any, key: str, is_item: bool) -> str:
