@@ -18,6 +18,7 @@ from pathlib import Path
 
 from domino_flows.lint import (
     rules_body,
+    rules_commands,
     rules_jobs,
     rules_pythonpath,
     rules_secrets,
@@ -45,6 +46,7 @@ CHECKS: tuple[tuple[frozenset[str], Check], ...] = (
     (frozenset({"DF011"}), rules_body.check_env_branching),
     (frozenset({"DF012"}), rules_pythonpath.check_pythonpath),
     (frozenset({"DF014"}), rules_tasks.check_cache_version),
+    (frozenset({"DF016"}), rules_commands.check_job_types),
 )
 
 SKIP_DIRS = frozenset(

@@ -139,6 +139,12 @@ _RULE_LIST: tuple[RuleInfo, ...] = (
         "use_latest=True or use_project_defaults_for_omitted=True outside production (opt-in).",
         default_enabled=False,
     ),
+    RuleInfo(
+        "DF016",
+        "unknown-job-type",
+        "warning",
+        "A job command starts with a script whose extension Domino has no job type for.",
+    ),
 )
 
 RULES: dict[str, RuleInfo] = {rule.id: rule for rule in _RULE_LIST}
