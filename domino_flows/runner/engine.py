@@ -26,9 +26,10 @@ from domino_flows.backends.base import JobSpec
 from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
-from domino_flows.runner import bindings, values
+from domino_flows.runner import bindings, gates, values
 from domino_flows.runner.cached import record_cache_hit, task_cache_key
 from domino_flows.runner.fan_out_items import FanOutItems
+from domino_flows.runner.gates import GateOptions
 from domino_flows.runner.graph import WORKFLOW_INPUTS, FlowNode, NodeKind, classify, nodes_of
 from domino_flows.runner.inputs import launch_plan_literals
 from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
@@ -41,6 +42,7 @@ class RunOptions:
     max_parallel: int | None = None
     use_cache: bool = True
     fail_fast: bool = False
+    gates: GateOptions = field(default_factory=GateOptions)
 
 
 @dataclass
@@ -215,6 +217,9 @@ class Engine:
                 return True
             if flow_node.kind is NodeKind.NATIVE:
                 self._run_native(scope, flow_node, path, literals)
+                return True
+            if flow_node.kind is NodeKind.GATE:
+                self._pass_gate(scope, flow_node, path, literals)
                 return True
             if flow_node.kind is NodeKind.FAN_OUT:
                 return self._start_fan_out(pool, scope, flow_node, path, literals)
@@ -410,6 +415,19 @@ class Engine:
         result = dict(output.literals)
         self.state.save_node(self.run_id, path, flow_node.name, values.encode(result), False)
         self._finish(scope, flow_node.id, "done", result)
+
+    def _pass_gate(
+        self, scope: Scope, flow_node: FlowNode, path: str, literals: dict[str, Any]
+    ) -> None:
+        view = self.views.setdefault(path, NodeView(path, flow_node.name, "gate"))
+        passed = gates.pass_gate(self.ctx, flow_node.entity, path, literals, self.options.gates)
+        view.note, view.state, view.attempts = passed.note, "succeeded", 1
+        self.reporter.update(view)
+        record = values.encode(passed.outputs)
+        self.state.save_node(
+            self.run_id, path, gates.recorded(flow_node.name, passed), record, False
+        )
+        self._finish(scope, flow_node.id, "done", passed.outputs)
 
     # --- fan-out --------------------------------------------------------------------------------
 
