@@ -145,6 +145,18 @@ _RULE_LIST: tuple[RuleInfo, ...] = (
         "warning",
         "A job command starts with a script whose extension Domino has no job type for.",
     ),
+    RuleInfo(
+        "DF017",
+        "unknown-keyword",
+        "error",
+        "A keyword the kit's function does not take: the flow fails when it loads.",
+    ),
+    RuleInfo(
+        "DF018",
+        "unsupported-output-type",
+        "error",
+        "A job output declared as a list, dict or other type a job cannot write.",
+    ),
 )
 
 RULES: dict[str, RuleInfo] = {rule.id: rule for rule in _RULE_LIST}
