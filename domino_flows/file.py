@@ -17,6 +17,15 @@ artifact's) rather than added beside it.
 A local job finds an input at its custom path (as well as at ``/workflow/inputs/<name>``) and the
 runner collects an output from its custom path when the job wrote it there.
 
+Evidence: the usage form is public (Domino's QA example flows of mid 2026 import ``PathConfig``
+from ``flytekitplugins.domino.file`` and write ``Annotated[FlyteFile, PathConfig(path=...)]`` on
+task inputs and outputs; ``DominoFile``/``DominoFileLegacy`` appear in Domino's public training
+examples interchangeably with ``FlyteFile``). The plugin's own serialized form of the path is not
+published anywhere we could find; ``Annotated`` metadata reaches a serialized interface only
+through flytekit's ``FlyteAnnotation`` (``LiteralType.annotation``), so that is where the kit
+puts it. The kit's earlier ``inputPaths``/``outputPaths`` keys of ``custom`` are retired: no
+public Domino source reads them.
+
 ``DominoFile`` and ``DominoFileLegacy`` (the plugin's names for a file output or input) are
 ``FlyteFile``: they are delivered and collected as any file is.
 """
