@@ -28,6 +28,9 @@ _EXPORTS: dict[str, str] = {
     "Output": "domino_flows.helpers",
     "run_domino_job_task": "domino_flows.helpers",
     "fan_out": "domino_flows.fanout",
+    "PathConfig": "domino_flows.file",
+    "DominoFile": "domino_flows.file",
+    "DominoFileLegacy": "domino_flows.file",
     "Artifact": "domino_flows.artifacts",
     "DATA": "domino_flows.artifacts",
     "MODEL": "domino_flows.artifacts",
@@ -84,5 +87,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         run_launch_export_artifacts_task,
     )
     from domino_flows.fanout import fan_out
+    from domino_flows.file import DominoFile, DominoFileLegacy, PathConfig
     from domino_flows.helpers import Input, Output, run_domino_job_task
     from domino_flows.task import DominoJobTask

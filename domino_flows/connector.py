@@ -36,6 +36,7 @@ from flytekit.extend.backend.base_connector import (
     ResourceMeta,
 )
 
+from domino_flows import file
 from domino_flows.backends.base import JobHandle, JobSpec, JobState
 from domino_flows.clock import new_run_id
 from domino_flows.config import TASK_TYPE, DominoJobConfig
@@ -117,8 +118,8 @@ class DominoJobConnector(AsyncConnectorBase):
             attempt=session.next_attempt(task),
             use_latest=settings.use_latest,
             use_project_defaults=settings.use_project_defaults,
-            input_paths=settings.input_paths,
-            output_paths=settings.output_paths,
+            input_paths=file.paths_in_interface(interface.inputs if interface else None),
+            output_paths=file.paths_in_interface(interface.outputs if interface else None),
         )
         record = attempt.start(session.backend, spec, values, root)
         metadata = DominoJobMetadata(

@@ -170,16 +170,16 @@ def write_value(path: Path, value: Any, python_type: Any) -> None:
         for key, item in value.items():
             formats.check_key(key, f"value at {path}")
             write_value(path / key, item, value_type)
-    elif kind == "file":
+    elif kind in ("file", "directory"):
+        # delivered as it is: an upstream job may have written a folder where a file is
+        # declared, or the reverse (Domino's uploader takes either), and this one gets that
         source = _local_path(value)
-        if not source.is_file():
-            raise ContractError(f"file {source} does not exist; cannot place it at {path}")
-        shutil.copyfile(source, path)
-    elif kind == "directory":
-        source = _local_path(value)
-        if not source.is_dir():
-            raise ContractError(f"directory {source} does not exist; cannot place it at {path}")
-        shutil.copytree(source, path, dirs_exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, path, dirs_exist_ok=True)
+        elif source.is_file():
+            shutil.copyfile(source, path)
+        else:
+            raise ContractError(f"{kind} {source} does not exist; cannot place it at {path}")
     elif kind == "dataframe":
         path.mkdir(parents=True, exist_ok=True)
         value.to_parquet(path / "00000")
@@ -403,6 +403,9 @@ def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict
                 _refuse_links(path, where, name)
                 if not path.exists():
                     raise TaskFailedError(_missing(where, name, directory))
+                if kind in ("file", "directory") and path.is_dir() != (kind == "directory"):
+                    values[name] = _as_uploaded(path, python_type, kind)
+                    continue
                 values[name] = read_value(path, python_type)
                 if kind == "file":
                     values[name] = strip_annotated(python_type)(str(named_file(path, python_type)))
@@ -411,6 +414,22 @@ def read_outputs(directory: Path, types: dict[str, Any], task: str = "") -> dict
                 f"{where} output {name!r} ({describe(python_type)}): {error}"
             ) from None
     return values
+
+
+def _as_uploaded(path: Path, python_type: Any, kind: str) -> Any:
+    """An output of the other shape than declared, taken as Domino's uploader takes it: a folder
+    written for a file output is handed on as that folder; a file written for a folder output is
+    handed on as a folder holding that one file (under the output's name)."""
+    if kind == "file":
+        return strip_annotated(python_type)(str(path))
+    folder = path.parent.parent / f"{path.parent.name}.folders" / path.name
+    if not (folder / path.name).exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, folder / path.name)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(path, folder / path.name)
+    return strip_annotated(python_type)(str(folder))
 
 
 def _refuse_links(path: Path, where: str, name: str) -> None:

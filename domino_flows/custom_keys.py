@@ -8,7 +8,7 @@ through :class:`TaskCustom`, so a key is spelled in exactly one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from domino_flows.config import (
@@ -21,8 +21,6 @@ ENVIRONMENT_NAME = "environmentName"
 HARDWARE_TIER_NAME = "hardwareTierName"
 USE_LATEST = "useLatest"
 USE_PROJECT_DEFAULTS = "useProjectDefaultsForOmitted"
-INPUT_PATHS = "inputPaths"
-OUTPUT_PATHS = "outputPaths"
 
 # The kit's additions to ``custom`` that Domino's own plugin does not write.
 ADDITIONS = (
@@ -30,8 +28,6 @@ ADDITIONS = (
     HARDWARE_TIER_NAME,
     USE_LATEST,
     USE_PROJECT_DEFAULTS,
-    INPUT_PATHS,
-    OUTPUT_PATHS,
     EXTERNAL_DATA_VOLUME_NAMES,  # written by DominoJobConfig.to_custom
     NETAPP_SNAPSHOT_INPUTS,  # written by DominoJobConfig.to_custom
 )
@@ -48,9 +44,6 @@ class TaskCustom:
     config: DominoJobConfig
     use_latest: bool = False
     use_project_defaults: bool = False
-    # Custom Domino paths (``Input(path=...)``/``Output(path=...)``) by input/output name.
-    input_paths: dict[str, str] = field(default_factory=dict)
-    output_paths: dict[str, str] = field(default_factory=dict)
 
     def to_custom(self) -> dict[str, Any]:
         """The config's camelCase JSON plus the kit's additions that are set."""
@@ -59,10 +52,6 @@ class TaskCustom:
             custom[USE_LATEST] = True
         if self.use_project_defaults:
             custom[USE_PROJECT_DEFAULTS] = True
-        if self.input_paths:
-            custom[INPUT_PATHS] = dict(self.input_paths)
-        if self.output_paths:
-            custom[OUTPUT_PATHS] = dict(self.output_paths)
         return custom
 
     @classmethod
@@ -72,11 +61,4 @@ class TaskCustom:
             config=DominoJobConfig.from_custom(custom),
             use_latest=bool(custom.get(USE_LATEST)),
             use_project_defaults=bool(custom.get(USE_PROJECT_DEFAULTS)),
-            input_paths=dict(custom.get(INPUT_PATHS) or {}),
-            output_paths=dict(custom.get(OUTPUT_PATHS) or {}),
         )
-
-
-def without_paths(custom: dict[str, Any]) -> dict[str, Any]:
-    """``custom`` less the custom-path additions (Domino Flows reads paths elsewhere)."""
-    return {k: v for k, v in custom.items() if k not in (INPUT_PATHS, OUTPUT_PATHS)}

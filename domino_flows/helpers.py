@@ -2,7 +2,8 @@
 
 The style of Domino's own helper: environment and hardware tier are chosen by name, inputs are
 ``Input(name, type, value)`` and outputs ``Output(name, type)``. The result is indexable by output
-name even when there is only one output, so ``prep["data"]`` works the same everywhere.
+name even when there is only one output, so ``prep["data"]`` works the same everywhere
+(``domino_flows.outputs``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
+from domino_flows import file
 from domino_flows.config import (
     DatasetSnapshot,
     DominoJobConfig,
@@ -21,17 +23,6 @@ from domino_flows.config import (
 from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import TaskDefinitionError
 from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
-
-# Where Domino lets a job read or write outside the contract's own directories.
-ALLOWED_PATH_PREFIXES = (
-    "/mnt/data",
-    "/mnt/imported/data",
-    "/mnt/netapp-volumes",
-    "/domino/datasets",
-    "/domino/netapp-volumes",
-    "/workflow/inputs",
-    "/workflow/outputs",
-)
 
 
 @dataclass(frozen=True)
@@ -47,34 +38,6 @@ class Output:
     name: str
     type: Any
     path: str | None = None
-
-
-class JobOutputs(dict[str, Any]):
-    """A task's outputs by name; also readable as attributes (``outputs.model``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            known = ", ".join(self) or "none"
-            raise AttributeError(f"no output named {name!r}; outputs are {known}") from None
-
-
-def _check_path(task: str, what: str, name: str, path: str | None) -> None:
-    if path is None:
-        return
-    if (
-        not path.startswith("/")
-        or ".." in path.split("/")
-        or not any(
-            path == prefix or path.startswith(prefix + "/") for prefix in ALLOWED_PATH_PREFIXES
-        )
-    ):
-        allowed = ", ".join(ALLOWED_PATH_PREFIXES)
-        raise TaskDefinitionError(
-            f"task {task!r}: {what} {name!r} has path {path!r}; custom paths must be absolute, "
-            f"without '..', under one of {allowed}."
-        )
 
 
 def build_domino_job_task(
@@ -125,7 +88,7 @@ def build_domino_job_task(
                     f"task {flyte_task_name!r}: {what} {item.name!r} is declared twice."
                 )
             seen.add(item.name)
-            _check_path(flyte_task_name, what, item.name, item.path)
+            file.check_path(flyte_task_name, what, item.name, item.path)
     revision = (
         EnvironmentRevisionSpecification(
             EnvironmentRevisionType.SomeRevision, environment_revision_id
@@ -153,8 +116,10 @@ def build_domino_job_task(
     return DominoJobTask(
         name=flyte_task_name,
         domino_job_config=config,
-        inputs={i.name: i.type for i in inputs},
-        outputs={o.name: o.type for o in output_specs},
+        inputs={i.name: file.with_path(i.type, i.path) if i.path else i.type for i in inputs},
+        outputs={
+            o.name: file.with_path(o.type, o.path) if o.path else o.type for o in output_specs
+        },
         use_latest=use_latest,
         use_project_defaults_for_omitted=use_project_defaults_for_omitted,
         cache=cache,
@@ -163,8 +128,6 @@ def build_domino_job_task(
         cache_ignore_input_vars=cache_ignore_input_vars,
         retries=retries,
         timeout=timeout,
-        input_paths={i.name: i.path for i in inputs if i.path},
-        output_paths={o.name: o.path for o in output_specs if o.path},
     )
 
 
@@ -207,18 +170,14 @@ def run_domino_job_task(
 ) -> Any:
     """Define a Domino job task and call it with the inputs' values.
 
-    Returns the outputs by name (``JobOutputs``), or the call's node result when there are none,
-    so ``>>`` ordering still works.
+    Returns what calling the task returns (see ``domino_flows.outputs``): the output itself when
+    there is one (``res``, ``res.out`` and ``res["out"]`` are the same), the outputs in declared
+    order when there are several (``a, b = res``; ``res.a``; ``res["a"]``), or the call's node
+    result when there are none, so ``>>`` ordering still works.
     """
     task = build_domino_job_task(flyte_task_name, command, inputs, output_specs, **options)
     values = {i.name: i.value for i in inputs or []}
     snapshots = options.get("netapp_volume_snapshots") or []
     for name in task.domino_job_config.NetAppVolumeSnapshotInputs:
         values[name] = snapshots[int(name.rsplit("_", 1)[1])]
-    result = task(**values)
-    names = [o.name for o in output_specs or []]
-    if not names:
-        return result
-    if len(names) == 1:
-        return JobOutputs({names[0]: result})
-    return JobOutputs({name: getattr(result, name) for name in names})
+    return task(**values)

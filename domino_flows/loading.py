@@ -91,8 +91,13 @@ def compile_workflow(workflow: Any) -> None:
     that fails doing so, say adding a number to an input, becomes one line naming the line."""
     from flytekit.exceptions.base import FlyteException
 
+    from domino_flows.outputs import OutputAccessError
+
     try:
         workflow.compile()
+    except OutputAccessError as error:
+        workflow.compiled = False
+        raise OutputAccessError(f"{_user_frame(error)}{error}") from None
     except (FlyteException, DominoFlowsError):
         raise
     except Exception as error:

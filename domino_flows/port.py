@@ -5,7 +5,7 @@ The kit keeps the official plugin's public names (``DominoJobTask``, ``DominoJob
 serializes to the same Domino task, so porting changes how a flow is imported, not what it means
 on Domino:
 
-- ``from flytekitplugins.domino.task|helpers|artifact import X`` (and the early
+- ``from flytekitplugins.domino.task|helpers|artifact|file import X`` (and the early
   ``domino.flyte.task``) becomes ``from domino_flows import X``;
 - ``import flytekitplugins.domino.helpers as h`` becomes ``import domino_flows as h``;
 - ``DominoJobConfig(ApiKey=..., OwnerName=..., ProjectName=...)`` loses those arguments: the key
@@ -43,11 +43,12 @@ OFFICIAL_MODULES = (
     "flytekitplugins.domino.task",
     "flytekitplugins.domino.helpers",
     "flytekitplugins.domino.artifact",
+    "flytekitplugins.domino.file",
     "domino.flyte.task",
 )
 KIT_NAMES = frozenset(domino_flows.__all__) - {"__version__"}
 _PLUGIN = "flytekitplugins.domino"
-_SUBMODULES = ("task", "helpers", "artifact")
+_SUBMODULES = ("task", "helpers", "artifact", "file")
 # Official arguments the kit drops on purpose, and why (said in the report).
 DROPPED_ARGUMENTS = {
     "ApiKey": "credentials come from the environment (DOMINO_USER_API_KEY), never from code",
@@ -109,7 +110,16 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def port_paths(paths: Iterable[Path]) -> list[FilePort]:
-    return [port_file(path) for path in python_files(paths)]
+    """Every file under ``paths`` ported; a file that cannot be read or parsed is kept as it is,
+    with the reason in its ``unported`` list, and the others are ported all the same."""
+    out = []
+    for path in python_files(paths):
+        try:
+            out.append(port_file(path))
+        except PortError as error:
+            reason = str(error).removeprefix(f"{path}, ").removeprefix(f"{path}: ")
+            out.append(FilePort(path, "", "", unported=[f"skipped, left as it is: {reason}"]))
+    return out
 
 
 def port_file(path: Path) -> FilePort:
@@ -194,8 +204,19 @@ def port_source(source: str) -> tuple[str, list[str], list[str]]:
             start = offset(node.lineno, node.col_offset)
             end = offset(node.end_lineno or node.lineno, node.end_col_offset or 0)
             edits.append((start, end, replacement))
+        elif isinstance(node, ast.ImportFrom) and _unknown_plugin_module(node.module, node.level):
+            unported.append(
+                f"line {node.lineno}: {node.module} is not a module of Domino's plugin that "
+                f"domino_flows knows ({', '.join(OFFICIAL_MODULES)}); it still needs the "
+                "official plugin. Replace what it gives, or keep the official plugin."
+            )
         elif isinstance(node, ast.Import):
             for alias in node.names:
+                if _unknown_plugin_module(alias.name, 0):
+                    unported.append(
+                        f"line {node.lineno}: {alias.name} is not a module of Domino's plugin "
+                        "that domino_flows knows; it still needs the official plugin."
+                    )
                 if alias.name not in OFFICIAL_MODULES:
                     continue
                 if alias.asname and len(node.names) == 1:
@@ -220,10 +241,52 @@ def port_source(source: str) -> tuple[str, list[str], list[str]]:
                     f"line {keyword.lineno}: removed {keyword.arg}=: "
                     f"{DROPPED_ARGUMENTS[keyword.arg]}"
                 )
+    notes.extend(domino_api_hints(tree))
     text = source
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text, sorted(notes, key=_line_number), sorted(unported, key=_line_number)
+
+
+def _unknown_plugin_module(module: str | None, level: int) -> bool:
+    return (
+        not level
+        and module is not None
+        and module.startswith(_PLUGIN + ".")
+        and module not in OFFICIAL_MODULES
+    )
+
+
+def domino_api_hints(tree: ast.Module) -> list[str]:
+    """Notes for code that calls a live Domino through python-domino (``from domino import
+    Domino``): run where a flow is defined, it needs a Domino deployment, and its jobs are not
+    tasks of the flow."""
+    clients: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "domino" and not node.level:
+            clients.update(a.asname or a.name for a in node.names if a.name == "Domino")
+        elif isinstance(node, ast.Import):
+            clients.update(f"{a.asname or a.name}.Domino" for a in node.names if a.name == "domino")
+    if not clients:
+        return []
+    hints = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _dotted(node.func) in clients:
+            hints.append(
+                f"line {node.lineno}: calls Domino's API through python-domino (Domino(...)): "
+                "where the flow is defined or run locally this needs a live Domino, and the "
+                "jobs it starts are not tasks of the flow. Define each job as a task with "
+                "run_domino_job_task(...) or DominoJobTask instead."
+            )
+    return hints
+
+
+def _dotted(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return f"{_dotted(func.value)}.{func.attr}"
+    return ""
 
 
 def _names(aliases: list[ast.alias]) -> str:
@@ -285,8 +348,8 @@ def port_command(paths: tuple[Path, ...], write: bool) -> None:
     PATHS are flow files or folders (searched for *.py). Prints a unified diff of every change
     and writes it only with --write; lists what could not be ported, with its line. Stage
     scripts and commands stay as they are: local jobs see /workflow and /mnt/code. Exit status:
-    0 when everything found was ported, 1 when something was not, 2 for a bad path or a file
-    that does not parse.
+    0 when everything found was ported, 1 when something was not (a file that is not valid
+    Python is listed and left as it is; the others are ported), 2 for a bad path.
     """
     try:
         results = port_paths(paths)

@@ -20,7 +20,7 @@ from flytekit.core.interface import Interface, transform_interface_to_typed_inte
 from flytekit.extend.backend.base_connector import AsyncConnectorExecutorMixin
 from flytekit.models import interface as interface_models
 
-from domino_flows import contract, formats
+from domino_flows import contract, file, formats, outputs
 from domino_flows.config import TASK_TYPE, DominoJobConfig
 from domino_flows.custom_keys import TaskCustom
 from domino_flows.errors import ContractError, TaskDefinitionError
@@ -67,8 +67,8 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         cache, cache_version, cache_serialize, cache_ignore_input_vars, salt = _cache_settings(
             name, cache, cache_version, cache_serialize, cache_ignore_input_vars
         )
-        inputs = dict(inputs or {})
-        outputs = dict(outputs or {})
+        inputs = _with_paths(name, "input", dict(inputs or {}), input_paths)
+        outputs = _with_paths(name, "output", dict(outputs or {}), output_paths)
         check_interface(name, inputs, outputs)
         if retries < 0:
             raise TaskDefinitionError(f"task {name!r}: retries is {retries}; use 0 or more.")
@@ -88,8 +88,6 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         self._use_project_defaults = (
             use_project_defaults_for_omitted or domino_job_config.resolves_job_properties
         )
-        self._input_paths = dict(input_paths or {})
-        self._output_paths = dict(output_paths or {})
         self._user_cache_version = cache_version
         interface = Interface(inputs=inputs, outputs=outputs)
         metadata = TaskMetadata(
@@ -115,6 +113,11 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
     def domino_job_config(self) -> DominoJobConfig:
         return self._config
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # in a workflow: outputs readable as Domino's flows read them (domino_flows.outputs)
+        result = super().__call__(*args, **kwargs)
+        return outputs.task_result(self.name, tuple(self.python_interface.outputs), result)
+
     @property
     def use_latest(self) -> bool:
         return self._use_latest
@@ -122,13 +125,17 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
     @property
     def task_custom(self) -> TaskCustom:
         """The config and run settings exactly as ``custom`` carries them."""
-        return TaskCustom(
-            self._config,
-            self._use_latest,
-            self._use_project_defaults,
-            dict(self._input_paths),
-            dict(self._output_paths),
-        )
+        return TaskCustom(self._config, self._use_latest, self._use_project_defaults)
+
+    @property
+    def input_paths(self) -> dict[str, str]:
+        """Custom paths of inputs (``PathConfig``, ``Input(path=...)``), by input name."""
+        return file.paths_of(self.python_interface.inputs)
+
+    @property
+    def output_paths(self) -> dict[str, str]:
+        """Custom paths of outputs (``PathConfig``, ``Output(path=...)``), by output name."""
+        return file.paths_of(self.python_interface.outputs)
 
     def get_custom(self, settings: SerializationSettings) -> dict[str, Any]:
         custom = self.task_custom.to_custom()
@@ -141,6 +148,29 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
                 typed.to_flyte_idl().SerializeToString(deterministic=True)
             )
         return custom
+
+
+def _with_paths(
+    task: str, what: str, variables: dict[str, Any], paths: dict[str, str] | None
+) -> dict[str, Any]:
+    """Declared types with their custom paths in the one form that is serialized: the
+    ``input_paths``/``output_paths`` arguments and ``PathConfig`` annotations alike."""
+    out = {}
+    for name, declared in variables.items():
+        default = None
+        if isinstance(declared, tuple):  # (type, default), as flytekit's Interface takes inputs
+            declared, default = declared
+        if paths and name in paths:
+            declared = file.with_path(declared, paths[name])
+        declared = file.folded(task, what, name, declared)
+        out[name] = (declared, default) if default is not None else declared
+    unknown = sorted(set(paths or {}) - set(variables))
+    if unknown:
+        raise TaskDefinitionError(
+            f"task {task!r}: {what}_paths names {unknown[0]!r}, which is not an {what}; "
+            f"{what}s are {', '.join(variables) or 'none'}."
+        )
+    return out
 
 
 def _b64(data: bytes) -> str:

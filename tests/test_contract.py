@@ -205,12 +205,6 @@ def test_file_and_directory_outputs(tmp_path):
     assert isinstance(read["plots"], FlyteDirectory)
 
 
-def test_file_output_that_is_a_directory_is_refused(tmp_path):
-    (tmp_path / "model").mkdir()
-    with pytest.raises(TaskFailedError, match="output 'model' \\(FlyteFile\\): expected a file"):
-        contract.read_outputs(tmp_path, {"model": FlyteFile}, task="train")
-
-
 def test_datetimes_are_read_back_aware():
     naive = dt.datetime(2024, 1, 1)
     assert contract.kind_of(dt.datetime) == "datetime"

@@ -6,7 +6,9 @@ from flytekit.types.file import FlyteFile
 
 from domino_flows import DatasetSnapshot, GitRef, Input, Output, run_domino_job_task, serialize
 from domino_flows.errors import TaskDefinitionError
-from domino_flows.helpers import JobOutputs, build_domino_job_task
+from domino_flows.file import paths_in_interface
+from domino_flows.helpers import build_domino_job_task
+from domino_flows.outputs import JobOutputs, OutputAccessError
 
 
 def test_single_output_is_indexable_by_name():
@@ -55,9 +57,15 @@ def test_single_output_is_indexable_by_name():
 
 
 def test_outputs_report_unknown_names():
-    outputs = JobOutputs({"data": 1})
-    with pytest.raises(AttributeError, match="no output named 'model'; outputs are data"):
-        _ = outputs.model
+    @workflow
+    def flow() -> int:
+        counted = run_domino_job_task(
+            "count", "true", output_specs=[Output(name="n", type=int), Output(name="m", type=int)]
+        )
+        return counted.model
+
+    with pytest.raises(OutputAccessError, match="result.model names no output; outputs are 'n'"):
+        flow.compile()
 
 
 @pytest.mark.parametrize(
@@ -77,9 +85,10 @@ def test_custom_paths_under_mounts_are_kept():
         inputs=[Input(name="data", type=FlyteFile, value="v", path="/mnt/data/raw.csv")],
         output_specs=[Output(name="out", type=FlyteFile, path="/workflow/outputs/out")],
     )
-    custom = task.get_custom(serialize.settings())
-    assert custom["inputPaths"] == {"data": "/mnt/data/raw.csv"}
-    assert custom["outputPaths"] == {"out": "/workflow/outputs/out"}
+    template = serialize.task_templates(serialize.serialize(task))[0]
+    assert paths_in_interface(template.interface.inputs) == {"data": "/mnt/data/raw.csv"}
+    assert paths_in_interface(template.interface.outputs) == {"out": "/workflow/outputs/out"}
+    assert task.input_paths == {"data": "/mnt/data/raw.csv"}
 
 
 def test_duplicate_names_are_refused():

@@ -174,17 +174,56 @@ def test_command_exits_1_when_something_was_not_ported(tmp_path: Path) -> None:
     assert f"{flow}: not ported: line 1: create_artifact" in result.output
 
 
-@pytest.mark.parametrize(
-    ("content", "words"),
-    [(None, "does not exist"), ("def broken(:\n", "line 1: not valid Python")],
-)
-def test_command_bad_paths_are_usage_errors(tmp_path: Path, content: str | None, words: str):
-    flow = tmp_path / "flow.py"
-    if content is not None:
-        flow.write_text(content)
-    result = CliRunner().invoke(main, ["port", str(flow)])
+def test_command_bad_paths_are_usage_errors(tmp_path: Path):
+    result = CliRunner().invoke(main, ["port", str(tmp_path / "flow.py")])
     flat = re.sub(r"[\s│╭╮╰╯─]+", " ", result.output)  # the usage box wraps long lines
-    assert result.exit_code == 2 and words in flat
+    assert result.exit_code == 2 and "does not exist" in flat
+
+
+def test_a_file_that_does_not_parse_is_listed_and_the_others_ported(tmp_path: Path):
+    (tmp_path / "broken.py").write_text("def broken(:\n")
+    (tmp_path / "flow.py").write_text("from flytekitplugins.domino.task import DominoJobTask\n")
+    result = CliRunner().invoke(main, ["port", "--write", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        f"{tmp_path / 'broken.py'}: not ported: skipped, left as it is: line 1: not valid Python"
+        in result.output
+    )
+    assert (tmp_path / "broken.py").read_text() == "def broken(:\n"
+    assert (tmp_path / "flow.py").read_text() == "from domino_flows import DominoJobTask\n"
+    assert "ported 1 of 2 file(s)" in result.output
+
+
+def test_every_public_plugin_module_is_known_and_an_unknown_one_listed() -> None:
+    ported, _, unported = port_source(
+        "from flytekitplugins.domino.file import PathConfig, DominoFile\n"
+        "import flytekitplugins.domino.file as f\n"
+        "from flytekitplugins.domino.agent import Something\n"
+    )
+    assert ported.splitlines()[:2] == [
+        "from domino_flows import PathConfig, DominoFile",
+        "import domino_flows as f",
+    ]
+    assert unported == [
+        "line 3: flytekitplugins.domino.agent is not a module of Domino's plugin that "
+        "domino_flows knows (flytekitplugins.domino, flytekitplugins.domino.task, "
+        "flytekitplugins.domino.helpers, flytekitplugins.domino.artifact, "
+        "flytekitplugins.domino.file, domino.flyte.task); it still needs the official plugin. "
+        "Replace what it gives, or keep the official plugin."
+    ]
+
+
+def test_a_helper_calling_domino_while_the_flow_is_defined_gets_a_hint() -> None:
+    _, notes, unported = port_source(
+        "from domino import Domino\n"
+        "import domino as d\n"
+        "def start(cmd):\n"
+        "    return Domino('me/p').job_start(cmd)\n"
+        "client = d.Domino('me/p')\n"
+    )
+    assert unported == []
+    assert [n.split(":")[0] for n in notes] == ["line 4", "line 5"]
+    assert "needs a live Domino" in notes[0] and "run_domino_job_task(...)" in notes[0]
 
 
 # --- end to end: port, then run with the stage scripts unchanged ---------------------------------

@@ -22,6 +22,8 @@ FLOWS = [
     ("examples/official_artifacts.py", "artifacts_flow"),
     ("examples/official_volumes.py", "volumes_flow"),
     ("examples/official_export.py", "export_flow"),
+    # PathConfig and Input/Output(path=): custom paths in the typed interface's annotations
+    ("tests/runner/flows/custom_paths.py", "paths_flow"),
 ]
 
 FAKE_SECRETS = {

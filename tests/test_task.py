@@ -11,6 +11,7 @@ from flytekit.types.file import FlyteFile
 
 from domino_flows import DominoJobConfig, DominoJobTask, serialize
 from domino_flows.errors import TaskDefinitionError
+from domino_flows.file import paths_in_interface
 
 
 def make(**overrides):
@@ -99,9 +100,10 @@ def test_cache_version_follows_dominos_rule():
 
 
 def test_use_latest_and_paths_are_recorded():
-    custom = template_of(make(use_latest=True, input_paths={"rows": "/mnt/data/rows"})).custom
-    assert custom["useLatest"] is True
-    assert custom["inputPaths"] == {"rows": "/mnt/data/rows"}
+    template = template_of(make(use_latest=True, input_paths={"rows": "/mnt/data/rows"}))
+    assert template.custom["useLatest"] is True
+    assert paths_in_interface(template.interface.inputs) == {"rows": "/mnt/data/rows"}
+    assert "inputPaths" not in template.custom
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from domino_flows import contract
+from domino_flows import contract, job_types
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import (
@@ -249,7 +249,8 @@ class DominoBackend:
         manifest = {
             "staging": path,
             "task": spec.task,
-            "command": spec.config.Command,
+            # the bootstrap runs it through the shell: a script by its extension, as Domino would
+            "command": job_types.shell_command(spec.config.Command),
             "outputs": {name: contract.kind_of(t) for name, t in spec.output_types.items()},
             "working_dir": self.working_dir,
             "retention_days": self.retention_days,

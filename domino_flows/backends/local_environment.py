@@ -23,7 +23,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from domino_flows import formats
+from domino_flows import formats, job_types
 from domino_flows.paths import STATE_DIR, state_dir
 from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
 from domino_flows.redaction import CREDENTIAL_VARIABLES
@@ -32,7 +32,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 
 def command_line(command: str, environment: EnvironmentSettings) -> str:
-    """The shell command the job runs: the task's command, wrapped by a prefix if configured."""
+    """The shell command the job runs: the task's command as Domino runs it (a script by its
+    extension, ``job_types``), wrapped by a prefix if configured."""
+    command = job_types.shell_command(command)
     if environment.command_prefix:
         return f"{environment.command_prefix} /bin/sh -c {shlex.quote(command)}"
     return command

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from domino_flows.lint import (
     rules_body,
+    rules_commands,
     rules_jobs,
+    rules_kit_calls,
     rules_pythonpath,
     rules_secrets,
     rules_tasks,
@@ -46,6 +48,9 @@ CHECKS: tuple[tuple[frozenset[str], Check], ...] = (
     (frozenset({"DF011"}), rules_body.check_env_branching),
     (frozenset({"DF012"}), rules_pythonpath.check_pythonpath),
     (frozenset({"DF014"}), rules_tasks.check_cache_version),
+    (frozenset({"DF016"}), rules_commands.check_job_types),
+    (frozenset({"DF017"}), rules_kit_calls.check_keywords),
+    (frozenset({"DF018"}), rules_kit_calls.check_output_types),
 )
 
 SKIP_DIRS = frozenset(

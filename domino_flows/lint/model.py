@@ -139,6 +139,24 @@ _RULE_LIST: tuple[RuleInfo, ...] = (
         "use_latest=True or use_project_defaults_for_omitted=True outside production (opt-in).",
         default_enabled=False,
     ),
+    RuleInfo(
+        "DF016",
+        "unknown-job-type",
+        "warning",
+        "A job command starts with a script whose extension Domino has no job type for.",
+    ),
+    RuleInfo(
+        "DF017",
+        "unknown-keyword",
+        "error",
+        "A keyword the kit's function does not take: the flow fails when it loads.",
+    ),
+    RuleInfo(
+        "DF018",
+        "unsupported-output-type",
+        "error",
+        "A job output declared as a list, dict or other type a job cannot write.",
+    ),
 )
 
 RULES: dict[str, RuleInfo] = {rule.id: rule for rule in _RULE_LIST}

@@ -43,7 +43,8 @@ def check_native_tasks(ctx: ModuleContext) -> Iterator[Issue]:
                 fn.decorator,
                 f"`{fn.name}` is a flytekit @{fn.kind} workflow, which Domino Flows does not run. "
                 "Write it as a @workflow with a fixed shape, or do the looping inside one "
-                "@domino_task.",
+                "@domino_task (for one job per item with `domino-flows run`, domino_flows' "
+                "fan_out(task); Domino Flows does not run that either).",
             )
     for node in ctx.calls:
         symbol = ctx.call_symbol(node)
@@ -53,7 +54,8 @@ def check_native_tasks(ctx: ModuleContext) -> Iterator[Issue]:
                 node,
                 f"`{short(node)}` uses flytekit map_task, which Domino Flows does not run. "
                 "Loop over the items inside one @domino_task, or call the task once per item "
-                "in the @workflow.",
+                "in the @workflow. domino_flows' fan_out(task) runs one job per item with "
+                "`domino-flows run` (Domino Flows does not run it either).",
             )
         elif symbol == ("flytekit", "task") and node.args and isinstance(node.args[0], ast.Name):
             yield issue(

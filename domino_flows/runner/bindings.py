@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from domino_flows.errors import DominoFlowsError
+from domino_flows.runner.attr_paths import attr_path, select
 from domino_flows.runner.graph import WORKFLOW_INPUTS
 
 # outputs of each finished node of a scope, and the scope's inputs under WORKFLOW_INPUTS
@@ -36,9 +37,8 @@ def resolve(binding_data: Any, results: Results) -> Any:
     if binding_data.promise is not None:
         reference = binding_data.promise
         value = _output(results, reference.node_id, reference.var)
-        for step in reference.attr_path or []:
-            value = _attribute(value, step.string_value or step.int_value)
-        return value
+        path = attr_path(reference)
+        return select(value, path, _described(reference.node_id, reference.var)) if path else value
     raise BindingError(f"binding {binding_data} has no value")
 
 
@@ -50,12 +50,10 @@ def _output(results: Results, node_id: str, var: str) -> Any:
     return outputs[var]
 
 
-def _attribute(literal: Any, key: Any) -> Any:
-    if literal.collection is not None:
-        return literal.collection.literals[int(key)]
-    if literal.map is not None:
-        return literal.map.literals[str(key)]
-    raise BindingError(f"cannot select {key!r} from {literal}")
+def _described(node_id: str, var: str) -> str:
+    if node_id == WORKFLOW_INPUTS:
+        return f"workflow input {var}"
+    return f"output {var} of node {node_id}"
 
 
 def source(binding_data: Any, sources: dict[str, dict[str, str]]) -> str | None:

@@ -97,6 +97,21 @@ def _jsonable(value: Any) -> Any:
 )
 @click.option("--no-cache", is_flag=True, help="Run every task, even when a cached result exists.")
 @click.option("--fail-fast", is_flag=True, help="Stop everything at the first failed task.")
+@click.option(
+    "--approve",
+    "approve",
+    multiple=True,
+    metavar="GATE",
+    help="Approve the approve() gate of this name (or node id) without asking. Repeatable.",
+)
+@click.option("--approve-all", is_flag=True, help="Approve every approve() gate without asking.")
+@click.option(
+    "--gate-input",
+    "gate_inputs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="The value a wait_for_input() gate of this name waits for. Repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
 def run_command(
     file: str,
@@ -107,14 +122,21 @@ def run_command(
     max_parallel: int | None,
     no_cache: bool,
     fail_fast: bool,
+    approve: tuple[str, ...],
+    approve_all: bool,
+    gate_inputs: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Run WORKFLOW (or a launch plan) from FILE, each task as a job, independent tasks at once."""
+    """Run WORKFLOW (or a launch plan) from FILE, each task as a job, independent tasks at once.
+
+    Gates: approve() asks in a terminal (or takes --approve/--approve-all), wait_for_input()
+    asks (or takes --gate-input), sleep() does not wait."""
 
     def go(reporter: Any) -> tuple[Any, str]:
         from domino_flows.runner import inputs as flow_inputs
         from domino_flows.runner import run as runs
         from domino_flows.runner.engine import RunOptions
+        from domino_flows.runner.gates import GateOptions
 
         request = runs.RunRequest(
             file=file,
@@ -122,7 +144,14 @@ def run_command(
             assignments=flow_inputs.parse_assignments(list(assignments)),
             file_values=flow_inputs.read_inputs_file(inputs_file) if inputs_file else {},
             backend=backend,
-            options=RunOptions(max_parallel, not no_cache, fail_fast),
+            options=RunOptions(
+                max_parallel,
+                not no_cache,
+                fail_fast,
+                GateOptions.from_command_line(
+                    approve, approve_all, flow_inputs.parse_assignments(list(gate_inputs))
+                ),
+            ),
         )
         return runs.start(request, reporter)
 

@@ -29,7 +29,7 @@ from domino_flows.backends.base import JobSpec
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
 from domino_flows.paths import state_dir
-from domino_flows.runner import bindings, node_views, values
+from domino_flows.runner import bindings, gates, node_views, values
 from domino_flows.runner.cached import record_cache_hit, task_cache_key
 from domino_flows.runner.fan_out_items import FanOutItems
 from domino_flows.runner.fan_out_steps import FanOutSteps
@@ -217,6 +217,9 @@ class Engine(FanOutSteps):
             if flow_node.kind is NodeKind.NATIVE:
                 self._run_native(scope, flow_node, path, literals)
                 return True
+            if flow_node.kind is NodeKind.GATE:
+                self._pass_gate(scope, flow_node, path, literals)
+                return True
             if flow_node.kind is NodeKind.FAN_OUT:
                 return self._start_fan_out(pool, scope, flow_node, path, literals)
             return self._start_job(pool, scope, flow_node, path, literals)
@@ -385,6 +388,19 @@ class Engine(FanOutSteps):
         result = dict(output.literals)
         self.state.save_node(self.run_id, path, flow_node.name, values.encode(result), False)
         self._finish(scope, flow_node.id, "done", result)
+
+    def _pass_gate(
+        self, scope: Scope, flow_node: FlowNode, path: str, literals: dict[str, Any]
+    ) -> None:
+        view = self.views.setdefault(path, NodeView(path, flow_node.name, "gate"))
+        passed = gates.pass_gate(self.ctx, flow_node.entity, path, literals, self.options.gates)
+        view.note, view.state, view.attempts = passed.note, "succeeded", 1
+        self.reporter.update(view)
+        record = values.encode(passed.outputs)
+        self.state.save_node(
+            self.run_id, path, gates.recorded(flow_node.name, passed), record, False
+        )
+        self._finish(scope, flow_node.id, "done", passed.outputs)
 
     # --- scopes ---------------------------------------------------------------------------------
 

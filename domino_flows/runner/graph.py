@@ -28,6 +28,7 @@ class NodeKind(str, enum.Enum):
     LAUNCH_PLAN = "launch_plan"  # a launch plan called inside a workflow
     BRANCH = "branch"  # conditional(...)
     FAN_OUT = "fan_out"  # a job task mapped over lists
+    GATE = "gate"  # approve, sleep, wait_for_input (runner/gates.py)
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,13 @@ def classify(entity: Any, where: str) -> NodeKind:
     from flytekit.core.workflow import WorkflowBase
 
     from domino_flows.fanout import DominoFanOut
+    from domino_flows.runner.gates import is_gate
     from domino_flows.task import DominoJobTask
 
     if isinstance(entity, DominoFanOut):
         return NodeKind.FAN_OUT
+    if is_gate(entity):
+        return NodeKind.GATE
     if isinstance(entity, DominoJobTask):
         return NodeKind.JOB
     if isinstance(entity, BranchNode):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from domino_flows.runner.gates import GateOptions
 from domino_flows.runner.progress import NodeView
 
 
@@ -13,6 +14,7 @@ class RunOptions:
     max_parallel: int | None = None
     use_cache: bool = True
     fail_fast: bool = False
+    gates: GateOptions = field(default_factory=GateOptions)
 
 
 @dataclass

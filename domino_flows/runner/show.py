@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from domino_flows.records import RunStore
+from domino_flows.runner import gates
 from domino_flows.runner.literal_text import literal_map_text
 from domino_flows.runner.state import CACHE, RESUME, RunnerState
 from domino_flows.runner.task_names import base_name, resolve_task
@@ -98,6 +99,9 @@ def show_text(document: dict[str, Any]) -> str:
             f"  {'reused':<9} {reused['task']}  node {reused['node']}  finished before this "
             "run was resumed" + _artifacts(reused)
         )
+    for node in document["nodes"]:
+        if str(node.get("task", "")).startswith(gates.RECORD_PREFIX):
+            lines.append(f"  {'gate':<9} node {node['node']}  {node['task']}")
     for artifact in document["artifacts"]:
         lines.append(
             f"  artifact {artifact['artifact_name']} ({artifact['artifact_type']}) of "

@@ -22,6 +22,8 @@ class TaskFacts:
     output_types: dict[str, Any]
     output_variables: dict[str, Any]  # flytekit's typed output variables
     output_kinds: dict[str, Any]  # output name -> what lineage calls it (artifact or kind)
+    input_paths: dict[str, str]  # custom paths (PathConfig, Input(path=...)) by name
+    output_paths: dict[str, str]
 
 
 class TaskSpecs:
@@ -51,6 +53,8 @@ class TaskSpecs:
             output_kinds={
                 name: specs.get(name) or artifact_of(kind) for name, kind in output_types.items()
             },
+            input_paths=task.input_paths,
+            output_paths=task.output_paths,
         )
         self._facts[id(task)] = (task, facts)  # the task is kept, so its id stays its own
         return facts
@@ -74,8 +78,8 @@ class TaskSpecs:
             input_sources=input_sources,
             use_latest=settings.use_latest,
             use_project_defaults=settings.use_project_defaults,
-            input_paths=dict(settings.input_paths),
-            output_paths=dict(settings.output_paths),
+            input_paths=dict(facts.input_paths),
+            output_paths=dict(facts.output_paths),
         )
 
     def output_datasets(self, task: Any, task_key: str) -> dict[str, str]:

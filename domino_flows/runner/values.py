@@ -40,8 +40,25 @@ def to_python(ctx: Any, literals: dict[str, Any], types: dict[str, Any]) -> dict
     from flytekit.core.type_engine import TypeEngine
 
     return {
-        name: TypeEngine.to_python_value(ctx, lit, types[name]) for name, lit in literals.items()
+        name: _folder_for_a_file(lit, types[name])
+        or TypeEngine.to_python_value(ctx, lit, types[name])
+        for name, lit in literals.items()
     }
+
+
+def _folder_for_a_file(literal: Any, python_type: Any) -> Any:
+    """A file value that is a folder (a job wrote a folder where a file was declared, which
+    Domino's uploader takes as it is): flytekit's reader insists on a file, so it is made here."""
+    from flytekit.types.file import FlyteFile
+
+    from domino_flows.contract import strip_annotated
+
+    blob = literal.scalar.blob if literal.scalar is not None else None
+    base = strip_annotated(python_type)
+    if blob is None or not (isinstance(base, type) and issubclass(base, FlyteFile)):
+        return None
+    local = blob.uri.removeprefix("file://")
+    return base(local) if "://" not in local and Path(local).is_dir() else None
 
 
 def to_literals(ctx: Any, values: dict[str, Any], types: dict[str, Any]) -> dict[str, Any]:

@@ -108,6 +108,7 @@ def submit(options: SubmitOptions) -> int:
     from domino_flows.paths import project_root
     from domino_flows.project import load_settings
     from domino_flows.runner.inputs import InputError, parse_assignments
+    from domino_flows.submit import attr_paths
     from domino_flows.submit import plan as plans
     from domino_flows.submit.git_state import git_checks
     from domino_flows.submit.preflight import (
@@ -193,6 +194,8 @@ def submit(options: SubmitOptions) -> int:
     final = plans.with_customs(plans.serialize_target(target, settings), resolved_customs)
     final.resolutions = resolutions
     report.extend(validate_templates(final.entities, require_ids=not options.dry_run))
+    for problem in attr_paths.problems(final.entities):
+        report.error("flow", problem)
     leaks = scan_credentials(final.entities)
     report.extend(leaks)
 

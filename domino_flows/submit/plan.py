@@ -393,9 +393,15 @@ def _task_lines(template: Any, resolution: Any) -> list[str]:
         ]
         netapp += [f"input {n}" for n in custom.get(NETAPP_SNAPSHOT_INPUTS, [])]
         extra.append(f"    {'NetApp':<15}{', '.join(netapp)}")
-    for key, label in (("inputPaths", "input paths"), ("outputPaths", "output paths")):
-        if custom.get(key):
-            paths = ", ".join(f"{k} -> {v}" for k, v in sorted(custom[key].items()))
+    from domino_flows.file import paths_in_interface
+
+    interface = template.interface
+    for variables, label in (
+        (interface.inputs if interface else None, "input paths"),
+        (interface.outputs if interface else None, "output paths"),
+    ):
+        if found := paths_in_interface(variables):
+            paths = ", ".join(f"{k} -> {v}" for k, v in sorted(found.items()))
             extra.append(f"    {label:<15}{paths}")
     if resolution and resolution.missing:
         why = (

@@ -40,11 +40,9 @@ from domino_flows.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
 Level = Literal["error", "warning", "pending"]
 LEVEL_LABELS = {"error": "error", "warning": "warning", "pending": "resolved at submit"}
 
-# Custom input and output paths (Input(path=...), Output(path=...)), which Domino Flows supports:
-# registered as they are.
-KEPT_ADDITIONS = (custom_keys.INPUT_PATHS, custom_keys.OUTPUT_PATHS)
-# The other domino-flows additions: submit resolves them into Domino's fields (or refuses).
-DROPPED_ADDITIONS = tuple(k for k in custom_keys.ADDITIONS if k not in KEPT_ADDITIONS)
+# The domino-flows additions: submit resolves them into Domino's fields (or refuses). Custom
+# input and output paths are not among them: they ride in the typed interface (domino_flows.file).
+DROPPED_ADDITIONS = custom_keys.ADDITIONS
 ADDITIONS = custom_keys.ADDITIONS
 NAME_KEYS = custom_keys.NAME_KEYS
 # Additions DominoJobConfig.to_custom() itself writes (the rest come from the task's options).

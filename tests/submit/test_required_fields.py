@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from flyte_fake import FakeFlyteClient
 from submit_helpers import pushed_repo, write_flow
 
+from domino_flows.file import paths_in_interface
 from domino_flows.submit.command import submit_command
 from domino_flows.submit.defaults import REQUIRED_FIELDS, complete
 from domino_flows.testing.fake_domino import DEFAULT_ENVIRONMENTS, FakeDomino
@@ -108,9 +109,11 @@ def test_every_required_field_is_resolved_per_task(
     ]
     assert pinned["externalVolumeMountIds"] == ["0123456789abcdef0123ffff"]
     assert pinned["mainRepoGitRef"] == {"type": "custom", "value": "refs/heads/main"}
-    # Input/Output path= are registered
-    assert first["inputPaths"] == {"n": "/mnt/data/in/n"}
-    assert first["outputPaths"] == {"data": "/mnt/data/out/data.csv"}
+    # Input/Output path= are registered in the typed interface, not as keys of the kit's own
+    interface = {task_id.name: spec.template.interface for task_id, spec in flyte.tasks}["first"]
+    assert paths_in_interface(interface.inputs) == {"n": "/mnt/data/in/n"}
+    assert paths_in_interface(interface.outputs) == {"data": "/mnt/data/out/data.csv"}
+    assert "inputPaths" not in first and "outputPaths" not in first
     assert "environmentName" not in first and "useProjectDefaultsForOmitted" not in first
     # one resolveJobDefaults request per distinct request body; none for the pinned task
     asked = [json.loads(r["body"]) for r in domino_env.requests if r["route"] == "resolve_defaults"]
