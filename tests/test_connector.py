@@ -233,7 +233,7 @@ def test_unknown_environment_fails_create_with_the_configured_names(project: Pat
         name="t", domino_job_config=DominoJobConfig(Command="true", EnvironmentName="Nope")
     )
     template, inputs = template_and_inputs(task, {})
-    with pytest.raises(ConfigurationError, match="'Nope'.*configured environments: Base"):
+    with pytest.raises(ConfigurationError, match="'Nope'.*Configured environments: Base"):
         DominoJobConnector().create(template, "", inputs)
 
 

@@ -202,6 +202,11 @@ class DominoBackend:
 
     # --- resolve and stage ------------------------------------------------------------------------
 
+    @property
+    def names(self) -> DominoNames:
+        """Name resolution of this run (tiers, environments, datasets), for the preflight."""
+        return self._names
+
     def resolve(self, spec: JobSpec) -> ResolvedJob:
         return self._names.resolve(spec)
 
