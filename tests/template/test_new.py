@@ -192,3 +192,17 @@ def test_the_wheel_ships_the_whole_template(tmp_path: Path) -> None:
     expected = {name[len(prefix) :] for name in tracked}
     assert expected, "no template files tracked by git"
     assert in_wheel == expected
+
+
+def test_new_with_standard_input_closed_says_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "domino_flows.cli", "new", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "error: domino-flows new asks its questions on standard input" in result.stderr
+    assert "domino-flows new --no-input --set project_name=" in result.stderr
+    assert "Traceback" not in result.stderr and "Aborted" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was created
