@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import rich_click as click
+from click.exceptions import Abort
 
 from domino_flows.errors import DominoFlowsError
 
@@ -206,7 +207,7 @@ def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> 
         project = create_project(output_dir, answers, no_input=no_input)
     except NewProjectError as error:
         raise click.ClickException(str(error)) from None
-    except (EOFError, click.exceptions.Abort, RuntimeError) as stopped:
+    except (EOFError, Abort, RuntimeError) as stopped:
         if isinstance(stopped, RuntimeError) and "stdin" not in str(stopped):
             raise
         if _interactive() and not isinstance(stopped, EOFError):
