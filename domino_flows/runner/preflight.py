@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.runner.graph import NodeKind, UnsupportedFlowError, classify, compiled_nodes
+from domino_flows.runner.graph import (
+    NodeKind,
+    UnsupportedFlowError,
+    classify,
+    compiled_nodes,
+    not_a_workflow,
+)
 
 
 class PreflightError(ConfigurationError):
@@ -54,6 +60,10 @@ def failure_text(flow: str, problems: list[str]) -> str:
 
 def check(workflow: Any, flow_file: str | Path, backend: Any, lint: bool = True) -> Preflight:
     """Check ``workflow`` (run from ``flow_file``) for ``backend``; nothing is started."""
+    from flytekit.core.workflow import WorkflowBase
+
+    if not isinstance(workflow, WorkflowBase):  # a task named as the workflow: one line
+        raise UnsupportedFlowError(not_a_workflow(workflow))
     result = Preflight()
     tasks: dict[str, Any] = {}
     for task_or_problem in _job_tasks(workflow):
@@ -121,6 +131,8 @@ def _check_local(tasks: list[Any], settings: Any, result: Preflight) -> None:
     from domino_flows.mounts import job_mounts
     from domino_flows.project import hold_notes, unconfigured_note
 
+    # the notes about unconfigured names are said here (or not repeated), not by each job
+    hold_notes(*(t for t in ("environments", "hardware_tiers") if not getattr(settings, t)))
     environments: dict[str, list[str]] = {}
     tiers: dict[str, list[str]] = {}
     for task in tasks:
@@ -154,7 +166,6 @@ def _check_local(tasks: list[Any], settings: Any, result: Preflight) -> None:
     for table, used in (("environments", environments), ("hardware_tiers", tiers)):
         if used and not getattr(settings, table):
             result.notes.append(unconfigured_note(settings, table, sorted(used)))
-            hold_notes(table)  # said here (or not repeated), not again by each job
 
 
 def _check_domino(tasks: list[Any], backend: Any, result: Preflight) -> None:
