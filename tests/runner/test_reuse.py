@@ -108,3 +108,24 @@ def test_reuse_names_what_is_wrong(reuse_project: Path) -> None:
     wrong = cli("run", "reuse_flow.py", "pipeline", "--reuse", _run_id(other))
     assert wrong.exit_code == 2
     assert "ran 'fanin', not 'pipeline': --reuse takes a run of the same workflow" in wrong.stderr
+
+
+pytest_plugins = ["domino_flows.testing.fixtures"]
+
+
+@pytest.mark.slow
+def test_reuse_on_the_domino_backend(domino_env, tmp_path, monkeypatch) -> None:
+    from runner_helpers import domino_project
+
+    flow = FLOW.replace('os.environ["MARKS"]', 'os.environ.get("MARKS", "/dev/null")')
+    domino_project(domino_env, tmp_path / "project", "reuse-domino", flow, monkeypatch)
+    failed = cli("run", "flow.py", "pipeline", "--rate", "-1", "--json")
+    assert failed.exit_code == 1
+    assert domino_env.job_count == 2
+    fixed = cli("run", "flow.py", "pipeline", "--reuse", "last", "--rate", "0.5", "--json")
+    assert fixed.exit_code == 0, fixed.output
+    document = json.loads(fixed.stdout)
+    assert document["outputs"] == {"o0": 3.0}
+    assert domino_env.job_count == 3  # only train ran again, as a new Domino job
+    reused = [t for t in document["tasks"] if t["state"] == "reused"]
+    assert [t["task"] for t in reused] == ["flow.prepare"]
