@@ -205,8 +205,9 @@ def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> 
     try:
         answers = parse_settings(settings)
         project = create_project(output_dir, answers, no_input=no_input)
-    except NewProjectError as error:
-        raise click.ClickException(str(error)) from None
+    except NewProjectError as error:  # a usage mistake: one line and exit 2, as every command
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
     except (EOFError, Abort, RuntimeError) as stopped:
         if isinstance(stopped, RuntimeError) and "stdin" not in str(stopped):
             raise
