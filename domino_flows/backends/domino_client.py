@@ -172,7 +172,10 @@ def resolve_project(configured: str | None, environ: Mapping[str, str] | None = 
 
 @contextlib.contextmanager
 def root_logging_preserved() -> Iterator[None]:
-    """Undo ``logging.basicConfig`` side effects (python-domino calls it on construction)."""
+    """Undo ``logging.basicConfig`` side effects (python-domino calls it on construction), and
+    keep python-domino's own log lines quiet: every failure it logs (a wrong key's 401) reaches
+    the user as the kit's own error, naming what to fix; the library's line only repeated it raw."""
+    logging.getLogger("domino").setLevel(logging.CRITICAL)
     with _LOGGING_LOCK:
         root = logging.getLogger()
         handlers = list(root.handlers)

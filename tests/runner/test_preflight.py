@@ -191,3 +191,16 @@ def test_on_domino_names_are_resolved_before_any_job_starts(
     assert result.exit_code == 2
     assert "hardware tier named 'Lage'. Did you mean 'Large'?" in result.stderr
     assert domino_env.jobs == {}  # no job was started
+
+
+def test_a_wrong_key_is_one_message_without_python_dominos_log_line(
+    domino_env, tmp_path, monkeypatch, capfd, caplog
+) -> None:
+    domino_project(domino_env, tmp_path / "project", "wrong-key", DOMINO_FLOW, monkeypatch)
+    monkeypatch.setenv("DOMINO_USER_API_KEY", "not-the-key")
+    result = cli("run", "flow.py", "pipeline")
+    captured = capfd.readouterr()
+    assert result.exit_code == 2
+    assert "credentials are not valid" in result.stderr
+    assert "ERROR:domino" not in result.output + captured.err + captured.out
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("domino.")] == []
