@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from runner_helpers import cli, marks
@@ -179,3 +180,25 @@ def test_follow_prints_a_growing_log_until_the_job_ends() -> None:
     written: list[str] = []
     follow(Backend(), row, lambda: next(states), written.append, sleep=lambda _: None)
     assert "".join(written) == "a\nb\nc\n"
+
+
+def test_shell_completion_as_documented_completes_commands() -> None:
+    import os
+    import subprocess
+    import sys
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "running.md").read_text()
+    assert 'eval "$(_DOMINO_FLOWS_COMPLETE=bash_source domino-flows)"' in text
+    env = dict(
+        os.environ,
+        COMP_WORDS="domino-flows ru",
+        COMP_CWORD="1",
+        _DOMINO_FLOWS_COMPLETE="bash_complete",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "from domino_flows.cli import main; main(prog_name='domino-flows')"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["plain,run", "plain,runs"]

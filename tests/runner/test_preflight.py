@@ -150,6 +150,8 @@ def test_unconfigured_names_are_a_note_shown_once_per_project(project: Path) -> 
     assert first.stderr.count("no hardware tiers are configured") == 1
     second = cli("run", "fanin.py", "fanin", "--input", "pause=0", "--no-cache")
     assert second.exit_code == 0 and "no hardware tiers are configured" not in second.stderr
+    assert "note: o0: flytekit names" in first.stdout  # the unnamed-output note: once too
+    assert "note: o0" not in second.stdout and "o0 = 60" in second.stdout
     check = cli("run", "fanin.py", "fanin", "--check")  # --check always says it
     assert "note: no hardware tiers are configured" in check.stdout
 
