@@ -336,6 +336,8 @@ def show_command(run_id: str, task: str | None, as_json: bool) -> None:
     store = _store()
     run = _run_or_fail(store, run_id)
     run["note"] = runner_note(store.path.parent.parent, run)
+    if task is not None:  # a node id as run prints it (n3) names its task
+        task = _task_of_node(store, run["run_id"], task)
     document = show_document(store, run, task)  # short task names work when unique
     if store.path.parent.parent.resolve() != Path.cwd().resolve() and not as_json:
         click.echo(f"run store {store.path}", err=True)
@@ -369,7 +371,6 @@ def logs_command(
     from domino_flows.backends import get_backend
     from domino_flows.paths import default_project_root
     from domino_flows.runner import log_view
-    from domino_flows.runner.state import RunnerState
 
     store = _store()
     run = _run_or_fail(store, run_id)
@@ -383,9 +384,7 @@ def logs_command(
         if not rows:
             _fail(DominoFlowsError(f"run {run_id} has started no job yet; nothing has a log."))
     else:
-        meta = RunnerState(store).meta(run_id) if store.path.exists() else None
-        node_tasks = (meta.options.get(log_view.NODE_TASKS) or {}) if meta else {}
-        task = log_view.task_of_node(task, node_tasks, attempts)
+        task = _task_of_node(store, run_id, task)
         rows = [log_view.choose(attempts, task, attempt, run_id)[-1]]
     if follow:
         row = rows[0]
@@ -416,6 +415,16 @@ def logs_command(
             )
             continue
         click.echo(entry.text, nl=not entry.text.endswith("\n"))
+
+
+def _task_of_node(store: Any, run_id: str, given: str) -> str:
+    """``n3`` to the task key that node's jobs are filed under; other names as given."""
+    from domino_flows.runner import log_view
+    from domino_flows.runner.state import RunnerState
+
+    meta = RunnerState(store).meta(run_id)
+    node_tasks = (meta.options.get(log_view.NODE_TASKS) or {}) if meta else {}
+    return log_view.task_of_node(given, node_tasks, store.attempts(run_id))
 
 
 @click.command("lineage", context_settings=_RUN_ID_ARGS)

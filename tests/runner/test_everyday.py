@@ -132,6 +132,8 @@ def test_logs_of_a_whole_run_by_node_id_and_as_json_graph_json_and_prune(project
     assert entry["task"] == "fanin.join" and entry["state"] == "Succeeded"
     (part,) = json.loads(cli("logs", run_id, "n0", "--json").stdout)
     assert part["task"] == "fanin.part@n0"
+    shown = cli("show", run_id, "n3")
+    assert "fanin.join  attempt 1" in shown.stdout and "fanin.part" not in shown.stdout
     followed = cli("logs", "-f", run_id, "n3")  # a finished task: its log, then done
     assert followed.exit_code == 0
 
