@@ -64,6 +64,7 @@ def check(workflow: Any, flow_file: str | Path, backend: Any, lint: bool = True)
 
     if not isinstance(workflow, WorkflowBase):  # a task named as the workflow: one line
         raise UnsupportedFlowError(not_a_workflow(workflow))
+    compiled_nodes(workflow)  # a workflow that does not compile has nothing more to check: one line
     result = Preflight()
     tasks: dict[str, Any] = {}
     for task_or_problem in _job_tasks(workflow):
@@ -77,7 +78,9 @@ def check(workflow: Any, flow_file: str | Path, backend: Any, lint: bool = True)
     else:
         _check_domino(list(tasks.values()), backend, result)
     if lint:
-        result.problems.extend(_lint_errors(Path(flow_file)))
+        problems, notes = _lint_errors(Path(flow_file))
+        result.problems.extend(problems)
+        result.notes.extend(notes)
     return result
 
 
@@ -218,14 +221,23 @@ def _also(text: str, users: list[str]) -> str:
 # --- lint --------------------------------------------------------------------------------------
 
 
-def _lint_errors(flow_file: Path) -> list[str]:
+# Lint errors about what Domino Flows would refuse, but that domino-flows run runs on purpose
+# (a plain @task runs in this process, with a note): said, not blocking the local run.
+RUNNABLE_HERE = frozenset({"DF001"})
+
+
+def _lint_errors(flow_file: Path) -> tuple[list[str], list[str]]:
+    """(problems, notes): the flow file's lint errors."""
     from domino_flows.lint import lint_paths
 
-    out = []
+    problems: list[str] = []
+    notes: list[str] = []
     for finding in lint_paths([flow_file]):
-        if finding.severity == "error":
-            out.append(
-                f"{finding.path}:{finding.line}: {finding.rule} {finding.message} (domino-flows "
-                f"lint {finding.path}; silence a deliberate one with # noqa: {finding.rule})"
-            )
-    return out
+        if finding.severity != "error":
+            continue
+        text = (
+            f"{finding.path}:{finding.line}: {finding.rule} {finding.message} (domino-flows "
+            f"lint {finding.path}; silence a deliberate one with # noqa: {finding.rule})"
+        )
+        (notes if finding.rule in RUNNABLE_HERE else problems).append(text)
+    return problems, notes
