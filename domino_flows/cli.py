@@ -56,7 +56,15 @@ class _ListingGroup(LazyGroup):
 
 @click.group(cls=_ListingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="domino-flows")
-def main() -> None:
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="The project folder (its settings and run store) for every command; default: the "
+    "nearest folder above here with pyproject.toml, .git, setup.py or setup.cfg.",
+)
+def main(project_dir: str | None) -> None:
     """Build, run and ship Domino Flows.
 
     Tasks are Domino Jobs with their own environment and hardware tier. Run flows locally on the
@@ -65,6 +73,10 @@ def main() -> None:
     from domino_flows.redaction import console_logging
 
     console_logging()  # the kit's own warnings only, masked: no library's log lines
+    if project_dir:
+        from domino_flows.paths import use_project
+
+        use_project(project_dir)
 
 
 def _register_builtin_commands() -> None:

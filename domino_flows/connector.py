@@ -255,14 +255,34 @@ def log_links(handle: JobHandle) -> list[TaskLog]:
 
 def flow_name(argv: list[str]) -> str:
     """The flow a local run executes, for records and lineage: ``DOMINO_FLOWS_FLOW`` if set, else
-    read from the command line (``pyflyte run flow.py wf`` -> ``flow.wf``, ``python flow.py`` ->
-    ``flow``). Flytekit's local execution does not tell a connector which workflow it runs."""
+    read from the command line, named as ``domino-flows run`` names it (the module's path from the
+    project root, then the workflow): ``pyflyte run flows/train.py wf`` and ``python
+    flows/train.py`` (whose file defines one workflow) are both ``flows.train.wf``, so a workflow
+    is listed under one name however it was started. Flytekit's local execution does not tell a
+    connector which workflow it runs."""
     if os.environ.get(FLOW_VARIABLE):
         return os.environ[FLOW_VARIABLE]
     file, workflow = _flow_on_command_line(argv)
     if file is None:
         return ""
-    return f"{file.stem}.{workflow}" if workflow else file.stem
+    from domino_flows.loading import module_name_for
+
+    module = module_name_for(file.resolve())
+    workflow = workflow or _only_workflow_of_main()
+    return f"{module}.{workflow}" if workflow else module
+
+
+def _only_workflow_of_main() -> str:
+    """The one workflow ``python flow.py`` defines (its ``__main__``), if it defines exactly one."""
+    from flytekit.core.workflow import WorkflowBase
+
+    main = sys.modules.get("__main__")
+    names = {
+        value.name.rsplit(".", 1)[-1]
+        for value in (vars(main).values() if main is not None else ())
+        if isinstance(value, WorkflowBase)
+    }
+    return names.pop() if len(names) == 1 else ""
 
 
 def _flow_on_command_line(argv: list[str]) -> tuple[Path | None, str]:

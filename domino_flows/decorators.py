@@ -30,6 +30,7 @@ from domino_flows.config import (
     EnvironmentRevisionSpecification,
     GitRef,
 )
+from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import TaskDefinitionError
 from domino_flows.paths import project_root
 from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
@@ -79,6 +80,8 @@ def domino_task(
     git_ref: GitRef | None = None,
     dataset_snapshots: list[DatasetSnapshot] | None = None,
     external_volume_mount_ids: list[str] | None = None,
+    external_data_volumes: list[ExternalDataVolume] | None = None,
+    netapp_volume_snapshots: list[NetAppVolumeSnapshot] | None = None,
     volume_size_gib: float | None = None,
     cache: bool = False,
     cache_version: str = "",
@@ -92,6 +95,9 @@ def domino_task(
 
     ``environment`` and ``hardware_tier`` name a Domino environment and hardware tier; they are
     resolved when the task runs (``environment_id`` / ``hardware_tier_id`` pin ids instead).
+    Data as on ``run_domino_job_task``: ``dataset_snapshots``, ``external_data_volumes``
+    (``ExternalDataVolume(Name=...)``; ids: ``external_volume_mount_ids``) and fixed
+    ``netapp_volume_snapshots``.
     """
 
     def wrap(function: typing.Callable[..., Any]) -> DominoFunctionTask:
@@ -114,6 +120,8 @@ def domino_task(
             VolumeSizeGiB=volume_size_gib,
             DatasetSnapshots=list(dataset_snapshots or []),
             ExternalVolumeMountIds=list(external_volume_mount_ids or []),
+            ExternalDataVolumes=list(external_data_volumes or []),
+            NetAppVolumeSnapshots=list(netapp_volume_snapshots or []),
         )
         return DominoFunctionTask(
             function,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import rich_click as click
+from click.exceptions import Abort
 
 from domino_flows.errors import DominoFlowsError
 
@@ -204,8 +205,25 @@ def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> 
     try:
         answers = parse_settings(settings)
         project = create_project(output_dir, answers, no_input=no_input)
-    except NewProjectError as error:
-        raise click.ClickException(str(error)) from None
+    except NewProjectError as error:  # a usage mistake: one line and exit 2, as every command
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
+    except (EOFError, Abort, RuntimeError) as stopped:
+        if isinstance(stopped, RuntimeError) and "stdin" not in str(stopped):
+            raise
+        if _interactive() and not isinstance(stopped, EOFError):
+            raise  # Ctrl-C at a question: click's own "Aborted!"
+        # The questions met a closed or empty standard input (CI, a pipe, `< /dev/null`;
+        # a closed one makes input() raise "lost sys.stdin").
+        click.echo("")  # end the unanswered question's line
+        click.echo(
+            "error: domino-flows new asks its questions on standard input, which is closed or "
+            "ran out of answers, so nothing was created. Answer on the command line instead: "
+            "domino-flows new --no-input --set project_name='My Flows' (the defaults for the "
+            f"rest; variables: {_variables_help()}).",
+            err=True,
+        )
+        raise SystemExit(2) from None
     package = _package_of(project)
     click.echo(f"Created {project}")
     click.echo(f"It installs domino-flows from: {_requirement_of(project)}")
@@ -219,6 +237,15 @@ def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> 
     run = f"domino-flows run {package}/flow.py training_flow"
     click.echo(f"  {run}   # run the flow locally")
     click.echo(f"  {'python -m pytest':<{len(run)}}   # run the tests")
+
+
+def _interactive() -> bool:
+    import sys
+
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 def _requirement_of(project: Path) -> str:

@@ -40,6 +40,12 @@ def project_of_file(file: str | Path) -> Path:
     return (project_root(Path(file).resolve().parent) or default_project_root()).resolve()
 
 
+def use_project(folder: str | Path) -> None:
+    """``domino-flows --project DIR``: DIR is the project of every command of this process and
+    of the jobs it starts (as ``DOMINO_FLOWS_PROJECT_ROOT`` makes it)."""
+    os.environ[PROJECT_ROOT_VARIABLE] = str(Path(folder).resolve())
+
+
 def state_dir(root: Path) -> Path:
     """The kit's own folder in a project: run store, job folders, artifacts, cached data."""
     return root / STATE_DIR

@@ -353,8 +353,9 @@ def port_command(paths: tuple[Path, ...], write: bool) -> None:
     """
     try:
         results = port_paths(paths)
-    except PortError as error:
-        raise click.UsageError(str(error)) from None
+    except PortError as error:  # a usage mistake: one line and exit 2, as every command
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
     changed = [r for r in results if r.changed]
     for result in changed:
         click.echo(result.diff(), nl=False)

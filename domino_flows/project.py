@@ -199,12 +199,7 @@ class ProjectSettings:
             return replace(self.environments[WILDCARD], name=name)
         if self.environments:
             raise self._unknown("environment", name, task, list(self.environments))
-        _note_once(
-            "environments",
-            f"no environments are configured in {self._where()}; every environment (first: "
-            f"{name!r}) runs on this interpreter, {sys.executable}. Map names under "
-            '[tool.domino_flows.environments."<name>"] with python = "..." or command_prefix.',
-        )
+        _note_once("environments", unconfigured_note(self, "environments", [name]))
         return EnvironmentSettings(name, configured=False)
 
     def hardware_tier(self, name: str | None, task: str = "") -> HardwareTierSettings:
@@ -217,12 +212,7 @@ class ProjectSettings:
             return replace(self.hardware_tiers[WILDCARD], name=name)
         if self.hardware_tiers:
             raise self._unknown("hardware tier", name, task, list(self.hardware_tiers))
-        _note_once(
-            "hardware_tiers",
-            f"no hardware tiers are configured in {self._where()}; every tier (first: {name!r}) "
-            f"gets {DEFAULT_TIER_CORES:g} core and no memory limit. Define them under "
-            "[tool.domino_flows.hardware_tiers.<name>] with cores and memory_gib.",
-        )
+        _note_once("hardware_tiers", unconfigured_note(self, "hardware_tiers", [name]))
         return HardwareTierSettings(name, configured=False)
 
     def _where(self) -> str:
@@ -232,10 +222,40 @@ class ProjectSettings:
         where = f"task {task!r} uses " if task else "unknown "
         table = "environments" if kind == "environment" else "hardware_tiers"
         return ConfigurationError(
-            f"{where}{kind} {name!r}, which is not configured in {self._where()}; configured "
-            f"{kind}s: {', '.join(sorted(known))}. Fix the name in the task, or add it under "
-            f'[tool.domino_flows.{table}] (a "*" entry maps every name not listed).'
+            f"{where}{kind} {name!r}, which is not configured in {self._where()}."
+            f"{did_you_mean(name, known)} Configured {kind}s: {', '.join(sorted(known))}. Fix "
+            f'the name in the task, or add it under [tool.domino_flows.{table}] (a "*" entry '
+            "maps every name not listed)."
         )
+
+
+def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """`` Did you mean 'Small'?`` for the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, [k for k in known if k != WILDCARD], n=1, cutoff=0.6)
+    if not close:  # a case slip ('small' for 'Small') is not always close by difflib's measure
+        close = [k for k in known if k.lower() == name.lower()][:1]
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def unconfigured_note(settings: ProjectSettings, table: str, names: list[str]) -> str:
+    """What names used while ``table`` configures none mean on this machine."""
+    used = ", ".join(repr(n) for n in names)
+    if table == "environments":
+        return (
+            f"no environments are configured in {settings._where()}; every environment ({used}) "
+            f"runs on this interpreter, {sys.executable}. Map names under "
+            '[tool.domino_flows.environments."<name>"] with python = "..." or command_prefix.'
+        )
+    return (
+        f"no hardware tiers are configured in {settings._where()}; every tier ({used}) gets "
+        f"{DEFAULT_TIER_CORES:g} core and no memory limit. Define them under "
+        "[tool.domino_flows.hardware_tiers.<name>] with cores and memory_gib."
+    )
+
+
+def hold_notes(*keys: str) -> None:
+    """Notes the caller has said (or chose not to repeat) are not logged again by this process."""
+    _NOTED.update(keys)
 
 
 def _note_once(key: str, message: str) -> None:
@@ -269,8 +289,9 @@ def load_settings(project_root: Path | None = None) -> ProjectSettings:
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError(f"{pyproject} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("domino_flows", {})
-    _warn_unknown_keys(document, pyproject)
-    return parse_settings(table, root, pyproject)
+    settings = parse_settings(table, root, pyproject)  # a credential is refused first
+    _refuse_unknown_keys(document, pyproject)
+    return settings
 
 
 def pyproject_text(pyproject: Path, shown: str | None = None) -> str:
@@ -310,32 +331,40 @@ _KNOWN_KEYS: dict[str | None, Any] = {
 }
 
 
-def _warn_unknown_keys(document: dict[str, Any], pyproject: Path) -> None:
+def _refuse_unknown_keys(document: dict[str, Any], pyproject: Path) -> None:
     """A misspelt key or table would otherwise be ignored and the default used without a word
-    (`core = 2` runs on one core). Warn with the closest known name, once per process."""
+    (`core = 2` runs on one core, `[tool.domino_flow]` on the wrong interpreter). Each one is an
+    error, all listed at once, each with the closest known name."""
+    problems: list[str] = []
     tool = document.get("tool", {})
     if isinstance(tool, dict):
         for name in tool:
             if name != "domino_flows" and difflib.get_close_matches(
                 name.replace("-", "_"), ["domino_flows"], n=1, cutoff=0.8
             ):
-                _note_once(
-                    f"unknown:{pyproject}:tool.{name}",
-                    f"{pyproject}: [tool.{name}] is not read by domino-flows; did you mean "
-                    "[tool.domino_flows]?",
+                problems.append(
+                    f"[tool.{name}] is not read by domino-flows; did you mean [tool.domino_flows]?"
                 )
         table = tool.get("domino_flows", {})
         if isinstance(table, dict):
-            _warn_level(table, _KNOWN_KEYS, "tool.domino_flows", pyproject)
+            _unknown_in_level(table, _KNOWN_KEYS, "tool.domino_flows", problems)
+    if len(problems) == 1:
+        raise ConfigurationError(f"{pyproject}: {problems[0]} Fix it, then run again.")
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise ConfigurationError(
+            f"{pyproject}: {len(problems)} settings domino-flows does not read (a misspelt "
+            f"name would silently fall back to a default):\n{listed}"
+        )
 
 
-def _warn_level(
-    table: dict[str, Any], known: dict[str | None, Any], path: str, pyproject: Path
+def _unknown_in_level(
+    table: dict[str, Any], known: dict[str | None, Any], path: str, problems: list[str]
 ) -> None:
     for key, value in table.items():
         if None in known:  # a level of names the user chooses: check each entry's keys
             if isinstance(value, dict):
-                _warn_level(value, known[None], f"{path}.{_toml_key(key)}", pyproject)
+                _unknown_in_level(value, known[None], f"{path}.{_toml_key(key)}", problems)
             continue
         if key not in known:
             close = difflib.get_close_matches(key, [k for k in known if k], n=1, cutoff=0.6)
@@ -344,12 +373,9 @@ def _warn_level(
                 if close
                 else f"known keys: {', '.join(k for k in known if k)}."
             )
-            _note_once(
-                f"unknown:{pyproject}:{path}.{key}",
-                f"{pyproject}: [{path}] has {key!r}, which domino-flows does not read; {hint}",
-            )
+            problems.append(f"[{path}] has {key!r}, which domino-flows does not read; {hint}")
         elif known[key] and isinstance(value, dict):
-            _warn_level(value, known[key], f"{path}.{key}", pyproject)
+            _unknown_in_level(value, known[key], f"{path}.{key}", problems)
 
 
 def _toml_key(key: str) -> str:

@@ -238,7 +238,7 @@ def test_unknown_environment_fails_create_with_the_configured_names(project: Pat
         name="t", domino_job_config=DominoJobConfig(Command="true", EnvironmentName="Nope")
     )
     template, inputs = template_and_inputs(task, {})
-    with pytest.raises(ConfigurationError, match="'Nope'.*configured environments: Base"):
+    with pytest.raises(ConfigurationError, match="'Nope'.*Configured environments: Base"):
         DominoJobConnector().create(template, "", inputs)
 
 
@@ -257,10 +257,10 @@ def test_registered_when_users_import_domino_flows(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "flow"),
     [
-        (["examples/ml_pipeline.py"], "ml_pipeline"),
+        (["examples/ml_pipeline.py"], "examples.ml_pipeline"),  # one name for every starter
         (
             ["/venv/bin/pyflyte", "run", "examples/ml_pipeline.py", "training_pipeline"],
-            "ml_pipeline.training_pipeline",
+            "examples.ml_pipeline.training_pipeline",
         ),
         (
             ["/venv/bin/pyflyte", "--verbose", "run", "--remote", "f.py", "wf", "--rows", "5"],
@@ -327,3 +327,30 @@ def test_failure_message_says_a_log_tail_once() -> None:
     already = failure_message(JobStatus(JobState.ERROR, f"job failed; log:\n{tail}"), tail)
     assert already.count("boom") == 1
     assert failure_message(JobStatus(JobState.STOPPED), "") == "the job ended Stopped"
+
+
+def test_one_flow_name_however_the_workflow_was_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    from domino_flows.loading import load_entity
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "one-name"\n')
+    (tmp_path / "flows").mkdir()
+    flow = tmp_path / "flows" / "train.py"
+    flow.write_text(
+        "from flytekit import workflow\nfrom domino_flows import domino_task\n\n\n"
+        "@domino_task\ndef t(x: int) -> int:\n    return x\n\n\n"
+        "@workflow\ndef wf(x: int = 1) -> int:\n    return t(x=x)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DOMINO_FLOWS_FLOW", raising=False)
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+    by_run = load_entity(flow, "wf").name  # domino-flows run flows/train.py wf
+    by_pyflyte = flow_name(["/venv/bin/pyflyte", "run", "flows/train.py", "wf"])
+    script = types.ModuleType("__main__")
+    script.wf = load_entity(flow, "wf")  # what `python flows/train.py` defines
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    by_python = flow_name(["flows/train.py"])
+    assert by_run == by_pyflyte == by_python == "flows.train.wf"

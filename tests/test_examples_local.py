@@ -155,7 +155,12 @@ def expected_mae(project: Path, rows: int, workdir: Path, monkeypatch: pytest.Mo
 
 @pytest.fixture(scope="module")
 def ml_run(project: Path) -> subprocess.CompletedProcess[str]:
-    return run(project, sys.executable, "examples/ml_pipeline.py")
+    before = {r["run_id"] for r in store(project).runs()}
+    result = run(project, sys.executable, "examples/ml_pipeline.py")
+    # `python flow.py` and `pyflyte run` record the workflow under one name: tell them apart by
+    # which run this command made
+    result.run_ids = [r["run_id"] for r in store(project).runs() if r["run_id"] not in before]  # type: ignore[attr-defined]
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +177,11 @@ def store(project: Path) -> RunStore:
     return RunStore.for_project(project)
 
 
-def python_run(project: Path) -> str:
-    """The run id of ``python examples/ml_pipeline.py`` (its flow is named after the file)."""
-    (run_id,) = [r["run_id"] for r in store(project).runs() if r["flow"] == "ml_pipeline"]
+def python_run(project: Path, ml_run: subprocess.CompletedProcess[str]) -> str:
+    """The run id of ``python examples/ml_pipeline.py``, named as every starter names it."""
+    (run_id,) = ml_run.run_ids  # type: ignore[attr-defined]
+    (record,) = [r for r in store(project).runs() if r["run_id"] == run_id]
+    assert record["flow"] == "examples.ml_pipeline.training_pipeline"
     return run_id
 
 
@@ -201,12 +208,13 @@ def test_ml_pipeline_with_pyflyte_run(
     assert result.returncode == 0, result.stderr[-3000:]
     expected = expected_mae(project, 50, tmp_path, monkeypatch)
     assert last_number(result.stdout) == pytest.approx(expected, rel=1e-9)
-    (record,) = [r for r in store(project).runs() if r["flow"] == "ml_pipeline.training_pipeline"]
-    assert record["state"] == "Succeeded"
+    flow = "examples.ml_pipeline.training_pipeline"  # the name domino-flows run gives it
+    assert store(project).runs()[-1]["flow"] == flow
+    assert store(project).runs()[-1]["state"] == "Succeeded"
 
 
 def test_ml_pipeline_used_two_environments_and_three_tiers(project: Path, ml_run) -> None:
-    run_id = python_run(project)
+    run_id = python_run(project, ml_run)
     attempts = {a.task.rsplit(".", 1)[1]: a for a in store(project).attempts(run_id)}
     assert {name: (a.environment, a.hardware_tier, a.state) for name, a in attempts.items()} == {
         "prepare_data": ("Python 3.11", "Small", "Succeeded"),
@@ -216,7 +224,7 @@ def test_ml_pipeline_used_two_environments_and_three_tiers(project: Path, ml_run
 
 
 def test_ml_pipeline_lineage_for_every_task(project: Path, ml_run) -> None:
-    run_id = python_run(project)
+    run_id = python_run(project, ml_run)
     events = store(project).lineage_events(run_id)
     run_level = [e["event_type"] for e in events if e["task"] is None]
     assert run_level == ["START", "COMPLETE"]
@@ -239,7 +247,7 @@ def test_ml_pipeline_lineage_for_every_task(project: Path, ml_run) -> None:
 
 
 def test_ml_pipeline_artifacts_listed_with_lineage(project: Path, ml_run) -> None:
-    run_id = python_run(project)
+    run_id = python_run(project, ml_run)
     artifacts = {a.artifact_name: a for a in store(project).artifacts(run_id)}
     assert set(artifacts) == {"Churn model", "Churn report"}
     model, report = artifacts["Churn model"], artifacts["Churn report"]

@@ -292,29 +292,50 @@ production = ["flows/**"]
 """
 
 
-def test_unknown_keys_and_a_near_miss_table_warn_with_did_you_mean(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
-        settings = load_settings(write(tmp_path, MISSPELT))
-        load_settings(tmp_path)  # read again: said once
+def test_unknown_keys_and_a_near_miss_table_are_errors_with_did_you_mean(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        load_settings(write(tmp_path, MISSPELT))
     where = tmp_path / "pyproject.toml"
-    assert [r.getMessage() for r in caplog.records] == [
-        f"{where}: [tool.domino_flow] is not read by domino-flows; did you mean "
-        "[tool.domino_flows]?",
-        f"{where}: [tool.domino_flows] has 'backnd', which domino-flows does not read; did you "
-        "mean 'backend'?",
-        f"{where}: [tool.domino_flows] has 'extras', which domino-flows does not read; known "
-        "keys: backend, environments, hardware_tiers, domino, lint, lineage, filesystem, "
-        "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles.",
-        f"{where}: [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
-        "domino-flows does not read; did you mean 'python'?",
-        f"{where}: [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "
-        "not read; did you mean 'cores'?",
-        f"{where}: [tool.domino_flows.domino] has 'hots', which domino-flows does not read; did "
-        "you mean 'host'?",
-    ]
-    assert settings.hardware_tier("Small").cores == 1  # the misspelt key was not taken
+    assert str(error.value) == "\n".join(
+        [
+            f"{where}: 6 settings domino-flows does not read (a misspelt name would silently "
+            "fall back to a default):",
+            "  - [tool.domino_flow] is not read by domino-flows; did you mean [tool.domino_flows]?",
+            "  - [tool.domino_flows] has 'backnd', which domino-flows does not read; did you "
+            "mean 'backend'?",
+            "  - [tool.domino_flows] has 'extras', which domino-flows does not read; known "
+            "keys: backend, environments, hardware_tiers, domino, lint, lineage, filesystem, "
+            "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles.",
+            "  - [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
+            "domino-flows does not read; did you mean 'python'?",
+            "  - [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "
+            "not read; did you mean 'cores'?",
+            "  - [tool.domino_flows.domino] has 'hots', which domino-flows does not read; did "
+            "you mean 'host'?",
+        ]
+    )
+
+
+def test_a_misspelt_tier_table_fails_the_run_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from domino_flows.cli import main
+
+    write(tmp_path, "[tool.domino_flows.hardware_tier.Small]\ncores = 2\n")
+    (tmp_path / "flow.py").write_text(
+        "from flytekit import workflow\nfrom domino_flows import domino_task\n\n\n"
+        "@domino_task(hardware_tier='Small')\ndef t(x: int) -> int:\n    return x\n\n\n"
+        "@workflow\ndef wf(x: int = 1) -> int:\n    return t(x=x)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", "flow.py", "wf"])
+    assert result.exit_code == 2
+    assert "'hardware_tier', which domino-flows does not read; did you mean 'hardware_tiers'?" in (
+        result.stderr
+    )
+    assert not (tmp_path / ".domino-flows" / "runs.sqlite").exists()
 
 
 def test_known_keys_and_other_tools_are_quiet(

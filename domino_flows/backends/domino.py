@@ -234,6 +234,11 @@ class DominoBackend:
 
     # --- resolve and stage ------------------------------------------------------------------------
 
+    @property
+    def names(self) -> DominoNames:
+        """Name resolution of this run (tiers, environments, datasets), for the preflight."""
+        return self._names
+
     def resolve(self, spec: JobSpec) -> ResolvedJob:
         if spec.config.Command == EXPORT_COMMAND:
             raise ConfigurationError(f"task {spec.task!r}: {EXPORT_NOT_ON_DOMINO}")

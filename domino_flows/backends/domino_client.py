@@ -188,7 +188,9 @@ def root_logging_preserved() -> Iterator[None]:
 
     A root handler that discards is in place meanwhile, so ``basicConfig`` adds none and the
     constructor's own ERROR lines (a failed ``GET /version`` logs the answer's body) reach no
-    console: the backend reports the failure itself, once, masked."""
+    console: the backend reports the failure itself, once, masked, naming what to fix. The
+    library's own logger is kept quiet too: its lines only repeated those failures raw."""
+    logging.getLogger("domino").setLevel(logging.CRITICAL)
     with _LOGGING_LOCK:
         root = logging.getLogger()
         handlers = list(root.handlers)

@@ -27,6 +27,7 @@ from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import DominoApiError
 from domino_flows.backends.domino_jobs import cluster_json, revision_json
 from domino_flows.errors import ConfigurationError
+from domino_flows.project import did_you_mean
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class DominoNames:
         ``ExternalDataVolume`` names resolved in the project's data mounts."""
         ids = list(spec.config.ExternalVolumeMountIds)
         for volume in spec.config.ExternalDataVolumes:
-            found = self._lookup(
+            found = self.lookup(
                 "external data volume",
                 volume.Name,
                 self.volume_ids(),
@@ -113,7 +114,7 @@ class DominoNames:
                 continue
             dataset_id = snapshot.Id
             if not dataset_id and snapshot.Name:
-                dataset_id = self._lookup(
+                dataset_id = self.lookup(
                     "dataset", snapshot.Name, self.dataset_ids(), spec.task, "DatasetSnapshot Name"
                 )
             ref: dict[str, Any] = {"datasetId": dataset_id, "snapshotVersion": snapshot.Version}
@@ -121,6 +122,14 @@ class DominoNames:
                 ref["datasetName"] = snapshot.Name
             refs.append(ref)
         return refs
+
+    def check_datasets(self, config: Any, task: str) -> None:
+        """ConfigurationError unless every dataset a snapshot names exists (the preflight's)."""
+        for snapshot in config.DatasetSnapshots:
+            if snapshot.Name and not snapshot.Id:
+                self.lookup(
+                    "dataset", snapshot.Name, self.dataset_ids(), task, "DatasetSnapshot Name"
+                )
 
     def defaults_request(self, spec: JobSpec, tier_id: str | None, env_id: str | None) -> dict:
         """The ``ResolveDefaultJobPropertiesRequest`` body for ``spec``."""
@@ -173,12 +182,12 @@ class DominoNames:
         with self._lock:
             return self._defaults.setdefault(key, answer)
 
-    def _lookup(self, kind: str, name: str, known: dict[str, Any], task: str, field: str) -> str:
+    def lookup(self, kind: str, name: str, known: dict[str, Any], task: str, field: str) -> str:
         if name not in known:
             listed = ", ".join(repr(n) for n in sorted(known)) or "(none)"
             raise ConfigurationError(
-                f"task {task!r}: Domino project {self.project} has no {kind} named {name!r}. "
-                f"Available: {listed}. Fix {field}."
+                f"task {task!r}: Domino project {self.project} has no {kind} named {name!r}."
+                f"{did_you_mean(name, list(known))} Available: {listed}. Fix {field}."
             )
         found = known[name]
         if isinstance(found, list):
@@ -196,7 +205,7 @@ class DominoNames:
         config = spec.config
         environment_id = config.EnvironmentId
         if config.EnvironmentName and not environment_id:
-            environment_id = self._lookup(
+            environment_id = self.lookup(
                 "environment",
                 config.EnvironmentName,
                 self.environment_ids(),
@@ -205,7 +214,7 @@ class DominoNames:
             )
         tier_id = config.HardwareTierId
         if config.HardwareTierName and not tier_id:
-            tier_id = self._lookup(
+            tier_id = self.lookup(
                 "hardware tier",
                 config.HardwareTierName,
                 self.tier_ids(),

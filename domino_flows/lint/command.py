@@ -76,8 +76,9 @@ def lint(
         apply(LintConfig())  # report bad rule ids before reading any file
         config = load_config(config_file) if config_file else None
         result = run_lint(paths or (Path("."),), config, apply)
-    except LintConfigError as error:
-        raise click.UsageError(str(error)) from error
+    except LintConfigError as error:  # a usage mistake: one line and exit 2, as every command
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
     text = render(result.findings, result.files, output_format)
     if text:
         click.echo(text)

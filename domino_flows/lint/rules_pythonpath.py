@@ -38,19 +38,18 @@ _CD = re.compile(r"(?:^|[\s;&|(])(?:cd|pushd)\s+(?P<folder>[^\s;&|]+)")
 # Where a job starts anyway: `cd` there changes nothing.
 _ROOTS = frozenset({"/mnt/code", "/mnt/code/", "/mnt", "/mnt/", ".", "$DOMINO_WORKING_DIR"})
 _COMMAND_KEYWORDS = ("Command", "command")
-_PROJECT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 # Folders of /mnt that hold something other than the project's code on Domino.
 _NOT_CODE = ("artifacts", "data", "imported")
 FIX = 'PYTHONPATH="$PWD"'
 
 
 def project_root(path: str) -> Path:
-    """The project a flow file belongs to: where its jobs start."""
-    start = Path(path).resolve().parent
-    for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
-            return directory
-    return start
+    """The project a flow file belongs to: where its jobs start. The same answer as ``run`` and
+    ``submit`` (``paths.project_of_file``): the nearest folder with a project marker, else the
+    project of the folder the command runs in, so lint never judges from another root."""
+    from domino_flows.paths import project_of_file
+
+    return project_of_file(path)
 
 
 @lru_cache(maxsize=1)

@@ -32,7 +32,7 @@ def record_cache_hit(
     """Record task ``spec.task`` of node ``node`` as served from ``hit``; returns its artifacts'
     names, or None when the cached result's files are gone and the task must run again."""
     outputs = values.decode(hit.outputs)
-    gone = _missing_file(outputs.values())
+    gone = missing_file(outputs.values())
     if gone is not None:
         _stale(spec, hit, f"{gone} no longer exists")
         return None
@@ -81,7 +81,7 @@ def _stale(spec: JobSpec, hit: CacheHit, why: str) -> None:
     )
 
 
-def _missing_file(literals: Iterable[Any]) -> str | None:
+def missing_file(literals: Iterable[Any]) -> str | None:
     """The first local file or directory a literal points to that no longer exists."""
     for literal in literals:
         scalar = getattr(literal, "scalar", None)
@@ -94,7 +94,7 @@ def _missing_file(literals: Iterable[Any]) -> str | None:
         mapping = getattr(literal, "map", None)
         nested = list(collection.literals) if collection is not None else []
         nested += list(mapping.literals.values()) if mapping is not None else []
-        found = _missing_file(nested)
+        found = missing_file(nested)
         if found is not None:
             return found
     return None

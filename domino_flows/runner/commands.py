@@ -14,6 +14,9 @@ import rich_click as click
 from domino_flows.errors import DominoFlowsError
 from domino_flows.project import BACKEND_NAMES
 
+# `show -1`: a run id counted back from the newest reads like an option; let it through.
+_RUN_ID_ARGS = {"ignore_unknown_options": True}
+
 
 def _fail(error: Exception) -> NoReturn:
     from domino_flows.redaction import redact
@@ -22,15 +25,20 @@ def _fail(error: Exception) -> NoReturn:
     raise SystemExit(2)
 
 
-def _emit_result(result: Any, backend: str, as_json: bool) -> None:
+def _emit_result(result: Any, backend: str, as_json: bool, root_file: str | None = None) -> None:
     from domino_flows.runner.progress import summary
 
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
     else:
+        from domino_flows.paths import project_of_file
         from domino_flows.redaction import redact
+        from domino_flows.runner.notices import once_per_project
 
-        click.echo(redact(summary(result, backend)), err=not result.success)
+        text = summary(result, backend)
+        if root_file is not None:
+            text = once_per_project(project_of_file(root_file), text)
+        click.echo(redact(text), err=not result.success)
         if result.success:
             for name, value in _python_outputs(result).items():
                 click.echo(f"{name} = {value}")
@@ -67,7 +75,11 @@ def _jsonable(value: Any) -> Any:
     return str(path) if path is not None else str(value)
 
 
-@click.command("run")
+@click.command(
+    "run",
+    # pyflyte's habit: workflow inputs as options (--rows 300), gathered by workflow_options
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("workflow")
 @click.option(
@@ -113,7 +125,21 @@ def _jsonable(value: Any) -> Any:
     help="The value a wait_for_input() gate of this name waits for. Repeatable.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Only check: names, tiers, data sources, lint errors, notes. Exit 0 if it can start.",
+)
+@click.option(
+    "--reuse",
+    "reuse_run",
+    metavar="RUN",
+    default=None,
+    help="Reuse the nodes of RUN whose task, config and inputs are unchanged; run the rest.",
+)
+@click.pass_context
 def run_command(
+    ctx: click.Context,
     file: str,
     workflow: str,
     assignments: tuple[str, ...],
@@ -126,11 +152,24 @@ def run_command(
     approve_all: bool,
     gate_inputs: tuple[str, ...],
     as_json: bool,
+    check: bool,
+    reuse_run: str | None,
 ) -> None:
     """Run WORKFLOW (or a launch plan) from FILE, each task as a job, independent tasks at once.
 
+    Inputs: --input rows=300, or as pyflyte takes them, --rows 300.
+
     Gates: approve() asks in a terminal (or takes --approve/--approve-all), wait_for_input()
     asks (or takes --gate-input), sleep() does not wait."""
+    from domino_flows.runner.everyday import check_and_report, workflow_options
+
+    try:
+        given = [*assignments, *workflow_options(ctx.args)]
+    except DominoFlowsError as error:
+        _fail(error)
+    if check:
+        check_and_report(file, workflow, backend, as_json)
+        return
 
     def go(reporter: Any) -> tuple[Any, str]:
         from domino_flows.runner import inputs as flow_inputs
@@ -141,7 +180,7 @@ def run_command(
         request = runs.RunRequest(
             file=file,
             workflow=workflow,
-            assignments=flow_inputs.parse_assignments(list(assignments)),
+            assignments=flow_inputs.parse_assignments(given),
             file_values=flow_inputs.read_inputs_file(inputs_file) if inputs_file else {},
             backend=backend,
             options=RunOptions(
@@ -152,14 +191,15 @@ def run_command(
                     approve, approve_all, flow_inputs.parse_assignments(list(gate_inputs))
                 ),
             ),
+            reuse=_resolve_run_id(reuse_run) if reuse_run else None,
         )
         return runs.start(request, reporter)
 
     # before the run started: nothing ran, nothing to resume
-    _drive_and_report(go, as_json, "interrupted before the run started; nothing was run")
+    _drive_and_report(go, as_json, "interrupted before the run started; nothing was run", file)
 
 
-@click.command("resume")
+@click.command("resume", context_settings=_RUN_ID_ARGS)
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON result object instead.")
 def resume_command(run_id: str, as_json: bool) -> None:
@@ -169,14 +209,17 @@ def resume_command(run_id: str, as_json: bool) -> None:
         from domino_flows.runner import run as runs
 
         _store().require_writable()  # a resume records every job it starts: check first
-        return runs.resume(run_id, reporter)
+        return runs.resume(_resolve_run_id(run_id), reporter)
 
     # before the run went on: its record is unchanged
     _drive_and_report(go, as_json, f"interrupted before run {run_id} went on; resume it again")
 
 
 def _drive_and_report(
-    go: Callable[[Any], tuple[Any, str]], as_json: bool, interrupted_early: str
+    go: Callable[[Any], tuple[Any, str]],
+    as_json: bool,
+    interrupted_early: str,
+    root_file: str | None = None,
 ) -> None:
     """``run`` and ``resume``: drive the run, then print its result, its interruption (exit
     130/143/129) or its error in one line. Everything, imports included, is inside the handlers,
@@ -203,7 +246,7 @@ def _drive_and_report(
     except KeyboardInterrupt:
         click.echo(interrupted_early, err=True)
         raise SystemExit(130) from None
-    _emit_result(result, backend_name, as_json)
+    _emit_result(result, backend_name, as_json, root_file)
 
 
 def _store() -> Any:
@@ -228,8 +271,19 @@ def _errors_to_one_line(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _resolve_run_id(text: str) -> str:
+    """``last``, ``-1``, ``-2`` to a run id of this project's store; other words as given."""
+    from domino_flows.runner.everyday import resolve_run_id
+
+    store = _store()
+    return resolve_run_id(text, store.runs(), str(store.path))
+
+
 def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
+    from domino_flows.runner.everyday import resolve_run_id
+
     runs = store.runs()
+    run_id = resolve_run_id(run_id, runs, str(store.path))
     for run in runs:
         if run["run_id"] == run_id:
             return run
@@ -237,38 +291,80 @@ def _run_or_fail(store: Any, run_id: str) -> dict[str, Any]:
     _fail(DominoFlowsError(f"no run {run_id!r} in {store.path}; recent runs: {recent}."))
 
 
-@click.command("runs")
+@click.group("runs", invoke_without_command=True)
 @click.option("--limit", type=click.IntRange(min=1), default=20, help="Show this many runs.")
+@click.option("--flow", default=None, help="Only runs of this flow (its name, or a part of it).")
+@click.option(
+    "--state",
+    default=None,
+    help="Only runs in this state: Running, Succeeded, Failed, Stopped (any case).",
+)
+@click.option(
+    "--since", default=None, metavar="AGE", help="Only runs started in the last AGE: 30m, 6h, 2d."
+)
 @click.option("--json", "as_json", is_flag=True)
+@click.pass_context
 @_errors_to_one_line
-def runs_command(limit: int, as_json: bool) -> None:
-    """List recent runs, newest last."""
+def runs_command(
+    ctx: click.Context,
+    limit: int,
+    flow: str | None,
+    state: str | None,
+    since: str | None,
+    as_json: bool,
+) -> None:
+    """List recent runs, newest first; `runs prune` forgets old ones."""
+    if ctx.invoked_subcommand is not None:
+        return
     from domino_flows.runner.lease import runner_note
+    from domino_flows.runner.run_list import RunFilter, table
     from domino_flows.runner.show import stopping_note
 
     store = _store()
-    runs = store.runs()[-limit:]
+    chosen = RunFilter.parse(flow, state, since).apply(store.runs())[:limit]
     root = store.path.parent.parent
-    for (
-        run
-    ) in runs:  # a run recorded Running whose runner was killed says so, and unconfirmed stops
+    if root.resolve() != Path.cwd().resolve() and not as_json:
+        click.echo(f"runs of {root} (run store {store.path})", err=True)
+    for run in chosen:  # a run whose runner was killed says so, and so do unconfirmed stops
         notes = (runner_note(root, run), stopping_note(store, run["run_id"]))
         run["note"] = "; ".join(note for note in notes if note)
     if as_json:
-        click.echo(json.dumps(runs, indent=2, default=str))
+        click.echo(json.dumps(chosen, indent=2, default=str))
         return
-    if not runs:
-        click.echo("no runs yet: start one with domino-flows run FILE WORKFLOW")
-        return
-    for run in runs:
-        note = f"  ({run['note']})" if run["note"] else ""
+    if not chosen:
+        filtered = " matching those filters" if (flow or state or since) else " yet"
         click.echo(
-            f"{run['run_id']}  {run['state']:<9}  {run['flow']}  {run['backend']}  "
-            f"{run['started_at']}{note}"
+            f"no runs{filtered} in {store.path}: start one with domino-flows run FILE WORKFLOW "
+            "(a run of a flow in another project is in that project's store: domino-flows "
+            "--project DIR runs)"
         )
+        return
+    click.echo(table(chosen))
 
 
-@click.command("show")
+@runs_command.command("prune")
+@click.option(
+    "--older-than", metavar="AGE", default=None, help="Runs started more than AGE ago: 7d, 12h."
+)
+@click.option("--keep", type=click.IntRange(min=0), default=None, help="Keep the newest N runs.")
+@click.option("--dry-run", is_flag=True, help="Only list the runs that would be removed.")
+@_errors_to_one_line
+def runs_prune(older_than: str | None, keep: int | None, dry_run: bool) -> None:
+    """Forget old runs and delete their job folders and data; a running run is never removed."""
+    from domino_flows.runner import prune
+
+    store = _store()
+    chosen = prune.choose(store.runs() if store.path.exists() else [], older_than, keep)
+    if dry_run:
+        for run_id in chosen.removed:
+            click.echo(run_id)
+        click.echo(f"would remove {len(chosen.removed)} runs (dry run).", err=True)
+        return
+    prune.prune(store, chosen.removed)
+    click.echo(chosen.message(store.path))
+
+
+@click.command("show", context_settings=_RUN_ID_ARGS)
 @click.argument("run_id")
 @click.argument("task", required=False)
 @click.option("--json", "as_json", is_flag=True)
@@ -281,77 +377,110 @@ def show_command(run_id: str, task: str | None, as_json: bool) -> None:
 
     store = _store()
     run = _run_or_fail(store, run_id)
-    notes = (runner_note(store.path.parent.parent, run), stopping_note(store, run_id))
+    notes = (runner_note(store.path.parent.parent, run), stopping_note(store, run["run_id"]))
     run["note"] = "; ".join(note for note in notes if note)
+    if task is not None:  # a node id as run prints it (n3) names its task
+        task = _task_of_node(store, run["run_id"], task)
     document = show_document(store, run, task)  # short task names work when unique
+    if store.path.parent.parent.resolve() != Path.cwd().resolve() and not as_json:
+        click.echo(f"run store {store.path}", err=True)
     if as_json:
         click.echo(json.dumps(document, indent=2, default=str))
         return
     click.echo(show_text(document))
 
 
-@click.command("logs")
+@click.command("logs", context_settings=_RUN_ID_ARGS)
 @click.argument("run_id")
-@click.argument("task")
+@click.argument("task", required=False)
 @click.option("--attempt", type=int, default=None, help="Which attempt (default: the last).")
 @click.option("--tail", type=click.IntRange(min=1), default=None, help="Only the last N lines.")
+@click.option(
+    "--follow", "-f", is_flag=True, help="Keep printing the task's log until its job ends."
+)
+@click.option("--json", "as_json", is_flag=True, help="The logs as a JSON list, one per task.")
 @_errors_to_one_line
-def logs_command(run_id: str, task: str, attempt: int | None, tail: int | None) -> None:
-    """Print a task's job log (stdout and stderr)."""
+def logs_command(
+    run_id: str,
+    task: str | None,
+    attempt: int | None,
+    tail: int | None,
+    follow: bool,
+    as_json: bool,
+) -> None:
+    """Print a task's job log (stdout and stderr); without TASK, every task's last attempt.
+
+    TASK is a task name (`train` is enough when unique) or a node id as run prints it (n3)."""
     from domino_flows.backends import get_backend
     from domino_flows.paths import default_project_root
-    from domino_flows.runner.task_names import resolve_task
+    from domino_flows.runner import log_view
 
     store = _store()
     run = _run_or_fail(store, run_id)
-    try:  # short names (`train` for `flows.pipeline.train`) work when unique
-        task = resolve_task(task, [a.task for a in store.attempts(run_id)], f"run {run_id}")
-    except DominoFlowsError as error:
-        _fail(error)
-    attempts = [
-        a for a in store.attempts(run_id) if a.task == task or a.task.startswith(task + "@")
-    ]
-    nodes = sorted({a.task for a in attempts})
-    if len(nodes) > 1:  # one task used by several nodes: each node has its own jobs and logs
-        _fail(
-            DominoFlowsError(
-                f"task {task!r} ran as {len(nodes)} nodes of run {run_id}: {', '.join(nodes)}. "
-                f"Name one: domino-flows logs {run_id} {nodes[0]}"
-            )
-        )
-    chosen = [a for a in attempts if attempt is None or a.attempt == attempt]
-    if not chosen:
-        _fail(DominoFlowsError(f"task {task!r} of run {run_id} has no attempt {attempt}."))
-    last = chosen[-1]
-    if not last.job_id:  # nothing to ask a backend for: say why there is no log
-        why = (last.error or "").strip().splitlines()
-        _fail(
-            DominoFlowsError(
-                f"task {last.task} attempt {last.attempt} of run {run_id} has no log: its job "
-                f"never started ({last.state}" + (f": {why[0][:300]}" if why else "") + ")."
-            )
-        )
-    root = default_project_root()
-    backend = get_backend(run["backend"] or None, root)
+    run_id = run["run_id"]
+    attempts = store.attempts(run_id)
+    if task is None:
+        if follow:
+            _fail(DominoFlowsError("logs -f follows one task: name it, e.g. logs -f RUN n1"))
+        rows = log_view.last_attempts(attempts)
+        if not rows:
+            _fail(DominoFlowsError(f"run {run_id} has started no job yet; nothing has a log."))
+    else:
+        task = _task_of_node(store, run_id, task)
+        rows = [log_view.choose(attempts, task, attempt, run_id)[-1]]
+        if not rows[0].job_id:  # nothing to ask a backend for: say why there is no log
+            _fail(DominoFlowsError(log_view.never_started(rows[0], run_id)))
+    backend = get_backend(run["backend"] or None, default_project_root())
     try:
-        text = backend.logs(
-            backend.handle_for(last.run_id, last.task, last.attempt, last.job_id, last.url),
-            tail=tail,
-        )
+        if follow:
+            row = rows[0]
+
+            def still_running() -> bool:
+                now = [
+                    a
+                    for a in store.attempts(run_id)
+                    if (a.task, a.attempt) == (row.task, row.attempt)
+                ]
+                return bool(now) and now[0].state in ("Starting", "Running", "Pending", "Queued")
+
+            log_view.follow(backend, row, still_running, lambda text: click.echo(text, nl=False))
+            return
+        entries = [log_view.entry(backend, row, tail) for row in rows]
     finally:
         backend.close()
-    if not text:
-        # Printing nothing would look like a broken command; say what was found.
-        click.echo(
-            f"task {last.task}'s log is empty (job {last.job_id}, attempt {last.attempt}, "
-            f"{last.state}): the job wrote nothing to stdout or stderr.",
-            err=True,
-        )
+    if as_json:
+        click.echo(json.dumps([e.to_dict() for e in entries], indent=2))
         return
-    click.echo(text, nl=not text.endswith("\n"))
+    for entry in entries:
+        if len(entries) > 1:
+            click.echo(
+                f"==> {entry.task} (attempt {entry.attempt}, job {entry.job_id}, {entry.state}) <=="
+            )
+        if entry.note:
+            click.echo(entry.note, err=True)
+            continue
+        if not entry.text:
+            # Printing nothing would look like a broken command; say what was found.
+            click.echo(
+                f"task {entry.task}'s log is empty (job {entry.job_id}, attempt "
+                f"{entry.attempt}, {entry.state}): the job wrote nothing to stdout or stderr.",
+                err=True,
+            )
+            continue
+        click.echo(entry.text, nl=not entry.text.endswith("\n"))
 
 
-@click.command("lineage")
+def _task_of_node(store: Any, run_id: str, given: str) -> str:
+    """``n3`` to the task key that node's jobs are filed under; other names as given."""
+    from domino_flows.runner import log_view
+    from domino_flows.runner.state import RunnerState
+
+    meta = RunnerState(store).meta(run_id)
+    node_tasks = (meta.options.get(log_view.NODE_TASKS) or {}) if meta else {}
+    return log_view.task_of_node(given, node_tasks, store.attempts(run_id))
+
+
+@click.command("lineage", context_settings=_RUN_ID_ARGS)
 @click.argument("run_id")
 @click.option(
     "--json", "as_json", is_flag=True, help="The OpenLineage events, one JSON object per line."
@@ -362,7 +491,7 @@ def lineage_command(run_id: str, as_json: bool) -> None:
     from domino_flows.runner.lineage_view import describe
 
     store = _store()
-    _run_or_fail(store, run_id)
+    run_id = _run_or_fail(store, run_id)["run_id"]
     events = store.lineage_events(run_id)
     if as_json:
         # NDJSON: one OpenLineage RunEvent object per line, as stored (what a transport sends).
@@ -376,14 +505,19 @@ def lineage_command(run_id: str, as_json: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("workflow")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text")
-def graph_command(file: str, workflow: str, fmt: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Nodes and edges as a JSON object.")
+def graph_command(file: str, workflow: str, fmt: str, as_json: bool) -> None:
     """Draw WORKFLOW's graph with each task's environment and hardware tier."""
     from domino_flows.loading import load_entity
-    from domino_flows.runner.drawing import draw
+    from domino_flows.runner.drawing import draw, graph_document
 
     try:
         entity = load_entity(file, workflow)
-        click.echo(draw(getattr(entity, "workflow", entity), fmt))
+        flow = getattr(entity, "workflow", entity)
+        if as_json:
+            click.echo(json.dumps(graph_document(flow), indent=2))
+            return
+        click.echo(draw(flow, fmt))
     except DominoFlowsError as error:
         _fail(error)
 

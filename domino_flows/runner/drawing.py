@@ -53,3 +53,25 @@ def draw(workflow: Any, fmt: str) -> str:
             inner = draw(node.entity, "text").splitlines()[1:]
             lines += ["    " + line for line in inner]
     return "\n".join(lines)
+
+
+def graph_document(workflow: Any) -> dict[str, Any]:
+    """``graph --json``: the nodes (id, kind, task, environment, tier, label) and the edges."""
+    nodes, edges = _edges(workflow)
+    out = []
+    for node in nodes:
+        entry: dict[str, Any] = {"id": node.id, "kind": node.kind.value, "label": _label(node)}
+        if node.kind in (NodeKind.JOB, NodeKind.FAN_OUT):
+            task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
+            config = task.domino_job_config
+            entry["task"] = task.name
+            entry["environment"] = config.EnvironmentName or config.EnvironmentId
+            entry["hardware_tier"] = config.HardwareTierName or config.HardwareTierId
+        else:
+            entry["task"] = node.name
+        out.append(entry)
+    return {
+        "workflow": workflow.name,
+        "nodes": out,
+        "edges": [{"from": a, "to": b} for a, b in edges],
+    }

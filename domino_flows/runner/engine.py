@@ -63,6 +63,8 @@ class Engine(FanOutSteps):
         self.state = state
         self.options = options
         self.finished_nodes = finished_nodes or {}
+        # hook for `run --reuse RUN`: finished_nodes came from RUN, not from this run's past
+        self.reused_from = ""
         self.stop_requested = threading.Event()  # workers stop their jobs (interrupt, fail-fast)
         self.interrupted = threading.Event()  # the user stopped the run
         self.jobs = JobRunner(session, self._on_attempt, self.stop_requested)
@@ -361,8 +363,15 @@ class Engine(FanOutSteps):
             scope.sources[flow_node.id] = self.specs.output_datasets(flow_node.entity, task_key)
         view = self.views.setdefault(path, NodeView(path, flow_node.name, flow_node.kind.value))
         view.state = "reused"
-        view.note = "finished in the run being resumed"
-        self.state.record_origin(self.run_id, path, flow_node.name, RESUME, self.run_id)
+        source = self.reused_from or self.run_id
+        view.note = (
+            f"reused from run {source}" if self.reused_from else "finished in the run being resumed"
+        )
+        self.state.record_origin(self.run_id, path, flow_node.name, RESUME, source)
+        if self.reused_from:  # on this run's own record, so that resuming it keeps them too
+            self.state.save_node(
+                self.run_id, path, flow_node.name, self.finished_nodes[path], False
+            )
         self.reporter.update(view)
         self._finish(scope, flow_node.id, "done", values.decode(self.finished_nodes[path]))
 

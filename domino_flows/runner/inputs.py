@@ -250,8 +250,12 @@ def workflow_inputs(
     entity: Any,
     assignments: dict[str, str],
     file_values: dict[str, Any],
+    carried: frozenset[str] = frozenset(),
 ) -> tuple[Any, dict[str, Any]]:
-    """(the workflow to run, its Python input values) for a workflow or a launch plan."""
+    """(the workflow to run, its Python input values) for a workflow or a launch plan.
+
+    ``carried``: inputs the caller brings as literals (``run --reuse`` takes them from the run it
+    reuses) unless the command line gives them."""
     from flytekit.core.launch_plan import LaunchPlan
 
     fixed: dict[str, Any] = {}
@@ -282,7 +286,7 @@ def workflow_inputs(
             values[name] = parse_text(name, assignments[name], python_type)
         elif name in file_values:
             values[name] = coerce(name, file_values[name], python_type)
-        elif name in fixed or name in defaults:
+        elif name in fixed or name in defaults or name in carried:
             continue  # literals, added by the caller
         elif default is not None:
             values[name] = default

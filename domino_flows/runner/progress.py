@@ -226,24 +226,41 @@ class LiveReporter(Reporter):
         from rich.table import Table
 
         table = Table(title=self._title, expand=False)
-        for column in ("node", "task", "state", "time", "attempt", "environment / tier", "job"):
-            table.add_column(column)
+        # On a narrow terminal (80 columns) the task names keep their room: the environment,
+        # tier and job columns go (the plain lines and `show` have them), and a task is named by
+        # the last part of its name, which is enough to tell the tasks of one flow apart.
+        narrow = self.console.size.width < WIDE_TABLE
+        columns = ["node", "task", "state", "time", "attempt"]
+        columns += [] if narrow else ["environment / tier", "job"]
+        for column in columns:
+            table.add_column(column, no_wrap=column in ("node", "task"))
         shown, hidden = table_rows(list(self.views.values()), self.console.size.height)
         if hidden:
             table.caption = hidden
         for view in shown:
             elapsed = view.elapsed()
             style = _STATE_STYLES.get(view.state, "")
-            table.add_row(
+            cells = [
                 view.path,
-                view.task,
+                short_task_name(view.task) if narrow else view.task,
                 f"[{style}]{view.state}[/]" + (" (cache)" if view.cached else ""),
                 "" if elapsed is None else f"{elapsed:.1f}s",
                 str(view.attempts or ""),
-                " / ".join(p for p in (view.environment, view.hardware_tier) if p),
-                view.job_id or view.note,
-            )
+            ]
+            if not narrow:
+                cells.append(" / ".join(p for p in (view.environment, view.hardware_tier) if p))
+                cells.append(view.job_id or view.note)
+            table.add_row(*cells)
         return table
+
+
+WIDE_TABLE = 120  # columns from which the live table shows environment, tier and job
+
+
+def short_task_name(task: str) -> str:
+    """``train_model`` for ``flows.pipeline.train_model`` (``@n2`` kept for a shared task)."""
+    name, at, node = task.partition("@")
+    return name.rsplit(".", 1)[-1] + at + node
 
 
 def _rank(view: NodeView) -> int:

@@ -35,13 +35,14 @@ from domino_flows.paths import (
 )
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
-from domino_flows.runner import interrupts, lease, values
+from domino_flows.runner import interrupts, lease, notices, preflight, reuse, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
 from domino_flows.runner.graph import walk
+from domino_flows.runner.log_view import NODE_TASKS
 from domino_flows.runner.progress import Reporter
 from domino_flows.runner.state import RunMeta, RunnerState
 
-__all__ = ["ResumeError", "RunInterrupted", "RunRequest", "new_run_id", "resume", "start"]
+__all__ = ["ResumeError", "RunInterrupted", "RunRequest", "check", "new_run_id", "resume", "start"]
 
 # Signals that stop a run, and the exit codes of a process they ended, as shells report them.
 # SIGHUP is what a closed terminal or a dropped ssh session sends: it stops the run like SIGTERM
@@ -88,24 +89,57 @@ class RunRequest:
     file_values: dict[str, Any] = field(default_factory=dict)
     backend: str | None = None
     options: RunOptions = field(default_factory=RunOptions)
+    reuse: str | None = None  # --reuse RUN: keep RUN's unchanged finished nodes
+
+
+def check(file: str, workflow_name: str, backend_name: str | None) -> preflight.Preflight:
+    """``run --check``: the preflight alone; nothing is recorded or started."""
+    with _ctrl_c_held():
+        entity = load_entity(file, workflow_name)
+    workflow = getattr(entity, "workflow", entity)
+    backend = get_backend(backend_name, project_of_file(file))
+    return preflight.check(workflow, file, backend)
+
+
+def _preflight(workflow: Any, file: str, backend: JobBackend) -> list[str]:
+    """Every problem a run would meet later, found before its first job (all at once); returns
+    the notes, for ``_say_notes`` once the run is on record."""
+    found = preflight.check(workflow, file, backend)
+    found.raise_if_problems(workflow.name)
+    return [f"note: {note}" for note in found.notes]
+
+
+def _say_notes(root: Path, notes: list[str], reporter: Reporter) -> None:
+    for note in notices.first_time(root, notes):  # once per project; run --check says them all
+        reporter.note(note)
 
 
 def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     """Run a flow; returns the result and the backend's name."""
     with _ctrl_c_held():
         entity = load_entity(request.file, request.workflow)
-    workflow, python_values = flow_inputs.workflow_inputs(
-        entity, request.assignments, request.file_values
-    )
-    walk(workflow)  # refuse constructs the runner cannot run before anything starts
     root = project_of_file(request.file)  # jobs run from the flow's own project
+    source = _reuse_source(root, request.reuse) if request.reuse else None
+    carried = _carried_inputs(source, request)
+    workflow, python_values = flow_inputs.workflow_inputs(
+        entity, request.assignments, request.file_values, frozenset(carried)
+    )
     backend = get_backend(request.backend, root)
+    notes = _preflight(workflow, request.file, backend)
+    walk(workflow)  # refuse constructs the runner cannot run before anything starts
     run_id = new_run_id()
     state = RunnerState(RunStore.for_project(root))
+    _say_notes(root, notes, reporter)
     data_dir = state_dir(root) / "data" / run_id
     with values.run_context(data_dir) as ctx:
         literals = values.to_literals(ctx, python_values, _input_types(workflow, python_values))
     literals.update(flow_inputs.launch_plan_literals(entity, python_values))
+    literals.update(carried)
+    flow_hash = serialize.flow_hash(workflow)
+    kept = None
+    if source is not None:
+        finished = state.nodes(source.run_id)
+        kept = reuse.plan(workflow, request.workflow, flow_hash, literals, source, finished)
     commit, dirty = commit_and_dirty(root)
     state.save_meta(
         RunMeta(
@@ -113,7 +147,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             flow_file=str(Path(request.file).resolve()),
             workflow=request.workflow,
             inputs=values.encode(literals),
-            flow_hash=serialize.flow_hash(workflow),
+            flow_hash=flow_hash,
             git_commit=commit,
             git_dirty=dirty,
             options={
@@ -121,12 +155,46 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
                 "max_parallel": request.options.max_parallel,
                 "use_cache": request.options.use_cache,
                 "fail_fast": request.options.fail_fast,
+                reuse.TASK_DIGESTS: reuse.task_digests(workflow),
+                NODE_TASKS: reuse.node_tasks(workflow),  # `logs RUN n3`
+                **({"reused_from": kept.source_run} if kept else {}),
             },
         )
     )
     session = RunSession(root, run_id, workflow.name, backend)
+    if kept is not None:
+        reporter.note(kept.describe())
     with contextlib.closing(backend), lease.hold(root, run_id):
-        return _drive(session, workflow, literals, reporter, state, request.options, {})
+        return _drive(
+            session,
+            workflow,
+            literals,
+            reporter,
+            state,
+            request.options,
+            kept.nodes if kept else {},
+            kept.source_run if kept else "",
+        )
+
+
+def _reuse_source(root: Path, run_id: str) -> RunMeta:
+    """The run ``--reuse`` names, from the flow's own project's store."""
+    state = RunnerState(RunStore.for_project(root))
+    source = state.meta(run_id)
+    if source is None:
+        known = ", ".join(r["run_id"] for r in state.store.runs()[-5:]) or "none yet"
+        raise reuse.ReuseError(
+            f"--reuse {run_id}: no such run in {state.store.path}; recent runs: {known}."
+        )
+    return source
+
+
+def _carried_inputs(source: RunMeta | None, request: RunRequest) -> dict[str, Any]:
+    """The reused run's inputs that the command line does not give again (as literals)."""
+    if source is None:
+        return {}
+    given = {*request.assignments, *request.file_values}
+    return {k: v for k, v in values.decode(source.inputs).items() if k not in given}
 
 
 def resume(
@@ -164,6 +232,7 @@ def resume(
         fail_fast=bool(meta.options.get("fail_fast", False)),
     )
     backend = get_backend(backend_name or meta.options.get("backend"), root)
+    _say_notes(root, _preflight(workflow, meta.flow_file, backend), reporter)
     session = RunSession(root, run_id, workflow.name, backend)
     with contextlib.closing(backend), lease.hold(root, run_id):  # a live runner keeps its run
         for line in session.reconcile(reporter.note):  # never two jobs of one task at once
@@ -181,8 +250,10 @@ def _drive(
     state: RunnerState,
     options: RunOptions,
     finished: dict[str, bytes],
+    reused_from: str = "",
 ) -> tuple[RunResult, str]:
     engine = Engine(session, reporter, state, options, finished)
+    engine.reused_from = reused_from
     session.begin()
     reporter.start(session.run_id, workflow.name, session.backend.name)
     result: RunResult | None = None

@@ -82,10 +82,14 @@ def show_text(document: dict[str, Any]) -> str:
         values = document[label]
         if values:
             lines.append(f"  {label}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+    # a task that finished before a resume is listed once, by its attempt, marked as kept
+    kept = {r["task"] for r in document["reused"] if r["source_run"] == run["run_id"]}
     for a in document["attempts"]:
         where = "/".join(p for p in (a["environment"], a["hardware_tier"]) if p)
+        mark = "  kept by resume" if a["task"] in kept and a["state"] == "Succeeded" else ""
         lines.append(
             f"  {a['state']:<9} {a['task']}  attempt {a['attempt']}  job {a['job_id']}  [{where}]"
+            + mark
         )
         if a.get("error"):
             lines.append(f"            {a['error'].splitlines()[0]}")
@@ -94,10 +98,17 @@ def show_text(document: dict[str, Any]) -> str:
             f"  {'cached':<9} {cached['task']}  node {cached['node']}  result from run "
             f"{cached['source_run']}" + _artifacts(cached)
         )
+    ran = {a["task"] for a in document["attempts"]}
     for reused in document["reused"]:
+        if reused["source_run"] != run["run_id"]:
+            whence = f"result from run {reused['source_run']} (--reuse)"
+        elif reused["task"] in ran:
+            continue  # its attempt, listed above, is where the result came from
+        else:
+            whence = "finished before this run was resumed"
         lines.append(
-            f"  {'reused':<9} {reused['task']}  node {reused['node']}  finished before this "
-            "run was resumed" + _artifacts(reused)
+            f"  {'reused':<9} {reused['task']}  node {reused['node']}  {whence}"
+            + _artifacts(reused)
         )
     for node in document["nodes"]:
         if str(node.get("task", "")).startswith(gates.RECORD_PREFIX):

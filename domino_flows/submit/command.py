@@ -105,7 +105,7 @@ def submit(options: SubmitOptions) -> int:
     """The whole command; returns the exit status."""
     from domino_flows import serialize
     from domino_flows.loading import FlowLoadError
-    from domino_flows.paths import project_root
+    from domino_flows.paths import project_of_file
     from domino_flows.project import load_settings
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import attr_paths
@@ -124,7 +124,7 @@ def submit(options: SubmitOptions) -> int:
 
     tags = _parse_tags(options.tags)
     file = options.file
-    root = project_root(file.resolve().parent) or Path.cwd()
+    root = project_of_file(file)  # the project run and lint take too
     report = Report()
     try:  # the same checks of [tool.domino_flows] as run's, misspelt keys warned of
         load_settings(root)

@@ -146,3 +146,30 @@ def test_the_suggested_fix_works_in_local_jobs(project: Path, filesystem: str) -
     status = backend.wait(handle, 60)
     assert status.state is JobState.SUCCEEDED, backend.logs(handle)
     assert backend.logs(handle).strip() == "42"
+
+
+def test_without_a_project_marker_lint_takes_the_root_run_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domino_flows.paths import project_of_file
+
+    root = tmp_path / "plain"  # no pyproject.toml, .git, setup.py or setup.cfg anywhere above
+    (root / "flows").mkdir(parents=True)
+    (root / "scripts").mkdir()
+    (root / "scripts" / "prep.py").write_text("print('prep')\n")
+    flow = root / "flows" / "flow.py"
+    flow.write_text(
+        textwrap.dedent(
+            """
+            from domino_flows import run_domino_job_task
+
+
+            def build():
+                return run_domino_job_task(flyte_task_name="prep", command="python scripts/prep.py")
+            """
+        )
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+    assert project_of_file(flow) == root.resolve()  # where `run` starts the jobs
+    assert [f.rule for f in lint_file(flow) if f.rule == "DF012"] == []

@@ -106,3 +106,28 @@ def test_the_live_table_keeps_running_tasks_on_screen():
     assert caption == "not shown: 25 finished"
     rows, caption = table_rows(running * 4, height=8)
     assert len(rows) == 2 and caption == "not shown: 10 more running or failed"
+
+
+def test_the_live_table_keeps_task_names_readable_at_80_columns() -> None:
+    import io
+
+    from rich.console import Console
+
+    from domino_flows.runner.progress import LiveReporter, NodeView
+
+    reporter = LiveReporter()
+    reporter.console = Console(file=io.StringIO(), width=80, height=40)
+    reporter._title = "run r: flows.churn_pipeline.training_flow (local)"
+    names = [
+        "flows.churn_pipeline.prepare_customer_features",
+        "flows.churn_pipeline.train_gradient_boosted_model@n1",
+    ]
+    for index, name in enumerate(names):
+        view = NodeView(f"n{index}", name, "job")
+        view.state, view.environment, view.hardware_tier = "running", "GPU Python 3.11", "Large"
+        reporter.views[view.path] = view
+    reporter.console.print(reporter._table())
+    text = reporter.console.file.getvalue()
+    assert "prepare_customer_features" in text
+    assert "train_gradient_boosted_model@n1" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -223,15 +223,14 @@ def test_project_settings_are_checked_as_run_checks_them(
     assert "[settings]" in refused.output
 
 
-def test_a_misspelt_project_setting_is_warned_of(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_misspelt_project_setting_is_refused(tmp_path: Path) -> None:
     path = write_flow(tmp_path / "project", GOOD_FLOW)
     (path.parent / "pyproject.toml").write_text(
         '[project]\nname = "flows"\n\n[tool.domino_flows.domino]\nretension_days = 3\n'
     )
-    submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
-    assert "did you mean 'retention_days'?" in caplog.text
+    result = submit(str(path), "flow", "--dry-run", "--output-dir", str(tmp_path / "out"))
+    assert "did you mean 'retention_days'?" in result.output
+    assert submit(str(path), "flow").exit_code == 1
 
 
 def test_a_dry_run_of_a_flow_that_does_not_load_says_there_is_no_plan(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_existing_target_is_refused(tmp_path: Path) -> None:
     (tmp_path / "churn-flows").mkdir()
     (tmp_path / "churn-flows" / "keep.txt").write_text("mine")
     result = run_new("--no-input", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "churn-flows already exists" in result.output
     assert "--set project_slug=" in result.output
     assert [p.name for p in (tmp_path / "churn-flows").iterdir()] == ["keep.txt"]
@@ -93,7 +93,7 @@ def test_existing_target_is_refused(tmp_path: Path) -> None:
 
 def test_unknown_set_key_lists_the_valid_ones(tmp_path: Path) -> None:
     result = run_new("--no-input", "--set", "projectname=X", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     flat = " ".join(result.output.split())
     assert "the template has no variable 'projectname'" in flat
     for key in ("project_name", "package_name", "include_anti_pattern_gallery", "license"):
@@ -104,20 +104,20 @@ def test_unknown_set_key_lists_the_valid_ones(tmp_path: Path) -> None:
 
 def test_malformed_set_is_refused(tmp_path: Path) -> None:
     result = run_new("--no-input", "--set", "license", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "write it as key=value" in result.output
 
 
 def test_value_outside_a_choice_names_the_choices(tmp_path: Path) -> None:
     result = run_new("--no-input", "--set", "python_version=3.9", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "python_version is one of 3.11, 3.12, 3.10" in " ".join(result.output.split())
 
 
 def test_bad_values_get_the_hooks_messages_and_nothing_is_written(tmp_path: Path) -> None:
     answers = ("--set", "project_slug=My Flows", "--set", "package_name=import")
     result = run_new("--no-input", *answers, str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     flat = " ".join(result.output.split())
     assert "the template refused these answers" in flat
     assert "project_slug 'My Flows' is not a valid folder and distribution name" in flat
@@ -192,3 +192,17 @@ def test_the_wheel_ships_the_whole_template(tmp_path: Path) -> None:
     expected = {name[len(prefix) :] for name in tracked}
     assert expected, "no template files tracked by git"
     assert in_wheel == expected
+
+
+def test_new_with_standard_input_closed_says_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "domino_flows.cli", "new", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "error: domino-flows new asks its questions on standard input" in result.stderr
+    assert "domino-flows new --no-input --set project_name=" in result.stderr
+    assert "Traceback" not in result.stderr and "Aborted" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was created
