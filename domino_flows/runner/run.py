@@ -31,6 +31,7 @@ from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import lease, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
 from domino_flows.runner.graph import walk
+from domino_flows.runner.graph_record import record_graph
 from domino_flows.runner.progress import Reporter
 from domino_flows.runner.state import RunMeta, RunnerState
 
@@ -105,6 +106,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             },
         )
     )
+    record_graph(state.store, run_id, workflow)  # for pages that draw the run's DAG
     session = RunSession(root, run_id, workflow.name, backend)
     with lease.hold(root, run_id):
         return _drive(session, workflow, literals, reporter, state, request.options, {})
@@ -145,6 +147,7 @@ def resume(
         fail_fast=bool(meta.options.get("fail_fast", False)),
     )
     backend = get_backend(backend_name or meta.options.get("backend"), root)
+    record_graph(store, run_id, workflow)  # kept if the run already has one
     session = RunSession(root, run_id, workflow.name, backend)
     with lease.hold(root, run_id):  # a run whose runner is alive is not taken over
         for line in session.reconcile():  # never two jobs of one task at once
