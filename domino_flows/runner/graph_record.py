@@ -38,8 +38,11 @@ class GraphNode:
 
 
 def graph_nodes(workflow: Any) -> list[GraphNode]:
-    """The nodes of ``workflow`` (nested ones included), keyed as the engine files their jobs."""
-    from domino_flows.runner.graph import NodeKind, branch_targets, walk
+    """The nodes of ``workflow`` (nested ones included), keyed as the engine files their jobs.
+
+    A conditional whose branch is a subworkflow runs that subworkflow's nodes under the
+    conditional's path; they are drawn there (branches with the same inner paths share them)."""
+    from domino_flows.runner.graph import NodeKind, branch_targets, classify, walk
 
     walked = walk(workflow)
     uses: dict[str, int] = {}  # the engine's rule: a task used by several nodes is keyed per node
@@ -51,23 +54,44 @@ def graph_nodes(workflow: Any) -> list[GraphNode]:
     def key(task_name: str, path: str, fan_out: bool) -> str:
         return task_name if uses.get(task_name, 0) <= 1 and not fan_out else f"{task_name}@{path}"
 
-    out = []
-    for path, node in walked:
+    out: dict[str, GraphNode] = {}
+
+    def add(path: str, node: Any) -> None:
         prefix = path[: -len(node.id)]
         upstream = [prefix + u for u in node.upstream if u]
         if not upstream and prefix:  # a subworkflow's first nodes start with the subworkflow
             upstream = [prefix.rstrip("/")]
+        inner: list[tuple[str, Any]] = []
         if node.kind is NodeKind.BRANCH:
-            names = [t.flyte_entity.name for t in branch_targets(node.entity)]
-            tasks = tuple(key(name, path, False) for name in names)
+            tasks = []
+            for target in branch_targets(node.entity):
+                kind = classify(target.flyte_entity, f"conditional {node.entity.name!r}")
+                if kind is NodeKind.WORKFLOW:
+                    inner += walk(target.flyte_entity, path + "/")
+                elif kind is NodeKind.LAUNCH_PLAN:
+                    inner += walk(target.flyte_entity.workflow, path + "/")
+                else:
+                    tasks.append(key(target.flyte_entity.name, path, False))
         elif node.kind in (NodeKind.JOB, NodeKind.NATIVE):
-            tasks = (key(node.name, path, False),)
+            tasks = [key(node.name, path, False)]
         elif node.kind is NodeKind.FAN_OUT:
-            tasks = (key(_task_of(node).name, path, True),)
+            tasks = [key(_task_of(node).name, path, True)]
         else:
-            tasks = ()
-        out.append(GraphNode(path, node.kind.value, node.name, tasks, tuple(upstream)))
-    return out
+            tasks = []
+        known = out.get(path)
+        if known is not None:  # another branch's node at the same path
+            tasks = [*known.tasks, *(t for t in tasks if t not in known.tasks)]
+            upstream = [*known.upstream, *(u for u in upstream if u not in known.upstream)]
+        name = node.name
+        if known is not None and known.name != node.name:
+            name = f"{known.name} | {node.name}"
+        out[path] = GraphNode(path, node.kind.value, name, tuple(tasks), tuple(upstream))
+        for inner_path, inner_node in inner:
+            add(inner_path, inner_node)
+
+    for path, node in walked:
+        add(path, node)
+    return list(out.values())
 
 
 def _task_of(node: Any) -> Any:
@@ -78,8 +102,12 @@ def _task_of(node: Any) -> Any:
 
 def record_graph(store: RunStore, run_id: str, workflow: Any) -> None:
     """Keep ``workflow``'s graph for ``run_id`` (a resumed run keeps the one it started with)."""
+    save_graph(store, run_id, graph_nodes(workflow))
+
+
+def save_graph(store: RunStore, run_id: str, nodes: list[GraphNode]) -> None:
     store.use_schema(_SCHEMA)
-    document = json.dumps([asdict(n) for n in graph_nodes(workflow)])
+    document = json.dumps([asdict(n) for n in nodes])
     with store.connect() as db:
         db.execute("INSERT OR IGNORE INTO run_graphs VALUES (?,?,?)", (run_id, document, now()))
 

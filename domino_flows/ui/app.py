@@ -37,8 +37,9 @@ class BadRequest(DominoFlowsError):
     """A page was asked for without a parameter it needs."""
 
 
-def create_app(store_path: Path) -> Starlette:
-    """The app over the run store at ``store_path`` (which may not exist yet: no runs)."""
+def create_app(store_path: Path, refresh_ms: int = render.REFRESH_MS) -> Starlette:
+    """The app over the run store at ``store_path`` (which may not exist yet: no runs); pages of
+    running runs refresh every ``refresh_ms``."""
 
     def store() -> RunStore:
         return RunStore(store_path, create=False)
@@ -64,7 +65,8 @@ def create_app(store_path: Path) -> Starlette:
 
     def run(request: Request) -> Response:
         current = store()
-        return _html(render.run_page(current, run_view(current, _param(request, "id"))))
+        view = run_view(current, _param(request, "id"))
+        return _html(render.run_page(current, view, refresh_ms=refresh_ms))
 
     def state(request: Request) -> Response:
         view = run_view(store(), _param(request, "id"))

@@ -225,17 +225,23 @@ def _node_state(node: NodePanel, finished: bool, run_running: bool) -> str:
     if any(a.state == "Stopped" for a in latest):
         return "Stopped"
     if latest and all(a.state == "Succeeded" for a in latest):
-        # a fan-out whose items all ended while more wait, or a job whose result is being kept
-        return "Running" if run_running else "Succeeded"
+        # a fan-out whose started items all ended may still have items waiting
+        return "Running" if run_running and node.kind == "fan_out" else "Succeeded"
     return "Waiting" if run_running else "Not run"
 
 
 def _fill_containers(nodes: list[NodePanel], run_running: bool) -> None:
-    """A subworkflow (or launch plan) node takes its state from the nodes inside it."""
+    """A subworkflow (or launch plan) node takes its state from the nodes inside it, as does a
+    conditional whose branch was one."""
     for node in sorted(nodes, key=lambda n: -n.path.count("/")):
-        if node.kind not in ("workflow", "launch_plan") or node.state in ("Succeeded", "Reused"):
+        if node.kind not in ("workflow", "launch_plan", "branch") or node.state in (
+            "Succeeded",
+            "Reused",
+        ):
             continue
         inner = [n.state for n in nodes if n.path.startswith(node.path + "/")]
+        if node.kind == "branch" and not run_running:  # the branch not taken never ran
+            inner = [s for s in inner if s != "Not run"] or inner
         if any(s == "Running" for s in inner):
             node.state = "Running"
         elif any(s == "Failed" for s in inner):

@@ -120,8 +120,11 @@ def panel(store: RunStore, view: RunView, node: NodePanel) -> str:
     )
 
 
-def run_page(store: RunStore, view: RunView, embed: bool = False) -> str:
-    """The run page; with ``embed``, the self-contained report of it."""
+def run_page(
+    store: RunStore, view: RunView, embed: bool = False, refresh_ms: int = REFRESH_MS
+) -> str:
+    """The run page; with ``embed``, the self-contained report of it. A running run's page asks
+    for its state again every ``refresh_ms``."""
     artifacts = [a for node in view.nodes for a in node.artifacts]
     listed = {(a.task, a.output) for a in artifacts}
     artifacts += [
@@ -138,7 +141,7 @@ def run_page(store: RunStore, view: RunView, embed: bool = False) -> str:
         "duration": duration(view.run["started_at"], view.run["finished_at"]),
         "live": view.running and not embed,
         "embed": embed,
-        "interval": REFRESH_MS,
+        "interval": refresh_ms,
         "artifacts": artifacts,
         "show_run": False,
         "tail": TAIL_LINES,
