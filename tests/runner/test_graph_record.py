@@ -1,6 +1,7 @@
 """A run records its graph when it starts, keyed as its jobs are filed: the run page draws every
 node (waiting ones too) and finds each node's attempts."""
 
+import pytest
 from runner_helpers import run_json
 
 from domino_flows.records import RunStore
@@ -8,6 +9,7 @@ from domino_flows.runner.graph_record import recorded_graph
 from domino_flows.ui.model import run_view
 
 
+@pytest.mark.slow
 def test_a_run_records_its_graph_and_every_attempt_finds_its_node(project):
     result, document = run_json("shapes.py", "squares")
     assert result.exit_code == 0, result.output
@@ -21,6 +23,7 @@ def test_a_run_records_its_graph_and_every_attempt_finds_its_node(project):
     assert sorted(a.task.rpartition("@")[2] for a in node.attempts) == ["n0[0]", "n0[1]", "n0[2]"]
 
 
+@pytest.mark.slow
 def test_subworkflows_and_conditionals_are_drawn_with_their_states(project):
     result, document = run_json("shapes.py", "shapes", "--input", "x=1")
     assert result.exit_code == 0, result.output
