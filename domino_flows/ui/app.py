@@ -60,8 +60,10 @@ def create_app(store_path: Path, refresh_ms: int = render.REFRESH_MS) -> Starlet
     def runs(request: Request) -> Response:
         flow = request.query_params.get("flow", "")
         state = request.query_params.get("state", "")
+        number = request.query_params.get("page", "1")
         current = store()
-        return _html(render.runs_page(runs_list(current, flow, state), flow, state, current))
+        listed = runs_list(current, flow, state, int(number) if number.isdigit() else 1)
+        return _html(render.runs_page(listed, flow, state, current))
 
     def run(request: Request) -> Response:
         current = store()

@@ -21,6 +21,7 @@ from domino_flows.runner.lease import runner_note
 from domino_flows.runner.show import show_document
 from domino_flows.runner.state import RunnerState
 
+PER_PAGE = 100  # runs on one runs page
 RUNNING_STATES = {"Starting", "Queued", "Pending", "Running"}
 FAILED_STATES = {"Failed", "Error"}
 
@@ -49,6 +50,9 @@ class RunsPage:
     flows: list[str]
     states: list[str]
     total: int  # runs in the store, before filtering
+    matching: int  # runs that pass the filters
+    page: int  # 1 is the newest
+    pages: int
 
 
 @dataclass
@@ -125,16 +129,23 @@ def _parse(stamp: str | None) -> _dt.datetime | None:
         return None
 
 
-def runs_list(store: RunStore, flow: str = "", state: str = "") -> RunsPage:
-    """Every run, newest first, filtered by flow and state when given."""
+def runs_list(
+    store: RunStore, flow: str = "", state: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> RunsPage:
+    """The runs, newest first, filtered by flow and state when given, ``per_page`` at a time."""
     runs = store.runs()
+    matching = [
+        run
+        for run in reversed(runs)
+        if (not flow or run["flow"] == flow) and (not state or run["state"] == state)
+    ]
+    pages = max(1, -(-len(matching) // per_page))
+    page = min(max(1, page), pages)
     commits = RunnerState(store).commits()
     root = project_of(store)
     now = _dt.datetime.now(_dt.timezone.utc)
     rows = []
-    for run in reversed(runs):
-        if (flow and run["flow"] != flow) or (state and run["state"] != state):
-            continue
+    for run in matching[(page - 1) * per_page : page * per_page]:
         commit, dirty = commits.get(run["run_id"], (None, None))
         rows.append(
             RunRow(
@@ -155,6 +166,9 @@ def runs_list(store: RunStore, flow: str = "", state: str = "") -> RunsPage:
         flows=sorted({r["flow"] for r in runs}),
         states=sorted({r["state"] for r in runs}),
         total=len(runs),
+        matching=len(matching),
+        page=page,
+        pages=pages,
     )
 
 

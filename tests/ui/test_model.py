@@ -160,3 +160,17 @@ def test_job_logs_are_read_from_the_job_folder(root):
     assert "wrote nothing yet" in log_tail(root, "local", attempt).note
     domino = log_tail(root, "domino", attempt)
     assert domino.text == "" and "on Domino" in domino.note
+
+
+def test_runs_come_a_page_at_a_time(root):
+    store = project_store(root)
+    with store.connect() as db:  # 250 runs in one write
+        db.executemany(
+            "INSERT INTO runs (run_id, flow, started_at) VALUES (?, 'f', ?)",
+            [(f"r{i:03d}", f"2026-01-01T00:00:{i // 60:02d}.{i:06d}Z") for i in range(250)],
+        )
+    first = runs_list(store)
+    assert (len(first.rows), first.rows[0].run_id, first.pages) == (100, "r249", 3)
+    last = runs_list(store, page=3)
+    assert [r.run_id for r in last.rows][-1] == "r000" and len(last.rows) == 50
+    assert runs_list(store, page=99).page == 3  # past the end: the last page

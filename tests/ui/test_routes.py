@@ -171,3 +171,16 @@ def test_a_damaged_store_is_explained(client, root):
 def test_static_files_are_served(client):
     assert "select(" in client.get("/static/ui.js").text
     assert client.get("/static/ui.css").status_code == 200
+
+
+def test_the_runs_page_links_older_and_newer_pages(client, root):
+    store = project_store(root)
+    with store.connect() as db:
+        db.executemany(
+            "INSERT INTO runs (run_id, flow, started_at) VALUES (?, 'f', ?)",
+            [(f"r{i:03d}", f"2026-01-01T00:00:00.{i:06d}Z") for i in range(150)],
+        )
+    first = client.get("/").text
+    assert "page 1 of 2" in first and 'href="?flow=&amp;state=&amp;page=2">older' in first
+    second = client.get("/", params={"page": "2"}).text
+    assert "run?id=r000" in second and "run?id=r149" not in second and "newer" in second
