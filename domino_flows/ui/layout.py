@@ -16,10 +16,10 @@ from html import escape
 
 from domino_flows.ui.model import NodePanel
 
-NODE_W, NODE_H = 190, 38
-GAP_X, GAP_Y = 60, 14
+NODE_W, NODE_H = 160, 38
+GAP_X, GAP_Y = 40, 14
 MARGIN = 12
-_LABEL_CHARS = 24
+_LABEL_CHARS = 21
 
 
 @dataclass(frozen=True)
