@@ -114,3 +114,35 @@ def test_pages_never_import_flytekit(root):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_the_ui_command_serves_the_pages(root):
+    pytest.importorskip("uvicorn", reason="the [ui] extra is not installed")
+    import time
+    import urllib.request
+
+    pipeline_run(root, "r1")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "domino_flows.cli", "ui", "--port", str(port)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page, deadline = "", time.monotonic() + 60
+        while not page and server.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    page = answer.read().decode()
+            except OSError:
+                time.sleep(0.1)  # not listening yet
+        assert "run?id=r1" in page, server.stderr.read() if server.poll() is not None else ""
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert f"at http://localhost:{port}/" in out

@@ -184,3 +184,41 @@ def test_the_runs_page_links_older_and_newer_pages(client, root):
     assert "page 1 of 2" in first and 'href="?flow=&amp;state=&amp;page=2">older' in first
     second = client.get("/", params={"page": "2"}).text
     assert "run?id=r000" in second and "run?id=r149" not in second and "newer" in second
+
+
+def test_a_job_on_domino_links_to_its_page_instead_of_a_log(client, root):
+    store = project_store(root)
+    store.start_run("r1", "f", "domino")
+    url = "https://domino.example.com/jobs/proj/6612ab"
+    store.start_attempt("r1", "flows.train", 1, "6612ab", url, "Python 3.11", "Small")
+    panel = client.get("/panel", params={"id": "r1", "node": "flows.train"}).text
+    assert f'href="{url}"' in panel and "its log is on Domino" in panel
+    assert "data-log-url" not in panel
+
+
+def test_a_log_of_an_unknown_attempt_is_404(client, root):
+    pipeline_run(root, "r1")
+    answer = client.get("/log", params={"id": "r1", "task": "pipeline.train", "attempt": "7"})
+    assert answer.status_code == 404 and "no attempt 7 of task" in answer.text
+
+
+def test_a_runner_that_is_gone_is_flagged_on_the_runs_page(client, root):
+    from domino_flows.runner.lease import lease_path
+
+    pipeline_run(root, "r1", running=True)
+    path = lease_path(root, "r1")
+    path.parent.mkdir(parents=True)
+    path.write_text("4242")
+    assert "runner gone" in client.get("/").text
+
+
+def test_markdown_links_cannot_run_script(client, root):
+    from domino_flows.records import ArtifactRecord
+
+    store = project_store(root)
+    store.start_run("r1", "f", "local")
+    path = root / "notes.md"
+    path.write_text("[click](javascript:alert(1)) and [docs](https://example.com)\n")
+    store.add_artifact(ArtifactRecord("r1", "t", "o", "N", "REPORT", "notes.md", str(path), ""))
+    page = client.get("/artifact", params={"id": "r1", "task": "t", "output": "o"}).text
+    assert 'href="https://example.com"' in page and 'href="javascript' not in page
