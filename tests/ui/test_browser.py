@@ -19,7 +19,7 @@ except ImportError:
     sync_playwright = None
 if sync_playwright is None or CHROMIUM is None:
     pytest.skip(
-        "no browser: install chromium (apt-get install chromium) and playwright to run these",
+        "no browser: apt-get install chromium; pip install -e '.[ui,browser-tests]'",
         allow_module_level=True,
     )
 pytest.importorskip("uvicorn", reason="the [ui] extra is not installed")
