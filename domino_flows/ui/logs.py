@@ -7,8 +7,10 @@ than asking Domino. Log text passes through ``redact``: a script may print its e
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from domino_flows.errors import DominoFlowsError
 from domino_flows.records import TaskAttempt
@@ -29,6 +31,15 @@ def domino_url(attempt: TaskAttempt) -> str:
     return attempt.url if attempt.url.startswith(("https://", "http://")) else ""
 
 
+@functools.lru_cache(maxsize=8)
+def _local_backend(root: Path) -> Any:
+    """One per project: where job folders are does not change while pages are served, and a
+    report reads the logs of every task."""
+    from domino_flows.backends.local import LocalBackend
+
+    return LocalBackend(root)
+
+
 def log_tail(root: Path, backend: str, attempt: TaskAttempt, lines: int = TAIL_LINES) -> LogTail:
     url = domino_url(attempt)
     if backend == "domino" or url:
@@ -39,10 +50,8 @@ def log_tail(root: Path, backend: str, attempt: TaskAttempt, lines: int = TAIL_L
         )
     if not attempt.job_id:
         return LogTail("", "the job has not started yet", "")
-    from domino_flows.backends.local import LocalBackend
-
     try:
-        backend_ = LocalBackend(root)
+        backend_ = _local_backend(root)
         handle = backend_.handle_for(
             attempt.run_id, attempt.task, attempt.attempt, attempt.job_id, attempt.url
         )
