@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from domino_flows.clock import now
 from domino_flows.records import ArtifactRecord, RunStore
 from domino_flows.ui import layout, preview
 from domino_flows.ui.lineage import LineagePage
@@ -147,6 +148,8 @@ def run_page(
         "tail": TAIL_LINES,
     }
     if embed:
+        values["written"] = now()
+        values["live_when_written"] = view.running
         values["css"] = static_text("ui.css")
         values["js"] = static_text("ui.js")
         values["panels"] = {n.path: panel_logs(store, view, n) for n in view.nodes}

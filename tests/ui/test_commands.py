@@ -146,3 +146,10 @@ def test_the_ui_command_serves_the_pages(root):
         server.terminate()
         out, _ = server.communicate(timeout=30)
     assert f"at http://localhost:{port}/" in out
+
+
+def test_a_report_of_a_running_run_says_it_is_a_snapshot(root):
+    pipeline_run(root, "r1", running=True)
+    assert invoke("report", "r1", "--html", "out.html").exit_code == 0
+    html = (root / "out.html").read_text()
+    assert "while the run was still running" in html and 'data-live="0"' in html

@@ -222,3 +222,17 @@ def test_markdown_links_cannot_run_script(client, root):
     store.add_artifact(ArtifactRecord("r1", "t", "o", "N", "REPORT", "notes.md", str(path), ""))
     page = client.get("/artifact", params={"id": "r1", "task": "t", "output": "o"}).text
     assert 'href="https://example.com"' in page and 'href="javascript' not in page
+
+
+def test_lineage_links_a_cached_task_to_the_run_that_made_its_result(client, root):
+    store = project_store(root)
+    for run_id in ("r1", "r2"):
+        store.start_run(run_id, "f", "local")
+    facet = {"dominoFlowsContent": {"sha256": "cd" * 32}}
+    made = {"eventType": "COMPLETE", "outputs": [{"name": "prep/outputs/o0", "facets": facet}]}
+    cached = {**made, "run": {"facets": {"dominoFlowsCache": {"sourceRunId": "r1"}}}}
+    store.add_lineage_event("r1", "COMPLETE", json.dumps(made), task="prep", attempt=1)
+    store.add_lineage_event("r2", "COMPLETE", json.dumps(cached), task="prep", attempt=0)
+    page = client.get("/lineage").text
+    assert re.search(r"run\?id=r1.*→.*run\?id=r2.*cached prep", page, re.S)
+    assert "read prep" not in page  # r2 made the same content itself (from the cache)
