@@ -105,5 +105,15 @@ def _register_builtin_commands() -> None:
 _register_builtin_commands()
 
 
+def _register_ui_commands() -> None:
+    # Pages over the run store; they need the [ui] extra and say so when it is missing.
+    ui = "domino_flows.ui.command"
+    register("ui", f"{ui}:ui_command", "Browse runs, DAGs, logs, artifacts and lineage in a page.")
+    register("report", f"{ui}:report_command", "Write a run's page as one HTML file (--html).")
+
+
+_register_ui_commands()
+
+
 if __name__ == "__main__":  # python -m domino_flows.cli
     main()

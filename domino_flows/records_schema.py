@@ -18,8 +18,8 @@ from pathlib import Path
 
 from domino_flows.errors import RunStoreError
 
-# The schema as it is now, for new stores and for the read-only stand-ins of ``stand_in_tables``.
-TABLES = """
+# Version 1: the schema of the releases before versions.
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     flow TEXT NOT NULL DEFAULT '',
@@ -109,9 +109,21 @@ CREATE TABLE IF NOT EXISTS run_outputs (
 );
 """
 
+# Version 2: each run's graph as it started (runner/graph_record.py), for pages that draw it.
+_RUN_GRAPHS = """
+CREATE TABLE IF NOT EXISTS run_graphs (
+    run_id TEXT PRIMARY KEY,
+    nodes TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+"""
+
+# The schema as it is now, for new stores and for the read-only stand-ins of ``stand_in_tables``.
+TABLES = _VERSION_1 + _RUN_GRAPHS
+
 # MIGRATIONS[n]: version n -> n + 1. Version 1 is the schema of the releases before versions, so
 # its statements create only what a store lacks.
-MIGRATIONS: tuple[str, ...] = (TABLES,)
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _RUN_GRAPHS)
 VERSION = len(MIGRATIONS)
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)

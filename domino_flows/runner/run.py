@@ -38,6 +38,7 @@ from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import interrupts, lease, notices, preflight, reuse, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
 from domino_flows.runner.graph import walk
+from domino_flows.runner.graph_record import record_graph
 from domino_flows.runner.log_view import NODE_TASKS
 from domino_flows.runner.progress import Reporter
 from domino_flows.runner.state import RunMeta, RunnerState
@@ -161,6 +162,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             },
         )
     )
+    record_graph(state.store, run_id, workflow)  # for pages that draw the run's DAG
     session = RunSession(root, run_id, workflow.name, backend)
     if kept is not None:
         reporter.note(kept.describe())
@@ -233,6 +235,7 @@ def resume(
     )
     backend = get_backend(backend_name or meta.options.get("backend"), root)
     _say_notes(root, _preflight(workflow, meta.flow_file, backend), reporter)
+    record_graph(store, run_id, workflow)  # kept if the run already has one
     session = RunSession(root, run_id, workflow.name, backend)
     with contextlib.closing(backend), lease.hold(root, run_id):  # a live runner keeps its run
         for line in session.reconcile(reporter.note):  # never two jobs of one task at once

@@ -88,6 +88,18 @@ class RunnerState:
             options=json.loads(row["options"]),
         )
 
+    def commits(self) -> dict[str, tuple[str | None, bool | None]]:
+        """Every run's git commit and dirty flag, in one read (for pages listing many runs)."""
+        with self.store.connect() as db:
+            rows = db.execute("SELECT run_id, git_commit, git_dirty FROM run_meta").fetchall()
+        return {
+            row["run_id"]: (
+                row["git_commit"],
+                None if row["git_dirty"] is None else bool(row["git_dirty"]),
+            )
+            for row in rows
+        }
+
     # --- node results ---------------------------------------------------------------------------
 
     def save_node(self, run_id: str, node: str, task: str, outputs: bytes, cached: bool) -> None:

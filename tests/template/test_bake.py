@@ -46,6 +46,7 @@ def expected_files(package: str, gallery: bool = True, license_file: bool = True
         ".gitignore",
         ".pre-commit-config.yaml",
         "Makefile",
+        "app.sh",
         "README.md",
         "pyproject.toml",
         f"{package}/__init__.py",
@@ -132,6 +133,27 @@ def test_defaults(bake) -> None:
             check=True,
         )
         assert "domino-flows run churn_flows/flow.py training_flow" in dry.stdout
+
+
+def test_app_sh_starts_the_ui_as_a_domino_app(bake, tmp_path) -> None:
+    project = bake()
+    app = project / "app.sh"
+    assert app.stat().st_mode & 0o111, "app.sh must be executable: Domino runs it"
+    # a stand-in for the kit's command records how app.sh starts it, and from where
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_in = bin_dir / "domino-flows"
+    stand_in.write_text('#!/usr/bin/env bash\necho "$PWD $*"\n')
+    stand_in.chmod(0o755)
+    done = subprocess.run(
+        ["bash", str(app)],
+        cwd=tmp_path,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == f"{project} ui --host 0.0.0.0 --port 8888"
 
 
 def test_the_kit_requirement_admits_this_version() -> None:

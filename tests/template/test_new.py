@@ -192,6 +192,10 @@ def test_the_wheel_ships_the_whole_template(tmp_path: Path) -> None:
     expected = {name[len(prefix) :] for name in tracked}
     assert expected, "no template files tracked by git"
     assert in_wheel == expected
+    # the pages of `domino-flows ui` and `report --html` ship too
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    for page_file in ("ui/templates/run.html", "ui/templates/panel.html", "ui/static/ui.js"):
+        assert f"domino_flows/{page_file}" in shipped, page_file
 
 
 def test_new_with_standard_input_closed_says_what_to_do(tmp_path: Path) -> None:
