@@ -66,6 +66,7 @@ from domino_flows.backends.domino_jobs import (
     command_for,
     find_job,
     map_status,
+    pinned_command_for,
     staging_of_command,
     staging_path,
     start_job,
@@ -281,6 +282,10 @@ class DominoBackend:
         """The POST /v4/jobs/start body for ``spec`` staged at ``staging``."""
         self._check_staging(spec, staging)
         command = command_for(self.files_root, staging)
+        if spec.config.CommitId:
+            # The pinned commit lacks the archive staged after it; the head commit holds it.
+            archive_commit = self.routes.head_commit(self.project_id)
+            command = pinned_command_for(self.files_root, staging, self.project_id, archive_commit)
         return build_payload(self.project_id, spec, command, self.resolve(spec))
 
     def _handle(self, run_id: str, task: str, job: Mapping[str, Any], staging: str) -> JobHandle:
@@ -340,12 +345,6 @@ class DominoBackend:
         quietly."""
         config = spec.config
         unsent = []
-        if config.CommitId:
-            unsent.append(
-                f"CommitId {config.CommitId!r} (the job starts at the project files' head "
-                "commit, which holds the staged inputs; pin code with MainRepoGitRef in git-based "
-                "projects)"
-            )
         if config.DatasetSnapshots:
             unsent.append(
                 "DatasetSnapshots (StartJobRequest has no field for them; the project's dataset "

@@ -28,6 +28,7 @@ RESOLVE_DEFAULTS = "POST /v4/jobs/{projectId}/resolveJobDefaults"
 DATASETS = "GET /api/datasetrw/v1/datasets"
 DATA_MOUNTS = "GET /v4/datamount/projects/{projectId}"
 UPLOAD = "POST /v4/projects/{projectId}/commits/head/files/{path}"
+HEAD_COMMIT = "GET /v4/projects/{projectId}/commits/head"
 CONTENT = "GET /api/projects/v1/projects/{projectId}/files/{commitId}/{path}/content"
 START = "POST /v4/jobs/start"
 JOB = "GET /v4/jobs/{jobId}"
@@ -140,6 +141,11 @@ class DominoRoutes:
             UPLOAD,
             lambda: self._session().post(url, files={"upfile": (path.rsplit("/", 1)[-1], data)}),
         )
+
+    def head_commit(self, project_id: str) -> str:
+        """The id of the project files' newest commit."""
+        path = f"/v4/projects/{_segment(project_id)}/commits/head"
+        return str(self._get(HEAD_COMMIT, path).json()["id"])
 
     def file_content(self, project_id: str, commit: str, path: str) -> bytes | None:
         """A file of the project at ``commit``; None if it is not there."""

@@ -169,21 +169,32 @@ def _mount_workflow(staging_dir: Path) -> None:
     as that user; its capabilities there end when the command is executed."""
     import ctypes
 
+    def failed(step: str, errno: int) -> OSError:
+        # the parent only learns that this function raised: say which step failed, in the log
+        os.write(2, f"[domino-flows] {step} failed: {os.strerror(errno)}\n".encode())
+        return OSError(errno, step)
+
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
     uid, gid = os.getuid(), os.getgid()
     if libc.unshare(_CLONE_NEWNS | (0 if uid == 0 else _CLONE_NEWUSER)) != 0:
-        raise OSError(ctypes.get_errno(), "unshare")
-    if uid != 0:
-        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
-    for call in (
-        (None, b"/", None, _MS_REC | _MS_PRIVATE, None),
-        (str(staging_dir).encode(), WORKFLOW_ROOT.encode(), None, _MS_BIND, None),
+        raise failed("unshare (a private mount namespace)", ctypes.get_errno())
+    try:
+        if uid != 0:
+            Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError as error:
+        raise failed("mapping the job's user", error.errno or 0) from None
+    for step, call in (
+        ("making mounts private", (None, b"/", None, _MS_REC | _MS_PRIVATE, None)),
+        (
+            f"mounting {staging_dir} at {WORKFLOW_ROOT}",
+            (str(staging_dir).encode(), WORKFLOW_ROOT.encode(), None, _MS_BIND, None),
+        ),
     ):
         if libc.mount(*call) != 0:
-            raise OSError(ctypes.get_errno(), "mount")
+            raise failed(step, ctypes.get_errno())
 
 
 def workflow_paths(staging_dir: Path) -> tuple[Any, str]:
@@ -259,8 +270,9 @@ def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
         except (OSError, subprocess.SubprocessError) as error:
             note = (
                 f"{WORKFLOW_INPUTS} and {WORKFLOW_OUTPUTS} are not available: this job may not "
-                f"make a private mount of {WORKFLOW_ROOT} ({error}); read the paths from "
-                f"{INPUTS_DIR_VARIABLE} / {OUTPUTS_DIR_VARIABLE} (domino_flows.job does)."
+                f"make a private mount of {WORKFLOW_ROOT} (the line above says why; {error}); "
+                f"read the paths from {INPUTS_DIR_VARIABLE} / {OUTPUTS_DIR_VARIABLE} "
+                "(domino_flows.job does)."
             )
     if note:
         print(f"[domino-flows] {note}", file=sys.stderr, flush=True)

@@ -121,6 +121,33 @@ def command_for(files_root: str, staging: str) -> str:
     return f"python {files_root}/{staging}/{ARCHIVE_NAME}"
 
 
+# What a job pinned to an older commit of the project files runs first: that commit lacks the
+# archive, staged after it, so the job fetches it from the commit that holds it through the
+# published files route, with the job's own Domino credentials (the API proxy inside Domino,
+# else a token file or API key), then runs it. Standard library only; no double quotes, dollar
+# signs or backslashes, so it passes through the shell inside one pair of double quotes.
+# argv: project id, commit holding the archive, its path in the project files, where to put it.
+FETCH_CODE = (
+    "import os,sys,runpy,urllib.request as u,urllib.parse as s;"
+    "p,c,r,a=sys.argv[1:5];e=os.environ;x=e.get('DOMINO_API_PROXY');t=e.get('DOMINO_TOKEN_FILE');"
+    "h={} if x else {'Authorization':'Bearer '+open(t).read().strip()} if t else "
+    "{'X-Domino-Api-Key':e.get('DOMINO_USER_API_KEY','')};"
+    "q=lambda v:s.quote(v,safe='');"
+    "b=(x or e['DOMINO_API_HOST']).rstrip('/')+'/api/projects/v1/projects/'+q(p)+'/files/'+q(c)"
+    "+'/'+q(r)+'/content';"
+    "os.makedirs(os.path.dirname(a),exist_ok=True);"
+    "open(a,'wb').write(u.urlopen(u.Request(b,headers=h),timeout=300).read());"
+    "sys.argv=[a];runpy.run_path(a,run_name='__main__')"
+)
+
+
+def pinned_command_for(files_root: str, staging: str, project_id: str, commit: str) -> str:
+    """The command of a job started at a pinned ``CommitId``: fetch the archive from ``commit``
+    (which holds it), then run it as :func:`command_for`'s would run."""
+    relative = f"{staging}/{ARCHIVE_NAME}"
+    return f'python -c "{FETCH_CODE}" {project_id} {commit} {relative} {files_root}/{relative}'
+
+
 def staging_of_command(command: str) -> str | None:
     """The staging path inside a command made by :func:`command_for`."""
     found = re.search(rf"({re.escape(STAGING_ROOT)}/[^\s]+)/{re.escape(ARCHIVE_NAME)}", command)
@@ -166,6 +193,8 @@ def build_payload(
         "overrideHardwareTierId": resolved.hardware_tier_id,
         "environmentId": resolved.environment_id,
     }
+    if config.CommitId:
+        payload["commitId"] = config.CommitId
     if config.MainRepoGitRef is not None:
         payload["mainRepoGitRef"] = config.MainRepoGitRef.to_json()
     cluster = cluster_json(spec)

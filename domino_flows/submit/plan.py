@@ -404,12 +404,11 @@ def _task_lines(template: Any, resolution: Any) -> list[str]:
             paths = ", ".join(f"{k} -> {v}" for k, v in sorted(found.items()))
             extra.append(f"    {label:<15}{paths}")
     if resolution and resolution.missing:
-        why = (
-            "resolved by Domino at submit"
-            if resolution.awaiting_domino
-            else "a launch refuses this task"
-        )
-        extra.append(f"    {'missing':<15}{', '.join(resolution.missing)}  ({why})")
+        if resolution.awaiting_domino:
+            label, why = "defaults", "the project's, resolved by Domino at submit"
+        else:
+            label, why = "missing", "a launch refuses this task"
+        extra.append(f"    {label:<15}{', '.join(resolution.missing)}  ({why})")
     return lines[:3] + revision_line + lines[3:] + extra
 
 

@@ -180,7 +180,7 @@ def resolve_all(
             )
         for task, custom in customs.items():
             resolution = unresolved(task, custom)
-            resolution.custom, _filled, resolution.missing = complete(custom, None)
+            resolution.missing = _used_defaults(custom)
             resolution.awaiting_domino = True
             out[task] = resolution
             if awaiting[task]:
@@ -235,6 +235,17 @@ def _defects(task: str, custom: dict[str, Any]) -> list[Check]:
     return out
 
 
+def _used_defaults(custom: dict[str, Any]) -> list[str]:
+    """The required fields the task leaves to the project's defaults that it uses: dataset and
+    volume fields only when it names data (else Domino fills them with none)."""
+    covered = {"datasetSnapshots", "externalVolumeMountIds"}
+    if custom.get("environmentName"):
+        covered.add("environmentId")
+    if custom.get("hardwareTierName"):
+        covered.add("hardwareTierId")
+    return [k for k in needed(custom) if k not in covered]
+
+
 def _awaiting(custom: dict[str, Any]) -> str:
     """What Domino would fill in for this task at submit, naming only what the task uses."""
     names = []
@@ -246,12 +257,7 @@ def _awaiting(custom: dict[str, Any]) -> str:
         if not snapshot.get("datasetId"):
             names.append(f"dataset {snapshot.get('datasetName')!r}")
     names += [f"external data volume {n!r}" for n in custom.get(EXTERNAL_DATA_VOLUME_NAMES, [])]
-    covered = {"datasetSnapshots", "externalVolumeMountIds"}  # [] unless the task names some
-    if custom.get("environmentName"):
-        covered.add("environmentId")
-    if custom.get("hardwareTierName"):
-        covered.add("hardwareTierId")
-    defaults = [k for k in needed(custom) if k not in covered]
+    defaults = _used_defaults(custom)
     parts = []
     if names:
         parts.append(f"names to ids: {', '.join(names)}")

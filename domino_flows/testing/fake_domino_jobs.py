@@ -66,6 +66,11 @@ class FakeJob:
     def is_completed(self) -> bool:
         return self.status in COMPLETED
 
+    @property
+    def token(self) -> str:
+        """The job's own API credential (valid while it runs), never the user's key."""
+        return "job-" + hashlib.sha256(f"fake-domino-job\0{self.id}".encode()).hexdigest()[:32]
+
 
 def new_id(*parts: object) -> str:
     return hashlib.sha1(repr((parts, time.time_ns())).encode()).hexdigest()
@@ -133,6 +138,10 @@ class JobRunner:
     def tree(self, commit: str | None = None) -> Path:
         raise NotImplementedError
 
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
     def _add_commit(self, apply: Any, empty: bool = False) -> str:
         raise NotImplementedError
 
@@ -148,6 +157,10 @@ class JobRunner:
         env["DOMINO_WORKING_DIR"] = str(working_dir)
         env["DOMINO_FAKE_JOB_ID"] = job.id
         env["DOMINO_RUN_ID"] = job.id  # set in every Domino job
+        # the job's own credential, as Domino gives each job one: the API host and a key that
+        # is the job's, valid while it runs
+        env["DOMINO_API_HOST"] = self.url
+        env["DOMINO_USER_API_KEY"] = job.token
         env["HOME"] = str(working_dir.parent / "home")
         env["PYTHONUNBUFFERED"] = "1"
         return env

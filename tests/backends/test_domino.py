@@ -174,14 +174,13 @@ def test_omitted_ids_are_sent_as_null_for_project_defaults(backend, fake_domino)
 def test_fields_the_start_cannot_carry_are_named_in_a_warning(backend, fake_domino, caplog):
     raw = fake_domino.add_data_mount("raw-data")
     job = spec(
-        CommitId="abc",
         DatasetSnapshots=[DatasetSnapshot(Id=VOLUME, Version=2)],
         ExternalDataVolumes=[ExternalDataVolume(Name="raw-data")],
         NetAppVolumeSnapshots=[NetAppVolumeSnapshot(Id="vol-1", Version=3)],
     )
     with caplog.at_level(logging.WARNING):
         run(backend, job)
-    for unsent in ("CommitId 'abc'", "DatasetSnapshots", "NetAppVolumeSnapshots"):
+    for unsent in ("DatasetSnapshots", "NetAppVolumeSnapshots"):
         assert unsent in caplog.text
     # a volume by name is sent, by the id the project's data mounts give it
     assert "raw-data" not in caplog.text

@@ -511,3 +511,30 @@ def test_domino_flows_run_on_the_domino_backend(domino_env, tmp_path, monkeypatc
     for path in project.rglob("*"):
         if path.is_file():
             assert domino_env.api_key.encode() not in path.read_bytes(), path
+
+
+def test_a_pinned_commit_id_runs_the_files_of_that_commit(fake_domino: FakeDomino, tmp_path: Path):
+    pinned = fake_domino.add_files({"data/version.txt": "old\n"})
+    fake_domino.add_files({"data/version.txt": "new\n"})
+    backend = make_backend(fake_domino, tmp_path / "project")
+    spec = JobSpec(
+        run_id="run-1",
+        flow="tests.flow",
+        task="tests.read_version",
+        config=DominoJobConfig(
+            Command='cp data/version.txt "$DOMINO_FLOWS_OUTPUTS_DIR/version"', CommitId=pinned
+        ),
+        input_types={"a": int},
+        output_types={"version": str},
+    )
+    handle, status = run_one(backend, spec, {"a": 1})
+    assert status.state is JobState.SUCCEEDED, status.message
+    assert backend.collect_outputs(handle, spec) == {"version": "old\n"}
+    job = fake_domino.jobs[handle.job_id]
+    assert job.commit_id == pinned  # the job started at the pinned commit, not the head
+    started = [json.loads(r["body"]) for r in fake_domino.requests if r["route"] == "job_start"]
+    assert [body["commitId"] for body in started] == [pinned]
+    assert fake_domino.count("head_commit") == 1
+    # the job fetched its archive from the commit holding it, with its own credentials
+    assert fake_domino.count("file_content") == 2  # the job's fetch, then the outputs
+    assert backend.find_attempt_job(spec).job_id == handle.job_id  # the marker is still found

@@ -136,3 +136,4 @@ def test_a_job_that_cannot_mount_workflow_says_why_and_still_runs(
         log
     )
     assert "DOMINO_FLOWS_INPUTS_DIR" in log
+    assert "[domino-flows] mounting " in log and " at /workflow failed: Permission denied" in log

@@ -57,7 +57,10 @@ def project(domino_env, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_resume_stops_the_job_a_killed_runner_left_running(project, domino_env, monkeypatch):
-    started = project / "started.txt"
+    signals = project / "signals"  # fake Domino jobs run as an unprivileged user: let it write
+    signals.mkdir(mode=0o777)
+    signals.chmod(0o777)
+    started = signals / "started.txt"
     monkeypatch.setenv("SLOW_SECONDS", "60")  # the fake runs jobs with this process's variables
     runner = subprocess.Popen(
         [

@@ -241,7 +241,11 @@ def test_dry_run_without_credentials_passes_and_groups_what_domino_resolves(
     assert "Pin them" not in result.output
     assert "datasetSnapshots" not in lines[0] and "externalVolumeMountIds" not in lines[0]
     assert (out / "plan.txt").is_file()
-    assert "(resolved by Domino at submit)" in (out / "plan.txt").read_text()
+    plan = (out / "plan.txt").read_text()
+    assert (
+        "    defaults       commitId, environmentRevisionSpec, volumeSizeGiB  (the project's, "
+        "resolved by Domino at submit)"
+    ) in plan
 
 
 def test_dry_run_exits_1_for_a_real_defect_and_still_writes_the_plan(tmp_path: Path) -> None:

@@ -167,3 +167,20 @@ def test_a_custom_domino_would_refuse_is_reported_field_by_field() -> None:
     ) in problems
     assert f"{prefix}: 'commitId' is a required property" in problems
     assert not any("workerCount" in p for p in problems)  # 2.0 travels as the JSON number 2
+
+
+def test_a_cluster_revision_domino_does_not_resolve_is_refused_naming_task_and_field(
+    domino_env: FakeDomino, tmp_path: Path, flyte: FakeFlyteClient
+) -> None:
+    # a deployment without resolveJobDefaults: nothing fills what the tasks leave out
+    domino_env.fail_next("resolve_defaults", times=10, status=404)
+    flow = pushed_repo(tmp_path, CLUSTERS)
+    result = CliRunner().invoke(submit_command, [str(flow), "flow"])
+    assert result.exit_code == 1
+    assert (
+        "error: [job config] tasks 'spark', 'ray', 'mpi': Domino Flows needs commitId, "
+        "environmentRevisionSpec, datasetSnapshots, externalVolumeMountIds, volumeSizeGiB, "
+        "computeClusterProperties.computeEnvironmentRevisionSpec to start its job"
+    ) in result.output
+    assert "ClusterProperties(ComputeEnvironmentRevisionSpec=" in result.output
+    assert flyte.calls == []
