@@ -308,7 +308,7 @@ def test_unknown_keys_and_a_near_miss_table_warn_with_did_you_mean(
         "mean 'backend'?",
         f"{where}: [tool.domino_flows] has 'extras', which domino-flows does not read; known "
         "keys: backend, environments, hardware_tiers, domino, lint, lineage, filesystem, "
-        "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles.",
+        "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles, tracking.",
         f"{where}: [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
         "domino-flows does not read; did you mean 'python'?",
         f"{where}: [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "

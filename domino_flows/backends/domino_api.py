@@ -33,6 +33,7 @@ JOB = "GET /v4/jobs/{jobId}"
 JOBS = "GET /v4/jobs?projectId="
 STOP = "POST /v4/jobs/stop"
 LOGS = "GET /api/jobs/beta/jobs/{jobId}/logs"
+JOB_TAGS = "POST /api/jobs/v1/jobs/{jobId}/tags"
 
 PAGE_SIZE = 100
 
@@ -179,3 +180,10 @@ class DominoRoutes:
         answer = self._get(LOGS, path, {"limit": limit}).json()
         lines = answer.get("logs", {}).get("logContent", [])
         return "\n".join(str(entry.get("log", "")) for entry in lines)
+
+    def tag_job(self, job_id: str, project_id: str, tag: str) -> dict[str, Any]:
+        """Add one tag to a job. A tag the job already has changes nothing, so it is retried."""
+        url = f"{self.host}/api/jobs/v1/jobs/{_segment(job_id)}/tags"
+        body = {"tagName": tag, "projectId": project_id}
+        answer = call_with_retry(self.retry, JOB_TAGS, lambda: self._session().post(url, json=body))
+        return dict(answer.json())

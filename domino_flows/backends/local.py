@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import math
 import os
 import re
@@ -212,6 +213,7 @@ class LocalBackend:
             variables = local_environment.job_variables(
                 self.project_root, self.settings, directory, environment, tier, job_id, project_id
             )
+            variables.update(spec.environment)  # the kit's tracking: MLflow run, stats file
             plan = filesystem.plan
             if plan is not None:
                 variables.update(local_mounts.variables(plan))
@@ -336,6 +338,22 @@ class LocalBackend:
     def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
         directory = self.jobs_root / job_id
         return JobHandle(self.name, job_id, run_id, task, url, _details(directory))
+
+    def records_in_job(self) -> bool:
+        return False  # the runner writes a local job's MLflow run (MLflow imported once per run)
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        """Local jobs keep their tags in their ``job.json``, as Domino shows them on the job."""
+        path = Path(handle.details["job_dir"]) / jobdir.JOB_FILE
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # a job that never started has no record to tag
+        record["tags"] = sorted({*record.get("tags", []), *tags})
+        jobdir.write_json(path, record)
+
+    def job_records(self, handle: JobHandle) -> dict[str, str]:
+        return {}  # a local job's records are written by the runner, which knows them
 
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         directory = self.job_dir(spec)

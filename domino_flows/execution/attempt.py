@@ -26,7 +26,7 @@ from domino_flows.backends.base import (
 )
 from domino_flows.clock import now
 from domino_flows.errors import DominoFlowsError
-from domino_flows.execution import recording
+from domino_flows.execution import recording, tracking
 from domino_flows.records import RunStore
 from domino_flows.redaction import redact
 
@@ -141,6 +141,7 @@ def start(
                 for name in values
             ]
         )
+        spec = tracking.prepare(backend, spec, record, values, project_root)
         staging = backend.stage_inputs(spec, values)
         handle = backend.start(spec, staging)
     except DominoFlowsError as error:
@@ -152,6 +153,7 @@ def start(
     except DominoFlowsError as error:  # a job nobody could follow: stop it rather than lose it
         fail(backend, record, error)
         raise
+    tracking.started(backend, spec, record, project_root)
     return record
 
 
@@ -183,11 +185,13 @@ def finish(
                 for name, value in values.items()
             ]
             recording.task_ended(record, status, refs)
+            tracking.ended(backend, record, True, values)
             names = sorted({a["name"] for a in artifacts.values()})
             return AttemptResult(record, status.state, values, refs, artifacts=names)
     tail = _log_tail(backend, record.handle)
     message = failure_message(status, tail)
     recording.task_ended(record, JobStatus(status.state, message), [])
+    tracking.ended(backend, record, False, {})
     return AttemptResult(
         record,
         status.state,
@@ -212,6 +216,7 @@ def fail(
             record.run_id, record.task, record.attempt, record.job_id, record.url
         )
     recording.task_ended(record, JobStatus(JobState.FAILED, message), [])
+    tracking.ended(backend, record, False, {})
     return AttemptResult(record, JobState.FAILED, error=message, message=message)
 
 
@@ -220,6 +225,7 @@ def stop(backend: JobBackend, record: AttemptRecord, why: str) -> AttemptResult:
     with contextlib.suppress(DominoFlowsError):
         backend.stop(record.handle)
     recording.task_ended(record, JobStatus(JobState.STOPPED, why), [])
+    tracking.ended(backend, record, False, {})
     return AttemptResult(record, JobState.STOPPED, error=why, message=why)
 
 

@@ -19,7 +19,7 @@ from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState,
 from domino_flows.config import DominoJobConfig
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution import attempt as attempts
-from domino_flows.execution import recording
+from domino_flows.execution import recording, tracking
 from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.records import RunStore
 
@@ -51,6 +51,7 @@ class RunSession:
                 return
             self._begun = True
         recording.run_started(self.project_root, self.run_id, self.flow, self.backend.name)
+        tracking.run_started(self.project_root, self.run_id, self.flow, self.backend)
         for attempt in self.store.attempts(self.run_id):
             known = self._numbers.get(attempt.task, 0)
             self._numbers[attempt.task] = max(known, attempt.attempt)
@@ -63,6 +64,7 @@ class RunSession:
             self._closed = True
         self.stop_open("the run ended before this task did; its job was stopped")
         recording.run_ended(self.project_root, self.run_id, self.flow, state, error)
+        tracking.run_ended(self.project_root, self.run_id, state is JobState.SUCCEEDED)
 
     # --- attempts ------------------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ ROUTE_NAMES: dict[tuple[str, str], str] = {
     ("POST", "/v4/jobs/stop"): "job_stop",
     ("GET", "/v4/jobs"): "jobs_list",
     ("GET", "/api/jobs/beta/jobs/{jobId}/logs"): "job_logs",
+    ("POST", "/api/jobs/v1/jobs/{jobId}/tags"): "job_tags",
 }
 
 

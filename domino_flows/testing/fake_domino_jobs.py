@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ class JobRunner:
     project_name: str
     project_type: str
     job_env_drop: tuple[str, ...]
+    tracking_environment: Callable[[], dict[str, str]]  # fake_domino_tracking: MLflow store
 
     def tree(self, commit: str | None = None) -> Path:
         raise NotImplementedError
@@ -101,6 +103,7 @@ class JobRunner:
         env["DOMINO_PROJECT_NAME"] = self.project_name
         env["DOMINO_WORKING_DIR"] = str(working_dir)
         env["DOMINO_FAKE_JOB_ID"] = job.id
+        env.update(self.tracking_environment())
         env["PYTHONUNBUFFERED"] = "1"
         return env
 

@@ -89,6 +89,15 @@ class ScriptedBackend:
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         return self.found
 
+    def records_in_job(self) -> bool:
+        return False
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        self.tags = tags
+
+    def job_records(self, handle: JobHandle) -> dict[str, str]:
+        return {}
+
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
