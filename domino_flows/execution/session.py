@@ -50,8 +50,9 @@ class RunSession:
             if self._begun:
                 return
             self._begun = True
-        recording.run_started(self.project_root, self.run_id, self.flow, self.backend.name)
+        # first: a wrong [tool.domino_flows.tracking] stops the run before anything is recorded
         tracking.run_started(self.project_root, self.run_id, self.flow, self.backend)
+        recording.run_started(self.project_root, self.run_id, self.flow, self.backend.name)
         for attempt in self.store.attempts(self.run_id):
             known = self._numbers.get(attempt.task, 0)
             self._numbers[attempt.task] = max(known, attempt.attempt)

@@ -103,6 +103,7 @@ def check_show(run_id: str, tasks: dict[str, Any]) -> None:
 def test_a_local_flow_fills_the_projects_mlflow_store(tmp_path, monkeypatch):
     root = make_project(tmp_path / "project", "mlflow = true", monkeypatch)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)  # the kit allows its own store
     monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "local")
     run_id = run_flow()["run_id"]
 
@@ -137,6 +138,7 @@ def test_a_domino_flow_records_itself_from_inside_its_jobs(tmp_path, domino_env,
     domino_env.add_tree(root)
     # the runner reaches the jobs' store (as in a Domino workspace): parent run and lineage
     monkeypatch.setenv("MLFLOW_TRACKING_URI", domino_env.tracking_uri)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # the fake's store is a file store
     run_id = run_flow()["run_id"]
 
     client, tasks, parent = runs_by_task(domino_env.tracking_uri)
