@@ -66,13 +66,31 @@ class TrackingRecords:
         store.use_schema(_SCHEMA)
 
     def put(self, run_id: str, task: str, attempt: int, kind: str, value: Any) -> None:
-        text = redact(json.dumps(value, sort_keys=True)) or ""
+        self.put_many(run_id, task, attempt, {kind: value})
+
+    def put_many(self, run_id: str, task: str, attempt: int, values: dict[str, Any]) -> None:
+        """Several kinds of one attempt in one transaction (each write costs a commit)."""
+        stamp = now()
+        rows = [
+            (run_id, task, attempt, kind, redact(json.dumps(value, sort_keys=True)) or "", stamp)
+            for kind, value in values.items()
+        ]
         with self.store.connect() as db:
-            db.execute(
+            db.executemany(
                 "INSERT OR REPLACE INTO tracking_records (run_id, task, attempt, kind, value, "
                 "recorded_at) VALUES (?,?,?,?,?,?)",
-                (run_id, task, attempt, kind, text, now()),
+                rows,
             )
+
+    def of_attempt(self, run_id: str, task: str, attempt: int) -> dict[str, Any]:
+        """Every kind kept for one attempt (or, with task "" and attempt 0, for the run)."""
+        with self.store.connect() as db:
+            rows = db.execute(
+                "SELECT kind, value FROM tracking_records WHERE run_id = ? AND task = ? AND "
+                "attempt = ?",
+                (run_id, task, attempt),
+            ).fetchall()
+        return {row[0]: json.loads(row[1]) for row in rows}
 
     def get(self, run_id: str, task: str, attempt: int, kind: str) -> Any:
         with self.store.connect() as db:

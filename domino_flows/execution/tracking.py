@@ -261,8 +261,9 @@ def prepare(
     plan = plan_for(root, spec, record, values, parent)
     plan["mlflow"], plan["stats"] = mlflow_on, settings.job_stats
     # kept for the attempt's end, which may come in another call (the connector's get)
-    records.put(spec.run_id, spec.task, spec.attempt, PLAN, plan)
+    kept: dict[str, Any] = {PLAN: plan}
     if backend.records_in_job():
+        records.put_many(spec.run_id, spec.task, spec.attempt, kept)
         return replace(spec, tracking=plan if (mlflow_on or settings.job_stats) else {})
     folder = _attempt_dir(root, spec.run_id, spec.task, spec.attempt)
     folder.mkdir(parents=True, exist_ok=True)
@@ -283,28 +284,18 @@ def prepare(
             environment[tracking_job.TRACKING_URI_VARIABLE] = uri
             if tracking_job.FILE_STORE_VARIABLE in os.environ:
                 environment[tracking_job.FILE_STORE_VARIABLE] = "true"
-            entry = {
+            kept[MLFLOW_RUN] = {
                 "run_id": run.run_id,
                 "experiment_id": run.experiment_id,
                 "experiment": plan["experiment"],
                 "store": store_address(uri),
             }
-            records.put(spec.run_id, spec.task, spec.attempt, MLFLOW_RUN, entry)
+    records.put_many(spec.run_id, spec.task, spec.attempt, kept)
     return replace(spec, environment={**spec.environment, **environment}, tracking=plan)
 
 
 def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None:
-    """Tag the started job with its flow, run and task, and name the job in the run the runner
-    opened for it (a job that records itself names its own)."""
-    records = TrackingRecords(RunStore.for_project(root))
-    entry = records.get(spec.run_id, spec.task, spec.attempt, MLFLOW_RUN) or {}
-    uri = runner_store(root, backend)
-    if entry.get("run_id") and uri and not backend.records_in_job():
-        try:
-            run = tracking_job.TaskRun({}, uri, run_id=entry["run_id"])
-            run.client.set_tag(run.run_id, "domino_flows.job_id", record.job_id)
-        except tracking_job.mlflow_errors() as error:
-            _warn(f"the job id of MLflow run {entry['run_id']}", error)
+    """Tag the started job with its flow, run and task."""
     if not settings_for(root).job_tags:
         return
     task = spec.task.partition("@")[0]
@@ -314,7 +305,9 @@ def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None
     except DominoFlowsError as error:
         _warn(f"the tags of job {record.job_id}", error)
         return
-    records.put(spec.run_id, spec.task, spec.attempt, JOB_TAGS, tags)
+    TrackingRecords(RunStore.for_project(root)).put(
+        spec.run_id, spec.task, spec.attempt, JOB_TAGS, tags
+    )
 
 
 def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, Any]) -> None:
@@ -323,10 +316,11 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
     store = RunStore.for_project(root)
     records = TrackingRecords(store)
     key = (record.run_id, record.task, record.attempt)
-    plan = records.get(*key, PLAN)
+    kept = records.of_attempt(*key)
+    plan = kept.get(PLAN)
     if not plan:
         return  # the attempt ended before its job was planned (a failed resolution)
-    entry = records.get(*key, MLFLOW_RUN) or {}
+    entry = kept.get(MLFLOW_RUN) or {}
     if backend.records_in_job():
         reported = backend.job_records(record.handle) if record.job_id else {}
         if reported.get("mlflow_run_id"):
@@ -359,12 +353,14 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
             for a in store.artifacts(record.run_id)
             if a.task == record.task and Path(a.path).is_file()
         ]
-        if succeeded
+        if succeeded and plan.get("artifact_outputs")
         else []
     )
     _client_ready(uri)
     try:
         run = tracking_job.TaskRun(plan, uri, run_id=entry["run_id"])
+        if record.job_id:  # known once the job started (a job recording itself names its own)
+            run.client.set_tag(run.run_id, "domino_flows.job_id", record.job_id)
         _log_lineage_to(run, store, record)
         run.finish(succeeded, numbers, files, folder / "tracking.jsonl", stats)
     except tracking_job.mlflow_errors() as error:
