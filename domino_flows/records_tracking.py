@@ -36,6 +36,7 @@ MLFLOW_RUN = "mlflow_run"
 JOB_TAGS = "job_tags"
 JOB_STATS = "job_stats"
 SKIPPED = "skipped"
+MODEL_VERSIONS = "model_versions"  # [{model, version, artifact}]
 PLAN = "plan"  # what the attempt's MLflow run holds (tracking_job's plan), for its end
 
 

@@ -299,6 +299,28 @@ def artifact_files(plan: dict[str, Any], outputs: Path) -> list[tuple[str, Path,
     return found
 
 
+def register_model_version(store: str, name: str, run_id: str, artifact_path: str) -> str:
+    """A new version of model ``name`` in MLflow's registry (the model is created if missing)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    # MLflow's file registry reads a version back through a client of the process's default
+    # store (without this, a new mlflow.db in the working directory): make it this store, the
+    # one the process writes its runs to anyway.
+    mlflow.set_tracking_uri(store)
+    client = MlflowClient(tracking_uri=store, registry_uri=store)
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name)
+    # the artifact's own address: a runs:/ one would be resolved through MLflow's default
+    # store (a new mlflow.db in the working directory), not this one
+    source = f"{client.get_run(run_id).info.artifact_uri.rstrip('/')}/{artifact_path}"
+    version = client.create_model_version(name, source, run_id=run_id, await_creation_for=0)
+    return str(version.version)
+
+
 def experiment_id(client: Any, name: str, artifact_root: str | None = None) -> str:
     """The id of experiment ``name``, created when missing (by another job at the same moment,
     too: then it is read again)."""

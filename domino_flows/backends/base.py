@@ -188,6 +188,19 @@ class JobBackend(Protocol):
         """Add tags to a started job, so a user can filter jobs by flow, run and task."""
         ...
 
+    def register_model(
+        self,
+        handle: JobHandle,
+        name: str,
+        mlflow_run_id: str,
+        artifact_path: str,
+        store: str | None,
+    ) -> str:
+        """Make ``artifact_path`` of MLflow run ``mlflow_run_id`` a new version of registered
+        model ``name`` (created if missing) in the registry users see; its version number.
+        ``store``: the tracking store the runner reaches, when it reaches one."""
+        ...
+
     def job_records(self, handle: JobHandle) -> dict[str, str]:
         """What a finished job that records itself reported about its records (its MLflow run
         and experiment ids); {} when it reported nothing."""

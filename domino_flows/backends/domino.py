@@ -292,6 +292,20 @@ class DominoBackend:
         for tag in tags:
             self.routes.tag_job(handle.job_id, self.project_id, tag)
 
+    def register_model(
+        self,
+        handle: JobHandle,
+        name: str,
+        mlflow_run_id: str,
+        artifact_path: str,
+        store: str | None,
+    ) -> str:
+        description = f"task {handle.task} of run {handle.run_id} (job {handle.job_id})"
+        version = self.routes.register_model_version(
+            self.project_id, name, mlflow_run_id, artifact_path, description
+        )
+        return str(version)
+
     def job_records(self, handle: JobHandle) -> dict[str, str]:
         job = self._jobs.get(handle.job_id)
         if job is None or not job.get("statuses", {}).get("isCompleted"):

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from domino_flows import contract, formats, mounts
+from domino_flows import contract, formats, mounts, tracking_job
 from domino_flows.backends import local_environment, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
@@ -351,6 +351,22 @@ class LocalBackend:
             return  # a job that never started has no record to tag
         record["tags"] = sorted({*record.get("tags", []), *tags})
         jobdir.write_json(path, record)
+
+    def register_model(
+        self,
+        handle: JobHandle,
+        name: str,
+        mlflow_run_id: str,
+        artifact_path: str,
+        store: str | None,
+    ) -> str:
+        """Locally, MLflow's model registry in the runs' store stands for Domino's."""
+        if store is None:
+            raise ConfigurationError(
+                f"task {handle.task!r}: model {name!r} cannot be registered without an MLflow "
+                "store; set [tool.domino_flows.tracking] mlflow = true."
+            )
+        return tracking_job.register_model_version(store, name, mlflow_run_id, artifact_path)
 
     def job_records(self, handle: JobHandle) -> dict[str, str]:
         return {}  # a local job's records are written by the runner, which knows them

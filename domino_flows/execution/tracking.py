@@ -41,6 +41,7 @@ from domino_flows.records_tracking import (
     JOB_STATS,
     JOB_TAGS,
     MLFLOW_RUN,
+    MODEL_VERSIONS,
     PLAN,
     SKIPPED,
     TrackingRecords,
@@ -337,6 +338,8 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
         uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE)
         if entry.get("run_id") and uri:
             _log_lineage(uri, entry["run_id"], store, record)
+        if succeeded and entry.get("run_id"):
+            _register_models(backend, record, plan, entry["run_id"], uri, records)
         return
     folder = _attempt_dir(root, record.run_id, record.task, record.attempt)
     stats = folder / tracking_job.STATS_FILE
@@ -365,6 +368,39 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
         run.finish(succeeded, numbers, files, folder / "tracking.jsonl", stats)
     except tracking_job.mlflow_errors() as error:
         _warn(f"the end of MLflow run {entry['run_id']} (task {record.task!r})", error)
+        return
+    if succeeded:
+        _register_models(backend, record, plan, entry["run_id"], uri, records)
+
+
+def _register_models(
+    backend: JobBackend,
+    record: Any,
+    plan: dict[str, Any],
+    run_id: str,
+    uri: str | None,
+    records: TrackingRecords,
+) -> None:
+    """``Artifact(..., MODEL, register=...)`` outputs as new registered model versions."""
+    versions = []
+    for artifact in plan.get("artifact_outputs", {}).values():
+        name = artifact.get("register")
+        if not name:
+            continue
+        path = f"artifacts/{artifact['name']}"
+        if uri:
+            _client_ready(uri)
+        errors: tuple[type[BaseException], ...] = (DominoFlowsError,)
+        if tracking_job.mlflow_available():  # the runner may lack MLflow on the domino backend
+            errors += tracking_job.mlflow_errors()
+        try:
+            version = backend.register_model(record.handle, name, run_id, path, uri)
+        except errors as error:
+            _warn(f"model {name!r} from task {record.task!r}", error)
+            continue
+        versions.append({"model": name, "version": version, "artifact": artifact["name"]})
+    if versions:
+        records.put(record.run_id, record.task, record.attempt, MODEL_VERSIONS, versions)
 
 
 def _numbers(plan: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:

@@ -134,6 +134,11 @@ def tracking_lines(records: list[dict[str, Any]], task: str, attempt: int) -> li
             )
         elif kind == "job_tags":
             lines.append(f"job tags: {', '.join(value)}")
+        elif kind == "model_versions":
+            lines += [
+                f"registered model {v['model']!r} version {v['version']} (artifact {v['artifact']})"
+                for v in value
+            ]
         elif kind == "job_stats":
             lines.append(f"dominostats.json: {value}")
         elif kind == "skipped":

@@ -230,3 +230,20 @@ def test_records_are_kept_per_attempt(root: Path) -> None:
     records.put("run-1", "t", 1, "job_tags", ["a", "b"])  # the last one wins
     assert [(r.kind, r.value) for r in records.of_run("run-1")] == [("job_tags", ["a", "b"])]
     assert tracking.experiment_name(root, "flows.wf") == f"local/{root.name}/flows.wf"
+
+
+def test_only_a_model_artifact_can_be_registered() -> None:
+    from domino_flows import DATA, MODEL, Artifact
+    from domino_flows.artifacts import artifact_of
+    from domino_flows.errors import TaskDefinitionError
+
+    assert Artifact("Churn model", MODEL, register=True).model_name == "Churn model"
+    assert Artifact("Churn model", MODEL, register="churn").model_name == "churn"
+    assert Artifact("Churn model", MODEL).model_name is None
+    marked = artifact_of(Artifact("Churn model", MODEL, register="churn").File(name="m.json"))
+    assert marked == {"name": "Churn model", "type": "MODEL", "file": "m.json", "register": "churn"}
+    assert "register" not in artifact_of(Artifact("Churn model", MODEL).File(name="m.json"))
+    with pytest.raises(TaskDefinitionError, match="a DATA artifact cannot be registered"):
+        Artifact("Prepared", DATA, register=True)
+    with pytest.raises(TaskDefinitionError, match=r"register=''; give True"):
+        Artifact("Churn model", MODEL, register="")

@@ -97,6 +97,7 @@ def check_show(run_id: str, tasks: dict[str, Any]) -> None:
     for task in TASKS:
         assert f"job tags: flow:tracked_flow.wf, run:{run_id}, task:{task}" in shown
     assert shown.count("dominostats.json: ") == 3
+    assert "registered model 'churn' version 1 (artifact Churn model)" in shown
 
 
 @pytest.mark.slow
@@ -112,6 +113,10 @@ def test_a_local_flow_fills_the_projects_mlflow_store(tmp_path, monkeypatch):
     check_task_runs(client, tasks, parent, run_id)
     assert parent.data.tags["domino_flows.run_id"] == run_id and parent.info.status == "FINISHED"
     check_show(run_id, tasks)
+    registry = mlflow_tracking.MlflowClient(store.as_uri(), registry_uri=store.as_uri())
+    (version,) = registry.search_model_versions("name = 'churn'")
+    assert (version.run_id, int(version.version)) == (tasks["tracked_flow.train"].info.run_id, 1)
+    assert not (root / "mlflow.db").exists()  # MLflow's default registry was never used
     stats = root / ".domino-flows" / "tracking" / run_id / "tracked_flow.prep" / "1"
     assert json.loads((stats / "dominostats.json").read_text()) == {"o0": 10.0, "rows_seen": 5}
 
@@ -146,6 +151,8 @@ def test_a_domino_flow_records_itself_from_inside_its_jobs(tmp_path, domino_env,
     experiment = client.get_experiment(parent.info.experiment_id).name
     assert experiment == f"{domino_env.project}/tracked_flow.wf"
     check_show(run_id, tasks)
+    (version,) = domino_env.registered_models["churn"]  # through Domino's registered models API
+    assert version["experimentRunId"] == tasks["tracked_flow.train"].info.run_id
     store = TrackingRecords(RunStore.for_project(root))
     for task, run in tasks.items():
         job_id = run.data.tags["domino_flows.job_id"]

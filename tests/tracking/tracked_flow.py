@@ -9,7 +9,7 @@ from flytekit.types.file import FlyteFile
 
 from domino_flows import MODEL, Artifact, domino_task, job
 
-Model = Artifact("Churn model", MODEL)
+Model = Artifact("Churn model", MODEL, register="churn")
 
 
 @domino_task
