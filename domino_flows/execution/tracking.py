@@ -135,10 +135,15 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
         records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**base, "mlflow": False})
         return
     if not tracking_job.mlflow_available():
-        line = tracking_job.skipped_line("for this runner")
+        if backend.records_in_job():  # each job still records itself if its environment can
+            line = (
+                "domino-flows: MLflow is not installed for this runner: no parent MLflow run for "
+                "this flow run; each job records its own run where MLflow is installed."
+            )
+        else:
+            line = tracking_job.skipped_line("for this runner")
         logger.warning(line)
-        records.put(run_id, *RUN_LEVEL, SKIPPED, line)
-        records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**base, "mlflow": True})
+        records.put_many(run_id, *RUN_LEVEL, {SKIPPED: line, MLFLOW_RUN: {**base, "mlflow": True}})
         return
     known = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
     uri = runner_store(project_root, backend)
@@ -258,7 +263,10 @@ def prepare(
     settings = settings_for(root)
     records = TrackingRecords(RunStore.for_project(root))
     parent = records.get(spec.run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
-    mlflow_on = bool(parent.get("mlflow")) and tracking_job.mlflow_available()
+    # a job that records itself imports MLflow in its own environment, not the runner's
+    mlflow_on = bool(parent.get("mlflow")) and (
+        backend.records_in_job() or tracking_job.mlflow_available()
+    )
     plan = plan_for(root, spec, record, values, parent)
     plan["mlflow"], plan["stats"] = mlflow_on, settings.job_stats
     # kept for the attempt's end, which may come in another call (the connector's get)

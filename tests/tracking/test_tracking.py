@@ -247,3 +247,20 @@ def test_only_a_model_artifact_can_be_registered() -> None:
         Artifact("Prepared", DATA, register=True)
     with pytest.raises(TaskDefinitionError, match=r"register=''; give True"):
         Artifact("Churn model", MODEL, register="")
+
+
+def test_a_runner_without_mlflow_still_lets_domino_jobs_record_themselves(
+    root: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "mlflow", None)
+    monkeypatch.setitem(sys.modules, "mlflow.tracking", None)
+    (root / "pyproject.toml").write_text("[project]\nname = 'tracked'\n")  # default: on
+    backend = Backend(in_job=True)
+    RunSession(root, "run-1", "flows.wf", backend).begin()  # type: ignore[arg-type]
+    attempt.start(backend, task_spec(), {"label": "x", "rows": 2}, root)  # type: ignore[arg-type]
+    assert backend.specs[0].tracking["mlflow"] is True  # the job's environment decides
+    said = [r.getMessage() for r in caplog.records if "MLflow" in r.getMessage()]
+    assert said == [
+        "domino-flows: MLflow is not installed for this runner: no parent MLflow run for this "
+        "flow run; each job records its own run where MLflow is installed."
+    ]
