@@ -40,10 +40,16 @@ REPORT = ArtifactType.REPORT
 
 @dataclass(frozen=True)
 class Artifact:
-    """A named artifact of one type; several files may belong to it."""
+    """A named artifact of one type; several files may belong to it.
+
+    ``register=True`` (or a model name) makes a MODEL artifact a new version of a registered model
+    each time a task writes it: through Domino's registered models API on the domino backend,
+    MLflow's model registry locally; ``show`` names the version. Needs MLflow tracking on.
+    """
 
     name: str
     type: ArtifactType
+    register: bool | str = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -57,6 +63,24 @@ class Artifact:
                 f"Artifact {self.name!r} has type {self.type!r}; use DATA, MODEL or REPORT "
                 "(from domino_flows import DATA, MODEL, REPORT)."
             ) from None
+        if self.register is not False and self.type is not ArtifactType.MODEL:
+            raise TaskDefinitionError(
+                f"Artifact {self.name!r}: register= makes a MODEL artifact a registered model "
+                f"version; a {self.type.value} artifact cannot be registered. Remove register=, "
+                "or export DATA to a dataset with run_launch_export_artifacts_task."
+            )
+        if not isinstance(self.register, (bool, str)) or self.register == "":
+            raise TaskDefinitionError(
+                f"Artifact {self.name!r}: register={self.register!r}; give True (the model is "
+                "named after the artifact) or the registered model's name."
+            )
+
+    @property
+    def model_name(self) -> str | None:
+        """The registered model this artifact's files become versions of, if any."""
+        if self.register is True:
+            return self.name
+        return self.register or None
 
     def File(self, name: str, type: str | None = None) -> Any:  # official argument name
         """The type of one file of this artifact, for a task output or workflow return.
@@ -83,7 +107,10 @@ class Artifact:
         extension = name.rsplit(".", 1)[1] if "." in name.strip(".") else ""
         file_format = type or extension
         base = FlyteFile[file_format] if file_format else FlyteFile
-        marker = {ANNOTATION_KEY: {"name": self.name, "type": self.type.value, "file": name}}
+        facts = {"name": self.name, "type": self.type.value, "file": name}
+        if self.model_name:  # only when asked: flows without it serialize as before
+            facts["register"] = self.model_name
+        marker = {ANNOTATION_KEY: facts}
         domino = FlyteArtifact(name=name, partition_keys=list(PARTITION_KEYS))(
             artifact_type=self.type.value.lower(), artifact_name=self.name
         )

@@ -6,6 +6,7 @@
     data = job.read_input("data", Path)          # a FlyteFile or FlyteDirectory input
     job.write_output("accuracy", 0.93)
     job.write_output("model", Path("model.pkl"))  # copied to the outputs directory
+    job.log_metric("rmse", 0.41)                  # dominostats.json, and the task's MLflow run
 
 Inputs are read from ``/workflow/inputs`` and outputs written to ``/workflow/outputs``, as Domino
 does; the local backend points ``DOMINO_FLOWS_INPUTS_DIR`` / ``DOMINO_FLOWS_OUTPUTS_DIR`` elsewhere,
@@ -24,10 +25,18 @@ import typing
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from domino_flows import formats
+from domino_flows import formats, tracking_job
 from domino_flows.formats import FormatError
 
-__all__ = ["domino_path", "fail", "inputs", "read_input", "write_output"]
+__all__ = [
+    "domino_path",
+    "fail",
+    "inputs",
+    "log_metric",
+    "log_param",
+    "read_input",
+    "write_output",
+]
 
 T = TypeVar("T")
 
@@ -143,6 +152,24 @@ def _format(name: str, value: Any) -> str:
         f"output {name!r}: a {type(value).__name__} cannot be a Domino output; outputs are str, "
         "int, float, bool, datetime, timedelta, or a Path to a file or directory"
     )
+
+
+def log_metric(name: str, value: float, step: int | None = None) -> None:
+    """Record a number of this job: a column of Domino's Jobs dashboard (``dominostats.json``)
+    and, when the kit records the task in MLflow, a metric of the task's MLflow run."""
+    try:
+        tracking_job.log_value("metric", name, value, step)
+    except tracking_job.TrackingError as error:
+        raise FormatError(str(error)) from None
+
+
+def log_param(name: str, value: Any) -> None:
+    """Record a setting of this job (kept as text): in ``dominostats.json`` and, when the kit
+    records the task in MLflow, as a param of the task's MLflow run."""
+    try:
+        tracking_job.log_value("param", name, value)
+    except tracking_job.TrackingError as error:
+        raise FormatError(str(error)) from None
 
 
 def domino_path(path: str) -> Path:

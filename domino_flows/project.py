@@ -157,6 +157,8 @@ class ProjectSettings:
     bundles: dict[str, Path] = field(default_factory=dict)
     # [tool.domino_flows.lineage]: where OpenLineage events also go (lineage_transport.py)
     lineage: dict[str, Any] = field(default_factory=dict)
+    # [tool.domino_flows.tracking]: MLflow runs, job tags, dominostats.json (execution/tracking.py)
+    tracking: dict[str, Any] = field(default_factory=dict)
     filesystem: FilesystemSettings = field(default_factory=FilesystemSettings)
 
     def data_folder(self, table: str, key: str, task: str = "", what: str = "") -> Path:
@@ -328,6 +330,7 @@ _KNOWN_KEYS: dict[str | None, Any] = {
     "project_layout": {},
     "artifacts": {},
     **{table: {None: {}} for table in DATA_TABLES},  # name -> folder
+    "tracking": {"mlflow": {}, "job_tags": {}, "job_stats": {}},  # values: execution/tracking.py
 }
 
 
@@ -439,6 +442,7 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
             },
         ),
         lineage=dict(_table(table, "lineage", where)),
+        tracking=dict(_table(table, "tracking", where)),
         **data,
         filesystem=_filesystem(table, root, where),
     )

@@ -118,12 +118,26 @@ CREATE TABLE IF NOT EXISTS run_graphs (
 );
 """
 
+# Version 3: where each attempt was recorded outside the run store (records_tracking.py): its
+# MLflow run, job tags, job stats, registered model versions.
+_TRACKING_RECORDS = """
+CREATE TABLE IF NOT EXISTS tracking_records (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, task, attempt, kind)
+);
+"""
+
 # The schema as it is now, for new stores and for the read-only stand-ins of ``stand_in_tables``.
-TABLES = _VERSION_1 + _RUN_GRAPHS
+TABLES = _VERSION_1 + _RUN_GRAPHS + _TRACKING_RECORDS
 
 # MIGRATIONS[n]: version n -> n + 1. Version 1 is the schema of the releases before versions, so
 # its statements create only what a store lacks.
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _RUN_GRAPHS)
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _RUN_GRAPHS, _TRACKING_RECORDS)
 VERSION = len(MIGRATIONS)
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)

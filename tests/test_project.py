@@ -305,7 +305,7 @@ def test_unknown_keys_and_a_near_miss_table_are_errors_with_did_you_mean(tmp_pat
             "mean 'backend'?",
             "  - [tool.domino_flows] has 'extras', which domino-flows does not read; known "
             "keys: backend, environments, hardware_tiers, domino, lint, lineage, filesystem, "
-            "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles.",
+            "project_layout, artifacts, datasets, volumes, netapp_volumes, bundles, tracking.",
             "  - [tool.domino_flows.environments.\"Python 3.11\"] has 'pyhton', which "
             "domino-flows does not read; did you mean 'python'?",
             "  - [tool.domino_flows.hardware_tiers.Small] has 'core', which domino-flows does "

@@ -55,6 +55,10 @@ class JobSpec:
     # Custom Domino paths (``Input(path=...)``/``Output(path=...)``) by input/output name.
     input_paths: dict[str, str] = field(default_factory=dict)
     output_paths: dict[str, str] = field(default_factory=dict)
+    # Variables the kit adds to the job's environment (its MLflow run, its dominostats.json).
+    environment: dict[str, str] = field(default_factory=dict)
+    # What a job that records itself writes to MLflow (``tracking_job``'s plan; JSON).
+    tracking: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -194,6 +198,34 @@ class JobBackend(Protocol):
     def close(self) -> None:
         """Release what the backend holds (local: stop its running jobs and its warm launcher;
         domino: its HTTP connections). Whoever got the backend closes it; safe to call twice."""
+        ...
+
+    def records_in_job(self) -> bool:
+        """True when a job writes its own MLflow run (on Domino the tracking server is the
+        job's, and Domino links a run to the job that wrote it); False when the driver writes
+        it for the job (locally)."""
+        ...
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        """Add tags to a started job, so a user can filter jobs by flow, run and task."""
+        ...
+
+    def register_model(
+        self,
+        handle: JobHandle,
+        name: str,
+        mlflow_run_id: str,
+        artifact_path: str,
+        store: str | None,
+    ) -> str:
+        """Make ``artifact_path`` of MLflow run ``mlflow_run_id`` a new version of registered
+        model ``name`` (created if missing) in the registry users see; its version number.
+        ``store``: the tracking store the runner reaches, when it reaches one."""
+        ...
+
+    def job_records(self, handle: JobHandle) -> dict[str, str]:
+        """What a finished job that records itself reported about its records (its MLflow run
+        and experiment ids); {} when it reported nothing."""
         ...
 
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:

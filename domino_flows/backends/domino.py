@@ -54,7 +54,12 @@ from domino_flows.backends.domino_client import (
     resolve_host,
     resolve_project,
 )
-from domino_flows.backends.domino_files import build_archive, error_text_of, unpack_outputs
+from domino_flows.backends.domino_files import (
+    build_archive,
+    error_text_of,
+    tracking_report_of,
+    unpack_outputs,
+)
 from domino_flows.backends.domino_jobs import (
     ARCHIVE_NAME,
     DEFAULT_SETTLE_SECONDS,
@@ -260,6 +265,8 @@ class DominoBackend:
             "outputs": {name: contract.kind_of(t) for name, t in spec.output_types.items()},
             "working_dir": self.working_dir,
             "retention_days": self.retention_days,
+            "environment": dict(spec.environment),
+            "tracking": dict(spec.tracking),
         }
         archive = build_archive(spec, values, manifest)
         self.routes.upload(self.project_id, f"{path}/{ARCHIVE_NAME}", archive)
@@ -327,6 +334,34 @@ class DominoBackend:
             self._started[staging] = handle
             logger.info("task %s: started Domino job %s (%s)", spec.task, handle.job_id, handle.url)
             return handle
+
+    def records_in_job(self) -> bool:
+        return True  # Domino links an MLflow run to the job that wrote it
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        for tag in tags:
+            self.routes.tag_job(handle.job_id, self.project_id, tag)
+
+    def register_model(
+        self,
+        handle: JobHandle,
+        name: str,
+        mlflow_run_id: str,
+        artifact_path: str,
+        store: str | None,
+    ) -> str:
+        description = f"task {handle.task} of run {handle.run_id} (job {handle.job_id})"
+        version = self.routes.register_model_version(
+            self.project_id, name, mlflow_run_id, artifact_path, description
+        )
+        return str(version)
+
+    def job_records(self, handle: JobHandle) -> dict[str, str]:
+        job = self._jobs.get(handle.job_id)
+        if job is None or not job.get("statuses", {}).get("isCompleted"):
+            return {}
+        data = self._outputs_archive(handle, job)
+        return tracking_report_of(data) if data else {}
 
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         marker = attempt_marker(spec.run_id, spec.task, spec.attempt)

@@ -13,6 +13,7 @@ which python-domino's ``Domino()`` constructor calls (``domino_client.build_clie
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,9 @@ JOB = "GET /v4/jobs/{jobId}"
 JOBS = "GET /v4/jobs?projectId="
 STOP = "POST /v4/jobs/stop"
 LOGS = "GET /api/jobs/beta/jobs/{jobId}/logs"
+JOB_TAGS = "POST /api/jobs/v1/jobs/{jobId}/tags"
+MODELS = "POST /api/registeredmodels/v1"
+MODEL_VERSIONS = "POST /api/registeredmodels/v1/{modelName}/versions"
 
 PAGE_SIZE = 100
 
@@ -193,3 +197,40 @@ class DominoRoutes:
         answer = self._get(LOGS, path, {"limit": limit}).json()
         lines = answer.get("logs", {}).get("logContent", [])
         return "\n".join(str(entry.get("log", "")) for entry in lines)
+
+    def tag_job(self, job_id: str, project_id: str, tag: str) -> dict[str, Any]:
+        """Add one tag to a job. A tag the job already has changes nothing, so it is retried."""
+        url = f"{self.host}/api/jobs/v1/jobs/{_segment(job_id)}/tags"
+        body = {"tagName": tag, "projectId": project_id}
+        answer = call_with_retry(self.retry, JOB_TAGS, lambda: self._session().post(url, json=body))
+        return dict(answer.json())
+
+    def register_model_version(
+        self, project_id: str, name: str, run_id: str, artifact: str, description: str
+    ) -> int:
+        """A new version of registered model ``name`` from MLflow run ``run_id``; the model is
+        created (as its version 1) when it does not exist. Not retried: a repeat would make a
+        second version."""
+        once = replace(self.retry, attempts=1)
+        url = f"{self.host}/api/registeredmodels/v1/{_segment(name)}/versions"
+        body = {"experimentRunId": run_id, "artifact": artifact, "description": description}
+        try:
+            answer = call_with_retry(
+                once, MODEL_VERSIONS, lambda: self._session().post(url, json=body)
+            )
+            return int(answer.json()["modelVersion"])
+        except DominoApiError as error:
+            if error.status != 404:
+                raise
+        new = {
+            "modelName": name,
+            "experimentRunId": run_id,
+            "discoverable": False,
+            "description": description,
+        }
+        created = call_with_retry(
+            once,
+            MODELS,
+            lambda: self._session().post(f"{self.host}/api/registeredmodels/v1", json=new),
+        )
+        return int(created.json().get("latestVersion") or 1)

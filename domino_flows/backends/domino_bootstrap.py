@@ -26,6 +26,13 @@ this file as ``__main__.py``, a ``job.json`` manifest and the task's inputs unde
   project's files do not grow with every run: Domino commits the deletions with this job;
 - exits with the command's exit code (1 if the command succeeded but the outputs broke a rule).
 
+When the manifest carries a tracking plan, the job also records itself where Domino users look
+(``domino_flows_tracking.py`` in the archive, a copy of ``domino_flows/tracking_job.py``): an MLflow
+run written from inside the job (where Domino sets ``MLFLOW_TRACKING_URI``), whose id the command
+gets in ``MLFLOW_RUN_ID``; and ``dominostats.json`` at the project files' root with the task's
+numeric outputs and what it logged. Its MLflow run id goes back in ``_TRACKING.json`` among the
+outputs. A record that cannot be written is said in the log and never fails the task.
+
 It runs on the job's interpreter, so it is standard library only and self-contained: the
 constants below mirror ``domino_flows.formats``, and the tests check :func:`output_problems`
 against ``contract.read_outputs`` with the same cases.
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import os
 import shutil
@@ -64,6 +72,9 @@ INPUTS_FOLDER = "inputs"
 OUTPUTS_FOLDER = "outputs"
 OUTPUTS_ARCHIVE = "outputs.zip"
 STAGING_ROOT = ".domino-flows/staging"
+TRACKING_MODULE = "domino_flows_tracking"
+TRACKING_REPORT = "_TRACKING.json"
+RECORDS_FILE = "tracking.jsonl"
 
 
 def project_root(staging_dir: Path, staging: str) -> Path:
@@ -259,7 +270,9 @@ def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
     env = dict(os.environ)
     env[INPUTS_DIR_VARIABLE] = str(inputs)
     env[OUTPUTS_DIR_VARIABLE] = str(outputs)
+    env.update(manifest.get("environment") or {})
     command = manifest["command"]
+    tracking = _Tracking.begin(staging_dir, files_root, manifest.get("tracking") or {}, env)
     print(f"[domino-flows] task {manifest.get('task', '')}: {command}", file=sys.stderr, flush=True)
     preexec, note = workflow_paths(staging_dir)
     cwd = working_directory(manifest, files_root)
@@ -297,6 +310,8 @@ def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
             f"the command exited with code {code}; see the job's log", encoding="utf-8"
         )
     _truncate_error_file(error_file)
+    if tracking is not None:
+        tracking.end(outputs, succeeded=not error_file.exists())
     if error_file.exists():
         print(
             "[domino-flows] task failed: " + error_file.read_text("utf-8", errors="replace"),
@@ -307,13 +322,69 @@ def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
     return code
 
 
+class _Tracking:
+    """The job's records: its MLflow run (``domino_flows_tracking``) and ``dominostats.json``."""
+
+    def __init__(self, module: Any, plan: dict[str, Any], stats: Path, records: Path) -> None:
+        self.module, self.plan, self.stats, self.records = module, plan, stats, records
+        self.run: Any = None
+
+    @classmethod
+    def begin(
+        cls, staging_dir: Path, files_root: Path, plan: dict[str, Any], env: dict[str, str]
+    ) -> _Tracking | None:
+        if not plan:
+            return None
+        module = _load_tracking(staging_dir)
+        if module is None:
+            return None
+        # Domino reads dominostats.json at the root of the project's files when the job ends
+        stats = Path(env.get(module.STATS_FILE_VARIABLE) or files_root / module.STATS_FILE)
+        records = staging_dir / RECORDS_FILE
+        # an earlier job's numbers, committed with its results, are not this job's
+        stats.unlink(missing_ok=True)
+        env[module.STATS_FILE_VARIABLE] = str(stats)
+        env[module.RECORDS_FILE_VARIABLE] = str(records)
+        tracking = cls(module, plan, stats, records)
+        tracking.run = module.start_in_job(plan, env)
+        return tracking
+
+    def end(self, outputs: Path, succeeded: bool) -> None:
+        if self.plan.get("stats") and succeeded:
+            numbers = self.module.output_numbers(outputs, self.plan.get("metric_outputs", []))
+            if numbers:
+                self.module.update_stats(self.stats, numbers)
+        report = self.module.finish_in_job(self.run, succeeded, outputs, self.records, self.stats)
+        if self.stats.is_file():
+            report["stats_file"] = str(self.stats)
+        if report:
+            (outputs / TRACKING_REPORT).write_text(json.dumps(report), encoding="utf-8")
+
+
+def _load_tracking(staging_dir: Path) -> Any:
+    """The tracking module unpacked beside the inputs (the archive itself is deleted by then)."""
+    path = staging_dir / (TRACKING_MODULE + ".py")
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(TRACKING_MODULE, path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ to commit
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes
+    return module
+
+
 def unpack(archive: Path) -> dict[str, Any]:
-    """The manifest, with the archive's inputs unpacked beside it."""
+    """The manifest, with the archive's inputs (and tracking module) unpacked beside it."""
     staging_dir = archive.parent
     with zipfile.ZipFile(archive) as bundle:
         manifest: dict[str, Any] = json.loads(bundle.read(MANIFEST_FILE).decode("utf-8"))
         for member in bundle.namelist():
-            if member.startswith(INPUTS_FOLDER + "/"):
+            if member.startswith(INPUTS_FOLDER + "/") or member == TRACKING_MODULE + ".py":
                 bundle.extract(member, staging_dir)
     return manifest
 
@@ -359,6 +430,8 @@ def run_archive(archive: Path) -> int:
     pack_outputs(staging_dir)
     for folder in (INPUTS_FOLDER, OUTPUTS_FOLDER):
         shutil.rmtree(staging_dir / folder, ignore_errors=True)
+    for leftover in (TRACKING_MODULE + ".py", RECORDS_FILE):
+        (staging_dir / leftover).unlink(missing_ok=True)
     files_root = project_root(staging_dir, manifest["staging"])
     today = dt.datetime.now(dt.timezone.utc).date()
     prune(files_root, staging_dir.parent, int(manifest.get("retention_days", 7)), today)

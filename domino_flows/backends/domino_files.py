@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from domino_flows import contract
+from domino_flows import contract, tracking_job
 from domino_flows.backends import domino_bootstrap
 from domino_flows.backends.base import JobSpec
 from domino_flows.errors import TaskFailedError
@@ -31,6 +31,8 @@ def build_archive(spec: JobSpec, values: dict[str, Any], manifest: dict[str, Any
         contract.write_inputs(inputs, values, spec.input_types)
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
             bundle.write(domino_bootstrap.__file__, "__main__.py")
+            # the job's MLflow run is written by the job itself (see tracking_job)
+            bundle.write(tracking_job.__file__, domino_bootstrap.TRACKING_MODULE + ".py")
             bundle.writestr(
                 domino_bootstrap.MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True)
             )
@@ -79,3 +81,17 @@ def error_text_of(data: bytes) -> str:
     except zipfile.BadZipFile:
         return ""
     return ""
+
+
+def tracking_report_of(data: bytes) -> dict[str, str]:
+    """What the job reported of its own records (``_TRACKING.json`` in its ``outputs.zip``)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+            if domino_bootstrap.TRACKING_REPORT not in bundle.namelist():
+                return {}
+            report = json.loads(bundle.read(domino_bootstrap.TRACKING_REPORT).decode("utf-8"))
+    except (zipfile.BadZipFile, ValueError):
+        return {}
+    if not isinstance(report, dict):
+        return {}
+    return {str(k): str(v) for k, v in report.items() if isinstance(v, (str, int))}

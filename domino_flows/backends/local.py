@@ -30,6 +30,7 @@ passed to local jobs: a local job never talks to Domino on the user's behalf.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import re
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from domino_flows import contract, formats, mounts
+from domino_flows import contract, formats, mounts, tracking_job
 from domino_flows.backends import lifecycle, local_environment, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
@@ -233,6 +234,7 @@ class LocalBackend:
             variables = local_environment.job_variables(
                 self.project_root, self.settings, directory, environment, tier, job_id, project_id
             )
+            variables.update(spec.environment)  # the kit's tracking: MLflow run, stats file
             plan = filesystem.plan
             if plan is not None:
                 variables.update(local_mounts.variables(plan))
@@ -356,6 +358,38 @@ class LocalBackend:
     def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
         directory = self.jobs_root / job_id
         return JobHandle(self.name, job_id, run_id, task, url, _details(directory))
+
+    def records_in_job(self) -> bool:
+        return False  # the runner writes a local job's MLflow run (MLflow imported once per run)
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        """Local jobs keep their tags in their ``job.json``, as Domino shows them on the job."""
+        path = Path(handle.details["job_dir"]) / jobdir.JOB_FILE
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # a job that never started has no record to tag
+        record["tags"] = sorted({*record.get("tags", []), *tags})
+        jobdir.write_json(path, record)
+
+    def register_model(
+        self,
+        handle: JobHandle,
+        name: str,
+        mlflow_run_id: str,
+        artifact_path: str,
+        store: str | None,
+    ) -> str:
+        """Locally, MLflow's model registry in the runs' store stands for Domino's."""
+        if store is None:
+            raise ConfigurationError(
+                f"task {handle.task!r}: model {name!r} cannot be registered without an MLflow "
+                "store; set [tool.domino_flows.tracking] mlflow = true."
+            )
+        return tracking_job.register_model_version(store, name, mlflow_run_id, artifact_path)
+
+    def job_records(self, handle: JobHandle) -> dict[str, str]:
+        return {}  # a local job's records are written by the runner, which knows them
 
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         directory = self.job_dir(spec)

@@ -25,7 +25,7 @@ from domino_flows.backends.base import (
 )
 from domino_flows.clock import now
 from domino_flows.errors import DominoFlowsError
-from domino_flows.execution import recording, stopping
+from domino_flows.execution import recording, stopping, tracking
 from domino_flows.records import RunStore
 from domino_flows.redaction import redact
 
@@ -143,6 +143,7 @@ def start(
                 for name in values
             ]
         )
+        spec = tracking.prepare(backend, spec, record, values, project_root)
         staging = backend.stage_inputs(spec, values)
         handle = backend.start(spec, staging)
     except DominoFlowsError as error:
@@ -154,6 +155,7 @@ def start(
     except DominoFlowsError as error:  # a job nobody could follow: stop it rather than lose it
         fail(backend, record, error)
         raise
+    tracking.started(backend, spec, record, project_root)
     return record
 
 
@@ -185,11 +187,13 @@ def finish(
                 for name, value in values.items()
             ]
             recording.task_ended(record, status, refs)
+            tracking.ended(backend, record, True, values)
             names = sorted({a["name"] for a in artifacts.values()})
             return AttemptResult(record, status.state, values, refs, artifacts=names)
     tail = _log_tail(backend, record.handle)
     message = failure_message(status, tail)
     recording.task_ended(record, JobStatus(status.state, message), [])
+    tracking.ended(backend, record, False, {})
     return AttemptResult(
         record,
         status.state,
@@ -224,11 +228,13 @@ def fail(
                 message,
                 outcome.note,
             )
+            tracking.ended(backend, record, False, {})
             return AttemptResult(
                 record, JobState.FAILED, error=message, message=message, job_may_run=True
             )
         message += f" (its job {record.job_id} was stopped)"
     recording.task_ended(record, JobStatus(JobState.FAILED, message), [])
+    tracking.ended(backend, record, False, {})
     return AttemptResult(record, JobState.FAILED, error=message, message=message)
 
 
@@ -255,6 +261,7 @@ def stop(
                 record, JobState.STOPPED, error=message, message=message, job_may_run=True
             )
     stopping.record_stopped(record, why)
+    tracking.ended(backend, record, False, {})
     return AttemptResult(record, JobState.STOPPED, error=why, message=why)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from domino_flows.backends.base import JobBackend, JobState
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution import reconcile as leftovers
-from domino_flows.execution import recording
+from domino_flows.execution import recording, tracking
 from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.records import RunStore
 
@@ -48,6 +48,8 @@ class RunSession:
             if self._begun:
                 return
             self._begun = True
+        # first: a wrong [tool.domino_flows.tracking] stops the run before anything is recorded
+        tracking.run_started(self.project_root, self.run_id, self.flow, self.backend)
         recording.run_started(self.project_root, self.run_id, self.flow, self.backend.name)
         for attempt in self.store.attempts(self.run_id):
             known = self._numbers.get(attempt.task, 0)
@@ -61,6 +63,7 @@ class RunSession:
             self._closed = True
         self.stop_open("the run ended before this task did")
         recording.run_ended(self.project_root, self.run_id, self.flow, state, error)
+        tracking.run_ended(self.project_root, self.run_id, state is JobState.SUCCEEDED)
 
     # --- attempts ------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from domino_flows.records import RunStore
+from domino_flows.records_tracking import TrackingRecords
 from domino_flows.runner import gates
 from domino_flows.runner.literal_text import literal_map_text
 from domino_flows.runner.state import CACHE, RESUME, RunnerState
@@ -27,6 +28,7 @@ def show_document(store: RunStore, run: dict[str, Any], task: str | None = None)
     attempts = [a.__dict__ for a in store.attempts(run_id)]
     artifacts = [a.__dict__ for a in store.artifacts(run_id)]
     origins = state.origins(run_id)
+    tracking = [r.__dict__ for r in TrackingRecords(store).of_run(run_id) if r.kind != "plan"]
     if task is not None:
         known = {row["task"] for row in [*attempts, *origins, *artifacts]}
         task = resolve_task(task, known, f"run {run_id}")
@@ -36,6 +38,7 @@ def show_document(store: RunStore, run: dict[str, Any], task: str | None = None)
 
         attempts, origins = [a for a in attempts if chosen(a)], [o for o in origins if chosen(o)]
         artifacts = [a for a in artifacts if chosen(a)]
+        tracking = [t for t in tracking if not t["task"] or chosen(t)]
     artifact_names: dict[str, list[str]] = defaultdict(list)
     for artifact in artifacts:
         artifact_names[artifact["task"]].append(artifact["artifact_name"])
@@ -64,6 +67,7 @@ def show_document(store: RunStore, run: dict[str, Any], task: str | None = None)
         "reused": [described(o) for o in origins if o["origin"] == RESUME],
         "nodes": state.node_rows(run_id),
         "artifacts": artifacts,
+        "tracking": tracking,
     }
 
 
@@ -82,6 +86,8 @@ def show_text(document: dict[str, Any]) -> str:
         values = document[label]
         if values:
             lines.append(f"  {label}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+    records = document.get("tracking", [])
+    lines += [f"  {line}" for line in tracking_lines(records, "", 0)]
     # a task that finished before a resume is listed once, by its attempt, marked as kept
     kept = {r["task"] for r in document["reused"] if r["source_run"] == run["run_id"]}
     for a in document["attempts"]:
@@ -93,6 +99,9 @@ def show_text(document: dict[str, Any]) -> str:
         )
         if a.get("error"):
             lines.append(f"            {a['error'].splitlines()[0]}")
+        lines += [
+            f"            {line}" for line in tracking_lines(records, a["task"], a["attempt"])
+        ]
     for cached in document["cached"]:
         lines.append(
             f"  {'cached':<9} {cached['task']}  node {cached['node']}  result from run "
@@ -135,3 +144,30 @@ def stopping_note(store: Any, run_id: str) -> str:
 
 def _artifacts(entry: dict[str, Any]) -> str:
     return f"  artifacts: {', '.join(entry['artifacts'])}" if entry["artifacts"] else ""
+
+
+def tracking_lines(records: list[dict[str, Any]], task: str, attempt: int) -> list[str]:
+    """Where an attempt (or, with task "", the run) was recorded for Domino's users."""
+    lines = []
+    order = {"mlflow_run": 0, "job_tags": 1, "job_stats": 2}
+    for record in sorted(records, key=lambda r: order.get(r["kind"], 3)):
+        if record["task"] != task or record["attempt"] != attempt:
+            continue
+        kind, value = record["kind"], record["value"]
+        if kind == "mlflow_run" and value.get("run_id"):
+            lines.append(
+                f"MLflow run {value['run_id']} in experiment {value.get('experiment', '')!r}"
+                + (f" ({value['store']})" if value.get("store") else "")
+            )
+        elif kind == "job_tags":
+            lines.append(f"job tags: {', '.join(value)}")
+        elif kind == "model_versions":
+            lines += [
+                f"registered model {v['model']!r} version {v['version']} (artifact {v['artifact']})"
+                for v in value
+            ]
+        elif kind == "job_stats":
+            lines.append(f"dominostats.json: {value}")
+        elif kind == "skipped":
+            lines.append(str(value))
+    return lines

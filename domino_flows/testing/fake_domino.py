@@ -51,6 +51,7 @@ from domino_flows.testing.fake_domino_jobs import (
 )
 from domino_flows.testing.fake_domino_legacy import LegacyApi
 from domino_flows.testing.fake_domino_schema import LEGACY_ROUTES
+from domino_flows.testing.fake_domino_tracking import TrackingApi
 
 DEFAULT_API_KEY = "fake-domino-api-key-0123456789abcdef"
 # Environment ids are 24 hex digits, as Domino's description requires of them.
@@ -87,7 +88,7 @@ def _hex_id(*parts: str) -> str:
     return hashlib.sha1("/".join(parts).encode()).hexdigest()[:24]
 
 
-class FakeDomino(JobRunner, LegacyApi, DominoApi):
+class FakeDomino(JobRunner, LegacyApi, TrackingApi, DominoApi):
     """The fake deployment. Use as a context manager, or call start() and stop()."""
 
     job_env_drop = _JOB_ENV_DROP

@@ -50,6 +50,9 @@ ROUTE_NAMES: dict[tuple[str, str], str] = {
     ("POST", "/v4/jobs/stop"): "job_stop",
     ("GET", "/v4/jobs"): "jobs_list",
     ("GET", "/api/jobs/beta/jobs/{jobId}/logs"): "job_logs",
+    ("POST", "/api/jobs/v1/jobs/{jobId}/tags"): "job_tags",
+    ("POST", "/api/registeredmodels/v1"): "register_model",
+    ("POST", "/api/registeredmodels/v1/{modelName}/versions"): "model_versions",
 }
 
 

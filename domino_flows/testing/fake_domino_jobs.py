@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,7 @@ class JobRunner:
     project_type: str
     job_env_drop: tuple[str, ...]
     job_ids: tuple[int, int] | None  # the unprivileged user jobs run as, when there is one
+    tracking_environment: Callable[[], dict[str, str]]  # fake_domino_tracking: MLflow store
     stop_delay: float = 0.0  # seconds a stopped job runs on (FakeDomino.stop_jobs_slowly)
 
     def tree(self, commit: str | None = None) -> Path:
@@ -162,6 +164,7 @@ class JobRunner:
         env["DOMINO_API_HOST"] = self.url
         env["DOMINO_USER_API_KEY"] = job.token
         env["HOME"] = str(working_dir.parent / "home")
+        env.update(self.tracking_environment())
         env["PYTHONUNBUFFERED"] = "1"
         return env
 

@@ -95,6 +95,15 @@ class ScriptedBackend:
 
     start_settle_seconds = 0.0
 
+    def records_in_job(self) -> bool:
+        return False
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        self.tags = tags
+
+    def job_records(self, handle: JobHandle) -> dict[str, str]:
+        return {}
+
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -1,0 +1,441 @@
+"""Recording runs where Domino users look: MLflow runs, job tags, ``dominostats.json``.
+
+The run store stays the source of truth; this adds, per task attempt:
+
+- an **MLflow run** in the flow's experiment, named ``<owner>/<project>/<flow>`` (Domino wants
+  experiment names unique per deployment, and a project's owner and name are), nested under a
+  parent run per flow run when the runner can reach the tracking store. Params are the primitive
+  inputs, metrics the numeric primitive outputs plus what the task logged (``job.log_metric``,
+  ``dominostats.json``), tags name flow, run, task, node, attempt, environment, hardware tier,
+  commit and job; artifact files and the attempt's OpenLineage events are its artifacts; inputs
+  are MLflow datasets with the digest lineage computes. On Domino the job writes it itself
+  (``tracking_job`` in the job's archive: Domino links a run to the job that wrote it); locally
+  the runner writes it, to ``MLFLOW_TRACKING_URI`` or else ``.domino-flows/mlruns``;
+- **job tags** ``flow:<flow>``, ``run:<run id>``, ``task:<task>`` (``JobBackend.tag_job``);
+- a **``dominostats.json``** per job with its numeric outputs and what it logged.
+
+``[tool.domino_flows.tracking]`` turns each on or off: ``mlflow`` (default: on where jobs record
+themselves, on Domino; ``mlflow = true`` locally), ``job_tags`` and ``job_stats`` (default on).
+A record that cannot be written is a warning, never a failed task; without MLflow one line says
+what is skipped. What was written where is kept in the run store (``records_tracking``) for
+``show``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from domino_flows import contract, tracking_job
+from domino_flows.artifacts import artifact_of
+from domino_flows.backends.base import JobBackend, JobSpec
+from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.git_state import commit_and_dirty
+from domino_flows.paths import state_dir
+from domino_flows.project import load_settings
+from domino_flows.records import RunStore
+from domino_flows.records_tracking import (
+    JOB_STATS,
+    JOB_TAGS,
+    MLFLOW_RUN,
+    MODEL_VERSIONS,
+    PLAN,
+    SKIPPED,
+    TrackingRecords,
+    store_address,
+)
+from domino_flows.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+LOCAL_STORE = "mlruns"
+TRACKING_DIR = "tracking"
+SETTINGS = ("mlflow", "job_tags", "job_stats")
+NUMERIC_KINDS = ("int", "float")
+RUN_LEVEL = ("", 0)  # the task and attempt under which the flow run's own records are kept
+PROJECT_DEFAULT = "project default"  # a job started without one: Domino chose the project's
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """``[tool.domino_flows.tracking]``: None for ``mlflow`` means "by default"."""
+
+    mlflow: bool | None = None
+    job_tags: bool = True
+    job_stats: bool = True
+
+    def mlflow_on(self, backend: JobBackend) -> bool:
+        return self.mlflow if self.mlflow is not None else backend.records_in_job()
+
+
+def settings_for(project_root: Path) -> TrackingSettings:
+    settings = load_settings(project_root)
+    table = settings.tracking
+    where = f"{settings.pyproject or project_root / 'pyproject.toml'} [tool.domino_flows.tracking]"
+    for key, value in table.items():  # an unknown key was warned about when the file was read
+        if key in SETTINGS and not isinstance(value, bool):
+            raise ConfigurationError(
+                f"{where}: {key} = {value!r}; write {key} = true or {key} = false."
+            )
+    return TrackingSettings(
+        mlflow=table.get("mlflow"),
+        job_tags=table.get("job_tags", True),
+        job_stats=table.get("job_stats", True),
+    )
+
+
+def experiment_name(project_root: Path, flow: str) -> str:
+    """``<owner>/<project>/<flow>``: the Domino project (settings, else the job's variables),
+    else ``local/<project folder>``."""
+    settings = load_settings(project_root)
+    project = settings.domino.project
+    if not project and os.environ.get("DOMINO_PROJECT_NAME"):
+        owner = os.environ.get("DOMINO_PROJECT_OWNER", "")
+        project = f"{owner}/{os.environ['DOMINO_PROJECT_NAME']}".lstrip("/")
+    return f"{project or 'local/' + project_root.resolve().name}/{flow or 'flow'}"
+
+
+def runner_store(project_root: Path, backend: JobBackend) -> str | None:
+    """The tracking store the runner writes to: ``MLFLOW_TRACKING_URI``; else, for local jobs,
+    the project's own store. None when the runner cannot reach the jobs' store (Domino's
+    tracking server from outside Domino)."""
+    named = os.environ.get(tracking_job.TRACKING_URI_VARIABLE)
+    if named:
+        return named
+    if backend.records_in_job():
+        return None
+    return (state_dir(project_root) / LOCAL_STORE).resolve().as_uri()
+
+
+def _client_ready(uri: str) -> None:
+    # MLflow 3 refuses its file store unless asked; the project's own store is one (fast, and
+    # `mlflow ui --backend-store-uri .domino-flows/mlruns` opens it).
+    if uri.startswith("file:") or "://" not in uri:
+        os.environ.setdefault(tracking_job.FILE_STORE_VARIABLE, "true")
+
+
+def _warn(what: str, error: BaseException) -> None:
+    logger.warning("domino-flows: %s was not recorded: %s", what, (redact(str(error)) or "")[:300])
+
+
+# --- the flow run -----------------------------------------------------------------------------
+
+
+def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend) -> None:
+    """The flow run's parent MLflow run (kept across resumes), where the runner can reach the
+    store; or the one line saying MLflow is missing."""
+    settings = settings_for(project_root)
+    records = TrackingRecords(RunStore.for_project(project_root))
+    commit, _dirty = commit_and_dirty(project_root)
+    base = {"commit": commit or "", "experiment": experiment_name(project_root, flow)}
+    if not settings.mlflow_on(backend):
+        records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**base, "mlflow": False})
+        return
+    if not tracking_job.mlflow_available():
+        if backend.records_in_job():  # each job still records itself if its environment can
+            line = (
+                "domino-flows: MLflow is not installed for this runner: no parent MLflow run for "
+                "this flow run; each job records its own run where MLflow is installed."
+            )
+        else:
+            line = tracking_job.skipped_line("for this runner")
+        logger.warning(line)
+        records.put_many(run_id, *RUN_LEVEL, {SKIPPED: line, MLFLOW_RUN: {**base, "mlflow": True}})
+        return
+    known = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+    uri = runner_store(project_root, backend)
+    entry = {**base, "mlflow": True, "store": store_address(uri)}
+    if known.get("run_id") or uri is None:  # resumed, or the jobs' store is out of reach
+        records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**entry, **_ids(known)})
+        return
+    _client_ready(uri)
+    plan = {
+        "experiment": base["experiment"],
+        "run_name": f"{flow} [run {run_id}]",
+        "tags": {
+            "domino_flows.flow": flow,
+            "domino_flows.run_id": run_id,
+            "domino_flows.commit": commit or "",
+            "domino_flows.backend": backend.name,
+        },
+    }
+    try:
+        parent = tracking_job.TaskRun(plan, uri)
+        parent.start()
+    except tracking_job.mlflow_errors() as error:
+        _warn(f"the MLflow parent run of run {run_id}", error)
+        records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, entry)
+        return
+    ids = {"run_id": parent.run_id, "experiment_id": parent.experiment_id}
+    records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**entry, **ids})
+
+
+def _ids(known: dict[str, Any]) -> dict[str, Any]:
+    return {k: known[k] for k in ("run_id", "experiment_id") if known.get(k)}
+
+
+def run_ended(project_root: Path, run_id: str, succeeded: bool) -> None:
+    """End the parent run, if the runner made one."""
+    records = TrackingRecords(RunStore.for_project(project_root))
+    parent = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+    uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE) or parent.get("store")
+    if not parent.get("run_id") or not uri:
+        return
+    _client_ready(uri)
+    try:
+        run = tracking_job.TaskRun({}, uri, run_id=parent["run_id"])
+        run.client.set_terminated(run.run_id, "FINISHED" if succeeded else "FAILED")
+    except tracking_job.mlflow_errors() as error:
+        _warn(f"the end of MLflow run {parent['run_id']}", error)
+
+
+# --- an attempt -------------------------------------------------------------------------------
+
+
+def _attempt_dir(project_root: Path, run_id: str, task: str, attempt: int) -> Path:
+    """Where a local job's ``dominostats.json`` and logged records are kept."""
+    safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in task)
+    return state_dir(project_root) / TRACKING_DIR / run_id / safe / str(attempt)
+
+
+def plan_for(
+    project_root: Path, spec: JobSpec, record: Any, values: dict[str, Any], parent: dict[str, Any]
+) -> dict[str, Any]:
+    """What the attempt's MLflow run holds before its job runs (JSON, for a job's manifest)."""
+    task, _, node = spec.task.partition("@")
+    params = {}
+    for name, value in values.items():
+        kind = contract.kind_of(spec.input_types[name])
+        if kind in contract.PRIMITIVE_KINDS:
+            params[name] = redact(contract._PRIMITIVE_WRITERS[kind](value)) or ""
+    datasets = [
+        {"name": d["name"], "digest": d["sha256"], "source": d.get("source") or d["name"]}
+        for d in _json_list(record.input_datasets)
+    ]
+    artifacts = {}
+    for name, python_type in spec.output_types.items():
+        artifact = artifact_of(python_type)
+        if artifact:
+            artifacts[name] = artifact
+    return {
+        "mlflow": True,
+        "stats": True,
+        "experiment": parent.get("experiment") or experiment_name(project_root, spec.flow),
+        "parent_run_id": parent.get("run_id", ""),
+        "run_name": f"{task} (attempt {spec.attempt})",
+        "params": params,
+        "datasets": datasets,
+        "tags": {
+            "domino_flows.flow": spec.flow,
+            "domino_flows.run_id": spec.run_id,
+            "domino_flows.task": task,
+            "domino_flows.node": node,
+            "domino_flows.attempt": str(spec.attempt),
+            "domino_flows.environment": record.environment or PROJECT_DEFAULT,
+            "domino_flows.hardware_tier": record.hardware_tier or PROJECT_DEFAULT,
+            "domino_flows.commit": parent.get("commit", ""),
+        },
+        "metric_outputs": [
+            n for n, t in spec.output_types.items() if contract.kind_of(t) in NUMERIC_KINDS
+        ],
+        "artifact_outputs": artifacts,
+    }
+
+
+def _json_list(text: str) -> list[dict[str, Any]]:
+    import json
+
+    try:
+        data = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [d for d in data if isinstance(d, dict) and d.get("sha256")]
+
+
+def prepare(
+    backend: JobBackend, spec: JobSpec, record: Any, values: dict[str, Any], root: Path
+) -> JobSpec:
+    """The spec the attempt's job starts with: its tracking plan (a job that records itself)
+    or the variables naming the run the runner opened for it and its stats file."""
+    settings = settings_for(root)
+    records = TrackingRecords(RunStore.for_project(root))
+    parent = records.get(spec.run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+    # a job that records itself imports MLflow in its own environment, not the runner's
+    mlflow_on = bool(parent.get("mlflow")) and (
+        backend.records_in_job() or tracking_job.mlflow_available()
+    )
+    plan = plan_for(root, spec, record, values, parent)
+    plan["mlflow"], plan["stats"] = mlflow_on, settings.job_stats
+    # kept for the attempt's end, which may come in another call (the connector's get)
+    kept: dict[str, Any] = {PLAN: plan}
+    if backend.records_in_job():
+        records.put_many(spec.run_id, spec.task, spec.attempt, kept)
+        return replace(spec, tracking=plan if (mlflow_on or settings.job_stats) else {})
+    folder = _attempt_dir(root, spec.run_id, spec.task, spec.attempt)
+    folder.mkdir(parents=True, exist_ok=True)
+    environment = {
+        tracking_job.STATS_FILE_VARIABLE: str(folder / tracking_job.STATS_FILE),
+        tracking_job.RECORDS_FILE_VARIABLE: str(folder / "tracking.jsonl"),
+    }
+    uri = runner_store(root, backend)
+    if mlflow_on and uri:
+        _client_ready(uri)
+        try:
+            run = tracking_job.TaskRun(plan, uri)
+            run.start()
+        except tracking_job.mlflow_errors() as error:
+            _warn(f"the MLflow run of task {spec.task!r}", error)
+        else:
+            environment[tracking_job.RUN_ID_VARIABLE] = run.run_id
+            environment[tracking_job.TRACKING_URI_VARIABLE] = uri
+            if tracking_job.FILE_STORE_VARIABLE in os.environ:
+                environment[tracking_job.FILE_STORE_VARIABLE] = "true"
+            kept[MLFLOW_RUN] = {
+                "run_id": run.run_id,
+                "experiment_id": run.experiment_id,
+                "experiment": plan["experiment"],
+                "store": store_address(uri),
+            }
+    records.put_many(spec.run_id, spec.task, spec.attempt, kept)
+    return replace(spec, environment={**spec.environment, **environment}, tracking=plan)
+
+
+def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None:
+    """Tag the started job with its flow, run and task."""
+    if not settings_for(root).job_tags:
+        return
+    task = spec.task.partition("@")[0]
+    tags = [f"flow:{spec.flow}", f"run:{spec.run_id}", f"task:{task}"]
+    try:
+        backend.tag_job(record.handle, tags)
+    except DominoFlowsError as error:
+        _warn(f"the tags of job {record.job_id}", error)
+        return
+    TrackingRecords(RunStore.for_project(root)).put(
+        spec.run_id, spec.task, spec.attempt, JOB_TAGS, tags
+    )
+
+
+def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, Any]) -> None:
+    """Finish the attempt's records once its end is in the run store (lineage included)."""
+    root = Path(record.project_root)
+    store = RunStore.for_project(root)
+    records = TrackingRecords(store)
+    key = (record.run_id, record.task, record.attempt)
+    kept = records.of_attempt(*key)
+    plan = kept.get(PLAN)
+    if not plan:
+        return  # the attempt ended before its job was planned (a failed resolution)
+    entry = kept.get(MLFLOW_RUN) or {}
+    if backend.records_in_job():
+        reported = backend.job_records(record.handle) if record.job_id else {}
+        if reported.get("mlflow_run_id"):
+            entry = {
+                "run_id": reported["mlflow_run_id"],
+                "experiment_id": reported.get("mlflow_experiment_id", ""),
+                "experiment": plan.get("experiment", ""),
+                "store": store_address(os.environ.get(tracking_job.TRACKING_URI_VARIABLE))
+                or "the job's MLFLOW_TRACKING_URI",
+            }
+            records.put(*key, MLFLOW_RUN, entry)
+        if reported.get("stats_file"):
+            records.put(*key, JOB_STATS, reported["stats_file"])
+        uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE)
+        if entry.get("run_id") and uri:
+            _log_lineage(uri, entry["run_id"], store, record)
+        if succeeded and entry.get("run_id"):
+            _register_models(backend, record, plan, entry["run_id"], uri, records)
+        return
+    folder = _attempt_dir(root, record.run_id, record.task, record.attempt)
+    stats = folder / tracking_job.STATS_FILE
+    numbers = _numbers(plan, values) if succeeded else {}
+    if plan.get("stats"):
+        tracking_job.update_stats(stats, numbers)
+        records.put(*key, JOB_STATS, str(stats))
+    uri = runner_store(root, backend)
+    if not entry.get("run_id") or uri is None:
+        return
+    files = (
+        [
+            (a.artifact_name, Path(a.path), a.file_name)
+            for a in store.artifacts(record.run_id)
+            if a.task == record.task and Path(a.path).is_file()
+        ]
+        if succeeded and plan.get("artifact_outputs")
+        else []
+    )
+    _client_ready(uri)
+    try:
+        run = tracking_job.TaskRun(plan, uri, run_id=entry["run_id"])
+        if record.job_id:  # known once the job started (a job recording itself names its own)
+            run.client.set_tag(run.run_id, "domino_flows.job_id", record.job_id)
+        _log_lineage_to(run, store, record)
+        run.finish(succeeded, numbers, files, folder / "tracking.jsonl", stats)
+    except tracking_job.mlflow_errors() as error:
+        _warn(f"the end of MLflow run {entry['run_id']} (task {record.task!r})", error)
+        return
+    if succeeded:
+        _register_models(backend, record, plan, entry["run_id"], uri, records)
+
+
+def _register_models(
+    backend: JobBackend,
+    record: Any,
+    plan: dict[str, Any],
+    run_id: str,
+    uri: str | None,
+    records: TrackingRecords,
+) -> None:
+    """``Artifact(..., MODEL, register=...)`` outputs as new registered model versions."""
+    versions = []
+    for artifact in plan.get("artifact_outputs", {}).values():
+        name = artifact.get("register")
+        if not name:
+            continue
+        path = f"artifacts/{artifact['name']}"
+        if uri:
+            _client_ready(uri)
+        errors: tuple[type[BaseException], ...] = (DominoFlowsError,)
+        if tracking_job.mlflow_available():  # the runner may lack MLflow on the domino backend
+            errors += tracking_job.mlflow_errors()
+        try:
+            version = backend.register_model(record.handle, name, run_id, path, uri)
+        except errors as error:
+            _warn(f"model {name!r} from task {record.task!r}", error)
+            continue
+        versions.append({"model": name, "version": version, "artifact": artifact["name"]})
+    if versions:
+        records.put(record.run_id, record.task, record.attempt, MODEL_VERSIONS, versions)
+
+
+def _numbers(plan: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:
+    names = plan.get("metric_outputs", [])
+    return {
+        n: float(v)
+        for n, v in values.items()
+        if n in names and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+
+
+def _log_lineage(uri: str, run_id: str, store: RunStore, record: Any) -> None:
+    _client_ready(uri)
+    try:
+        _log_lineage_to(tracking_job.TaskRun({}, uri, run_id=run_id), store, record)
+    except tracking_job.mlflow_errors() as error:
+        _warn(f"the lineage of MLflow run {run_id} (task {record.task!r})", error)
+
+
+def _log_lineage_to(run: tracking_job.TaskRun, store: RunStore, record: Any) -> None:
+    """The attempt's OpenLineage events (as the run store kept them: credentials masked) as
+    ``openlineage/<attempt>.ndjson``."""
+    events = [
+        e["event"]
+        for e in store.lineage_events(record.run_id, record.task)
+        if e["attempt"] == record.attempt
+    ]
+    if events:
+        text = tracking_job.mask("\n".join(events) + "\n")
+        run.client.log_text(run.run_id, text, f"openlineage/attempt-{record.attempt}.ndjson")
