@@ -57,7 +57,7 @@ class TrackingError(ValueError):
 def mask(text: str) -> str:
     """``text`` with the values of credential variables (and a token file's content) masked."""
     secrets = [os.environ.get(v, "") for v in (*CREDENTIAL_VARIABLES, *MLFLOW_CREDENTIAL_VARIABLES)]
-    token_file = os.environ.get("DOMINO_TOKEN_FILE")
+    token_file = os.environ.get(CREDENTIAL_VARIABLES[2])  # its content is the secret
     if token_file:
         try:
             with open(token_file, encoding="utf-8", errors="replace") as handle:

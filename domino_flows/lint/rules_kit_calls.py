@@ -86,6 +86,8 @@ KEYWORDS: dict[str, frozenset[str]] = {
             "git_ref",
             "dataset_snapshots",
             "external_volume_mount_ids",
+            "external_data_volumes",
+            "netapp_volume_snapshots",
             "volume_size_gib",
             "cache",
             "cache_version",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.project import LOCAL_BACKEND
 from domino_flows.runner.graph import (
     NodeKind,
     UnsupportedFlowError,
@@ -73,7 +74,7 @@ def check(workflow: Any, flow_file: str | Path, backend: Any, lint: bool = True)
         else:
             tasks.setdefault(task_or_problem.name, task_or_problem)
     result.tasks = len(tasks)
-    if backend.name == "local":
+    if backend.name == LOCAL_BACKEND:
         _check_local(list(tasks.values()), backend.settings, result)
     else:
         _check_domino(list(tasks.values()), backend, result)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.backends.local_process import terminate_session
+from domino_flows.redaction import API_KEY_VARIABLE
 
 COMPLETED = frozenset({"Succeeded", "Failed", "Error", "Stopped"})
 
@@ -162,7 +163,7 @@ class JobRunner:
         # the job's own credential, as Domino gives each job one: the API host and a key that
         # is the job's, valid while it runs
         env["DOMINO_API_HOST"] = self.url
-        env["DOMINO_USER_API_KEY"] = job.token
+        env[API_KEY_VARIABLE] = job.token
         env["HOME"] = str(working_dir.parent / "home")
         env.update(self.tracking_environment())
         env["PYTHONUNBUFFERED"] = "1"

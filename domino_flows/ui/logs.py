@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.errors import DominoFlowsError
+from domino_flows.project import DOMINO_BACKEND
 from domino_flows.records import TaskAttempt
 from domino_flows.redaction import redact
 
@@ -42,7 +43,7 @@ def _local_backend(root: Path) -> Any:
 
 def log_tail(root: Path, backend: str, attempt: TaskAttempt, lines: int = TAIL_LINES) -> LogTail:
     url = domino_url(attempt)
-    if backend == "domino" or url:
+    if backend == DOMINO_BACKEND or url:
         return LogTail(
             "",
             f"job {attempt.job_id} ran on Domino: its log is on Domino's job page",

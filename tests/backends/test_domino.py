@@ -205,7 +205,7 @@ def test_an_unknown_volume_name_lists_the_projects_volumes(backend, fake_domino)
         backend.resolve(spec(ExternalDataVolumes=[ExternalDataVolume(Name="sharde")]))
     assert (
         "task 'churn.train': Domino project alice/flows has no external data volume named "
-        "'sharde'. Available: 'shared'. Fix ExternalDataVolume Name."
+        "'sharde'. Did you mean 'shared'? Available: 'shared'. Fix ExternalDataVolume Name."
     ) in str(caught.value)
 
 

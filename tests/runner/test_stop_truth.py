@@ -228,7 +228,10 @@ def test_ctrl_c_during_a_total_outage_exits_on_an_honest_record(domino_env, tmp_
     from runner_helpers import wait_for
 
     root = domino_project(domino_env, tmp_path / "slow", "outage", SLOW_FLOW, monkeypatch)
-    started = root / "started.txt"
+    signals = tmp_path / "signals"  # fake Domino jobs run as an unprivileged user: let it write
+    signals.mkdir(mode=0o777)
+    signals.chmod(0o777)
+    started = signals / "started.txt"
     assignment = f"started={started}"
     runner = subprocess.Popen(
         [sys.executable, "-m", "domino_flows.cli", "run", "flow.py", "once", "-i", assignment],
