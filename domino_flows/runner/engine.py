@@ -405,6 +405,8 @@ class Engine(FanOutSteps):
         passed = gates.pass_gate(self.ctx, flow_node.entity, path, literals, self.options.gates)
         view.note, view.state, view.attempts = passed.note, "succeeded", 1
         self.reporter.update(view)
+        # an approved value is the upstream dataset itself: lineage keeps its name through the gate
+        scope.sources[flow_node.id] = bindings.node_input_sources(flow_node.node, scope.sources)
         record = values.encode(passed.outputs)
         self.state.save_node(
             self.run_id, path, gates.recorded(flow_node.name, passed), record, False

@@ -1,6 +1,7 @@
 """Gates in a local run: approved by flag or in the terminal, refused in a pipe naming the flag,
 and the decision recorded for show."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from flytekit import approve, sleep, wait_for_input, workflow
 from runner_helpers import cli, run_json
 
 from domino_flows import DominoJobConfig, DominoJobTask
+from domino_flows.records import RunStore
 from domino_flows.runner import gates
 from domino_flows.runner.gates import GateError, GateOptions
 
@@ -94,3 +96,13 @@ def test_a_run_passes_gates_by_flag_and_show_records_the_decisions(project):
     assert "gate publish: approved by --approve publish" in shown
     assert "gate copies: input 3 from --gate-input" in shown
     assert "gate sleep-gate: sleep gate: 1 day, 0:00:00 not waited in a local run" in shown
+    # the approved value is make's output itself: lineage draws the edge through the gate
+    events = RunStore.for_project(project).lineage_events(document["run_id"])
+    complete = {
+        e["task"]: json.loads(e["event"])
+        for e in events
+        if e["task"] and e["event_type"] == "COMPLETE"
+    }
+    (made,) = complete["make"]["outputs"]
+    read = {i["name"] for i in complete["publish"]["inputs"]}
+    assert made["name"] in read
