@@ -19,8 +19,9 @@ from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState,
 from domino_flows.config import DominoJobConfig
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution import attempt as attempts
-from domino_flows.execution import recording
+from domino_flows.execution import recording, run_context
 from domino_flows.execution.attempt import AttemptRecord
+from domino_flows.project import ProjectSettings
 from domino_flows.records import RunStore
 
 logger = logging.getLogger(__name__)
@@ -30,11 +31,20 @@ STOP_WAIT_SECONDS = 3.0
 
 
 class RunSession:
-    def __init__(self, project_root: Path, run_id: str, flow: str, backend: JobBackend) -> None:
+    def __init__(
+        self,
+        project_root: Path,
+        run_id: str,
+        flow: str,
+        backend: JobBackend,
+        settings: ProjectSettings | None = None,
+    ) -> None:
         self.project_root = project_root
         self.run_id = run_id
         self.flow = flow
         self.backend = backend
+        # The run's settings and lineage emitter, for every attempt and event of the run.
+        self.context = run_context.open_run(project_root, run_id, settings)
         self.store = RunStore.for_project(project_root)
         self._lock = threading.Lock()
         self._numbers: dict[str, int] = {}

@@ -26,6 +26,7 @@ from domino_flows.execution.session import RunSession
 from domino_flows.git_state import commit_and_dirty
 from domino_flows.loading import load_entity
 from domino_flows.paths import default_project_root, project_of_file, state_dir
+from domino_flows.project import load_settings
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import lease, values
@@ -80,7 +81,8 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     )
     walk(workflow)  # refuse constructs the runner cannot run before anything starts
     root = project_of_file(request.file)  # jobs run from the flow's own project
-    backend = get_backend(request.backend, root)
+    settings = load_settings(root)  # once per run: the backend and the recording share them
+    backend = get_backend(request.backend, root, settings)
     run_id = new_run_id()
     state = RunnerState(RunStore.for_project(root))
     data_dir = state_dir(root) / "data" / run_id
@@ -105,7 +107,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             },
         )
     )
-    session = RunSession(root, run_id, workflow.name, backend)
+    session = RunSession(root, run_id, workflow.name, backend, settings)
     with contextlib.closing(backend), lease.hold(root, run_id):
         return _drive(session, workflow, literals, reporter, state, request.options, {})
 
@@ -144,8 +146,9 @@ def resume(
         use_cache=bool(meta.options.get("use_cache", True)),
         fail_fast=bool(meta.options.get("fail_fast", False)),
     )
-    backend = get_backend(backend_name or meta.options.get("backend"), root)
-    session = RunSession(root, run_id, workflow.name, backend)
+    settings = load_settings(root)
+    backend = get_backend(backend_name or meta.options.get("backend"), root, settings)
+    session = RunSession(root, run_id, workflow.name, backend, settings)
     with contextlib.closing(backend), lease.hold(root, run_id):  # a live runner keeps its run
         for line in session.reconcile():  # never two jobs of one task at once
             reporter.note(line)
