@@ -1,5 +1,6 @@
 """A run reads the project's pyproject.toml once, however many tasks, attempts and lineage events
-it has: the settings and the OpenLineage emitter are made once per run and passed down."""
+it has: the settings and the OpenLineage emitter are made once per run and passed down. And it
+closes the backend it used."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from runner_helpers import run_json
 
 from domino_flows import project as project_module
+from domino_flows.backends import lifecycle
 
 
 @pytest.fixture
@@ -32,3 +34,4 @@ def test_settings_are_read_once_per_run_whatever_its_size(project, parses):
     assert four.exit_code == 0, four.output
     assert len(document["tasks"]) == 4
     assert len(parses) == one_task == 1
+    assert lifecycle.open_count() == 0  # each run closed its backend
