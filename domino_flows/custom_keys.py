@@ -75,8 +75,3 @@ class TaskCustom:
             input_paths=dict(custom.get(INPUT_PATHS) or {}),
             output_paths=dict(custom.get(OUTPUT_PATHS) or {}),
         )
-
-
-def without_paths(custom: dict[str, Any]) -> dict[str, Any]:
-    """``custom`` less the custom-path additions (Domino Flows reads paths elsewhere)."""
-    return {k: v for k, v in custom.items() if k not in (INPUT_PATHS, OUTPUT_PATHS)}

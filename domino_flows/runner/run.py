@@ -19,7 +19,7 @@ from typing import Any
 
 from domino_flows import serialize
 from domino_flows.backends import get_backend
-from domino_flows.backends.base import JobBackend, JobState
+from domino_flows.backends.base import JobState
 from domino_flows.clock import new_run_id
 from domino_flows.errors import DominoFlowsError
 from domino_flows.execution.session import RunSession
@@ -268,10 +268,3 @@ def _say(reporter: Reporter, line: str) -> None:
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:
     declared = workflow.python_interface.inputs
     return {name: declared[name] for name in python_values}
-
-
-def recorded_handle(backend: JobBackend, attempt: Any) -> Any:
-    """The handle of an attempt the run store recorded (for ``logs``)."""
-    return backend.handle_for(
-        attempt.run_id, attempt.task, attempt.attempt, attempt.job_id, attempt.url
-    )
