@@ -166,14 +166,16 @@ class DominoJobConnector(AsyncConnectorBase):
     def _session(self, run_id: str | None, root: Path) -> RunSession:
         """One session per run and project; the first opens the run, and closes it at exit."""
         from domino_flows.backends import backend_name, get_backend
+        from domino_flows.project import load_settings
 
         with self._lock:
             run_id = run_id or self._local_run_id()
             key = (run_id, str(root))
             session = self._sessions.get(key)
             if session is None:
-                backend = get_backend(backend_name(project_root=root), root)
-                session = RunSession(root, run_id, flow_name(sys.argv), backend)
+                settings = load_settings(root)  # once per run, for the backend and records
+                backend = get_backend(backend_name(None, root, settings), root, settings)
+                session = RunSession(root, run_id, flow_name(sys.argv), backend, settings)
                 self._sessions[key] = session
                 new = True
             else:

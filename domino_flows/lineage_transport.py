@@ -25,10 +25,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domino_flows.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from domino_flows.project import ProjectSettings
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +91,26 @@ class LineageEmitter:
 
     @classmethod
     def for_project(cls, project_root: Path | None) -> LineageEmitter:
+        """The emitter OpenLineage's configuration, else the project's pyproject.toml, asks for."""
+        return cls._configured(lambda: _project_settings(project_root))
+
+    @classmethod
+    def for_settings(cls, settings: ProjectSettings) -> LineageEmitter:
+        """As ``for_project``, from settings already loaded (a run reads them once)."""
+        return cls._configured(lambda: settings)
+
+    @classmethod
+    def _configured(cls, settings: Callable[[], ProjectSettings | None]) -> LineageEmitter:
         from openlineage.client.client import OpenLineageClient
 
         if os.environ.get("OPENLINEAGE_DISABLED", "").strip().lower() == "true":
             return cls(None)
         if standard_configuration():
             return cls(OpenLineageClient())
-        transport = _project_transport(project_root)
+        chosen = settings()
+        if chosen is None or chosen.pyproject is None:
+            return cls(None)
+        transport = project_transport(chosen.lineage, str(chosen.pyproject))
         if transport is None:
             return cls(None)
         return cls(OpenLineageClient(config={"transport": transport}))
@@ -128,13 +145,12 @@ class LineageEmitter:
             )
 
 
-def _project_transport(project_root: Path | None) -> dict[str, Any] | None:
+def _project_settings(project_root: Path | None) -> ProjectSettings | None:
     from domino_flows.project import find_pyproject, load_settings
 
     if project_root is None or find_pyproject(project_root) is None:
         return None
-    settings = load_settings(project_root)
-    return project_transport(settings.lineage, str(settings.pyproject))
+    return load_settings(project_root)
 
 
 def event_from_json(event_json: str) -> Any:

@@ -51,10 +51,6 @@ def state_dir(root: Path) -> Path:
     return root / STATE_DIR
 
 
-def store_path(root: Path) -> Path:
-    return state_dir(root) / STORE_FILE
-
-
 def folder_problem(folder: Path, error: OSError) -> str:
     """Why ``folder`` could not be created, and what to do, for a one-line error. A file where a
     folder must be (``.domino-flows`` created as a file) is named: making it writable, the

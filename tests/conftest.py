@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from isolation import forget_added_variables, isolate, write_files
 
+from domino_flows.backends import lifecycle
+
 # The pyproject.toml of ``project`` unless a test module overrides the ``project_files`` fixture.
 DEFAULT_PYPROJECT = """
 [project]
@@ -34,6 +36,9 @@ def isolated_environment(
     isolate(monkeypatch, tmp_path_factory.mktemp("home"))
     yield
     forget_added_variables()
+    # A backend a test left open would keep its jobs and warm launcher (a process with flytekit
+    # imported) for the rest of the worker's life.
+    lifecycle.close_all()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import ast
 import statistics
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,8 +158,11 @@ def test_standard_scale_launch_plan_and_subworkflow(project: Path) -> None:
 
 @pytest.mark.slow
 def test_caching_and_retries(project: Path) -> None:
-    first = run("caching_retries.py", "cached_sum", "--input", "flaky_token=docs-test")
-    marker = Path(tempfile.gettempdir()) / "domino-flows-flaky-docs-test"
+    # the example marks a token's first failure in the shared temp folder: a token of this run
+    # alone, so suites running side by side never see each other's marks
+    token = f"docs-test-{uuid.uuid4().hex[:12]}"
+    first = run("caching_retries.py", "cached_sum", "--input", f"flaky_token={token}")
+    marker = Path(tempfile.gettempdir()) / f"domino-flows-flaky-{token}"
     try:
         assert first["outputs"] == {"o0": 5050}
         by_task = {short(t): t for t in first["tasks"]}

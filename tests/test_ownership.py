@@ -154,3 +154,21 @@ def test_ci_runs_the_readme_quick_start_and_test_command_as_written() -> None:
     assert "python examples/ml_pipeline.py" in ci
     assert tests in ci, f"CI must run the README's test command {tests!r} as written"
     assert tests == "python -m pytest -q -n 2"
+
+
+def test_every_function_has_a_caller() -> None:
+    """A module-level function nothing calls (the package, its tests, examples or benchmarks) is
+    dead weight for the next reader. Decorated ones (commands, fixtures) are called by name."""
+    others = [*REPO.joinpath("tests").rglob("*.py"), *REPO.joinpath("examples").rglob("*.py")]
+    others += REPO.joinpath("benchmarks").rglob("*.py")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in [*SOURCES, *others])
+    unused = [
+        f"{_name(path)}: {node.name}"
+        for path in SOURCES
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef)
+        and not node.decorator_list
+        and not node.name.startswith("__")
+        and len(re.findall(rf"\b{re.escape(node.name)}\b", text)) < 2
+    ]
+    assert unused == []

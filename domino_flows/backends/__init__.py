@@ -13,12 +13,16 @@ from pathlib import Path
 
 from domino_flows.backends.base import JobBackend
 from domino_flows.errors import ConfigurationError
-from domino_flows.project import BACKEND_NAMES, LOCAL_BACKEND
+from domino_flows.project import BACKEND_NAMES, LOCAL_BACKEND, ProjectSettings
 
 BACKEND_VARIABLE = "DOMINO_FLOWS_BACKEND"
 
 
-def backend_name(name: str | None = None, project_root: Path | None = None) -> str:
+def backend_name(
+    name: str | None = None,
+    project_root: Path | None = None,
+    settings: ProjectSettings | None = None,
+) -> str:
     """Which backend ``get_backend`` would build, and where the choice came from is checked."""
     from domino_flows.project import load_settings
 
@@ -27,7 +31,7 @@ def backend_name(name: str | None = None, project_root: Path | None = None) -> s
     elif os.environ.get(BACKEND_VARIABLE):
         name, source = os.environ[BACKEND_VARIABLE], f"${BACKEND_VARIABLE}"
     else:
-        settings = load_settings(project_root)
+        settings = settings or load_settings(project_root)
         name = settings.backend or LOCAL_BACKEND
         source = str(settings.pyproject) if settings.backend else "the default"
     name = name.strip().lower()
@@ -38,15 +42,19 @@ def backend_name(name: str | None = None, project_root: Path | None = None) -> s
     return name
 
 
-def get_backend(name: str | None = None, project_root: Path | None = None) -> JobBackend:
+def get_backend(
+    name: str | None = None,
+    project_root: Path | None = None,
+    settings: ProjectSettings | None = None,
+) -> JobBackend:
     """The backend to run jobs on, for the project at ``project_root`` (default: the project of
-    the current directory)."""
+    the current directory), with its ``settings`` when the caller has loaded them already."""
     from domino_flows.paths import default_project_root
     from domino_flows.project import load_settings
 
-    chosen = backend_name(name, project_root)
     root = (project_root or default_project_root()).resolve()
-    settings = load_settings(root)
+    settings = settings or load_settings(root)
+    chosen = backend_name(name, root, settings)
     if chosen == LOCAL_BACKEND:
         from domino_flows.backends.local import LocalBackend
 

@@ -38,7 +38,8 @@ def open_count() -> int:
 
 
 @atexit.register
-def _close_open_backends() -> None:
+def close_all() -> None:
+    """Close every backend still open (at exit; test suites also call it after each test)."""
     for backend in list(_open):
         try:
             backend.close()

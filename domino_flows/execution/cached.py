@@ -21,9 +21,9 @@ from openlineage.client.event_v2 import RunState
 from openlineage.client.facet_v2 import RunFacet
 
 from domino_flows import artifacts_store, lineage
+from domino_flows.execution import run_context
 from domino_flows.execution.recording import record_event
 from domino_flows.lineage import DatasetRef, TaskContext
-from domino_flows.project import load_settings
 from domino_flows.records import ArtifactRecord, RunStore
 
 CACHED_ATTEMPT = 0
@@ -61,10 +61,9 @@ class CachedTask:
 def record_cached_task(store: RunStore, project_root: Path, cached: CachedTask) -> list[str]:
     """Artifacts and the lineage event of a cached task; returns its artifacts' names."""
     names = _record_artifacts(store, project_root, cached)
-    settings = load_settings(project_root)
     url, path, version = lineage.source_location(project_root, cached.command)
     context = TaskContext(
-        namespace=lineage.namespace_for(settings.project_owner, settings.project_name),
+        namespace=run_context.open_run(project_root, cached.run_id).namespace,
         run_id=cached.run_id,
         flow=cached.flow,
         task=cached.task,

@@ -17,9 +17,8 @@ from openlineage.client.event_v2 import RunEvent
 
 from domino_flows import artifacts_store, lineage
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
+from domino_flows.execution import run_context
 from domino_flows.lineage import DatasetRef, RunState, TaskContext
-from domino_flows.lineage_transport import LineageEmitter
-from domino_flows.project import load_settings
 from domino_flows.records import RunStore
 
 _END_EVENTS = {
@@ -61,12 +60,11 @@ def record_event(
     kept = store.add_lineage_event(
         run_id, event_type, lineage.to_json(event), task=task, attempt=attempt
     )
-    LineageEmitter.for_project(project_root).emit(kept)
+    run_context.open_run(project_root, run_id).emitter.emit(kept)
 
 
-def _namespace(root: Path) -> str:
-    settings = load_settings(root)
-    return lineage.namespace_for(settings.project_owner, settings.project_name)
+def _namespace(root: Path, run_id: str) -> str:
+    return run_context.open_run(root, run_id).namespace
 
 
 def _context(info: AttemptInfo, resolved: ResolvedJob | None = None) -> TaskContext:
@@ -74,7 +72,7 @@ def _context(info: AttemptInfo, resolved: ResolvedJob | None = None) -> TaskCont
     url, path, version = lineage.source_location(root, info.command)
     details = info.details
     return TaskContext(
-        namespace=_namespace(root),
+        namespace=_namespace(root, info.run_id),
         run_id=info.run_id,
         flow=info.flow,
         task=info.task,
@@ -109,7 +107,7 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: str) -> Non
     store = RunStore.for_project(project_root)
     if not store.start_run(run_id, flow, backend):
         store.reopen_run(run_id)
-    event = lineage.run_event(RunState.START, _namespace(project_root), run_id, flow)
+    event = lineage.run_event(RunState.START, _namespace(project_root, run_id), run_id, flow)
     record_event(store, project_root, run_id, event)
 
 
@@ -166,8 +164,9 @@ def run_ended(
         state, error = state_from_attempts(store, run_id)
     store.finish_run(run_id, state.value, error)
     end = _END_EVENTS.get(state, RunState.FAIL)
-    event = lineage.run_event(end, _namespace(project_root), run_id, flow, error)
+    event = lineage.run_event(end, _namespace(project_root, run_id), run_id, flow, error)
     record_event(store, project_root, run_id, event)
+    run_context.close_run(project_root, run_id)
     return True
 
 

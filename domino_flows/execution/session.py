@@ -17,19 +17,29 @@ from pathlib import Path
 from domino_flows.backends.base import JobBackend, JobState
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution import reconcile as leftovers
-from domino_flows.execution import recording, tracking
+from domino_flows.execution import recording, run_context, tracking
 from domino_flows.execution.attempt import AttemptRecord
+from domino_flows.project import ProjectSettings
 from domino_flows.records import RunStore
 
 logger = logging.getLogger(__name__)
 
 
 class RunSession:
-    def __init__(self, project_root: Path, run_id: str, flow: str, backend: JobBackend) -> None:
+    def __init__(
+        self,
+        project_root: Path,
+        run_id: str,
+        flow: str,
+        backend: JobBackend,
+        settings: ProjectSettings | None = None,
+    ) -> None:
         self.project_root = project_root
         self.run_id = run_id
         self.flow = flow
         self.backend = backend
+        # The run's settings and lineage emitter, for every attempt and event of the run.
+        self.context = run_context.open_run(project_root, run_id, settings)
         self.store = RunStore.for_project(project_root)
         self._lock = threading.Lock()
         self._numbers: dict[str, int] = {}

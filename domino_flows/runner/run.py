@@ -33,6 +33,7 @@ from domino_flows.paths import (
     project_of_file,
     state_dir,
 )
+from domino_flows.project import load_settings
 from domino_flows.records import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import interrupts, lease, notices, preflight, reuse, values
@@ -125,7 +126,8 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     workflow, python_values = flow_inputs.workflow_inputs(
         entity, request.assignments, request.file_values, frozenset(carried)
     )
-    backend = get_backend(request.backend, root)
+    settings = load_settings(root)  # once per run: the backend and the recording share them
+    backend = get_backend(request.backend, root, settings)
     notes = _preflight(workflow, request.file, backend)
     walk(workflow)  # refuse constructs the runner cannot run before anything starts
     run_id = new_run_id()
@@ -163,7 +165,7 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
         )
     )
     record_graph(state.store, run_id, workflow)  # for pages that draw the run's DAG
-    session = RunSession(root, run_id, workflow.name, backend)
+    session = RunSession(root, run_id, workflow.name, backend, settings)
     if kept is not None:
         reporter.note(kept.describe())
     with contextlib.closing(backend), lease.hold(root, run_id):
@@ -233,10 +235,11 @@ def resume(
         use_cache=bool(meta.options.get("use_cache", True)),
         fail_fast=bool(meta.options.get("fail_fast", False)),
     )
-    backend = get_backend(backend_name or meta.options.get("backend"), root)
+    settings = load_settings(root)
+    backend = get_backend(backend_name or meta.options.get("backend"), root, settings)
     _say_notes(root, _preflight(workflow, meta.flow_file, backend), reporter)
     record_graph(store, run_id, workflow)  # kept if the run already has one
-    session = RunSession(root, run_id, workflow.name, backend)
+    session = RunSession(root, run_id, workflow.name, backend, settings)
     with contextlib.closing(backend), lease.hold(root, run_id):  # a live runner keeps its run
         for line in session.reconcile(reporter.note):  # never two jobs of one task at once
             reporter.note(line)
@@ -383,10 +386,3 @@ def stopping_jobs(session: RunSession) -> tuple[str, ...]:
 def _input_types(workflow: Any, python_values: dict[str, Any]) -> dict[str, Any]:
     declared = workflow.python_interface.inputs
     return {name: declared[name] for name in python_values}
-
-
-def recorded_handle(backend: JobBackend, attempt: Any) -> Any:
-    """The handle of an attempt the run store recorded (for ``logs``)."""
-    return backend.handle_for(
-        attempt.run_id, attempt.task, attempt.attempt, attempt.job_id, attempt.url
-    )

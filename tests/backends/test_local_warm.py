@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+import threading
 import time
+import weakref
 
 import pytest
 
-from domino_flows.backends import local_warm
+from domino_flows.backends import lifecycle, local_warm
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
@@ -149,3 +152,36 @@ def test_a_job_the_launcher_cannot_start_starts_cold(project, monkeypatch):
     assert "warm start failed (the warm job launcher did not answer); starting cold" in (
         backend.logs(handle)
     )
+
+
+@pytest.mark.slow
+def test_close_stops_running_jobs_and_ends_the_warm_launcher(project):
+    backend = LocalBackend(project, load_settings(project), stop_grace=2.0)
+    open_before = lifecycle.open_count()
+    spec = job("nap", {"seconds": float}, {"o0": float})
+    handle = start(backend, spec, {"seconds": 60.0})
+    assert backend._warm is not None and backend._warm._process is not None
+    launcher = backend._warm._process
+    with backend:  # the context manager closes it
+        assert backend.status(handle).state is JobState.RUNNING
+    assert backend.status(handle).state is JobState.STOPPED
+    assert launcher.wait(timeout=30) is not None  # the launcher process ended
+    assert lifecycle.open_count() == open_before - 1
+    backend.close()  # twice is fine
+
+
+@pytest.mark.slow
+def test_a_backend_dropped_without_close_ends_its_launcher_when_freed(project):
+    backend = LocalBackend(project, load_settings(project))
+    spec = job("describe", {"label": str}, {"o0": str})
+    assert backend.wait(start(backend, spec, {"label": "x"}), 60).state is JobState.SUCCEEDED
+    assert backend._warm is not None and backend._warm._process is not None
+    launcher = backend._warm._process
+    for thread in threading.enumerate():  # the job's watchers end with it
+        if thread.name.startswith("domino-flows-job"):
+            thread.join(30)
+    freed = weakref.ref(backend)
+    del backend
+    gc.collect()
+    assert freed() is None  # nothing (no exit hook) keeps it alive
+    assert launcher.wait(timeout=30) is not None

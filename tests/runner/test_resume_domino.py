@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from runner_helpers import domino_project, wait_for
+from runner_helpers import wait_for
 
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.domino import DominoBackend
@@ -51,8 +51,15 @@ FLOW = textwrap.dedent(
 
 
 @pytest.fixture
-def project(domino_env, tmp_path, monkeypatch):
-    return domino_project(domino_env, tmp_path / "project", "resume-domino", FLOW, monkeypatch)
+def project_files():
+    return {"pyproject.toml": '[project]\nname = "resume-domino"\n', "flow.py": FLOW}
+
+
+@pytest.fixture
+def project(project, domino_env):
+    """The project, committed to the fake Domino of ``domino_env``."""
+    domino_env.add_tree(project)
+    return project
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from runner_helpers import domino_project
 
 from domino_flows.backends import domino as domino_module
 from domino_flows.backends.domino_polling import PollPolicy
@@ -50,12 +49,18 @@ FLOW = textwrap.dedent(
 
 
 @pytest.fixture
-def project(domino_env, tmp_path, monkeypatch):
-    root = domino_project(domino_env, tmp_path / "project", "states", FLOW, monkeypatch)
+def project_files():
+    return {"pyproject.toml": '[project]\nname = "states"\n', "flow.py": FLOW}
+
+
+@pytest.fixture
+def project(project, domino_env, monkeypatch):
+    """The project, committed to the fake Domino of ``domino_env``."""
+    domino_env.add_tree(project)
     monkeypatch.setattr(
         domino_module, "PollPolicy", lambda: PollPolicy(initial=0.05, max_interval=0.2)
     )
-    return root
+    return project
 
 
 def run(*args: str, workflow: str = "pair"):
