@@ -273,8 +273,13 @@ def workflow_inputs(
     given = {**file_values, **assignments}
     for name in given:
         if name not in declared:
+            from domino_flows.project import did_you_mean
+
             known = ", ".join(declared) or "none"
-            raise InputError(f"{workflow.name} has no input {name!r}; its inputs are {known}.")
+            raise InputError(
+                f"{workflow.name} has no input {name!r}; its inputs are {known}."
+                + did_you_mean(name, list(declared))
+            )
         if name in fixed:
             raise InputError(
                 f"input {name!r} is fixed by launch plan {entity.name!r} and cannot be overridden; "

@@ -204,3 +204,9 @@ def test_shell_completion_as_documented_completes_commands() -> None:
         text=True,
     )
     assert result.stdout.split() == ["plain,run", "plain,runs"]
+
+
+def test_a_misspelt_input_option_says_the_closest_input(project) -> None:
+    result = cli("run", "fanin.py", "fanin", "--pase", "0")
+    assert result.exit_code == 2
+    assert "has no input 'pase'; its inputs are pause. Did you mean 'pause'?" in result.stderr
