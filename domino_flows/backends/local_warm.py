@@ -132,8 +132,12 @@ class WarmLauncher:
         with self._lock:
             if self._process is not None and self._process.poll() is None:
                 assert self._process.stdin is not None
-                self._process.stdin.close()
-                self._process.wait(timeout=10)
+                self._process.stdin.close()  # the launcher's cue to exit
+                try:
+                    self._process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
 
     def _ensure_started(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:

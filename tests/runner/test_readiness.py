@@ -12,6 +12,7 @@ from typing import Any
 from flytekit import workflow
 
 from domino_flows import domino_task
+from domino_flows.errors import RunStoreError
 from domino_flows.records import RunStore
 from domino_flows.runner.graph import FlowNode, NodeKind
 from domino_flows.runner.readiness import ReadyQueue, Scope
@@ -127,3 +128,37 @@ def test_a_store_that_is_only_read_is_not_created_by_keeping_it_open(tmp_path: P
     with reader.kept_open():
         assert RunnerState(reader).nodes("run-1") == {}
     assert not reader.path.exists()
+
+
+def test_a_kept_open_store_serves_each_thread_and_rolls_back_a_failed_write(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    import pytest
+
+    store = RunStore.for_project(tmp_path)
+    RunnerState(store).save_node("run-1", "n0", "t", b"x", False)
+    with store.kept_open():
+        workers = [
+            threading.Thread(
+                target=RunnerState(RunStore.for_project(tmp_path)).save_node,
+                args=("run-1", f"w{index}", "t", b"y", False),
+            )
+            for index in range(3)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        with pytest.raises(RunStoreError), store.connect() as db:
+            db.execute("INSERT INTO node_results VALUES ('run-1','half','t',x'00',0,'now')")
+            db.execute("INSERT INTO node_results VALUES ('run-1','n0','t',NULL,0,'now')")
+        RunnerState(store).save_node("run-1", "n1", "t", b"z", False)
+    assert set(RunnerState(RunStore.for_project(tmp_path)).nodes("run-1")) == {
+        "n0",
+        "n1",
+        "w0",
+        "w1",
+        "w2",
+    }
