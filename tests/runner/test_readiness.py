@@ -162,3 +162,50 @@ def test_a_kept_open_store_serves_each_thread_and_rolls_back_a_failed_write(
         "w1",
         "w2",
     }
+
+
+PARALLEL_FLOW = """
+from flytekit import task, workflow
+
+
+@task
+def plus(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def side_by_side(x: int = 1) -> tuple[int, int]:
+    return plus(x=x), plus(x=5)
+"""
+
+
+def test_a_start_that_declines_for_its_own_reason_is_asked_again(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Nothing rescans pending nodes: a start step that says "not yet" (neither started nor
+    waiting for slots) is offered again at the next event, not forgotten."""
+    import json
+
+    from click.testing import CliRunner
+
+    from domino_flows.cli import main
+    from domino_flows.runner.engine import Engine
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "parked"\nversion = "0"\n')
+    (tmp_path / "flow.py").write_text(PARALLEL_FLOW)
+    monkeypatch.chdir(tmp_path)
+    asked: list[str] = []
+    original = Engine._start
+
+    def declines_once(self: Any, pool: Any, scope: Any, flow_node: Any) -> bool:
+        asked.append(flow_node.id)
+        if asked.count(flow_node.id) == 1 and flow_node.id == "n0":
+            return False  # not yet: the node stays pending
+        return bool(original(self, pool, scope, flow_node))
+
+    monkeypatch.setattr(Engine, "_start", declines_once)
+    result = CliRunner().invoke(main, ["run", "flow.py", "side_by_side", "--json"])
+    summary = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stdout
+    assert summary["outputs"] == {"o0": 2, "o1": 6}
+    assert asked.count("n0") == 2 and asked.count("n1") == 1
