@@ -89,9 +89,11 @@ class RunStore:
 
     @contextmanager
     def kept_open(self) -> Iterator[None]:
-        """Hold the store open while many short writes follow (a run): each write's connection
-        then closes without checkpointing the write-ahead log into the file, which the last
-        connection to close does (a disk flush, about 10 ms on a busy disk, per row)."""
+        """Hold the store open while many short writes follow (a run). Meanwhile each thread of
+        this process reuses one connection, through whichever ``RunStore`` it writes, and the
+        tables are checked once: opening, checking and closing the store cost about 1.5 ms of
+        CPU per row, and the last connection to close folds the write-ahead log into the file
+        (a disk flush, about 10 ms on a busy disk). The connections close when it ends."""
         with self._file.kept_open():
             yield
 

@@ -23,7 +23,8 @@ import ctypes
 import errno
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -60,9 +61,17 @@ class StoreFile:
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
         """A connection in a transaction, committed on success; SQLite errors become
-        RunStoreError."""
+        RunStoreError. While the store is kept open, each thread reuses one connection."""
         if self.mode is None:
             self.mode = self._choose_mode()
+        held = _HELD.get(str(self.path)) if self.mode == "write" else None
+        if held is not None:
+            with self.translated_errors():
+                # kept_open brought the file to the current schema before holding it
+                connection = held.connection(self._open)
+                with connection:
+                    yield connection
+            return
         with self.translated_errors():
             connection = self._open()
         try:
@@ -76,20 +85,21 @@ class StoreFile:
 
     @contextmanager
     def kept_open(self) -> Iterator[None]:
-        """A connection left open (and unused) meanwhile; see ``RunStore.kept_open``."""
+        """Meanwhile each thread of this process reuses one connection to the store, whatever
+        ``RunStore`` object it writes through, and the tables are checked once: see
+        ``RunStore.kept_open``."""
         with self.connection():  # the file, its mode and its tables exist from here on
             pass
-        if self.mode != "write":
+        key = str(self.path)
+        if self.mode != "write" or key in _HELD:
             yield
             return
-        with self.translated_errors():
-            keeper = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+        held = _HELD[key] = _Held()
         try:
-            with self.translated_errors():
-                keeper.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # attach the log
             yield
         finally:
-            keeper.close()
+            del _HELD[key]
+            held.close()
 
     def _open(self) -> sqlite3.Connection:
         if self.mode == "empty":
@@ -104,7 +114,11 @@ class StoreFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise RunStoreError(folder_problem(self.path.parent, error)) from None
-        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+        # Not tied to its thread: a kept-open store's connections are each used by one thread
+        # only, and closed together by the thread that lets the store go.
+        connection = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+        )
         # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crashed or killed
         # runner loses nothing it committed and the file is never damaged; only a power loss can
         # drop the last commits (resume then runs those tasks again). FULL cost a disk flush per
@@ -175,6 +189,35 @@ class StoreFile:
                 "new, empty one."
             )
         return f"the run store {path} cannot be used: {error}"
+
+
+class _Held:
+    """A store kept open: one connection per thread, closed together when it is let go."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def connection(self, open_: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = open_()
+            connection.row_factory = sqlite3.Row
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+
+# Stores kept open by this process (``StoreFile.kept_open``), by path.
+_HELD: dict[str, _Held] = {}
 
 
 def _refused(path: Path) -> bool:

@@ -500,6 +500,8 @@ class LocalBackend:
         for job in list(self._jobs.values()):
             if not job.done.is_set():
                 self.stop(job.handle)
+        if self._warm is not None:
+            self._warm.close()  # ended and reaped, rather than left to outlive the runner
 
     def _finish(self, job: _Job, returncode: int) -> None:
         with job.lock:

@@ -80,6 +80,9 @@ class Engine(FanOutSteps):
         self.closing: list[Scope] = []  # subworkflow scopes whose nodes all ended
         self.refused_slots: int | None = None  # set when _start_job waits for free slots
         self.swept = False  # fail-fast skipped every pending node once
+        # Nodes whose start declined for a reason of its own (not slots): looked at again once
+        # per event, as every pending node used to be.
+        self.parked: list[tuple[Scope, str]] = []
         self.failure = ""
 
     # --- public ---------------------------------------------------------------------------------
@@ -160,6 +163,9 @@ class Engine(FanOutSteps):
                 for node_id, state in list(scope.state.items()):
                     if state == "pending":
                         self.ready.push(scope, node_id)
+        parked, self.parked = self.parked, []
+        for scope, node_id in parked:
+            self.ready.push(scope, node_id)
         while (held := self.ready.release(self._fits)) is not None:
             progressed |= self._consider(pool, *held)
         while self.ready or self.closing:
@@ -185,9 +191,12 @@ class Engine(FanOutSteps):
         if scope.state.get(node_id) == "pending":
             if self.refused_slots is not None:
                 self.ready.hold(scope, node_id, self.refused_slots)  # until its slots are free
-            elif scope.nodes[node_id].kind is not NodeKind.FAN_OUT:
+            elif scope.nodes[node_id].kind is NodeKind.FAN_OUT:
+                pass  # waiting for its concurrency: queued again as its items finish
+            elif progressed:
                 self.ready.push(scope, node_id)  # a conditional chose its node: start it next
-            # a fan-out waiting for its concurrency is queued again as its items finish
+            else:
+                self.parked.append((scope, node_id))  # not startable yet: asked again next event
         return progressed
 
     def _start(self, pool: futures.ThreadPoolExecutor, scope: Scope, flow_node: FlowNode) -> bool:

@@ -114,6 +114,10 @@ def test_warm_jobs_are_isolated_processes_with_the_job_environment(project, monk
     handle = start(backend, second, {"label": "second"})
     assert backend.wait(handle, 60).state is JobState.SUCCEEDED
     assert next(iter(backend.collect_outputs(handle, second).values())).startswith("second")
+    launcher = backend._warm_launcher()._process
+    assert launcher is not None and launcher.poll() is None
+    backend.stop_all()  # as when the runner exits: the launcher ends and is reaped
+    assert launcher.returncode == 0
 
 
 @pytest.mark.slow

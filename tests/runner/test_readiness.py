@@ -12,6 +12,7 @@ from typing import Any
 from flytekit import workflow
 
 from domino_flows import domino_task
+from domino_flows.errors import RunStoreError
 from domino_flows.records import RunStore
 from domino_flows.runner.graph import FlowNode, NodeKind
 from domino_flows.runner.readiness import ReadyQueue, Scope
@@ -127,3 +128,84 @@ def test_a_store_that_is_only_read_is_not_created_by_keeping_it_open(tmp_path: P
     with reader.kept_open():
         assert RunnerState(reader).nodes("run-1") == {}
     assert not reader.path.exists()
+
+
+def test_a_kept_open_store_serves_each_thread_and_rolls_back_a_failed_write(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    import pytest
+
+    store = RunStore.for_project(tmp_path)
+    RunnerState(store).save_node("run-1", "n0", "t", b"x", False)
+    with store.kept_open():
+        workers = [
+            threading.Thread(
+                target=RunnerState(RunStore.for_project(tmp_path)).save_node,
+                args=("run-1", f"w{index}", "t", b"y", False),
+            )
+            for index in range(3)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        with pytest.raises(RunStoreError), store.connect() as db:
+            db.execute("INSERT INTO node_results VALUES ('run-1','half','t',x'00',0,'now')")
+            db.execute("INSERT INTO node_results VALUES ('run-1','n0','t',NULL,0,'now')")
+        RunnerState(store).save_node("run-1", "n1", "t", b"z", False)
+    assert set(RunnerState(RunStore.for_project(tmp_path)).nodes("run-1")) == {
+        "n0",
+        "n1",
+        "w0",
+        "w1",
+        "w2",
+    }
+
+
+PARALLEL_FLOW = """
+from flytekit import task, workflow
+
+
+@task
+def plus(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def side_by_side(x: int = 1) -> tuple[int, int]:
+    return plus(x=x), plus(x=5)
+"""
+
+
+def test_a_start_that_declines_for_its_own_reason_is_asked_again(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Nothing rescans pending nodes: a start step that says "not yet" (neither started nor
+    waiting for slots) is offered again at the next event, not forgotten."""
+    import json
+
+    from click.testing import CliRunner
+
+    from domino_flows.cli import main
+    from domino_flows.runner.engine import Engine
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "parked"\nversion = "0"\n')
+    (tmp_path / "flow.py").write_text(PARALLEL_FLOW)
+    monkeypatch.chdir(tmp_path)
+    asked: list[str] = []
+    original = Engine._start
+
+    def declines_once(self: Any, pool: Any, scope: Any, flow_node: Any) -> bool:
+        asked.append(flow_node.id)
+        if asked.count(flow_node.id) == 1 and flow_node.id == "n0":
+            return False  # not yet: the node stays pending
+        return bool(original(self, pool, scope, flow_node))
+
+    monkeypatch.setattr(Engine, "_start", declines_once)
+    result = CliRunner().invoke(main, ["run", "flow.py", "side_by_side", "--json"])
+    summary = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stdout
+    assert summary["outputs"] == {"o0": 2, "o1": 6}
+    assert asked.count("n0") == 2 and asked.count("n1") == 1
