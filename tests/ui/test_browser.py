@@ -1,7 +1,8 @@
 """The pages in a real browser (Playwright driving Debian's chromium): the runs page, a run, a
 task's log, a running task's state changing, and the report opened offline.
 
-CI installs chromium (`apt-get install chromium`) and Playwright; elsewhere these tests skip.
+CI installs chromium (`apt-get install chromium`); the test extra brings Playwright. Without a
+browser these tests skip with one line.
 """
 
 import shutil
