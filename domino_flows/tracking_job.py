@@ -39,11 +39,12 @@ FILE_STORE_VARIABLE = "MLFLOW_ALLOW_FILE_STORE"
 # Mirrors redaction.CREDENTIAL_VARIABLES (tested equal): this file runs where the kit may not be
 # installed. MLflow's own credentials are masked too.
 CREDENTIAL_VARIABLES = (
-    "DOMINO_USER_API_KEY",
     "DOMINO_API_PROXY",
     "DOMINO_TOKEN_FILE",
+    "DOMINO_USER_API_KEY",
     "DOMINO_API_KEY",
 )
+TOKEN_FILE_VARIABLE = CREDENTIAL_VARIABLES[1]  # a file whose content is the secret
 MLFLOW_CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD")
 # MLflow's limit on a param's value; longer inputs are cut, and say so.
 PARAM_LIMIT = 6000
@@ -57,7 +58,7 @@ class TrackingError(ValueError):
 def mask(text: str) -> str:
     """``text`` with the values of credential variables (and a token file's content) masked."""
     secrets = [os.environ.get(v, "") for v in (*CREDENTIAL_VARIABLES, *MLFLOW_CREDENTIAL_VARIABLES)]
-    token_file = os.environ.get(CREDENTIAL_VARIABLES[2])  # its content is the secret
+    token_file = os.environ.get(TOKEN_FILE_VARIABLE)
     if token_file:
         try:
             with open(token_file, encoding="utf-8", errors="replace") as handle:

@@ -90,8 +90,8 @@ def test_credential_variables_are_named_in_redaction_only() -> None:
     # names, kept equal here
     owners = {"domino_flows/redaction.py", "domino_flows/tracking_job.py"}
     assert _spelt_outside(owners, CREDENTIAL_VARIABLES.__contains__) == []
-    assert set(tracking_job.CREDENTIAL_VARIABLES) == set(CREDENTIAL_VARIABLES)
-    assert tracking_job.CREDENTIAL_VARIABLES[2] == TOKEN_FILE_VARIABLE
+    assert tracking_job.CREDENTIAL_VARIABLES == CREDENTIAL_VARIABLES
+    assert tracking_job.TOKEN_FILE_VARIABLE == TOKEN_FILE_VARIABLE
 
 
 def test_backend_names_are_listed_in_one_place() -> None:

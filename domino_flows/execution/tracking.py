@@ -33,9 +33,9 @@ from domino_flows import contract, tracking_job
 from domino_flows.artifacts import artifact_of
 from domino_flows.backends.base import JobBackend, JobSpec
 from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.execution import run_context
 from domino_flows.git_state import commit_and_dirty
 from domino_flows.paths import state_dir
-from domino_flows.project import load_settings
 from domino_flows.records import RunStore
 from domino_flows.records_tracking import (
     JOB_STATS,
@@ -71,8 +71,8 @@ class TrackingSettings:
         return self.mlflow if self.mlflow is not None else backend.records_in_job()
 
 
-def settings_for(project_root: Path) -> TrackingSettings:
-    settings = load_settings(project_root)
+def settings_for(project_root: Path, run_id: str) -> TrackingSettings:
+    settings = run_context.open_run(project_root, run_id).settings  # read once per run
     table = settings.tracking
     where = f"{settings.pyproject or project_root / 'pyproject.toml'} [tool.domino_flows.tracking]"
     for key, value in table.items():  # an unknown key was warned about when the file was read
@@ -87,10 +87,10 @@ def settings_for(project_root: Path) -> TrackingSettings:
     )
 
 
-def experiment_name(project_root: Path, flow: str) -> str:
+def experiment_name(project_root: Path, run_id: str, flow: str) -> str:
     """``<owner>/<project>/<flow>``: the Domino project (settings, else the job's variables),
     else ``local/<project folder>``."""
-    settings = load_settings(project_root)
+    settings = run_context.open_run(project_root, run_id).settings
     project = settings.domino.project
     if not project and os.environ.get("DOMINO_PROJECT_NAME"):
         owner = os.environ.get("DOMINO_PROJECT_OWNER", "")
@@ -127,10 +127,10 @@ def _warn(what: str, error: BaseException) -> None:
 def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend) -> None:
     """The flow run's parent MLflow run (kept across resumes), where the runner can reach the
     store; or the one line saying MLflow is missing."""
-    settings = settings_for(project_root)
+    settings = settings_for(project_root, run_id)
     records = TrackingRecords(RunStore.for_project(project_root))
     commit, _dirty = commit_and_dirty(project_root)
-    base = {"commit": commit or "", "experiment": experiment_name(project_root, flow)}
+    base = {"commit": commit or "", "experiment": experiment_name(project_root, run_id, flow)}
     if not settings.mlflow_on(backend):
         records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**base, "mlflow": False})
         return
@@ -223,7 +223,8 @@ def plan_for(
     return {
         "mlflow": True,
         "stats": True,
-        "experiment": parent.get("experiment") or experiment_name(project_root, spec.flow),
+        "experiment": parent.get("experiment")
+        or experiment_name(project_root, spec.run_id, spec.flow),
         "parent_run_id": parent.get("run_id", ""),
         "run_name": f"{task} (attempt {spec.attempt})",
         "params": params,
@@ -260,7 +261,7 @@ def prepare(
 ) -> JobSpec:
     """The spec the attempt's job starts with: its tracking plan (a job that records itself)
     or the variables naming the run the runner opened for it and its stats file."""
-    settings = settings_for(root)
+    settings = settings_for(root, spec.run_id)
     records = TrackingRecords(RunStore.for_project(root))
     parent = records.get(spec.run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
     # a job that records itself imports MLflow in its own environment, not the runner's
@@ -305,7 +306,7 @@ def prepare(
 
 def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None:
     """Tag the started job with its flow, run and task."""
-    if not settings_for(root).job_tags:
+    if not settings_for(root, spec.run_id).job_tags:
         return
     task = spec.task.partition("@")[0]
     tags = [f"flow:{spec.flow}", f"run:{spec.run_id}", f"task:{task}"]

@@ -264,11 +264,12 @@ def _read_section(pyproject: Path) -> dict[str, Any] | None:
     return table
 
 
-def find_config(start: Path) -> LintConfig:
+def find_config(start: Path, read: dict[Path, Any] | None = None) -> LintConfig:
     """The config of the nearest ``pyproject.toml`` at or above ``start`` that has the section.
 
     Like ruff, a ``pyproject.toml`` without ``[tool.domino_flows.lint]`` is skipped, so a
-    sub-package's own ``pyproject.toml`` does not hide the repository's settings.
+    sub-package's own ``pyproject.toml`` does not hide the repository's settings. ``read`` keeps
+    the sections already read (one lint of several paths reads each file once).
     """
     directory = start.resolve()
     if not directory.is_dir():
@@ -276,7 +277,12 @@ def find_config(start: Path) -> LintConfig:
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            table = _read_section(pyproject)
+            if read is None:
+                table = _read_section(pyproject)
+            elif pyproject in read:
+                table = read[pyproject]
+            else:
+                table = read[pyproject] = _read_section(pyproject)
             if table is not None:
                 return config_from_mapping(table, pyproject)
     return LintConfig()

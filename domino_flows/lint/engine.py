@@ -226,13 +226,14 @@ def run_lint(
     findings: list[Finding] = []
     seen: set[Path] = set()
     files = 0
+    read: dict[Path, dict | None] = {}  # each pyproject.toml's section, read once per lint
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or directory")
-        path_config = config if config is not None else find_config(path)
+        path_config = config if config is not None else find_config(path, read)
         if config is None and path_config.source is None:  # none above the path: try the cwd
-            path_config = find_config(Path.cwd())
+            path_config = find_config(Path.cwd(), read)
         if adjust is not None:
             path_config = adjust(path_config)
         # `exclude` skips what a walk finds; a path named explicitly is linted (as ruff does).

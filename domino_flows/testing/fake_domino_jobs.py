@@ -74,6 +74,10 @@ class FakeJob:
         return "job-" + hashlib.sha256(f"fake-domino-job\0{self.id}".encode()).hexdigest()[:32]
 
 
+# The fake's MLflow store, a folder in its work folder (fake_domino_tracking.tracking_uri).
+TRACKING_FOLDER = "mlruns"
+
+
 def new_id(*parts: object) -> str:
     return hashlib.sha1(repr((parts, time.time_ns())).encode()).hexdigest()
 
@@ -200,6 +204,11 @@ class JobRunner:
         (folder / "home").mkdir(exist_ok=True)
         if self.job_ids is not None:
             give_to(folder, self.job_ids)
+            # the job's MLflow store is Domino's server, open to every job; here it is a folder
+            # the runner may have written first (a parent run), so the job's user is given it
+            store = self.workdir / TRACKING_FOLDER
+            store.mkdir(exist_ok=True)
+            give_to(store, self.job_ids)
         with job.log_path.open("ab") as log:
             job.status = "Running"
             job.process = subprocess.Popen(

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.testing.fake_domino_http import Response, error_response, json_response
-from domino_flows.testing.fake_domino_jobs import FakeJob, new_id
+from domino_flows.testing.fake_domino_jobs import TRACKING_FOLDER, FakeJob, new_id
 
-TRACKING_FOLDER = "mlruns"
 CREATOR_ID = "6231342b7a0af0281c01a69e"
 
 

@@ -62,3 +62,14 @@ def wait_for(path: Path, seconds: float = 60) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} never appeared")
         time.sleep(0.05)
+
+
+def domino_project(domino_env, root: Path, name: str, flow: str, monkeypatch) -> Path:
+    """``root`` made a project named ``name`` holding ``flow.py``, committed to the fake Domino
+    of ``domino_env`` (the fixture of ``domino_flows.testing.fixtures``) and the working folder."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n')
+    (root / "flow.py").write_text(flow)
+    domino_env.add_tree(root)
+    monkeypatch.chdir(root)
+    return root

@@ -183,7 +183,8 @@ def test_show_lists_tasks_reused_by_resume(project):
     assert resumed.exit_code == 1  # explode fails again; independent is not run again
     assert marks(project).count("independent") == 1
     show = cli("show", run_id)
-    (line,) = [line for line in show.output.splitlines() if "fanin.independent" in line]
+    lines = show.output.splitlines()
+    (line,) = [line for line in lines if line.startswith("  Succeeded fanin.independent")]
     assert line.startswith("  Succeeded fanin.independent  attempt 1") and "kept by resume" in line
     shown = json.loads(cli("show", run_id, "--json").output)
     assert [(r["task"], r["source_run"]) for r in shown["reused"]] == [

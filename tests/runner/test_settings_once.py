@@ -1,6 +1,7 @@
-"""A run reads the project's pyproject.toml once, however many tasks, attempts and lineage events
-it has: the settings and the OpenLineage emitter are made once per run and passed down. And it
-closes the backend it used."""
+"""A run reads the project's pyproject.toml once for its settings (and once more for the lint
+section its preflight checks), however many tasks, attempts and lineage events it has: the
+settings and the OpenLineage emitter are made once per run and passed down. And it closes the
+backend it used."""
 
 from __future__ import annotations
 
@@ -33,5 +34,6 @@ def test_settings_are_read_once_per_run_whatever_its_size(project, parses):
     four, document = run_json("fanin.py", "fanin", "--input", "pause=0")
     assert four.exit_code == 0, four.output
     assert len(document["tasks"]) == 4
-    assert len(parses) == one_task == 1
+    # the project's settings, once, and the preflight's lint reading its own section, once
+    assert len(parses) == one_task == 2
     assert lifecycle.open_count() == 0  # each run closed its backend

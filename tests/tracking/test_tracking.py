@@ -229,7 +229,7 @@ def test_records_are_kept_per_attempt(root: Path) -> None:
     records.put("run-1", "t", 1, "job_tags", ["a"])
     records.put("run-1", "t", 1, "job_tags", ["a", "b"])  # the last one wins
     assert [(r.kind, r.value) for r in records.of_run("run-1")] == [("job_tags", ["a", "b"])]
-    assert tracking.experiment_name(root, "flows.wf") == f"local/{root.name}/flows.wf"
+    assert tracking.experiment_name(root, "run-1", "flows.wf") == f"local/{root.name}/flows.wf"
 
 
 def test_only_a_model_artifact_can_be_registered() -> None:
