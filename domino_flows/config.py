@@ -15,8 +15,10 @@ import enum
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from domino_flows import job_settings
 from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.errors import TaskDefinitionError
+from domino_flows.job_settings import setting
 
 # The task type Domino Flows runs; here, not in task.py, so the connector (loaded by flytekit's
 # plugin machinery while flytekit itself is still importing) needs nothing that imports flytekit.
@@ -32,6 +34,8 @@ SOME_REVISION_TYPE = "domino.environments.api.SomeRevision"
 # The kit's own keys the config writes (Domino's start request takes ids: resolved or refused).
 EXTERNAL_DATA_VOLUME_NAMES = "externalDataVolumeNames"
 NETAPP_SNAPSHOT_INPUTS = "netAppVolumeSnapshotInputs"
+ENVIRONMENT_NAME = "environmentName"
+HARDWARE_TIER_NAME = "hardwareTierName"
 
 
 def _where(task_name: str | None) -> str:
@@ -222,10 +226,8 @@ class ClusterProperties:
         return out
 
 
-# Serialized fields whose change does not invalidate cached results (Domino's rule): where a job
-# runs, on how much disk, and how it is titled does not change what it computes. Of a cluster,
-# only its tiers and sizes are neutral: its type, environment and extra configs count.
-CACHE_NEUTRAL_KEYS = frozenset({"title", "volumeSizeGiB", "hardwareTierId", "hardwareTierName"})
+# Of a cluster, only its tiers and sizes are cache-neutral (Domino's rule): its type, environment
+# and extra configs change what the job computes. (The config's own are marked on its fields.)
 CACHE_NEUTRAL_CLUSTER_KEYS = frozenset(
     {
         "workerHardwareTierId",
@@ -237,6 +239,14 @@ CACHE_NEUTRAL_CLUSTER_KEYS = frozenset(
 )
 
 
+def _some_revision(revision_id: str) -> EnvironmentRevisionSpecification:
+    return EnvironmentRevisionSpecification(EnvironmentRevisionType.SomeRevision, revision_id)
+
+
+def _tier_id(value: Any) -> Any:
+    return value.get("value") if isinstance(value, dict) else value
+
+
 @dataclass(frozen=True)
 class DominoJobConfig:
     """What a Domino Job runs and where. Only ``Command`` is required.
@@ -244,26 +254,96 @@ class DominoJobConfig:
     ``EnvironmentName`` and ``HardwareTierName`` are domino-flows additions: they name an
     environment or tier instead of pinning its id, and are resolved by the backend at run time.
     Give either the id or the name of each, not both.
+
+    Each field is a job setting (``job_settings``): its ``custom`` key, the kit's keyword on
+    ``@domino_task`` and ``run_domino_job_task`` (then the other accepted spellings), how it is
+    written, and whether it counts in the cache version. A new job field is one line here.
     """
 
-    Command: str = ""
-    Title: str | None = None
-    CommitId: str | None = None
-    MainRepoGitRef: GitRef | None = None
-    HardwareTierId: str | None = None
-    HardwareTierName: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentName: str | None = None
-    EnvironmentRevisionSpec: EnvironmentRevisionSpecification | None = None
-    ComputeClusterProperties: ClusterProperties | None = None
-    VolumeSizeGiB: float | None = None
-    DatasetSnapshots: list[DatasetSnapshot] = field(default_factory=list)
-    ExternalVolumeMountIds: list[str] = field(default_factory=list)
-    ExternalDataVolumes: list[ExternalDataVolume] = field(default_factory=list)
-    NetAppVolumeSnapshots: list[NetAppVolumeSnapshot] = field(default_factory=list)
+    Command: str = setting("command", always=True, default="")
+    Title: str | None = setting("title", keyword="title", cache_neutral=True)
+    CommitId: str | None = setting(
+        "commitId", keyword="commit_id", aliases={"dfs_repo_commit_id": None}
+    )
+    MainRepoGitRef: GitRef | None = setting(
+        "mainRepoGitRef",
+        keyword="git_ref",
+        aliases={"main_git_repo_ref": None},
+        encode=lambda ref: ref.to_json(),
+        decode=lambda value: GitRef(value["type"], value.get("value")),
+    )
+    HardwareTierId: str | None = setting(
+        "hardwareTierId",
+        keyword="hardware_tier_id",
+        encode=lambda tier: {"value": tier},
+        decode=_tier_id,
+        cache_neutral=True,
+    )
+    HardwareTierName: str | None = setting(
+        HARDWARE_TIER_NAME,
+        keyword="hardware_tier",
+        aliases={"hardware_tier_name": None},
+        cache_neutral=True,
+        addition=True,
+    )
+    EnvironmentId: str | None = setting("environmentId", keyword="environment_id")
+    EnvironmentName: str | None = setting(
+        ENVIRONMENT_NAME, keyword="environment", aliases={"environment_name": None}, addition=True
+    )
+    EnvironmentRevisionSpec: EnvironmentRevisionSpecification | None = setting(
+        "environmentRevisionSpec",
+        keyword="environment_revision",
+        aliases={"environment_revision_id": _some_revision},
+        encode=lambda spec: spec.to_json(),
+        decode=lambda value: _revision_from_json(value),
+    )
+    ComputeClusterProperties: ClusterProperties | None = setting(
+        "computeClusterProperties",
+        keyword="compute_cluster",
+        encode=lambda cluster: cluster.to_json(),
+        decode=lambda value: _cluster_from_json(value),
+    )
+    VolumeSizeGiB: float | None = setting(
+        "volumeSizeGiB",
+        keyword="volume_size_gib",
+        decode=float,  # protobuf Struct carries every number as a float
+        cache_neutral=True,
+    )
+    DatasetSnapshots: list[DatasetSnapshot] = setting(
+        "datasetSnapshots",
+        keyword="dataset_snapshots",
+        encode=lambda snapshots: [s.to_json() for s in snapshots],
+        decode=lambda values: [DatasetSnapshot.from_json(v) for v in values],
+        default_factory=list,
+    )
+    ExternalVolumeMountIds: list[str] = setting(
+        "externalVolumeMountIds",
+        keyword="external_volume_mount_ids",
+        aliases={"external_volume_mounts": list},  # the kit's earlier helper spelling
+        encode=list,
+        decode=list,
+        default_factory=list,
+    )
+    ExternalDataVolumes: list[ExternalDataVolume] = setting(
+        EXTERNAL_DATA_VOLUME_NAMES,
+        keyword="external_data_volumes",
+        encode=lambda volumes: [v.Name for v in volumes],
+        decode=lambda names: [ExternalDataVolume(Name=n) for n in names],
+        addition=True,
+        default_factory=list,
+    )
+    NetAppVolumeSnapshots: list[NetAppVolumeSnapshot] = setting(
+        "netAppVolumeSnapshots",
+        keyword="netapp_volume_snapshots",
+        encode=lambda snapshots: [s.to_json() for s in snapshots],
+        decode=lambda values: [NetAppVolumeSnapshot.from_json(v) for v in values],
+        default_factory=list,
+    )
     # Names of the task's inputs that carry a NetAppVolumeSnapshot chosen at launch (a workflow
     # input passed to netapp_volume_snapshots=[...]); mounted like the fixed ones.
-    NetAppVolumeSnapshotInputs: list[str] = field(default_factory=list)
+    NetAppVolumeSnapshotInputs: list[str] = setting(
+        NETAPP_SNAPSHOT_INPUTS, encode=list, decode=list, addition=True, default_factory=list
+    )
     # Set by resolve_job_properties(): omitted fields take the project's job defaults.
     _resolve_defaults: bool = field(default=False, init=False, repr=False, compare=False)
 
@@ -324,76 +404,28 @@ class DominoJobConfig:
 
         Only fields that are set appear, as in Domino's own plugin.
         """
-        out: dict[str, Any] = {"command": self.Command}
-        if self.Title:
-            out["title"] = self.Title
-        if self.CommitId:
-            out["commitId"] = self.CommitId
-        if self.MainRepoGitRef is not None:
-            out["mainRepoGitRef"] = self.MainRepoGitRef.to_json()
-        if self.HardwareTierId:
-            out["hardwareTierId"] = {"value": self.HardwareTierId}
-        if self.HardwareTierName:
-            out["hardwareTierName"] = self.HardwareTierName
-        if self.EnvironmentId:
-            out["environmentId"] = self.EnvironmentId
-        if self.EnvironmentName:
-            out["environmentName"] = self.EnvironmentName
-        if self.EnvironmentRevisionSpec is not None:
-            out["environmentRevisionSpec"] = self.EnvironmentRevisionSpec.to_json()
-        if self.ComputeClusterProperties is not None:
-            out["computeClusterProperties"] = self.ComputeClusterProperties.to_json()
-        if self.VolumeSizeGiB is not None:
-            out["volumeSizeGiB"] = self.VolumeSizeGiB
-        if self.DatasetSnapshots:
-            out["datasetSnapshots"] = [s.to_json() for s in self.DatasetSnapshots]
-        if self.ExternalVolumeMountIds:
-            out["externalVolumeMountIds"] = list(self.ExternalVolumeMountIds)
-        if self.ExternalDataVolumes:
-            out[EXTERNAL_DATA_VOLUME_NAMES] = [v.Name for v in self.ExternalDataVolumes]
-        if self.NetAppVolumeSnapshots:
-            out["netAppVolumeSnapshots"] = [s.to_json() for s in self.NetAppVolumeSnapshots]
-        if self.NetAppVolumeSnapshotInputs:
-            out[NETAPP_SNAPSHOT_INPUTS] = list(self.NetAppVolumeSnapshotInputs)
-        return out
+        return job_settings.to_custom(self)
 
     @classmethod
     def from_custom(cls, custom: dict[str, Any]) -> DominoJobConfig:
         """Rebuild a config from a serialized ``custom`` (what backends receive)."""
-        git = custom.get("mainRepoGitRef")
-        revision = custom.get("environmentRevisionSpec")
-        cluster = custom.get("computeClusterProperties")
-        tier = custom.get("hardwareTierId")
-        volume = custom.get("volumeSizeGiB")
+        return cls(**job_settings.from_custom(cls, custom))
+
+    @classmethod
+    def from_keywords(
+        cls, task: str, function: str, command: str, given: dict[str, Any], **fields: Any
+    ) -> DominoJobConfig:
+        """The config of a task defined by ``@domino_task`` or ``run_domino_job_task``: the job
+        settings ``given`` by keyword, in the kit's spelling or an official one, plus ``fields``
+        the function sets itself."""
         return cls(
-            Command=custom.get("command", ""),
-            Title=custom.get("title"),
-            CommitId=custom.get("commitId"),
-            MainRepoGitRef=GitRef(git["type"], git.get("value")) if git else None,
-            HardwareTierId=tier.get("value") if isinstance(tier, dict) else tier,
-            HardwareTierName=custom.get("hardwareTierName"),
-            EnvironmentId=custom.get("environmentId"),
-            EnvironmentName=custom.get("environmentName"),
-            EnvironmentRevisionSpec=_revision_from_json(revision) if revision else None,
-            ComputeClusterProperties=_cluster_from_json(cluster) if cluster else None,
-            # protobuf Struct carries every number as a float
-            VolumeSizeGiB=float(volume) if volume is not None else None,
-            DatasetSnapshots=[
-                DatasetSnapshot.from_json(s) for s in custom.get("datasetSnapshots", [])
-            ],
-            ExternalVolumeMountIds=list(custom.get("externalVolumeMountIds", [])),
-            ExternalDataVolumes=[
-                ExternalDataVolume(Name=n) for n in custom.get(EXTERNAL_DATA_VOLUME_NAMES, [])
-            ],
-            NetAppVolumeSnapshots=[
-                NetAppVolumeSnapshot.from_json(s) for s in custom.get("netAppVolumeSnapshots", [])
-            ],
-            NetAppVolumeSnapshotInputs=list(custom.get(NETAPP_SNAPSHOT_INPUTS, [])),
+            Command=command, **job_settings.from_keywords(cls, task, function, given), **fields
         )
 
     def cache_fields(self) -> dict[str, Any]:
         """The fields that take part in the cache version (all but the cache-neutral ones)."""
-        fields = {k: v for k, v in self.to_custom().items() if k not in CACHE_NEUTRAL_KEYS}
+        neutral = job_settings.cache_neutral_keys(DominoJobConfig)
+        fields = {k: v for k, v in self.to_custom().items() if k not in neutral}
         if "computeClusterProperties" in fields:
             cluster = fields["computeClusterProperties"]
             fields["computeClusterProperties"] = {
