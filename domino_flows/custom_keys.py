@@ -11,25 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.config import (
-    EXTERNAL_DATA_VOLUME_NAMES,
-    NETAPP_SNAPSHOT_INPUTS,
-    DominoJobConfig,
-)
+from domino_flows import job_settings
+from domino_flows.config import ENVIRONMENT_NAME, HARDWARE_TIER_NAME, DominoJobConfig
 
-ENVIRONMENT_NAME = "environmentName"
-HARDWARE_TIER_NAME = "hardwareTierName"
 USE_LATEST = "useLatest"
 USE_PROJECT_DEFAULTS = "useProjectDefaultsForOmitted"
 
-# The kit's additions to ``custom`` that Domino's own plugin does not write.
+# The kit's additions to ``custom`` that Domino's own plugin does not write: the job fields the
+# settings model marks as additions, and how to run the task.
 ADDITIONS = (
-    ENVIRONMENT_NAME,
-    HARDWARE_TIER_NAME,
+    *job_settings.additions(DominoJobConfig),
     USE_LATEST,
     USE_PROJECT_DEFAULTS,
-    EXTERNAL_DATA_VOLUME_NAMES,  # written by DominoJobConfig.to_custom
-    NETAPP_SNAPSHOT_INPUTS,  # written by DominoJobConfig.to_custom
 )
 # Additions that name something Domino knows by id (resolved by the backend or by submit).
 NAME_KEYS = (ENVIRONMENT_NAME, HARDWARE_TIER_NAME)

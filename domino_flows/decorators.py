@@ -24,13 +24,7 @@ from typing import Any
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.interface import transform_function_to_interface
 
-from domino_flows.config import (
-    DatasetSnapshot,
-    DominoJobConfig,
-    EnvironmentRevisionSpecification,
-    GitRef,
-)
-from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.config import DominoJobConfig
 from domino_flows.errors import TaskDefinitionError
 from domino_flows.paths import project_root
 from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
@@ -69,20 +63,7 @@ class DominoFunctionTask(DominoJobTask):
 def domino_task(
     _function: typing.Callable[..., Any] | None = None,
     *,
-    environment: str | None = None,
-    hardware_tier: str | None = None,
-    environment_id: str | None = None,
-    hardware_tier_id: str | None = None,
-    environment_revision: EnvironmentRevisionSpecification | None = None,
     name: str | None = None,
-    title: str | None = None,
-    commit_id: str | None = None,
-    git_ref: GitRef | None = None,
-    dataset_snapshots: list[DatasetSnapshot] | None = None,
-    external_volume_mount_ids: list[str] | None = None,
-    external_data_volumes: list[ExternalDataVolume] | None = None,
-    netapp_volume_snapshots: list[NetAppVolumeSnapshot] | None = None,
-    volume_size_gib: float | None = None,
     cache: bool = False,
     cache_version: str = "",
     cache_serialize: bool = False,
@@ -90,14 +71,20 @@ def domino_task(
     retries: int = 0,
     timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
     use_latest: bool = False,
+    use_project_defaults_for_omitted: bool = False,
+    **job_settings: Any,
 ) -> Any:
     """Turn a typed function into a Domino job task.
 
-    ``environment`` and ``hardware_tier`` name a Domino environment and hardware tier; they are
-    resolved when the task runs (``environment_id`` / ``hardware_tier_id`` pin ids instead).
-    Data as on ``run_domino_job_task``: ``dataset_snapshots``, ``external_data_volumes``
-    (``ExternalDataVolume(Name=...)``; ids: ``external_volume_mount_ids``) and fixed
-    ``netapp_volume_snapshots``.
+    The job settings are keywords of the one vocabulary ``run_domino_job_task`` shares
+    (``domino_flows.job_settings``): ``environment`` and ``hardware_tier`` name a Domino
+    environment and hardware tier, resolved when the task runs (``environment_id`` /
+    ``hardware_tier_id`` pin ids instead); ``title``, ``commit_id``, ``git_ref``,
+    ``environment_revision``, ``volume_size_gib``, ``compute_cluster``, ``dataset_snapshots``,
+    ``external_data_volumes`` (``ExternalDataVolume(Name=...)``; ids:
+    ``external_volume_mount_ids``) and fixed ``netapp_volume_snapshots``. The official helper's
+    spellings (``hardware_tier_name=``, ``environment_name=``, ``dfs_repo_commit_id=`` ...) are
+    accepted too.
     """
 
     def wrap(function: typing.Callable[..., Any]) -> DominoFunctionTask:
@@ -106,22 +93,12 @@ def domino_task(
         _require_annotations(task_name, function)
         _require_return_annotation(task_name, function)
         interface = transform_function_to_interface(function)
-        config = DominoJobConfig(
+        config = DominoJobConfig.from_keywords(
+            task_name,
+            "@domino_task",
             # quoted, so a project path with a space stays one argument in the job's shell
-            Command=f"{ENTRYPOINT} {shlex.quote(target)}",
-            Title=title,
-            CommitId=commit_id,
-            MainRepoGitRef=git_ref,
-            HardwareTierId=hardware_tier_id,
-            HardwareTierName=hardware_tier,
-            EnvironmentId=environment_id,
-            EnvironmentName=environment,
-            EnvironmentRevisionSpec=environment_revision,
-            VolumeSizeGiB=volume_size_gib,
-            DatasetSnapshots=list(dataset_snapshots or []),
-            ExternalVolumeMountIds=list(external_volume_mount_ids or []),
-            ExternalDataVolumes=list(external_data_volumes or []),
-            NetAppVolumeSnapshots=list(netapp_volume_snapshots or []),
+            f"{ENTRYPOINT} {shlex.quote(target)}",
+            job_settings,
         )
         return DominoFunctionTask(
             function,
@@ -131,6 +108,7 @@ def domino_task(
             inputs=_with_defaults(function, interface.inputs),
             outputs=dict(interface.outputs),
             use_latest=use_latest,
+            use_project_defaults_for_omitted=use_project_defaults_for_omitted,
             cache=cache,
             cache_version=cache_version,
             cache_serialize=cache_serialize,

@@ -13,14 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from domino_flows import file
-from domino_flows.config import (
-    DatasetSnapshot,
-    DominoJobConfig,
-    EnvironmentRevisionSpecification,
-    EnvironmentRevisionType,
-    GitRef,
-)
-from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.config import DominoJobConfig
+from domino_flows.data_sources import NetAppVolumeSnapshot
 from domino_flows.errors import TaskDefinitionError
 from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
 
@@ -45,19 +39,7 @@ def build_domino_job_task(
     command: str,
     inputs: list[Input] | None = None,
     output_specs: list[Output] | None = None,
-    environment_name: str | None = None,
-    environment_id: str | None = None,
-    environment_revision_id: str | None = None,
-    hardware_tier_name: str | None = None,
-    hardware_tier_id: str | None = None,
-    dataset_snapshots: list[DatasetSnapshot] | None = None,
-    main_git_repo_ref: GitRef | None = None,
-    dfs_repo_commit_id: str | None = None,
-    volume_size_gib: float | None = None,
-    external_volume_mounts: list[str] | None = None,
-    external_data_volumes: list[ExternalDataVolume] | None = None,
-    netapp_volume_snapshots: list[Any] | None = None,
-    title: str | None = None,
+    *,
     use_project_defaults_for_omitted: bool = False,
     use_latest: bool = False,
     cache: Any = False,
@@ -66,17 +48,20 @@ def build_domino_job_task(
     cache_ignore_input_vars: tuple[str, ...] = (),
     retries: int = 0,
     timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
+    **job_settings: Any,
 ) -> DominoJobTask:
     """The task ``run_domino_job_task`` would call, without calling it.
 
-    ``external_volume_mounts`` takes volume ids (the kit's earlier spelling);
-    ``external_data_volumes`` takes ``ExternalDataVolume(Name=...)`` (the official one). A
+    The job settings are keywords of the one vocabulary ``@domino_task`` shares
+    (``domino_flows.job_settings``); the official helper's spellings (``environment_name=``,
+    ``hardware_tier_name=``, ``environment_revision_id=``, ``main_git_repo_ref=``,
+    ``dfs_repo_commit_id=``) are accepted, as is ``external_volume_mounts=`` (volume ids). A
     ``netapp_volume_snapshots`` entry is a ``NetAppVolumeSnapshot``, or a workflow input of that
     type: it then becomes a task input of the same name, mounted when the job starts.
     """
     inputs = list(inputs or [])
     fixed_snapshots, snapshot_inputs = _split_snapshots(
-        flyte_task_name, list(netapp_volume_snapshots or []), inputs
+        flyte_task_name, list(job_settings.pop("netapp_volume_snapshots", None) or []), inputs
     )
     inputs += snapshot_inputs
     output_specs = list(output_specs or [])
@@ -89,27 +74,11 @@ def build_domino_job_task(
                 )
             seen.add(item.name)
             file.check_path(flyte_task_name, what, item.name, item.path)
-    revision = (
-        EnvironmentRevisionSpecification(
-            EnvironmentRevisionType.SomeRevision, environment_revision_id
-        )
-        if environment_revision_id
-        else None
-    )
-    config = DominoJobConfig(
-        Command=command,
-        Title=title,
-        CommitId=dfs_repo_commit_id,
-        MainRepoGitRef=main_git_repo_ref,
-        HardwareTierId=hardware_tier_id,
-        HardwareTierName=hardware_tier_name,
-        EnvironmentId=environment_id,
-        EnvironmentName=environment_name,
-        EnvironmentRevisionSpec=revision,
-        VolumeSizeGiB=volume_size_gib,
-        DatasetSnapshots=list(dataset_snapshots or []),
-        ExternalVolumeMountIds=list(external_volume_mounts or []),
-        ExternalDataVolumes=list(external_data_volumes or []),
+    config = DominoJobConfig.from_keywords(
+        flyte_task_name,
+        "run_domino_job_task",
+        command,
+        job_settings,
         NetAppVolumeSnapshots=fixed_snapshots,
         NetAppVolumeSnapshotInputs=[i.name for i in snapshot_inputs],
     )

@@ -8,8 +8,9 @@
   ``/workflow/outputs``: only primitives, ``FlyteFile`` and ``FlyteDirectory`` can be one, and the
   task refuses anything else when it is defined.
 
-The keyword lists mirror the functions' signatures (``tests/lint/test_kit_calls.py`` checks them
-against the real ones), so lint needs no import of flytekit.
+The job settings' keywords are read from the one settings model (``domino_flows.job_settings``),
+the rest mirror the functions' signatures (``tests/lint/test_kit_calls.py`` checks them against
+the real ones), so lint needs no import of flytekit.
 """
 
 from __future__ import annotations
@@ -17,28 +18,15 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Iterator
+from dataclasses import fields
 
+from domino_flows import job_settings
+from domino_flows.config import DominoJobConfig
 from domino_flows.lint.context import Issue, ModuleContext, issue
 
-_JOB_OPTIONS = frozenset(
+# How to run a job task, beside its job settings (both functions take these).
+_RUN_OPTIONS = frozenset(
     [
-        "flyte_task_name",
-        "command",
-        "inputs",
-        "output_specs",
-        "environment_name",
-        "environment_id",
-        "environment_revision_id",
-        "hardware_tier_name",
-        "hardware_tier_id",
-        "dataset_snapshots",
-        "main_git_repo_ref",
-        "dfs_repo_commit_id",
-        "volume_size_gib",
-        "external_volume_mounts",
-        "external_data_volumes",
-        "netapp_volume_snapshots",
-        "title",
         "use_project_defaults_for_omitted",
         "use_latest",
         "cache",
@@ -49,55 +37,16 @@ _JOB_OPTIONS = frozenset(
         "timeout",
     ]
 )
+# The job settings, in every spelling the kit's functions take (the one model's keywords).
+_JOB_SETTINGS = job_settings.keywords(DominoJobConfig)
 KEYWORDS: dict[str, frozenset[str]] = {
-    "run_domino_job_task": _JOB_OPTIONS,
+    "run_domino_job_task": _RUN_OPTIONS
+    | _JOB_SETTINGS
+    | {"flyte_task_name", "command", "inputs", "output_specs"},
     "Input": frozenset({"name", "type", "value", "path"}),
     "Output": frozenset({"name", "type", "path"}),
-    "DominoJobConfig": frozenset(
-        [
-            "Command",
-            "Title",
-            "CommitId",
-            "MainRepoGitRef",
-            "HardwareTierId",
-            "HardwareTierName",
-            "EnvironmentId",
-            "EnvironmentName",
-            "EnvironmentRevisionSpec",
-            "ComputeClusterProperties",
-            "VolumeSizeGiB",
-            "DatasetSnapshots",
-            "ExternalVolumeMountIds",
-            "ExternalDataVolumes",
-            "NetAppVolumeSnapshots",
-            "NetAppVolumeSnapshotInputs",
-        ]
-    ),
-    "domino_task": frozenset(
-        [
-            "environment",
-            "hardware_tier",
-            "environment_id",
-            "hardware_tier_id",
-            "environment_revision",
-            "name",
-            "title",
-            "commit_id",
-            "git_ref",
-            "dataset_snapshots",
-            "external_volume_mount_ids",
-            "external_data_volumes",
-            "netapp_volume_snapshots",
-            "volume_size_gib",
-            "cache",
-            "cache_version",
-            "cache_serialize",
-            "cache_ignore_input_vars",
-            "retries",
-            "timeout",
-            "use_latest",
-        ]
-    ),
+    "DominoJobConfig": frozenset(f.name for f in fields(DominoJobConfig) if f.init),
+    "domino_task": _RUN_OPTIONS | _JOB_SETTINGS | {"name"},
     "fan_out": frozenset({"task", "concurrency", "min_success_ratio"}),
 }
 # Heads of type expressions a job output cannot be.

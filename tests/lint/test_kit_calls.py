@@ -22,7 +22,16 @@ def _signature(name: str) -> frozenset[str]:
         "domino_task": domino_task,
         "fan_out": fan_out,
     }[name]
-    return frozenset(p for p in inspect.signature(function).parameters if not p.startswith("_"))
+    parameters = inspect.signature(function).parameters.values()
+    named = frozenset(
+        p.name for p in parameters if p.kind is not p.VAR_KEYWORD and not p.name.startswith("_")
+    )
+    if any(p.kind is p.VAR_KEYWORD and p.name == "job_settings" for p in parameters):
+        # the job settings come by keyword, every spelling the settings model takes
+        from domino_flows import job_settings
+
+        return named | job_settings.keywords(DominoJobConfig)
+    return named
 
 
 @pytest.mark.parametrize("name", sorted(KEYWORDS))
@@ -33,14 +42,23 @@ def test_keyword_lists_are_the_signatures(name):
 def test_unknown_keyword_suggests_the_closest():
     source = (
         "from domino_flows import run_domino_job_task\n"
-        "r = run_domino_job_task('t', 'python t.py', hardware_tier='Small')\n"
+        "r = run_domino_job_task('t', 'python t.py', hardware_teir='Small')\n"
     )
     (finding,) = lint_source(source, "flow.py")
     assert finding.rule == "DF017"
-    assert "run_domino_job_task() takes no keyword hardware_tier=" in finding.message
-    assert "Did you mean hardware_tier_id=?" in finding.message or "hardware_tier_name" in (
-        finding.message
+    assert "run_domino_job_task() takes no keyword hardware_teir=" in finding.message
+    assert "Did you mean hardware_tier=?" in finding.message
+
+
+def test_both_functions_take_the_one_vocabulary_and_the_official_spellings():
+    source = (
+        "from domino_flows import domino_task, run_domino_job_task\n"
+        "r = run_domino_job_task('t', 'python t.py', hardware_tier='Small', title='T')\n"
+        "s = run_domino_job_task('s', 'python s.py', hardware_tier_name='Small')\n"
+        "@domino_task(hardware_tier_name='Small', environment='Py', commit_id='abc')\n"
+        "def f() -> None: ...\n"
     )
+    assert [f for f in lint_source(source, "flow.py") if f.rule == "DF017"] == []
 
 
 def test_df013_names_fan_out():

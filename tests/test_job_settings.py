@@ -1,0 +1,193 @@
+"""The one job-settings model: every field, in every spelling the kit takes, reaches the config,
+``custom``, what backends read back, and (for the title) the Domino start body, the local job's
+record and what ``submit`` registers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from domino_flows import job_settings
+from domino_flows.backends import local_jobdir
+from domino_flows.backends.base import JobSpec, ResolvedJob
+from domino_flows.backends.domino_jobs import build_payload
+from domino_flows.backends.local import LocalBackend
+from domino_flows.config import (
+    ClusterProperties,
+    DatasetSnapshot,
+    DominoJobConfig,
+    EnvironmentRevisionSpecification,
+    EnvironmentRevisionType,
+    GitRef,
+)
+from domino_flows.custom_keys import TaskCustom
+from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.decorators import domino_task
+from domino_flows.errors import TaskDefinitionError
+from domino_flows.helpers import build_domino_job_task
+from domino_flows.project import load_settings
+from domino_flows.submit.resolve import apply
+
+# One value per job field, by its official name. A field added to the model without a value here
+# fails test_every_field_has_a_sample, so each new field is round-tripped below.
+SAMPLES: dict[str, Any] = {
+    "Title": "Nightly churn",
+    "CommitId": "0123abcd",
+    "MainRepoGitRef": GitRef("branches", "main"),
+    "HardwareTierId": "small-k8s",
+    "HardwareTierName": "Small",
+    "EnvironmentId": "env-311",
+    "EnvironmentName": "Python 3.11",
+    "EnvironmentRevisionSpec": EnvironmentRevisionSpecification(
+        EnvironmentRevisionType.SomeRevision, "rev-7"
+    ),
+    "ComputeClusterProperties": ClusterProperties(
+        ClusterType="Spark",
+        ComputeEnvironmentId="env-spark",
+        WorkerHardwareTierId="medium-k8s",
+        WorkerCount=2,
+        MasterHardwareTierId="small-k8s",
+    ),
+    "VolumeSizeGiB": 25.0,
+    "DatasetSnapshots": [DatasetSnapshot(Name="churn", Version=3)],
+    "ExternalVolumeMountIds": ["0123456789abcdef01234567"],
+    "ExternalDataVolumes": [ExternalDataVolume(Name="shared")],
+    "NetAppVolumeSnapshots": [NetAppVolumeSnapshot(Id="snap-1", Version=2)],
+}
+# What an alias takes, where it is not the field's own value.
+ALIAS_SAMPLES: dict[str, Any] = {"environment_revision_id": "rev-7"}
+FIELDS = job_settings.job_fields(DominoJobConfig)
+SPELLINGS = [(f.name, keyword) for f in FIELDS for keyword in f.keywords]
+
+
+@domino_task
+def _plain() -> None: ...
+
+
+def _task(function: str, keywords: dict[str, Any]) -> Any:
+    if function == "decorator":
+        return domino_task(name="settings.t", **keywords)(_plain.python_function)
+    return build_domino_job_task("settings.t", "python t.py", **keywords)
+
+
+def test_every_field_has_a_sample():
+    keyword_fields = {f.name for f in FIELDS if f.keywords}
+    assert keyword_fields == set(SAMPLES)
+    # the command is the function's own; the snapshot inputs come from netapp_volume_snapshots
+    assert {f.name for f in FIELDS} - keyword_fields == {"Command", "NetAppVolumeSnapshotInputs"}
+
+
+@pytest.mark.parametrize("function", ["decorator", "helper"])
+@pytest.mark.parametrize(("name", "keyword"), SPELLINGS)
+def test_each_spelling_round_trips_to_custom_and_back(function, name, keyword):
+    value = ALIAS_SAMPLES.get(keyword, SAMPLES[name])
+    task = _task(function, {keyword: value})
+    assert getattr(task.domino_job_config, name) == SAMPLES[name]
+    custom = task.get_custom(None)
+    key = next(f.setting.custom_key for f in FIELDS if f.name == name)
+    assert key in custom
+    # what the connector and the runner hand the backends
+    read_back = TaskCustom.from_custom(custom).config
+    assert getattr(read_back, name) == SAMPLES[name]
+    spec = JobSpec("run-1", "flow", "settings.t", read_back)
+    assert getattr(spec.config, name) == SAMPLES[name]
+
+
+def test_the_kit_spelling_and_the_official_one_make_the_same_task():
+    official = build_domino_job_task(
+        "t",
+        "python t.py",
+        hardware_tier_name="Small",
+        environment_name="Python 3.11",
+        dfs_repo_commit_id="0123abcd",
+        main_git_repo_ref=GitRef("head"),
+        environment_revision_id="rev-7",
+    )
+    kit = build_domino_job_task(
+        "t",
+        "python t.py",
+        hardware_tier="Small",
+        environment="Python 3.11",
+        commit_id="0123abcd",
+        git_ref=GitRef("head"),
+        environment_revision=SAMPLES["EnvironmentRevisionSpec"],
+    )
+    assert official.get_custom(None) == kit.get_custom(None)
+
+
+def test_all_fields_at_once_round_trip_through_custom():
+    config = DominoJobConfig(Command="python t.py", **SAMPLES)
+    custom = config.to_custom()
+    assert DominoJobConfig.from_custom(custom) == config
+    assert list(custom) == [f.setting.custom_key for f in FIELDS if f.setting.custom_key in custom]
+
+
+def test_cache_neutral_fields_are_the_models():
+    neutral = {f.name for f in FIELDS if f.setting.cache_neutral}
+    assert neutral == {"Title", "HardwareTierId", "HardwareTierName", "VolumeSizeGiB"}
+    config = DominoJobConfig(Command="python t.py", **SAMPLES)
+    assert {"title", "hardwareTierId", "hardwareTierName", "volumeSizeGiB"}.isdisjoint(
+        config.cache_fields()
+    )
+
+
+def test_an_unknown_keyword_names_the_task_and_the_closest_setting():
+    with pytest.raises(TaskDefinitionError) as caught:
+        build_domino_job_task("prep", "python p.py", hardware_teir="Small")
+    message = str(caught.value)
+    assert "task 'prep': run_domino_job_task() takes no keyword hardware_teir=" in message
+    assert "did you mean hardware_tier=?" in message
+
+
+def test_one_field_under_two_spellings_is_refused():
+    with pytest.raises(TaskDefinitionError) as caught:
+        domino_task(name="t", hardware_tier="Small", hardware_tier_name="Large")(
+            _plain.python_function
+        )
+    assert str(caught.value) == (
+        "task 't': @domino_task() gives HardwareTierName twice, as hardware_tier= and "
+        "hardware_tier_name=; keep one of them."
+    )
+
+
+def test_the_decorator_takes_use_project_defaults_for_omitted():
+    task = domino_task(name="t", use_project_defaults_for_omitted=True)(_plain.python_function)
+    assert task.get_custom(None)["useProjectDefaultsForOmitted"] is True
+    assert TaskCustom.from_custom(task.get_custom(None)).use_project_defaults
+
+
+# --- the title, end to end -------------------------------------------------------------------
+
+
+def _titled() -> Any:
+    return domino_task(name="churn.train", title="Nightly churn")(_plain.python_function)
+
+
+def test_the_title_reaches_the_domino_start_body():
+    config = TaskCustom.from_custom(_titled().get_custom(None)).config
+    spec = JobSpec("run-1", "churn.pipeline", "churn.train", config)
+    resolved = ResolvedJob(None, None, None, None, None)
+    assert build_payload("p-1", spec, "python job.pyz", resolved)["title"] == "Nightly churn"
+    untitled = dataclasses.replace(spec, config=config.replace(Title=None))
+    assert build_payload("p-1", untitled, "c", resolved)["title"] == (
+        "churn.pipeline / churn.train [run run-1, attempt 1]"
+    )
+
+
+def test_submit_registers_the_title():
+    resolved = ResolvedJob("env-311", None, None, "small-k8s", None)
+    registered = apply("churn.train", _titled().get_custom(None), resolved).custom
+    assert registered["title"] == "Nightly churn"
+
+
+def test_the_title_is_in_the_local_jobs_record(project):
+    config = TaskCustom.from_custom(_titled().get_custom(None)).config.replace(Command="true")
+    spec = JobSpec("run-1", "churn.pipeline", "churn.train", config)
+    with LocalBackend(project, load_settings(project)) as backend:
+        handle = backend.start(spec, backend.stage_inputs(spec, {}))
+        backend.wait(handle, 60)
+        record = json.loads((backend.job_dir(spec) / local_jobdir.JOB_FILE).read_text())
+    assert record["title"] == "Nightly churn"
