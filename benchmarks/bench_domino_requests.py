@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import DominoCredentials
-from domino_flows.config import DominoJobConfig
 from domino_flows.testing import FakeDomino
 
 PER_RUN = ("version", "find_project", "hardware_tiers", "useable_environments")

@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobSpec
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
-from domino_flows.config import DominoJobConfig
-from domino_flows.project import load_settings
+from domino_flows.core.project import load_settings
 
 SCRIPT = """\
 import os

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
-from domino_flows.config import DominoJobConfig
 from domino_flows.execution import attempt
 from domino_flows.execution.session import RunSession
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from flyteidl.core import literals_pb2
 
-from domino_flows.clock import now
-from domino_flows.records import RunStore
+from domino_flows.core.clock import now
+from domino_flows.records.store import RunStore
 from domino_flows.runner.graph_record import GraphNode, save_graph
 from domino_flows.runner.state import RunnerState
 

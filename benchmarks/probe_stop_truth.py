@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 from domino_flows.testing import FakeDomino
 from domino_flows.testing.fake_domino_jobs import COMPLETED
 

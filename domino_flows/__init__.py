@@ -14,35 +14,35 @@ from domino_flows._version import __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "DominoJobConfig": "domino_flows.config",
-    "GitRef": "domino_flows.config",
-    "EnvironmentRevisionSpecification": "domino_flows.config",
-    "EnvironmentRevisionType": "domino_flows.config",
-    "DatasetSnapshot": "domino_flows.config",
-    "ClusterProperties": "domino_flows.config",
-    "ExternalDataVolume": "domino_flows.data_sources",
-    "NetAppVolumeSnapshot": "domino_flows.data_sources",
-    "DominoJobTask": "domino_flows.task",
-    "domino_task": "domino_flows.decorators",
-    "Input": "domino_flows.helpers",
-    "Output": "domino_flows.helpers",
-    "run_domino_job_task": "domino_flows.helpers",
-    "fan_out": "domino_flows.fanout",
+    "DominoJobConfig": "domino_flows.authoring.config",
+    "GitRef": "domino_flows.authoring.config",
+    "EnvironmentRevisionSpecification": "domino_flows.authoring.config",
+    "EnvironmentRevisionType": "domino_flows.authoring.config",
+    "DatasetSnapshot": "domino_flows.authoring.config",
+    "ClusterProperties": "domino_flows.authoring.config",
+    "ExternalDataVolume": "domino_flows.contract.data_sources",
+    "NetAppVolumeSnapshot": "domino_flows.contract.data_sources",
+    "DominoJobTask": "domino_flows.authoring.task",
+    "domino_task": "domino_flows.authoring.decorators",
+    "Input": "domino_flows.authoring.helpers",
+    "Output": "domino_flows.authoring.helpers",
+    "run_domino_job_task": "domino_flows.authoring.helpers",
+    "fan_out": "domino_flows.authoring.fanout",
     "PathConfig": "domino_flows.file",
     "DominoFile": "domino_flows.file",
     "DominoFileLegacy": "domino_flows.file",
-    "Artifact": "domino_flows.artifacts",
-    "DATA": "domino_flows.artifacts",
-    "MODEL": "domino_flows.artifacts",
-    "REPORT": "domino_flows.artifacts",
-    "ExportArtifactToDatasetsSpec": "domino_flows.export",
-    "ExportArtifactToNetAppVolumesSpec": "domino_flows.export",
-    "ExportArtifactFilesToBundleSpec": "domino_flows.export",
-    "run_launch_export_artifacts_task": "domino_flows.export",
-    "DominoFlowsError": "domino_flows.errors",
-    "TaskDefinitionError": "domino_flows.errors",
-    "ContractError": "domino_flows.errors",
-    "TaskFailedError": "domino_flows.errors",
+    "Artifact": "domino_flows.authoring.artifacts",
+    "DATA": "domino_flows.authoring.artifacts",
+    "MODEL": "domino_flows.authoring.artifacts",
+    "REPORT": "domino_flows.authoring.artifacts",
+    "ExportArtifactToDatasetsSpec": "domino_flows.authoring.export",
+    "ExportArtifactToNetAppVolumesSpec": "domino_flows.authoring.export",
+    "ExportArtifactFilesToBundleSpec": "domino_flows.authoring.export",
+    "run_launch_export_artifacts_task": "domino_flows.authoring.export",
+    "DominoFlowsError": "domino_flows.core.errors",
+    "TaskDefinitionError": "domino_flows.core.errors",
+    "ContractError": "domino_flows.core.errors",
+    "TaskFailedError": "domino_flows.core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -63,8 +63,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     # ruff: noqa: F401
-    from domino_flows.artifacts import DATA, MODEL, REPORT, Artifact
-    from domino_flows.config import (
+    from domino_flows.authoring.artifacts import DATA, MODEL, REPORT, Artifact
+    from domino_flows.authoring.config import (
         ClusterProperties,
         DatasetSnapshot,
         DominoJobConfig,
@@ -72,21 +72,21 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         EnvironmentRevisionType,
         GitRef,
     )
-    from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
-    from domino_flows.decorators import domino_task
-    from domino_flows.errors import (
-        ContractError,
-        DominoFlowsError,
-        TaskDefinitionError,
-        TaskFailedError,
-    )
-    from domino_flows.export import (
+    from domino_flows.authoring.decorators import domino_task
+    from domino_flows.authoring.export import (
         ExportArtifactFilesToBundleSpec,
         ExportArtifactToDatasetsSpec,
         ExportArtifactToNetAppVolumesSpec,
         run_launch_export_artifacts_task,
     )
-    from domino_flows.fanout import fan_out
+    from domino_flows.authoring.fanout import fan_out
+    from domino_flows.authoring.helpers import Input, Output, run_domino_job_task
+    from domino_flows.authoring.task import DominoJobTask
+    from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+    from domino_flows.core.errors import (
+        ContractError,
+        DominoFlowsError,
+        TaskDefinitionError,
+        TaskFailedError,
+    )
     from domino_flows.file import DominoFile, DominoFileLegacy, PathConfig
-    from domino_flows.helpers import Input, Output, run_domino_job_task
-    from domino_flows.task import DominoJobTask

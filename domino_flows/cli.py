@@ -70,11 +70,11 @@ def main(project_dir: str | None) -> None:
     Tasks are Domino Jobs with their own environment and hardware tier. Run flows locally on the
     embedded backend (the default) or on a Domino deployment, and submit them to Domino Flows.
     """
-    from domino_flows.redaction import console_logging
+    from domino_flows.core.redaction import console_logging
 
     console_logging()  # the kit's own warnings only, masked: no library's log lines
     if project_dir:
-        from domino_flows.paths import use_project
+        from domino_flows.core.paths import use_project
 
         use_project(project_dir)
 
@@ -93,8 +93,16 @@ def _register_builtin_commands() -> None:
     register(
         "lint", "domino_flows.lint.command:lint", "Check flow files for Domino Flows anti-patterns."
     )
-    register("new", "domino_flows.new:new_command", "Create a new flow project from the template.")
-    register("port", "domino_flows.port:port_command", "Port official-plugin flows to the kit.")
+    register(
+        "new",
+        "domino_flows.onboarding.new:new_command",
+        "Create a new flow project from the template.",
+    )
+    register(
+        "port",
+        "domino_flows.onboarding.port:port_command",
+        "Port official-plugin flows to the kit.",
+    )
     register(
         "submit",
         "domino_flows.submit.command:submit_command",

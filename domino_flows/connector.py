@@ -37,11 +37,11 @@ from flytekit.extend.backend.base_connector import (
 )
 
 from domino_flows import file
+from domino_flows.authoring.config import TASK_TYPE, DominoJobConfig
+from domino_flows.authoring.custom_keys import TaskCustom
 from domino_flows.backends.base import JobHandle, JobSpec, JobState
-from domino_flows.clock import new_run_id
-from domino_flows.config import TASK_TYPE, DominoJobConfig
-from domino_flows.custom_keys import TaskCustom
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.clock import new_run_id
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.execution import attempt, recording
 from domino_flows.execution.attempt import AttemptRecord, failure_message
 from domino_flows.execution.session import RunSession
@@ -166,7 +166,7 @@ class DominoJobConnector(AsyncConnectorBase):
     def _session(self, run_id: str | None, root: Path) -> RunSession:
         """One session per run and project; the first opens the run, and closes it at exit."""
         from domino_flows.backends import backend_name, get_backend
-        from domino_flows.project import load_settings
+        from domino_flows.core.project import load_settings
 
         with self._lock:
             run_id = run_id or self._local_run_id()
@@ -267,7 +267,7 @@ def flow_name(argv: list[str]) -> str:
     file, workflow = _flow_on_command_line(argv)
     if file is None:
         return ""
-    from domino_flows.loading import module_name_for
+    from domino_flows.authoring.loading import module_name_for
 
     module = module_name_for(file.resolve())
     workflow = workflow or _only_workflow_of_main()
@@ -305,7 +305,7 @@ def _flow_on_command_line(argv: list[str]) -> tuple[Path | None, str]:
 def project_root_for(argv: list[str]) -> Path:
     """Where jobs run from: ``DOMINO_FLOWS_PROJECT_ROOT``, else the project holding the flow file
     on the command line (task commands are relative to it), else that of the current folder."""
-    from domino_flows.paths import default_project_root, project_root
+    from domino_flows.core.paths import default_project_root, project_root
 
     file, _ = _flow_on_command_line(argv)
     if file is not None and file.is_file():

@@ -3,9 +3,9 @@
 ``python -m domino_flows.entrypoint <file.py|module>:<function>``
 
 It imports the function, reads the job's inputs as the function's annotated types, calls it and
-writes its outputs, all through ``contract.py``. A failure in the function is reported through
-``_ERROR`` (its type, message and the line it was raised at) so the run summary shows it, and the
-full traceback goes to the job's log.
+writes its outputs, all through ``contract/values.py``. A failure in the function is reported
+through ``_ERROR`` (its type, message and the line it was raised at) so the run summary shows it,
+and the full traceback goes to the job's log.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from domino_flows import contract, formats
-from domino_flows.errors import ContractError
+from domino_flows.contract import formats
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import ContractError
 
 USAGE = "usage: python -m domino_flows.entrypoint <file.py|module>:<function>"
 

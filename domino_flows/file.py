@@ -38,7 +38,7 @@ from typing import Any
 
 from flytekit.types.file import FlyteFile
 
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.core.errors import TaskDefinitionError
 
 DominoFile = FlyteFile
 DominoFileLegacy = FlyteFile

@@ -25,8 +25,8 @@ import typing
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from domino_flows import formats, tracking_job
-from domino_flows.formats import FormatError
+from domino_flows.contract import formats, tracking_job
+from domino_flows.contract.formats import FormatError
 
 __all__ = [
     "domino_path",

@@ -1,5 +1,5 @@
 """Values and the exact files Domino uses for them (reference section 4), shared by the tests of
-contract.py and job.py so the two cannot drift apart."""
+contract/values.py and job.py so the two cannot drift apart."""
 
 import datetime as dt
 

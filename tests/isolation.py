@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows.redaction import CREDENTIAL_VARIABLES
+from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 
 # Variables a developer's shell or a Domino workspace may set, which would change what tests see.
 CLEARED = (

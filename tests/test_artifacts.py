@@ -3,8 +3,8 @@ import typing
 import pytest
 
 from domino_flows import DATA, MODEL, REPORT, Artifact
-from domino_flows.artifacts import artifact_of
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.authoring.artifacts import artifact_of
+from domino_flows.core.errors import TaskDefinitionError
 
 
 def test_file_annotation_carries_the_artifact():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domino_flows.config import (
+from domino_flows.authoring.config import (
     ClusterProperties,
     DatasetSnapshot,
     DominoJobConfig,
@@ -10,7 +10,7 @@ from domino_flows.config import (
     EnvironmentRevisionType,
     GitRef,
 )
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.core.errors import TaskDefinitionError
 
 
 def test_full_config_serializes_to_domino_camel_case():

@@ -16,7 +16,8 @@ from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.type_engine import TypeEngine
 from flytekit.tools.translator import get_serializable
 
-from domino_flows import DominoJobConfig, DominoJobTask, serialize
+from domino_flows import DominoJobConfig, DominoJobTask
+from domino_flows.authoring import serialize
 from domino_flows.backends.base import JobHandle, JobState, JobStatus
 from domino_flows.connector import (
     PHASES,
@@ -27,9 +28,9 @@ from domino_flows.connector import (
     flow_name,
     project_root_for,
 )
-from domino_flows.errors import ConfigurationError
+from domino_flows.core.errors import ConfigurationError
 from domino_flows.execution.session import RunSession
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 FAKE_KEY = "fake-key-9d8c7b6a"
 FAKE_PROXY = "http://fake-proxy-2e4f6a:8899"
@@ -334,7 +335,7 @@ def test_one_flow_name_however_the_workflow_was_started(
 ) -> None:
     import types
 
-    from domino_flows.loading import load_entity
+    from domino_flows.authoring.loading import load_entity
 
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "one-name"\n')
     (tmp_path / "flows").mkdir()

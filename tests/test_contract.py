@@ -11,8 +11,9 @@ from contract_cases import BAD_PRIMITIVE_CASES, PRIMITIVE_CASES
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
-from domino_flows import MODEL, Artifact, contract
-from domino_flows.errors import ContractError, TaskFailedError
+from domino_flows import MODEL, Artifact
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import ContractError, TaskFailedError
 
 
 @dataclasses.dataclass

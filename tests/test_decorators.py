@@ -7,9 +7,10 @@ import pytest
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from domino_flows import domino_task, serialize
-from domino_flows.decorators import DominoFunctionTask, job_target
-from domino_flows.errors import TaskDefinitionError
+from domino_flows import domino_task
+from domino_flows.authoring import serialize
+from domino_flows.authoring.decorators import DominoFunctionTask, job_target
+from domino_flows.core.errors import TaskDefinitionError
 
 
 @domino_task(environment="Python 3.11", hardware_tier="Small", retries=2)

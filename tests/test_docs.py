@@ -284,8 +284,8 @@ def test_module_block_imports_and_serializes(block: Block, project: Path) -> Non
     from flytekit.core.launch_plan import LaunchPlan
     from flytekit.core.workflow import WorkflowBase
 
-    from domino_flows import serialize
-    from domino_flows.loading import FlowLoadError, load_module
+    from domino_flows.authoring import serialize
+    from domino_flows.authoring.loading import FlowLoadError, load_module
 
     name = f"{block.doc.split('.')[0].lower()}_line_{block.line}"
     path = project / f"{name}.py"
@@ -428,7 +428,7 @@ def test_debugging_a_failed_run_as_documented(project: Path) -> None:
     assert resumed.exit_code == 0, resumed.output
     document = json.loads(resumed.stdout)
     assert document["outputs"] == {"o0": "rows: 10"}
-    from domino_flows.records import RunStore
+    from domino_flows.records.store import RunStore
 
     attempts = [a.task for a in RunStore.for_project(project).attempts(run_id)]
     assert attempts.count("flow.prepare") == 1  # finished tasks are not run again

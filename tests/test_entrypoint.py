@@ -10,7 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from domino_flows import contract, entrypoint, formats
+from domino_flows import entrypoint
+from domino_flows.contract import formats
+from domino_flows.contract import values as contract
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -122,7 +122,7 @@ def test_hello_regression_stage_scripts_and_helper_style(project: Path) -> None:
 @pytest.mark.slow
 def test_ml_pipeline(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     document = run("ml_pipeline.py", "training_pipeline", "--input", "rows=60")
-    from domino_flows.loading import load_module
+    from domino_flows.authoring.loading import load_module
 
     # The same functions called directly, outside any workflow, are plain Python functions.
     module = load_module(project / "examples" / "ml_pipeline.py")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows import serialize
-from domino_flows.records import RunStore
+from domino_flows.authoring import serialize
+from domino_flows.records.store import RunStore
 
 pytestmark = pytest.mark.slow
 
@@ -144,7 +144,7 @@ def last_number(output: str) -> float:
 
 def expected_mae(project: Path, rows: int, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> float:
     """The pipeline's answer computed by calling its functions directly, in this process."""
-    from domino_flows.loading import load_module
+    from domino_flows.authoring.loading import load_module
 
     module = load_module(project / "examples" / "ml_pipeline.py")
     monkeypatch.chdir(workdir)
@@ -351,7 +351,7 @@ def test_serialized_templates_hold_no_credentials(
     monkeypatch.setenv("DOMINO_USER_API_KEY", FAKE_KEY)
     monkeypatch.setenv("DOMINO_API_PROXY", FAKE_PROXY)
     monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(project))
-    from domino_flows.loading import load_entity
+    from domino_flows.authoring.loading import load_entity
 
     for file, name in (
         ("ml_pipeline.py", "training_pipeline"),

@@ -18,9 +18,9 @@ from domino_flows import (
     Output,
     run_domino_job_task,
     run_launch_export_artifacts_task,
-    serialize,
 )
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.authoring import serialize
+from domino_flows.core.errors import TaskDefinitionError
 
 Data = Artifact("Data", DATA)
 Model = Artifact("Model", MODEL)

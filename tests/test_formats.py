@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from domino_flows import formats
-from domino_flows.formats import FormatError
+from domino_flows.contract import formats
+from domino_flows.contract.formats import FormatError
 
 
 @pytest.mark.parametrize(

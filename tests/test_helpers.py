@@ -4,11 +4,12 @@ import pytest
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from domino_flows import DatasetSnapshot, GitRef, Input, Output, run_domino_job_task, serialize
-from domino_flows.errors import TaskDefinitionError
+from domino_flows import DatasetSnapshot, GitRef, Input, Output, run_domino_job_task
+from domino_flows.authoring import serialize
+from domino_flows.authoring.helpers import build_domino_job_task
+from domino_flows.authoring.outputs import JobOutputs, OutputAccessError
+from domino_flows.core.errors import TaskDefinitionError
 from domino_flows.file import paths_in_interface
-from domino_flows.helpers import build_domino_job_task
-from domino_flows.outputs import JobOutputs, OutputAccessError
 
 
 def test_single_output_is_indexable_by_name():

@@ -1,4 +1,5 @@
-"""The stage-script helper reads and writes exactly what contract.py does, without flytekit."""
+"""The stage-script helper reads and writes exactly what contract/values.py does, without
+flytekit."""
 
 import subprocess
 import sys
@@ -7,7 +8,9 @@ from pathlib import Path
 import pytest
 from contract_cases import BAD_PRIMITIVE_CASES, PRIMITIVE_CASES
 
-from domino_flows import contract, formats, job
+from domino_flows import job
+from domino_flows.contract import formats
+from domino_flows.contract import values as contract
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ from typing import Any
 
 import pytest
 
-from domino_flows import job_settings
-from domino_flows.backends import local_jobdir
-from domino_flows.backends.base import JobSpec, ResolvedJob
-from domino_flows.backends.domino_jobs import build_payload
-from domino_flows.backends.local import LocalBackend
-from domino_flows.config import (
+from domino_flows.authoring.config import (
     ClusterProperties,
     DatasetSnapshot,
     DominoJobConfig,
@@ -23,12 +18,17 @@ from domino_flows.config import (
     EnvironmentRevisionType,
     GitRef,
 )
-from domino_flows.custom_keys import TaskCustom
-from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
-from domino_flows.decorators import domino_task
-from domino_flows.errors import TaskDefinitionError
-from domino_flows.helpers import build_domino_job_task
-from domino_flows.project import load_settings
+from domino_flows.authoring.custom_keys import TaskCustom
+from domino_flows.authoring.decorators import domino_task
+from domino_flows.authoring.helpers import build_domino_job_task
+from domino_flows.backends import local_jobdir
+from domino_flows.backends.base import JobSpec, ResolvedJob
+from domino_flows.backends.domino_jobs import build_payload
+from domino_flows.backends.local import LocalBackend
+from domino_flows.contract import job_settings
+from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.core.errors import TaskDefinitionError
+from domino_flows.core.project import load_settings
 from domino_flows.submit.resolve import apply
 
 # One value per job field, by its official name. A field added to the model without a value here

@@ -1,10 +1,10 @@
-"""Commands as Domino runs them: a script by its extension (domino_flows.job_types)."""
+"""Commands as Domino runs them: a script by its extension (domino_flows.contract.job_types)."""
 
 import shlex
 
 import pytest
 
-from domino_flows import job_types
+from domino_flows.contract import job_types
 from domino_flows.lint import lint_source
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from flytekit.types.file import FlyteFile
 
-from domino_flows import MODEL, Artifact, lineage
-from domino_flows.lineage import DatasetRef, RunState, TaskContext
+from domino_flows import MODEL, Artifact
+from domino_flows.records import lineage
+from domino_flows.records.lineage import DatasetRef, RunState, TaskContext
 
 CONTEXT = TaskContext(
     namespace="domino://alice/churn",

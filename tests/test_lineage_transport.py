@@ -17,11 +17,15 @@ import pytest
 from click.testing import CliRunner
 from openlineage.client.serde import Serde
 
-from domino_flows import lineage_transport
 from domino_flows.cli import main
-from domino_flows.errors import ConfigurationError
-from domino_flows.lineage_transport import LineageEmitter, event_from_json, project_transport
-from domino_flows.records import RunStore
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.records import lineage_transport
+from domino_flows.records.lineage_transport import (
+    LineageEmitter,
+    event_from_json,
+    project_transport,
+)
+from domino_flows.records.store import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 FAKE_KEY = "fake-api-key-lineage-77c1e0"
@@ -164,10 +168,10 @@ def test_an_unreachable_consumer_does_not_fail_the_run(
     for name in ("TOTAL", "CONNECT", "READ"):
         monkeypatch.setenv(f"OPENLINEAGE__TRANSPORT__RETRY__{name}", "0")
     monkeypatch.setattr(lineage_transport, "_FAILED", set())
-    with caplog.at_level(logging.WARNING, logger="domino_flows.lineage_transport"):
+    with caplog.at_level(logging.WARNING, logger="domino_flows.records.lineage_transport"):
         document = run_hello()
     assert document["success"]
-    warnings = [r for r in caplog.records if r.name == "domino_flows.lineage_transport"]
+    warnings = [r for r in caplog.records if r.name == "domino_flows.records.lineage_transport"]
     assert len(warnings) == 1  # once; later events of the process are not tried
     message = warnings[0].getMessage()
     assert "lineage event not sent through the http http://127.0.0.1:9 transport" in message
@@ -206,7 +210,7 @@ def test_project_lineage_table_forms() -> None:
 
 
 def test_credentials_are_refused_in_the_project_lineage_table(tmp_path: Path) -> None:
-    from domino_flows.project import parse_settings
+    from domino_flows.core.project import parse_settings
 
     table = {"lineage": {"transport": {"type": "http", "url": "http://m", "api_key": "x"}}}
     with pytest.raises(ConfigurationError, match="credentials never go in pyproject.toml"):

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from domino_flows import export_job
-from domino_flows.config import DatasetSnapshot, DominoJobConfig
-from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
-from domino_flows.errors import ConfigurationError
-from domino_flows.mounts import Mount, expose, job_mounts
-from domino_flows.project import parse_settings
+from domino_flows.authoring.config import DatasetSnapshot, DominoJobConfig
+from domino_flows.authoring.mounts import Mount, expose, job_mounts
+from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.project import parse_settings
 from domino_flows.runner.inputs import InputError, parse_text
 
 

@@ -1,4 +1,5 @@
-"""Task outputs read the way Domino's flows read them (domino_flows.outputs), checked at compile."""
+"""Task outputs read the way Domino's flows read them (domino_flows.authoring.outputs), checked
+at compile."""
 
 from typing import NamedTuple
 
@@ -12,9 +13,9 @@ from domino_flows import (
     Output,
     domino_task,
     run_domino_job_task,
-    serialize,
 )
-from domino_flows.outputs import JobOutput, JobOutputs, OutputAccessError
+from domino_flows.authoring import serialize
+from domino_flows.authoring.outputs import JobOutput, JobOutputs, OutputAccessError
 from domino_flows.submit import attr_paths
 
 one = DominoJobTask("one", DominoJobConfig(Command="true"), outputs={"out": int})
@@ -127,7 +128,7 @@ def test_reading_what_a_several_output_task_does_not_have_is_refused(read, messa
 
 
 def test_unpacking_into_too_few_names_is_refused_when_the_flow_compiles(tmp_path):
-    from domino_flows.loading import FlowLoadError, compile_workflow
+    from domino_flows.authoring.loading import FlowLoadError, compile_workflow
 
     @workflow
     def flow() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import domino_flows
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "domino_flows"
@@ -59,7 +59,7 @@ def _spelt_outside(owners: set[str], matches) -> list[str]:
 
 def test_the_state_folder_is_named_in_paths_only() -> None:
     owners = {
-        "domino_flows/paths.py",
+        "domino_flows/core/paths.py",
         # runs inside Domino jobs on the job's interpreter, without the kit: it mirrors the name,
         # and test_the_bootstrap_stages_where_the_backend_uploads keeps the two equal.
         "domino_flows/backends/domino_bootstrap.py",
@@ -69,26 +69,26 @@ def test_the_state_folder_is_named_in_paths_only() -> None:
 
 def test_the_bootstrap_stages_where_the_backend_uploads() -> None:
     from domino_flows.backends import domino_bootstrap, domino_jobs
-    from domino_flows.paths import STATE_DIR
+    from domino_flows.core.paths import STATE_DIR
 
     assert domino_bootstrap.STAGING_ROOT == domino_jobs.STAGING_ROOT == f"{STATE_DIR}/staging"
 
 
 def test_git_head_is_read_in_git_state_only() -> None:
     # the working tree's commit (runner, lineage) and what is pushed (submit's checks)
-    owners = {"domino_flows/git_state.py", "domino_flows/submit/git_state.py"}
+    owners = {"domino_flows/core/git_state.py", "domino_flows/submit/git_state.py"}
     assert _spelt_outside(owners, lambda text: text in ("ref: ", "packed-refs", "HEAD")) == [], (
-        "read the commit through domino_flows.git_state (head_commit, commit_and_dirty)"
+        "read the commit through domino_flows.core.git_state (head_commit, commit_and_dirty)"
     )
 
 
 def test_credential_variables_are_named_in_redaction_only() -> None:
-    from domino_flows import tracking_job
-    from domino_flows.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
+    from domino_flows.contract import tracking_job
+    from domino_flows.core.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
 
     # tracking_job runs inside Domino jobs where the kit may not be installed: it mirrors the
     # names, kept equal here
-    owners = {"domino_flows/redaction.py", "domino_flows/tracking_job.py"}
+    owners = {"domino_flows/core/redaction.py", "domino_flows/contract/tracking_job.py"}
     assert _spelt_outside(owners, CREDENTIAL_VARIABLES.__contains__) == []
     assert tracking_job.CREDENTIAL_VARIABLES == CREDENTIAL_VARIABLES
     assert tracking_job.TOKEN_FILE_VARIABLE == TOKEN_FILE_VARIABLE
@@ -97,12 +97,12 @@ def test_credential_variables_are_named_in_redaction_only() -> None:
 def test_backend_names_are_listed_in_one_place() -> None:
     from domino_flows.backends.domino import DominoBackend
     from domino_flows.backends.local import LocalBackend
-    from domino_flows.project import BACKEND_NAMES
+    from domino_flows.core.project import BACKEND_NAMES
 
     assert (LocalBackend.name, DominoBackend.name) == BACKEND_NAMES
     listed = []
     for path in SOURCES:
-        if _name(path) == "domino_flows/project.py":
+        if _name(path) == "domino_flows/core/project.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Tuple | ast.List | ast.Set):
@@ -115,7 +115,9 @@ def test_backend_names_are_listed_in_one_place() -> None:
                 left = ast.unparse(node.left)
                 if "backend" in left or "chosen" in left:
                     listed.append(f"{_name(path)}:{node.lineno} {ast.unparse(node)}")
-    assert listed == [], "use domino_flows.project.BACKEND_NAMES / LOCAL_BACKEND / DOMINO_BACKEND"
+    assert listed == [], (
+        "use domino_flows.core.project.BACKEND_NAMES / LOCAL_BACKEND / DOMINO_BACKEND"
+    )
 
 
 def _modules() -> list[str]:
@@ -138,7 +140,8 @@ def test_every_error_the_kit_defines_is_a_domino_flows_error(module: str) -> Non
         and value.__module__ == module
         and not issubclass(value, DominoFlowsError)
         # in-job code that runs without the kit: its errors never reach the runner's user
-        and module not in ("domino_flows.backends.domino_bootstrap", "domino_flows.tracking_job")
+        and module
+        not in ("domino_flows.backends.domino_bootstrap", "domino_flows.contract.tracking_job")
     ]
     assert outside == [], f"{module}: make these DominoFlowsError subclasses (errors.py)"
 

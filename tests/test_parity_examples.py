@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from example_projects import examples_project, run
 
 from domino_flows.cli import main
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 pytestmark = pytest.mark.slow
 

@@ -24,11 +24,11 @@ from domino_flows import (
     NetAppVolumeSnapshot,
     Output,
     run_domino_job_task,
-    serialize,
 )
-from domino_flows.artifacts_store import artifact_specs
-from domino_flows.errors import TaskDefinitionError
-from domino_flows.helpers import build_domino_job_task
+from domino_flows.authoring import serialize
+from domino_flows.authoring.helpers import build_domino_job_task
+from domino_flows.core.errors import TaskDefinitionError
+from domino_flows.records.artifacts_store import artifact_specs
 
 OFFICIAL_NAMES = [
     "Artifact",

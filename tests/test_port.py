@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from domino_flows.backends.local_mounts import namespace_problem
 from domino_flows.cli import main
-from domino_flows.port import port_source
+from domino_flows.onboarding.port import port_source
 
 BIN = Path(sys.executable).parent
 

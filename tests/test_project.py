@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows import project
 from domino_flows.backends import backend_name, get_backend
 from domino_flows.backends.local import LocalBackend
-from domino_flows.errors import ConfigurationError
-from domino_flows.project import load_settings
+from domino_flows.core import project
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.project import load_settings
 
 CONFIGURED = """
 [project]
@@ -134,7 +134,7 @@ def test_defaults_when_nothing_is_configured_said_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = load_settings(write(tmp_path, "[project]\nname = 'x'\n"))
-    with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
+    with caplog.at_level(logging.WARNING, logger="domino_flows.core.project"):
         for name in ("Python 3.11", "GPU", "Python 3.11"):
             assert settings.environment(name).interpreter == sys.executable
             tier = settings.hardware_tier("Large")
@@ -343,7 +343,7 @@ def test_known_keys_and_other_tools_are_quiet(
 ) -> None:
     text = CONFIGURED + "\n[tool.ruff]\nline-length = 100\n\n[tool.domino_flows.lint]\n"
     text += '\n[tool.domino_flows.datasets]\nsales = "data/sales"\n'  # names, not keys
-    with caplog.at_level(logging.WARNING, logger="domino_flows.project"):
+    with caplog.at_level(logging.WARNING, logger="domino_flows.core.project"):
         load_settings(write(tmp_path, text))
     assert [r.getMessage() for r in caplog.records] == []
 

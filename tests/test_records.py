@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows.records import ArtifactRecord, RunStore
-from domino_flows.redaction import redact
+from domino_flows.core.redaction import redact
+from domino_flows.records.store import ArtifactRecord, RunStore
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_reading_a_missing_store_creates_nothing(tmp_path: Path) -> None:
 def test_a_damaged_store_is_one_error_naming_the_file_and_the_fix(
     tmp_path: Path, content: bytes
 ) -> None:
-    from domino_flows.errors import RunStoreError
+    from domino_flows.core.errors import RunStoreError
 
     for create in (True, False):
         store = RunStore.for_project(tmp_path, create=create)
@@ -128,7 +128,7 @@ def test_a_damaged_store_is_one_error_naming_the_file_and_the_fix(
 def test_a_read_only_store_is_read_without_being_changed(tmp_path: Path) -> None:
     """Opened as a store this process cannot write is (root may write anything, so the mode is
     set here; tests/runner/test_commands.py checks real file permissions as another user)."""
-    from domino_flows.errors import RunStoreError
+    from domino_flows.core.errors import RunStoreError
     from domino_flows.runner.state import RunnerState
 
     writer = RunStore.for_project(tmp_path)
@@ -173,7 +173,7 @@ def test_sqlite_errors_are_explained_without_error_codes(
     tmp_path: Path, message: str, fragment: str
 ) -> None:
     """Python 3.10 gives no result code: the message decides."""
-    from domino_flows.records_sqlite import StoreFile
+    from domino_flows.records.sqlite import StoreFile
 
     error = sqlite3.OperationalError(message)
     assert getattr(error, "sqlite_errorcode", None) is None
@@ -183,7 +183,7 @@ def test_sqlite_errors_are_explained_without_error_codes(
 def test_a_sqlite_file_that_is_not_a_run_store_is_named_with_the_fix(tmp_path: Path) -> None:
     import sqlite3
 
-    from domino_flows.errors import RunStoreError
+    from domino_flows.core.errors import RunStoreError
 
     store = RunStore.for_project(tmp_path)
     store.path.parent.mkdir()

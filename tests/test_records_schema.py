@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from domino_flows import records_schema
 from domino_flows.cli import main
-from domino_flows.errors import RunStoreError
-from domino_flows.records import RunStore
+from domino_flows.core.errors import RunStoreError
+from domino_flows.records import schema as records_schema
+from domino_flows.records.store import RunStore
 from domino_flows.runner.state import RunnerState
 
 PREVIOUS_RELEASE = Path(__file__).parent / "stores" / "previous_release.sql"

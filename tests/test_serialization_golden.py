@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows import serialize
-from domino_flows.loading import load_entity
+from domino_flows.authoring import serialize
+from domino_flows.authoring.loading import load_entity
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"

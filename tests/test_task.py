@@ -9,8 +9,9 @@ from flytekit.models.interface import TypedInterface, VariableMap
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
-from domino_flows import DominoJobConfig, DominoJobTask, serialize
-from domino_flows.errors import TaskDefinitionError
+from domino_flows import DominoJobConfig, DominoJobTask
+from domino_flows.authoring import serialize
+from domino_flows.core.errors import TaskDefinitionError
 from domino_flows.file import paths_in_interface
 
 
@@ -153,7 +154,8 @@ def test_directory_outputs_and_rich_inputs_are_accepted():
 
 def test_importing_the_kit_before_flytekit_works():
     # flytekit loads the connector plugin while it is still importing; the connector must not
-    # need a half-imported domino_flows.task (a circular import users hit in new projects).
+    # need a half-imported domino_flows.authoring.task (a circular import users hit in new
+    # projects).
     import subprocess
     import sys
 

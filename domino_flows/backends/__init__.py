@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 from domino_flows.backends.base import JobBackend
-from domino_flows.errors import ConfigurationError
-from domino_flows.project import BACKEND_NAMES, LOCAL_BACKEND, ProjectSettings
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.project import BACKEND_NAMES, LOCAL_BACKEND, ProjectSettings
 
 BACKEND_VARIABLE = "DOMINO_FLOWS_BACKEND"
 
@@ -24,7 +24,7 @@ def backend_name(
     settings: ProjectSettings | None = None,
 ) -> str:
     """Which backend ``get_backend`` would build, and where the choice came from is checked."""
-    from domino_flows.project import load_settings
+    from domino_flows.core.project import load_settings
 
     if name:
         source = "the backend argument"
@@ -49,8 +49,8 @@ def get_backend(
 ) -> JobBackend:
     """The backend to run jobs on, for the project at ``project_root`` (default: the project of
     the current directory), with its ``settings`` when the caller has loaded them already."""
-    from domino_flows.paths import default_project_root
-    from domino_flows.project import load_settings
+    from domino_flows.core.paths import default_project_root
+    from domino_flows.core.project import load_settings
 
     root = (project_root or default_project_root()).resolve()
     settings = settings or load_settings(root)

@@ -3,7 +3,7 @@
 The connector (``python flow.py``, ``pyflyte run``) and the runner (``domino-flows run``) drive a
 backend only through :class:`JobBackend`; neither knows whether jobs run as local subprocesses or
 on a Domino deployment. Values crossing this interface are plain Python values typed by the task's
-interface; the job I/O contract (``contract.py``) turns them into files.
+interface; the job I/O contract (``contract/values.py``) turns them into files.
 
 Nothing here may hold a credential: :class:`JobHandle` is persisted (in flytekit's resource
 metadata and in the run store) and shown to users.
@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from domino_flows.config import DominoJobConfig
+from domino_flows.authoring.config import DominoJobConfig
 
 
 class JobState(str, enum.Enum):

@@ -40,7 +40,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from domino_flows import contract, job_types
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import (
@@ -78,12 +77,14 @@ from domino_flows.backends.domino_jobs import (
 )
 from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
-from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.contract import job_types
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import ConfigurationError, TaskFailedError
+from domino_flows.core.paths import STATE_DIR
+from domino_flows.core.project import DOMINO_BACKEND
+from domino_flows.core.redaction import redact
 from domino_flows.export_job import COMMAND as EXPORT_COMMAND
 from domino_flows.export_job import NOT_ON_DOMINO as EXPORT_NOT_ON_DOMINO
-from domino_flows.paths import STATE_DIR
-from domino_flows.project import DOMINO_BACKEND
-from domino_flows.redaction import redact
 
 logger = logging.getLogger(__name__)
 

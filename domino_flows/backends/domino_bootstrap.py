@@ -27,15 +27,15 @@ this file as ``__main__.py``, a ``job.json`` manifest and the task's inputs unde
 - exits with the command's exit code (1 if the command succeeded but the outputs broke a rule).
 
 When the manifest carries a tracking plan, the job also records itself where Domino users look
-(``domino_flows_tracking.py`` in the archive, a copy of ``domino_flows/tracking_job.py``): an MLflow
-run written from inside the job (where Domino sets ``MLFLOW_TRACKING_URI``), whose id the command
-gets in ``MLFLOW_RUN_ID``; and ``dominostats.json`` at the project files' root with the task's
-numeric outputs and what it logged. Its MLflow run id goes back in ``_TRACKING.json`` among the
-outputs. A record that cannot be written is said in the log and never fails the task.
+(``domino_flows_tracking.py`` in the archive, a copy of ``domino_flows/contract/tracking_job.py``):
+an MLflow run written from inside the job (where Domino sets ``MLFLOW_TRACKING_URI``), whose id the
+command gets in ``MLFLOW_RUN_ID``; and ``dominostats.json`` at the project files' root with the
+task's numeric outputs and what it logged. Its MLflow run id goes back in ``_TRACKING.json`` among
+the outputs. A record that cannot be written is said in the log and never fails the task.
 
 It runs on the job's interpreter, so it is standard library only and self-contained: the
-constants below mirror ``domino_flows.formats``, and the tests check :func:`output_problems`
-against ``contract.read_outputs`` with the same cases.
+constants below mirror ``domino_flows.contract.formats``, and the tests check
+:func:`output_problems` against ``contract.read_outputs`` with the same cases.
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ import tenacity
 from domino.exceptions import ReloginRequiredException
 from requests.adapters import HTTPAdapter
 
-from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.redaction import (
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.redaction import (
     API_KEY_VARIABLE,
     API_PROXY_VARIABLE,
     TOKEN_FILE_VARIABLE,
@@ -107,7 +107,7 @@ class DominoCredentials:
         return {}
 
     def remember(self) -> None:
-        """Have :func:`~domino_flows.redaction.redact` mask these credentials: an explicit key
+        """Have :func:`~domino_flows.core.redaction.redact` mask these credentials: an explicit key
         or token is not in the environment, and a token file's content is a secret too."""
         remember(self.api_key, "Domino API key")
         remember(self.auth_token, "Domino token")

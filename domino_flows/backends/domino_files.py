@@ -17,10 +17,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from domino_flows import contract, tracking_job
 from domino_flows.backends import domino_bootstrap
 from domino_flows.backends.base import JobSpec
-from domino_flows.errors import TaskFailedError
+from domino_flows.contract import tracking_job
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import TaskFailedError
 
 
 def build_archive(spec: JobSpec, values: dict[str, Any], manifest: dict[str, Any]) -> bytes:

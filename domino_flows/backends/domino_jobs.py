@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from domino.exceptions import ReloginRequiredException
 
+from domino_flows.authoring.config import EnvironmentRevisionSpecification
 from domino_flows.backends.base import JobSpec, JobState, ResolvedJob
 from domino_flows.backends.domino_api import PAGE_SIZE, START, DominoRoutes
 from domino_flows.backends.domino_client import (
@@ -37,9 +38,8 @@ from domino_flows.backends.domino_client import (
     is_retryable,
     server_said,
 )
-from domino_flows.config import EnvironmentRevisionSpecification
-from domino_flows.errors import DominoFlowsError
-from domino_flows.paths import STATE_DIR
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import STATE_DIR
 
 logger = logging.getLogger(__name__)
 

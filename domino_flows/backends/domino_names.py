@@ -26,8 +26,8 @@ from domino_flows.backends.base import JobSpec, ResolvedJob
 from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import DominoApiError
 from domino_flows.backends.domino_jobs import cluster_json, revision_json
-from domino_flows.errors import ConfigurationError
-from domino_flows.project import did_you_mean
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.project import did_you_mean
 
 logger = logging.getLogger(__name__)
 

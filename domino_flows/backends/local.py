@@ -44,21 +44,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from domino_flows import contract, formats, mounts, tracking_job
+from domino_flows.authoring import mounts
 from domino_flows.backends import lifecycle, local_environment, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
-from domino_flows.clock import now
-from domino_flows.errors import ConfigurationError, TaskFailedError
-from domino_flows.paths import state_dir
-from domino_flows.project import (
+from domino_flows.contract import formats, tracking_job
+from domino_flows.contract import values as contract
+from domino_flows.core.clock import now
+from domino_flows.core.errors import ConfigurationError, TaskFailedError
+from domino_flows.core.paths import state_dir
+from domino_flows.core.project import (
     LOCAL_BACKEND,
     EnvironmentSettings,
     HardwareTierSettings,
     ProjectSettings,
 )
-from domino_flows.redaction import CREDENTIAL_VARIABLES
+from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 
 DEFAULT_STOP_GRACE = 5.0
 DEFAULT_POLL_INTERVAL = 0.15
@@ -100,7 +102,7 @@ class LocalBackend:
         stop_grace: float = DEFAULT_STOP_GRACE,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
-        from domino_flows.project import load_settings
+        from domino_flows.core.project import load_settings
 
         self.project_root = Path(project_root).resolve()
         self.settings = settings or load_settings(self.project_root)

@@ -23,10 +23,10 @@ import shutil
 import threading
 from pathlib import Path
 
-from domino_flows import formats, job_types
-from domino_flows.paths import STATE_DIR, state_dir
-from domino_flows.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.redaction import CREDENTIAL_VARIABLES
+from domino_flows.contract import formats, job_types
+from domino_flows.core.paths import STATE_DIR, state_dir
+from domino_flows.core.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
+from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobState, JobStatus
-from domino_flows.clock import now
+from domino_flows.core.clock import now
 
 JOB_FILE = "job.json"
 STATUS_FILE = "status.json"

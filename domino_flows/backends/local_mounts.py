@@ -51,9 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.backends.local_jobdir import write_json
-from domino_flows.errors import ConfigurationError
-from domino_flows.paths import state_dir
-from domino_flows.project import FilesystemSettings
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.paths import state_dir
+from domino_flows.core.project import FilesystemSettings
 
 FILESYSTEM_VARIABLE = "DOMINO_FLOWS_FILESYSTEM"
 STAGING = "ns"

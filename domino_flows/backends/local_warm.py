@@ -35,8 +35,8 @@ _PRELOAD = (
     "flytekit",
     "flytekit.types.file",
     "flytekit.types.directory",
-    "domino_flows.contract",
-    "domino_flows.decorators",
+    "domino_flows.contract.values",
+    "domino_flows.authoring.decorators",
     "domino_flows.entrypoint",
 )
 

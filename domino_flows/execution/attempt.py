@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows import lineage
-from domino_flows.artifacts_store import artifact_specs
 from domino_flows.backends.base import (
     JobBackend,
     JobHandle,
@@ -23,11 +21,13 @@ from domino_flows.backends.base import (
     JobStatus,
     ResolvedJob,
 )
-from domino_flows.clock import now
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.clock import now
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.redaction import redact
 from domino_flows.execution import recording, stopping, tracking
-from domino_flows.records import RunStore
-from domino_flows.redaction import redact
+from domino_flows.records import lineage
+from domino_flows.records.artifacts_store import artifact_specs
+from domino_flows.records.store import RunStore
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ import attr
 from openlineage.client.event_v2 import RunState
 from openlineage.client.facet_v2 import RunFacet
 
-from domino_flows import artifacts_store, lineage
 from domino_flows.execution import run_context
 from domino_flows.execution.recording import record_event
-from domino_flows.lineage import DatasetRef, TaskContext
-from domino_flows.records import ArtifactRecord, RunStore
+from domino_flows.records import artifacts_store, lineage
+from domino_flows.records.lineage import DatasetRef, TaskContext
+from domino_flows.records.store import ArtifactRecord, RunStore
 
 CACHED_ATTEMPT = 0
 

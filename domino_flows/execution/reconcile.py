@@ -23,12 +23,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobHandle, JobSpec, JobStatus
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.execution import stopping
 from domino_flows.execution.attempt import AttemptRecord
-from domino_flows.records import TaskAttempt
+from domino_flows.records.store import TaskAttempt
 
 if TYPE_CHECKING:
     from domino_flows.execution.session import RunSession

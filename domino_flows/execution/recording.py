@@ -15,11 +15,11 @@ from typing import Protocol
 
 from openlineage.client.event_v2 import RunEvent
 
-from domino_flows import artifacts_store, lineage
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
 from domino_flows.execution import run_context
-from domino_flows.lineage import DatasetRef, RunState, TaskContext
-from domino_flows.records import RunStore
+from domino_flows.records import artifacts_store, lineage
+from domino_flows.records.lineage import DatasetRef, RunState, TaskContext
+from domino_flows.records.store import RunStore
 
 _END_EVENTS = {
     JobState.SUCCEEDED: RunState.COMPLETE,

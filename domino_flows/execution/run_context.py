@@ -14,9 +14,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from domino_flows import lineage
-from domino_flows.lineage_transport import LineageEmitter
-from domino_flows.project import ProjectSettings, load_settings
+from domino_flows.core.project import ProjectSettings, load_settings
+from domino_flows.records import lineage
+from domino_flows.records.lineage_transport import LineageEmitter
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from domino_flows.backends.base import JobBackend, JobState
+from domino_flows.core.project import ProjectSettings
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution import reconcile as leftovers
 from domino_flows.execution import recording, run_context, tracking
 from domino_flows.execution.attempt import AttemptRecord
-from domino_flows.project import ProjectSettings
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 logger = logging.getLogger(__name__)
 

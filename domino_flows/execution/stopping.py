@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domino_flows.backends.base import JobBackend, JobHandle, JobState, JobStatus
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.redaction import redact
 from domino_flows.execution import recording
-from domino_flows.records import RunStore
-from domino_flows.redaction import redact
+from domino_flows.records.store import RunStore
 
 # The recorded state of an attempt whose job was asked to stop and was not seen ending.
 STOPPING = "Stopping"

@@ -29,15 +29,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from domino_flows import contract, tracking_job
-from domino_flows.artifacts import artifact_of
+from domino_flows.authoring.artifacts import artifact_of
 from domino_flows.backends.base import JobBackend, JobSpec
-from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.contract import tracking_job
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.git_state import commit_and_dirty
+from domino_flows.core.paths import state_dir
+from domino_flows.core.redaction import redact
 from domino_flows.execution import run_context
-from domino_flows.git_state import commit_and_dirty
-from domino_flows.paths import state_dir
-from domino_flows.records import RunStore
-from domino_flows.records_tracking import (
+from domino_flows.records.store import RunStore
+from domino_flows.records.tracking import (
     JOB_STATS,
     JOB_TAGS,
     MLFLOW_RUN,
@@ -47,7 +49,6 @@ from domino_flows.records_tracking import (
     TrackingRecords,
     store_address,
 )
-from domino_flows.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ def plan_for(
         "tags": {
             "domino_flows.flow": spec.flow,
             "domino_flows.run_id": spec.run_id,
-            "domino_flows.task": task,
+            "domino_flows.authoring.task": task,
             "domino_flows.node": node,
             "domino_flows.attempt": str(spec.attempt),
             "domino_flows.environment": record.environment or PROJECT_DEFAULT,

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import ConfigurationError
+from domino_flows.core.errors import ConfigurationError
 from domino_flows.lint.model import RULES, SEVERITIES, Severity, resolve_rule
 
 if sys.version_info >= (3, 11):
@@ -244,7 +244,7 @@ def load_config(pyproject: Path) -> LintConfig:
 
 
 def _read_section(pyproject: Path) -> dict[str, Any] | None:
-    from domino_flows.project import pyproject_text
+    from domino_flows.core.project import pyproject_text
 
     try:
         text = pyproject_text(pyproject, _display(pyproject))

@@ -127,7 +127,8 @@ def api_symbol(qualname: str | None) -> tuple[str, str] | None:
     """``("flytekit", last)`` or ``("domino", last)`` for a name from either package, else None.
 
     Matching on the package and the last component accepts every public spelling
-    (``flytekit.task``, ``flytekit.core.task.task``, ``domino_flows.decorators.domino_task``).
+    (``flytekit.task``, ``flytekit.core.task.task``,
+    ``domino_flows.authoring.decorators.domino_task``).
     """
     if not qualname:
         return None

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from domino_flows.core.paths import STATE_DIR
 from domino_flows.lint import (
     rules_body,
     rules_commands,
@@ -29,7 +30,6 @@ from domino_flows.lint import (
 from domino_flows.lint.config import LintConfig, find_config
 from domino_flows.lint.context import Issue, ModuleContext
 from domino_flows.lint.model import RULES, Finding
-from domino_flows.paths import STATE_DIR
 
 Check = Callable[[ModuleContext], Iterable[Issue]]
 

@@ -1,8 +1,8 @@
 """DF016: a job command that names a script Domino has no job type for.
 
 Domino runs a command that starts with a file name by the file's extension (``prep.py`` with
-python, ``adsl.sas`` with SAS; ``domino_flows.job_types``). A command whose first word is a file
-name with another extension (``report.txt``, ``build.bat``) has no program to run it: the job
+python, ``adsl.sas`` with SAS; ``domino_flows.contract.job_types``). A command whose first word is a
+file name with another extension (``report.txt``, ``build.bat``) has no program to run it: the job
 fails at once on Domino. Name the program (``bash build.bat``), or use a supported script.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from domino_flows import job_types
+from domino_flows.contract import job_types
 from domino_flows.lint.context import Issue, ModuleContext, issue
 from domino_flows.lint.syntax import const_str
 

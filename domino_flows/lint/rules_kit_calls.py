@@ -8,9 +8,10 @@
   ``/workflow/outputs``: only primitives, ``FlyteFile`` and ``FlyteDirectory`` can be one, and the
   task refuses anything else when it is defined.
 
-The job settings' keywords are read from the one settings model (``domino_flows.job_settings``),
-the rest mirror the functions' signatures (``tests/lint/test_kit_calls.py`` checks them against
-the real ones), so lint needs no import of flytekit.
+The job settings' keywords are read from the one settings model
+(``domino_flows.contract.job_settings``), the rest mirror the functions' signatures
+(``tests/lint/test_kit_calls.py`` checks them against the real ones), so lint needs no import of
+flytekit.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import fields
 
-from domino_flows import job_settings
-from domino_flows.config import DominoJobConfig
+from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.contract import job_settings
 from domino_flows.lint.context import Issue, ModuleContext, issue
 
 # How to run a job task, beside its job settings (both functions take these).

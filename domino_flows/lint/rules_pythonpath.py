@@ -47,7 +47,7 @@ def project_root(path: str) -> Path:
     """The project a flow file belongs to: where its jobs start. The same answer as ``run`` and
     ``submit`` (``paths.project_of_file``): the nearest folder with a project marker, else the
     project of the folder the command runs in, so lint never judges from another root."""
-    from domino_flows.paths import project_of_file
+    from domino_flows.core.paths import project_of_file
 
     return project_of_file(path)
 

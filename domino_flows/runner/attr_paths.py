@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 
 class AttrPathError(DominoFlowsError):

@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.runner.attr_paths import attr_path, select
 from domino_flows.runner.graph import WORKFLOW_INPUTS
 

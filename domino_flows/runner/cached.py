@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from domino_flows import lineage
-from domino_flows.artifacts_store import artifact_specs
 from domino_flows.backends.base import JobSpec
 from domino_flows.execution.cached import CachedTask, record_cached_task
+from domino_flows.records import lineage
+from domino_flows.records.artifacts_store import artifact_specs
 from domino_flows.runner import values
 from domino_flows.runner.state import CACHE, CacheHit, RunnerState
 

@@ -11,15 +11,15 @@ from typing import Any, NoReturn
 
 import rich_click as click
 
-from domino_flows.errors import DominoFlowsError
-from domino_flows.project import BACKEND_NAMES
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.project import BACKEND_NAMES
 
 # `show -1`: a run id counted back from the newest reads like an option; let it through.
 _RUN_ID_ARGS = {"ignore_unknown_options": True}
 
 
 def _fail(error: Exception) -> NoReturn:
-    from domino_flows.redaction import redact
+    from domino_flows.core.redaction import redact
 
     click.echo(redact(f"error: {error}"), err=True)
     raise SystemExit(2)
@@ -31,8 +31,8 @@ def _emit_result(result: Any, backend: str, as_json: bool, root_file: str | None
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2, sort_keys=True))
     else:
-        from domino_flows.paths import project_of_file
-        from domino_flows.redaction import redact
+        from domino_flows.core.paths import project_of_file
+        from domino_flows.core.redaction import redact
         from domino_flows.runner.notices import once_per_project
 
         text = summary(result, backend)
@@ -225,7 +225,7 @@ def _drive_and_report(
     130/143/129) or its error in one line. Everything, imports included, is inside the handlers,
     so a Ctrl-C at any moment gets the right words and exit code."""
     try:
-        from domino_flows.redaction import redact
+        from domino_flows.core.redaction import redact
         from domino_flows.runner.progress import reporter_for
         from domino_flows.runner.run import RunInterrupted
 
@@ -238,7 +238,7 @@ def _drive_and_report(
     except DominoFlowsError as error:
         _fail(error)
     except OSError as error:  # before the run went on (during it, the run names it itself)
-        from domino_flows.paths import disk_full_problem, is_disk_full
+        from domino_flows.core.paths import disk_full_problem, is_disk_full
 
         if not is_disk_full(error):
             raise
@@ -252,8 +252,8 @@ def _drive_and_report(
 def _store() -> Any:
     """The project's run store, for commands that only read it (and ``cache clear``): a project
     without one reads as having no runs, and a read-only one is read without being changed."""
-    from domino_flows.paths import default_project_root
-    from domino_flows.records import RunStore
+    from domino_flows.core.paths import default_project_root
+    from domino_flows.records.store import RunStore
 
     return RunStore.for_project(default_project_root(), create=False)
 
@@ -412,7 +412,7 @@ def logs_command(
 
     TASK is a task name (`train` is enough when unique) or a node id as run prints it (n3)."""
     from domino_flows.backends import get_backend
-    from domino_flows.paths import default_project_root
+    from domino_flows.core.paths import default_project_root
     from domino_flows.runner import log_view
 
     store = _store()
@@ -508,7 +508,7 @@ def lineage_command(run_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Nodes and edges as a JSON object.")
 def graph_command(file: str, workflow: str, fmt: str, as_json: bool) -> None:
     """Draw WORKFLOW's graph with each task's environment and hardware tier."""
-    from domino_flows.loading import load_entity
+    from domino_flows.authoring.loading import load_entity
     from domino_flows.runner.drawing import draw, graph_document
 
     try:

@@ -24,11 +24,11 @@ import threading
 import time
 from typing import Any
 
-from domino_flows import lineage
 from domino_flows.backends.base import JobSpec
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import state_dir
 from domino_flows.execution.session import RunSession
-from domino_flows.paths import state_dir
+from domino_flows.records import lineage
 from domino_flows.runner import bindings, gates, node_views, values
 from domino_flows.runner.cached import record_cache_hit, task_cache_key
 from domino_flows.runner.fan_out_items import FanOutItems

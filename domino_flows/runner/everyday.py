@@ -12,7 +12,7 @@ from typing import Any
 
 import rich_click as click
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.runner.inputs import InputError
 
 LAST = "last"

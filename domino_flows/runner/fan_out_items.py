@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 
 @dataclass

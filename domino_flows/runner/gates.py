@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 
 class GateError(DominoFlowsError):

@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 WORKFLOW_INPUTS = ""  # flytekit's node id for the workflow's own inputs
 
@@ -61,9 +61,9 @@ def classify(entity: Any, where: str) -> NodeKind:
     from flytekit.core.python_function_task import PythonFunctionTask
     from flytekit.core.workflow import WorkflowBase
 
-    from domino_flows.fanout import DominoFanOut
+    from domino_flows.authoring.fanout import DominoFanOut
+    from domino_flows.authoring.task import DominoJobTask
     from domino_flows.runner.gates import is_gate
-    from domino_flows.task import DominoJobTask
 
     if isinstance(entity, DominoFanOut):
         return NodeKind.FAN_OUT
@@ -115,7 +115,7 @@ def compiled_nodes(workflow: Any) -> list[Any]:
     with no outputs passed on, a type mismatch) becomes one line naming the workflow."""
     from flytekit.exceptions.user import FlyteUserException
 
-    from domino_flows.loading import compile_workflow
+    from domino_flows.authoring.loading import compile_workflow
 
     try:
         compile_workflow(workflow)

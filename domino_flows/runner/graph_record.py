@@ -15,8 +15,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from domino_flows.clock import now
-from domino_flows.records import RunStore
+from domino_flows.core.clock import now
+from domino_flows.records.store import RunStore
 
 
 @dataclass(frozen=True)

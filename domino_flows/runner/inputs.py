@@ -12,9 +12,10 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from domino_flows import contract, formats
-from domino_flows.data_sources import NetAppVolumeSnapshot
-from domino_flows.errors import DominoFlowsError, TaskDefinitionError
+from domino_flows.contract import formats
+from domino_flows.contract import values as contract
+from domino_flows.contract.data_sources import NetAppVolumeSnapshot
+from domino_flows.core.errors import DominoFlowsError, TaskDefinitionError
 
 
 class InputError(DominoFlowsError):
@@ -273,7 +274,7 @@ def workflow_inputs(
     given = {**file_values, **assignments}
     for name in given:
         if name not in declared:
-            from domino_flows.project import did_you_mean
+            from domino_flows.core.project import did_you_mean
 
             known = ", ".join(declared) or "none"
             raise InputError(

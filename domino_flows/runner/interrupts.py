@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable
 
 from domino_flows.backends.base import JobState
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.redaction import redact
 from domino_flows.execution import recording, stopping
 from domino_flows.execution.attempt import AttemptRecord
 from domino_flows.execution.session import RunSession
-from domino_flows.redaction import redact
 
 # How long the second signal lets stop requests go out before the process ends: enough for a
 # local job's SIGTERM or one answered request, short enough to feel immediate.

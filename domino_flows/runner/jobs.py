@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import disk_full_problem, is_disk_full
+from domino_flows.core.redaction import redact
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution.attempt import AttemptResult
 from domino_flows.execution.session import RunSession
-from domino_flows.paths import disk_full_problem, is_disk_full
-from domino_flows.redaction import redact
 
 # How long one wait on a job lasts before the worker looks at the stop flag and the deadline.
 WAIT_SLICE_SECONDS = 0.25

@@ -20,8 +20,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from domino_flows.errors import DominoFlowsError
-from domino_flows.paths import folder_problem, state_dir
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import folder_problem, state_dir
 
 try:
     import fcntl

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.runner.task_names import resolve_task
 
 NODE_TASKS = "node_tasks"  # RunMeta.options key: node path -> task name

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from domino_flows.paths import state_dir
+from domino_flows.core.paths import state_dir
 
 NOTICES_FILE = "notices.json"
 NOTE_PREFIX = "note: "

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.project import LOCAL_BACKEND
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.project import LOCAL_BACKEND
 from domino_flows.runner.graph import (
     NodeKind,
     UnsupportedFlowError,
@@ -131,9 +131,9 @@ def _node_tasks(entity: Any, where: str, seen: set[int]) -> Iterator[Any]:
 
 
 def _check_local(tasks: list[Any], settings: Any, result: Preflight) -> None:
+    from domino_flows.authoring.mounts import job_mounts
     from domino_flows.backends.local_environment import launch_problem
-    from domino_flows.mounts import job_mounts
-    from domino_flows.project import hold_notes, unconfigured_note
+    from domino_flows.core.project import hold_notes, unconfigured_note
 
     # the notes about unconfigured names are said here (or not repeated), not by each job
     hold_notes(*(t for t in ("environments", "hardware_tiers") if not getattr(settings, t)))

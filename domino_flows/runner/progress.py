@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from domino_flows.redaction import redact
+from domino_flows.core.redaction import redact
 
 _STATE_STYLES = {
     "pending": "dim",

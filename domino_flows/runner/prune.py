@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
-from domino_flows.paths import state_dir
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import state_dir
 from domino_flows.runner.run_list import parse_age, parse_time
 
 RUNNING = "Running"

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.runner import values
 from domino_flows.runner.cached import missing_file
 from domino_flows.runner.graph import WORKFLOW_INPUTS, NodeKind, nodes_of

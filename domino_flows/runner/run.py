@@ -17,24 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows import serialize
+from domino_flows.authoring import serialize
+from domino_flows.authoring.loading import load_entity
 from domino_flows.backends import get_backend
 from domino_flows.backends.base import JobBackend, JobState
-from domino_flows.clock import new_run_id
-from domino_flows.errors import DominoFlowsError
-from domino_flows.execution.session import RunSession
-from domino_flows.execution.stopping import STOPPING
-from domino_flows.git_state import commit_and_dirty
-from domino_flows.loading import load_entity
-from domino_flows.paths import (
+from domino_flows.core.clock import new_run_id
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.git_state import commit_and_dirty
+from domino_flows.core.paths import (
     default_project_root,
     disk_full_problem,
     is_disk_full,
     project_of_file,
     state_dir,
 )
-from domino_flows.project import load_settings
-from domino_flows.records import RunStore
+from domino_flows.core.project import load_settings
+from domino_flows.execution.session import RunSession
+from domino_flows.execution.stopping import STOPPING
+from domino_flows.records.store import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import interrupts, lease, notices, preflight, reuse, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 STATES = ("Running", "Succeeded", "Failed", "Stopped")
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from domino_flows.records import RunStore
-from domino_flows.records_tracking import TrackingRecords
+from domino_flows.records.store import RunStore
+from domino_flows.records.tracking import TrackingRecords
 from domino_flows.runner import gates
 from domino_flows.runner.literal_text import literal_map_text
 from domino_flows.runner.state import CACHE, RESUME, RunnerState

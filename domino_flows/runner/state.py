@@ -21,8 +21,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.clock import now
-from domino_flows.records import RunStore
+from domino_flows.core.clock import now
+from domino_flows.records.store import RunStore
 
 CACHE, RESUME = "cache", "resume"
 

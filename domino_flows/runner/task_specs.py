@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows import lineage
+from domino_flows.authoring.custom_keys import TaskCustom
 from domino_flows.backends.base import JobSpec
-from domino_flows.custom_keys import TaskCustom
+from domino_flows.records import lineage
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class TaskSpecs:
         known = self._facts.get(id(task))
         if known is not None and known[0] is task:
             return known[1]
-        from domino_flows.artifacts import artifact_of
-        from domino_flows.artifacts_store import artifact_specs
+        from domino_flows.authoring.artifacts import artifact_of
+        from domino_flows.records.artifacts_store import artifact_specs
 
         outputs = dict(task.interface.outputs)
         specs = artifact_specs(outputs)

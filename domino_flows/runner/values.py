@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import RunStoreError
-from domino_flows.lineage import sha256_file, sha256_tree
-from domino_flows.paths import folder_problem
+from domino_flows.core.errors import RunStoreError
+from domino_flows.core.paths import folder_problem
+from domino_flows.records.lineage import sha256_file, sha256_tree
 
 
 @contextlib.contextmanager
@@ -51,7 +51,7 @@ def _folder_for_a_file(literal: Any, python_type: Any) -> Any:
     Domino's uploader takes as it is): flytekit's reader insists on a file, so it is made here."""
     from flytekit.types.file import FlyteFile
 
-    from domino_flows.contract import strip_annotated
+    from domino_flows.contract.values import strip_annotated
 
     blob = literal.scalar.blob if literal.scalar is not None else None
     base = strip_annotated(python_type)

@@ -17,8 +17,8 @@ from typing import Any
 
 import rich_click as click
 
-from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.paths import STATE_DIR
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.paths import STATE_DIR
 
 DEFAULT_DOMAIN = "development"
 PROJECT_VARIABLE = "DOMINO_PROJECT_ID"
@@ -83,7 +83,7 @@ def given_inputs(target: Any, assignments: dict[str, str]) -> dict[str, Any]:
 def _remote_path(text: str, python_type: Any) -> Any:
     """A file or directory input given by URI (``s3://...``): passed to Flyte as it is, where a
     local path would be uploaded."""
-    from domino_flows import contract
+    from domino_flows.contract import values as contract
 
     if "://" not in text:
         return None
@@ -103,10 +103,10 @@ def missing_inputs(target: Any, given: dict[str, Any]) -> list[str]:
 
 def submit(options: SubmitOptions) -> int:
     """The whole command; returns the exit status."""
-    from domino_flows import serialize
-    from domino_flows.loading import FlowLoadError
-    from domino_flows.paths import project_of_file
-    from domino_flows.project import load_settings
+    from domino_flows.authoring import serialize
+    from domino_flows.authoring.loading import FlowLoadError
+    from domino_flows.core.paths import project_of_file
+    from domino_flows.core.project import load_settings
     from domino_flows.runner.inputs import InputError, parse_assignments
     from domino_flows.submit import attr_paths
     from domino_flows.submit import plan as plans

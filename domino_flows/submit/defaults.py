@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from domino_flows.config import custom_revision
+from domino_flows.authoring.config import custom_revision
 
 CLUSTER_REVISION = "computeClusterProperties.computeEnvironmentRevisionSpec"
 

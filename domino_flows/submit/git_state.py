@@ -13,8 +13,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from domino_flows.git_state import git as _git
-from domino_flows.paths import STATE_DIR
+from domino_flows.core.git_state import git as _git
+from domino_flows.core.paths import STATE_DIR
 from domino_flows.submit.preflight import Check
 
 STATE_FOLDER = f"{STATE_DIR}/"

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import ConfigurationError, DominoFlowsError
-from domino_flows.redaction import redact
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.redaction import redact
 
 POLL_SECONDS = 10.0
 SKIPPED_NODES = ("start-node", "end-node")

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS
-from domino_flows.errors import DominoFlowsError
-from domino_flows.paths import state_dir
+from domino_flows.authoring.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import state_dir
 
 PLACEHOLDER_VERSION = "pending"
 VERSION_LENGTH = 20
@@ -77,7 +77,7 @@ def load_target(file: Path, name: str) -> Target:
     from flytekit.core.launch_plan import LaunchPlan
     from flytekit.core.workflow import WorkflowBase
 
-    from domino_flows.loading import compile_workflow, load_entity, module_name_for
+    from domino_flows.authoring.loading import compile_workflow, load_entity, module_name_for
 
     entity = load_entity(file, name)
     module = sys.modules.get(module_name_for(file.resolve()))
@@ -141,7 +141,7 @@ def with_customs(serialized: Serialized, customs: dict[str, dict[str, Any]]) -> 
 
 def stable_json(entities: list[Any]) -> list[dict[str, Any]]:
     """JSON forms, comparable across processes: upstream node ids sorted, no SDK version."""
-    from domino_flows.serialize import stabilize, to_dicts
+    from domino_flows.authoring.serialize import stabilize, to_dicts
 
     return stabilize(to_dicts(entities))
 

@@ -11,8 +11,8 @@ at once. Errors block a launch (and a dry run); warnings are shown and the launc
   and ``use_project_defaults_for_omitted`` make runs non-reproducible.
 - serialization: each ``domino_job`` template's ``custom`` survives the protobuf round trip through
   :meth:`DominoJobConfig.from_custom`, carries ids rather than names, and no entity carries a
-  credential (the values of :data:`~domino_flows.redaction.CREDENTIAL_VARIABLES`, API key headers,
-  bearer tokens).
+  credential (the values of :data:`~domino_flows.core.redaction.CREDENTIAL_VARIABLES`, API key
+  headers, bearer tokens).
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from domino_flows import custom_keys
-from domino_flows.config import (
+from domino_flows.authoring import custom_keys
+from domino_flows.authoring.config import (
     EXTERNAL_DATA_VOLUME_NAMES,
     FAN_OUT_TASK_TYPE,
     NETAPP_SNAPSHOT_INPUTS,
     TASK_TYPE,
 )
-from domino_flows.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
+from domino_flows.core.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
 
 # "pending": what Domino fills in at submit (names, project defaults) when a dry run cannot ask
 # it: not a defect of the flow.
@@ -262,8 +262,8 @@ def custom_as_registered(template: Any) -> dict[str, Any]:
 
 def validate_templates(entities: Iterable[Any], require_ids: bool) -> list[Check]:
     """Each domino_job template rebuilds the same DominoJobConfig from its registered form."""
-    from domino_flows.config import DominoJobConfig
-    from domino_flows.errors import TaskDefinitionError
+    from domino_flows.authoring.config import DominoJobConfig
+    from domino_flows.core.errors import TaskDefinitionError
 
     out = []
     for template in domino_templates(entities):

@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows.config import EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS, custom_revision
-from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.authoring.config import (
+    EXTERNAL_DATA_VOLUME_NAMES,
+    NETAPP_SNAPSHOT_INPUTS,
+    custom_revision,
+)
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.redaction import CREDENTIAL_CHOICES
 from domino_flows.export_job import COMMAND as EXPORT
-from domino_flows.redaction import CREDENTIAL_CHOICES
 from domino_flows.submit.defaults import CLUSTER_FIELDS, REQUIRED_FIELDS, Ask, complete, needed
 from domino_flows.submit.preflight import DROPPED_ADDITIONS, NAME_KEYS, Check
 
@@ -63,7 +67,7 @@ class NameResolver:
                 "DOMINO_TOKEN_FILE / DOMINO_API_PROXY, set for you inside Domino)",
             )
         from domino_flows.backends.domino import DominoBackend
-        from domino_flows.project import load_settings
+        from domino_flows.core.project import load_settings
 
         try:
             settings = load_settings(project_root)
@@ -87,8 +91,8 @@ class NameResolver:
         for it (the backend's, cached per request); raises ConfigurationError / DominoApiError."""
         if self.backend is None:
             raise ConfigurationError(f"cannot resolve task {task!r}: {self.reason}")
+        from domino_flows.authoring.config import DominoJobConfig
         from domino_flows.backends.base import JobSpec
-        from domino_flows.config import DominoJobConfig
 
         spec = JobSpec(
             run_id="submit",

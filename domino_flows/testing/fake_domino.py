@@ -38,8 +38,8 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from domino_flows.paths import STATE_DIR
-from domino_flows.redaction import CREDENTIAL_VARIABLES
+from domino_flows.core.paths import STATE_DIR
+from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 from domino_flows.testing.fake_domino_api import DominoApi
 from domino_flows.testing.fake_domino_http import Fault, Handler
 from domino_flows.testing.fake_domino_jobs import (

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.backends.local_process import terminate_session
-from domino_flows.redaction import API_KEY_VARIABLE
+from domino_flows.core.redaction import API_KEY_VARIABLE
 
 COMPLETED = frozenset({"Succeeded", "Failed", "Error", "Stopped"})
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from domino_flows.redaction import API_KEY_VARIABLE, API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE
+from domino_flows.core.redaction import API_KEY_VARIABLE, API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE
 from domino_flows.testing.fake_domino import FakeDomino
 
 

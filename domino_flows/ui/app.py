@@ -18,8 +18,8 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from domino_flows.errors import DominoFlowsError
-from domino_flows.records import ArtifactRecord, RunStore
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.records.store import ArtifactRecord, RunStore
 from domino_flows.ui import preview, render
 from domino_flows.ui.lineage import lineage_page
 from domino_flows.ui.logs import log_tail

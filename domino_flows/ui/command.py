@@ -17,7 +17,7 @@ from pathlib import Path
 
 import rich_click as click
 
-from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8888
 SERVING = ("starlette", "uvicorn", "jinja2", "markdown_it")
@@ -39,7 +39,7 @@ def _fail(error: Exception) -> None:
 
 
 def _store_path() -> Path:
-    from domino_flows.paths import STORE_FILE, default_project_root, state_dir
+    from domino_flows.core.paths import STORE_FILE, default_project_root, state_dir
 
     return state_dir(default_project_root()) / STORE_FILE
 
@@ -110,7 +110,7 @@ def report_command(run_id: str, html_file: Path) -> None:
     """
     try:
         require_extra("report", REPORTING)
-        from domino_flows.records import RunStore
+        from domino_flows.records.store import RunStore
         from domino_flows.ui.model import run_view
         from domino_flows.ui.render import run_page
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 RUNS_SCANNED = 100  # the lineage page reads the events of this many recent runs
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
-from domino_flows.project import DOMINO_BACKEND
-from domino_flows.records import TaskAttempt
-from domino_flows.redaction import redact
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.project import DOMINO_BACKEND
+from domino_flows.core.redaction import redact
+from domino_flows.records.store import TaskAttempt
 
 TAIL_LINES = 200
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
-from domino_flows.records import ArtifactRecord, RunStore, TaskAttempt
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.records.store import ArtifactRecord, RunStore, TaskAttempt
 from domino_flows.runner.graph_record import GraphNode, recorded_graph
 from domino_flows.runner.lease import runner_note
 from domino_flows.runner.show import show_document

@@ -16,8 +16,8 @@ import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from domino_flows.records import ArtifactRecord
-from domino_flows.redaction import redact
+from domino_flows.core.redaction import redact
+from domino_flows.records.store import ArtifactRecord
 
 TEXT_LIMIT = 256 * 1024  # bytes of a text artifact shown
 CSV_ROWS = 50

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from domino_flows.clock import now
-from domino_flows.records import ArtifactRecord, RunStore
+from domino_flows.core.clock import now
+from domino_flows.records.store import ArtifactRecord, RunStore
 from domino_flows.ui import layout, preview
 from domino_flows.ui.lineage import LineagePage
 from domino_flows.ui.logs import TAIL_LINES, LogTail, log_tail

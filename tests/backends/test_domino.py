@@ -12,6 +12,14 @@ from typing import Any
 
 import pytest
 
+from domino_flows.authoring.config import (
+    ClusterProperties,
+    DatasetSnapshot,
+    DominoJobConfig,
+    EnvironmentRevisionSpecification,
+    EnvironmentRevisionType,
+    GitRef,
+)
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import (
@@ -30,16 +38,8 @@ from domino_flows.backends.domino_jobs import (
     staging_path,
 )
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
-from domino_flows.config import (
-    ClusterProperties,
-    DatasetSnapshot,
-    DominoJobConfig,
-    EnvironmentRevisionSpecification,
-    EnvironmentRevisionType,
-    GitRef,
-)
-from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
-from domino_flows.errors import ConfigurationError
+from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.core.errors import ConfigurationError
 from domino_flows.testing import DEFAULT_ENVIRONMENTS, FakeDomino
 
 pytest_plugins = ["domino_flows.testing.fixtures"]

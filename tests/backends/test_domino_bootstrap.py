@@ -1,5 +1,5 @@
 """The in-job bootstrap of the domino backend: stdlib only, and the same output rules as
-contract.py (checked with the same cases)."""
+contract/values.py (checked with the same cases)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ import pytest
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
-from domino_flows import contract, formats
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import domino_bootstrap
 from domino_flows.backends.base import JobSpec
 from domino_flows.backends.domino_files import build_archive
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import TaskFailedError
+from domino_flows.contract import formats
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import TaskFailedError
 
 
 class Link(str):

@@ -16,12 +16,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobHandle, JobSpec, JobState
 from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import DominoCredentials, RetryPolicy
 from domino_flows.backends.domino_jobs import attempt_marker
 from domino_flows.backends.domino_polling import PollPolicy
-from domino_flows.config import DominoJobConfig
 from domino_flows.testing import FakeDomino
 
 SEEDS = range(20)

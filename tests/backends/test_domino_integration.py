@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobBackend, JobHandle, JobSpec, JobState, JobStatus
 from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import DominoApiError, DominoCredentials, RetryPolicy
 from domino_flows.backends.domino_polling import PollPolicy
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import ConfigurationError, TaskFailedError
+from domino_flows.core.errors import ConfigurationError, TaskFailedError
 from domino_flows.testing import DEFAULT_ENVIRONMENTS, FakeDomino
 from domino_flows.testing.fake_domino_api import ACTIVE_REVISION_ID
 
@@ -168,7 +168,7 @@ def _task_spec(task: Any, run_id: str) -> JobSpec:
 
 @pytest.mark.slow
 def test_ml_pipeline_runs_task_after_task_on_domino(any_fake: FakeDomino, tmp_path: Path):
-    from domino_flows.loading import load_module
+    from domino_flows.authoring.loading import load_module
 
     fake_domino = any_fake
     ml_pipeline = load_module(REPO / "examples" / "ml_pipeline.py")

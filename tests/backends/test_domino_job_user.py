@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus
 from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import DominoCredentials, RetryPolicy
 from domino_flows.backends.domino_polling import PollPolicy
-from domino_flows.config import DominoJobConfig
 from domino_flows.testing.fake_domino import FakeDomino
 
 pytest_plugins = ["domino_flows.testing.fixtures"]

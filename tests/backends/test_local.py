@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import local_process
 from domino_flows.backends.base import JobBackend, JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import ConfigurationError, TaskFailedError
-from domino_flows.project import load_settings
+from domino_flows.core.errors import ConfigurationError, TaskFailedError
+from domino_flows.core.project import load_settings
 
 PYPROJECT = f"""
 [project]

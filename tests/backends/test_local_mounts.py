@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import local_mounts
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import ConfigurationError
-from domino_flows.project import FilesystemSettings, load_settings, parse_settings
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.project import FilesystemSettings, load_settings, parse_settings
 
 REPO = Path(__file__).resolve().parents[2]
 NAMESPACES = local_mounts.namespace_problem()
@@ -294,7 +294,7 @@ with open("/mnt/data/results/total", "w") as f:  # an output collected from a cu
 
 @needs_namespaces
 def test_data_and_custom_paths_are_at_their_domino_paths(tmp_path: Path) -> None:
-    from domino_flows.config import DatasetSnapshot
+    from domino_flows.authoring.config import DatasetSnapshot
 
     project = write_project(tmp_path / "p")
     (project / "scripts" / "data.py").write_text(DATA_SCRIPT)
@@ -411,7 +411,7 @@ def _nobody_can_run_the_kit() -> str | None:
             *NOBODY,
             "/usr/bin/python3",
             "-c",
-            f"import sys; sys.path.insert(0, {str(REPO)!r}); import domino_flows.project",
+            f"import sys; sys.path.insert(0, {str(REPO)!r}); import domino_flows.core.project",
         ],
         capture_output=True,
     )
@@ -428,7 +428,7 @@ import os, subprocess, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from domino_flows.backends import local_mounts
-from domino_flows.project import FilesystemSettings
+from domino_flows.core.project import FilesystemSettings
 
 project, job = Path(sys.argv[2]), Path(sys.argv[3])
 assert local_mounts.namespace_problem() is None, local_mounts.namespace_problem()

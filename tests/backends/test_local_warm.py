@@ -11,12 +11,12 @@ import weakref
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import lifecycle, local_warm
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
-from domino_flows.config import DominoJobConfig
-from domino_flows.project import load_settings
+from domino_flows.core.project import load_settings
 
 PYPROJECT = """
 [project]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from domino_flows import artifacts_store
 from domino_flows.execution.cached import CachedTask, record_cached_task
-from domino_flows.lineage import DatasetRef, sha256_file
-from domino_flows.records import RunStore
+from domino_flows.records import artifacts_store
+from domino_flows.records.lineage import DatasetRef, sha256_file
+from domino_flows.records.store import RunStore
 
 MODEL = {"name": "Churn model", "type": "MODEL", "file": "model.json"}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import (
     JobHandle,
     JobSpec,
@@ -16,11 +17,10 @@ from domino_flows.backends.base import (
     JobStatus,
     ResolvedJob,
 )
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import ConfigurationError, DominoFlowsError
+from domino_flows.core.errors import ConfigurationError, DominoFlowsError
 from domino_flows.execution import attempt
 from domino_flows.execution.session import RunSession
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 CANARY = "sk-CORE-CANARY-5b1d2e"
 
@@ -237,7 +237,7 @@ def test_reconcile_stops_left_jobs_and_finds_a_start_in_flight(root: Path) -> No
 def test_a_started_job_that_cannot_be_recorded_is_stopped(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from domino_flows.errors import RunStoreError
+    from domino_flows.core.errors import RunStoreError
     from domino_flows.execution import recording
 
     def refuse(*args: Any, **kwargs: Any) -> None:

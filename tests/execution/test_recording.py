@@ -10,8 +10,8 @@ import pytest
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
 from domino_flows.execution import recording
 from domino_flows.execution.attempt import AttemptRecord
-from domino_flows.lineage import DatasetRef
-from domino_flows.records import RunStore
+from domino_flows.records.lineage import DatasetRef
+from domino_flows.records.store import RunStore
 
 RESOLVED = ResolvedJob("env-1", "Python 3.11", "rev-2", "tier-3", "Small")
 

@@ -9,10 +9,10 @@ from domino_flows.lint.rules_kit_calls import KEYWORDS
 
 
 def _signature(name: str) -> frozenset[str]:
-    from domino_flows.config import DominoJobConfig
-    from domino_flows.decorators import domino_task
-    from domino_flows.fanout import fan_out
-    from domino_flows.helpers import Input, Output, build_domino_job_task
+    from domino_flows.authoring.config import DominoJobConfig
+    from domino_flows.authoring.decorators import domino_task
+    from domino_flows.authoring.fanout import fan_out
+    from domino_flows.authoring.helpers import Input, Output, build_domino_job_task
 
     function = {
         "run_domino_job_task": build_domino_job_task,  # run_domino_job_task(**options) -> it
@@ -28,7 +28,7 @@ def _signature(name: str) -> frozenset[str]:
     )
     if any(p.kind is p.VAR_KEYWORD and p.name == "job_settings" for p in parameters):
         # the job settings come by keyword, every spelling the settings model takes
-        from domino_flows import job_settings
+        from domino_flows.contract import job_settings
 
         return named | job_settings.keywords(DominoJobConfig)
     return named

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
-from domino_flows.config import DominoJobConfig
+from domino_flows.core.project import load_settings
 from domino_flows.lint import LintConfig, lint_file
 from domino_flows.lint.rules_pythonpath import problem
-from domino_flows.project import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = {
@@ -151,7 +151,7 @@ def test_the_suggested_fix_works_in_local_jobs(project: Path, filesystem: str) -
 def test_without_a_project_marker_lint_takes_the_root_run_takes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from domino_flows.paths import project_of_file
+    from domino_flows.core.paths import project_of_file
 
     root = tmp_path / "plain"  # no pyproject.toml, .git, setup.py or setup.cfg anywhere above
     (root / "flows").mkdir(parents=True)

@@ -239,7 +239,7 @@ def test_cache_clear_knows_where_flytekit_caches_without_importing_it():
 
 
 def test_logs_of_an_attempt_whose_job_never_started_say_so(project, monkeypatch):
-    from domino_flows.records import RunStore
+    from domino_flows.records.store import RunStore
 
     for name in ("DOMINO_API_HOST", "DOMINO_USER_API_KEY"):  # no deployment is asked anything
         monkeypatch.delenv(name, raising=False)

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from runner_helpers import domino_project
 
 from domino_flows.cli import main
-from domino_flows.records import RunStore
-from domino_flows.redaction import console_logging, redact
+from domino_flows.core.redaction import console_logging, redact
+from domino_flows.records.store import RunStore
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 
@@ -77,7 +77,7 @@ def test_library_log_lines_never_reach_the_console(capsys, monkeypatch):
     console_logging()  # what the command line installs: it handles records no handler took
     for name, level, message in (
         ("domino.http_request_manager", logging.ERROR, "the body, quoting a key"),
-        ("domino_flows.project", logging.WARNING, f"a warning of the kit's own {'k' * 12}"),
+        ("domino_flows.core.project", logging.WARNING, f"a warning of the kit's own {'k' * 12}"),
     ):
         record = logging.LogRecord(name, level, __file__, 1, message, None, None)
         logging.lastResort.handle(record)

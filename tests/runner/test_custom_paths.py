@@ -7,9 +7,10 @@ import pytest
 from flytekit.types.file import FlyteFile
 from runner_helpers import run_json
 
-from domino_flows import REPORT, Artifact, DominoJobConfig, DominoJobTask, PathConfig, serialize
-from domino_flows.artifacts import artifact_of
-from domino_flows.errors import TaskDefinitionError
+from domino_flows import REPORT, Artifact, DominoJobConfig, DominoJobTask, PathConfig
+from domino_flows.authoring import serialize
+from domino_flows.authoring.artifacts import artifact_of
+from domino_flows.core.errors import TaskDefinitionError
 from domino_flows.file import paths_in_interface
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from runner_helpers import cli, marks
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 from domino_flows.runner.everyday import resolve_run_id, workflow_options
 from domino_flows.runner.run_list import RunFilter, duration, parse_age, table
 

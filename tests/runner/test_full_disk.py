@@ -8,9 +8,9 @@ from pathlib import Path
 
 from runner_helpers import cli, run_json
 
-from domino_flows import paths
 from domino_flows.backends.local import LocalBackend
-from domino_flows.records import RunStore
+from domino_flows.core import paths
+from domino_flows.records.store import RunStore
 from domino_flows.runner import values
 
 

@@ -9,7 +9,7 @@ from flytekit import approve, sleep, wait_for_input, workflow
 from runner_helpers import cli, run_json
 
 from domino_flows import DominoJobConfig, DominoJobTask
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 from domino_flows.runner import gates
 from domino_flows.runner.gates import GateError, GateOptions
 

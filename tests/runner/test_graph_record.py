@@ -4,7 +4,7 @@ node (waiting ones too) and finds each node's attempts."""
 import pytest
 from runner_helpers import run_json
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 from domino_flows.runner.graph_record import recorded_graph
 from domino_flows.ui.model import run_view
 

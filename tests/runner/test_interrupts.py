@@ -10,7 +10,7 @@ import time
 import pytest
 from runner_helpers import cli, marks, process_running, start_chain, wait_for
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 
 def interrupted_run(project, signals, **env):

@@ -7,7 +7,7 @@ import json
 import pytest
 from runner_helpers import cli, run_json
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 
 def complete_events(project, run_id):

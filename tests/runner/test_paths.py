@@ -62,7 +62,7 @@ LINKING_FLOW = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_task_that_links_its_output_fails_and_the_run_says_so(project):
-    from domino_flows.records import RunStore
+    from domino_flows.records.store import RunStore
 
     (project / "linking.py").write_text(LINKING_FLOW)
     result = cli("run", "linking.py", "linking")

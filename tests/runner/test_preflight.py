@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from runner_helpers import cli, domino_project, marks
 
+from domino_flows.authoring.loading import load_entity
 from domino_flows.backends.local import LocalBackend
-from domino_flows.loading import load_entity
 from domino_flows.runner import preflight
 
 pytest_plugins = ["domino_flows.testing.fixtures"]

@@ -12,8 +12,8 @@ from typing import Any
 from flytekit import workflow
 
 from domino_flows import domino_task
-from domino_flows.errors import RunStoreError
-from domino_flows.records import RunStore
+from domino_flows.core.errors import RunStoreError
+from domino_flows.records.store import RunStore
 from domino_flows.runner.graph import FlowNode, NodeKind
 from domino_flows.runner.readiness import ReadyQueue, Scope
 from domino_flows.runner.state import RunnerState

@@ -6,7 +6,7 @@ import signal
 import pytest
 from runner_helpers import cli, marks, process_running, start_chain, wait_for
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 
 def killed_run(project):

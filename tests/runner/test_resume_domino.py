@@ -14,14 +14,14 @@ import pytest
 from click.testing import CliRunner
 from runner_helpers import wait_for
 
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.domino import DominoBackend
 from domino_flows.backends.domino_client import DominoCredentials, RetryPolicy
 from domino_flows.backends.domino_polling import PollPolicy
 from domino_flows.cli import main
-from domino_flows.config import DominoJobConfig
 from domino_flows.execution.session import RunSession
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 

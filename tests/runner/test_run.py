@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from runner_helpers import cli, marks, run_json
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 
 def attempts_of(root, run_id):

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from domino_flows.backends import domino as domino_module
 from domino_flows.backends.domino_polling import PollPolicy
 from domino_flows.cli import main
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from runner_helpers import cli, env_with, marks, start_chain, wait_for
 
-from domino_flows.records import RunStore
+from domino_flows.records.store import RunStore
 
 
 def only_run(project):

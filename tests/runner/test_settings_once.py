@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from runner_helpers import run_json
 
-from domino_flows import project as project_module
 from domino_flows.backends import lifecycle
+from domino_flows.core import project as project_module
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 from runner_helpers import run_json
 
-from domino_flows import contract
+from domino_flows.contract import values as contract
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from submit_helpers import GOOD_FLOW, write_flow
 
-from domino_flows import serialize
+from domino_flows.authoring import serialize
 from domino_flows.submit import plan as plans
 from domino_flows.submit.command import submit_command
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from submit_helpers import GOOD_FLOW, git, pushed_repo, write_flow
 
-from domino_flows import serialize
+from domino_flows.authoring import serialize
 from domino_flows.submit import git_state, preflight
 from domino_flows.submit import plan as plans
 from domino_flows.submit.resolve import apply, unresolved

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows.new import TEMPLATE
+from domino_flows.onboarding.new import TEMPLATE
 
 BIN = Path(sys.executable).parent
 

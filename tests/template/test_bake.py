@@ -16,7 +16,7 @@ from cookiecutter.exceptions import FailedHookException
 
 from domino_flows._version import __version__
 from domino_flows.lint import lint_paths
-from domino_flows.new import TEMPLATE, answer_problems
+from domino_flows.onboarding.new import TEMPLATE, answer_problems
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from domino_flows.new import create_project, kit_requirement, requirement_from_direct_url
+from domino_flows.onboarding.new import create_project, kit_requirement, requirement_from_direct_url
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -137,7 +137,7 @@ def test_a_kit_from_an_index_asks_the_index_for_this_version_or_newer(monkeypatc
 def test_the_requirement_lands_in_the_project_and_bad_ones_are_refused(tmp_path: Path) -> None:
     project = create_project(tmp_path, {"domino_flows_requirement": "domino-flows>=0.1,<0.2"})
     assert 'dependencies = ["domino-flows>=0.1,<0.2"]' in (project / "pyproject.toml").read_text()
-    from domino_flows.new import NewProjectError
+    from domino_flows.onboarding.new import NewProjectError
 
     with pytest.raises(NewProjectError, match="is not a requirement on domino-flows"):
         create_project(tmp_path / "b", {"domino_flows_requirement": "flytekit>=1"})

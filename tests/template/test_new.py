@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from domino_flows.cli import main
-from domino_flows.new import TEMPLATE, create_project, new_command, template_variables
+from domino_flows.onboarding.new import TEMPLATE, create_project, new_command, template_variables
 
 REPO = Path(__file__).resolve().parents[2]
 # Local state and build output: never part of a build's source.

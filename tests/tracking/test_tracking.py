@@ -11,15 +11,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from domino_flows import redaction, tracking_job
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
 from domino_flows.cli import main
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import ConfigurationError
+from domino_flows.contract import tracking_job
+from domino_flows.core import redaction
+from domino_flows.core.errors import ConfigurationError
 from domino_flows.execution import attempt, tracking
 from domino_flows.execution.session import RunSession
-from domino_flows.records import RunStore
-from domino_flows.records_tracking import TrackingRecords, store_address
+from domino_flows.records.store import RunStore
+from domino_flows.records.tracking import TrackingRecords, store_address
 
 mlflow_tracking = pytest.importorskip("mlflow.tracking")
 
@@ -102,7 +103,7 @@ def only_run(root: Path, task: str = "flows.train") -> Any:
     client = client_for(root)
     experiment = client.get_experiment_by_name(f"local/{root.name}/flows.wf")
     runs = client.search_runs([experiment.experiment_id])
-    chosen = [r for r in runs if r.data.tags.get("domino_flows.task", "") == task]
+    chosen = [r for r in runs if r.data.tags.get("domino_flows.authoring.task", "") == task]
     assert len(chosen) == 1
     return chosen[0]
 
@@ -234,8 +235,8 @@ def test_records_are_kept_per_attempt(root: Path) -> None:
 
 def test_only_a_model_artifact_can_be_registered() -> None:
     from domino_flows import DATA, MODEL, Artifact
-    from domino_flows.artifacts import artifact_of
-    from domino_flows.errors import TaskDefinitionError
+    from domino_flows.authoring.artifacts import artifact_of
+    from domino_flows.core.errors import TaskDefinitionError
 
     assert Artifact("Churn model", MODEL, register=True).model_name == "Churn model"
     assert Artifact("Churn model", MODEL, register="churn").model_name == "churn"

@@ -15,8 +15,8 @@ import requests
 from click.testing import CliRunner
 
 from domino_flows.cli import main
-from domino_flows.records import RunStore
-from domino_flows.records_tracking import TrackingRecords
+from domino_flows.records.store import RunStore
+from domino_flows.records.tracking import TrackingRecords
 
 mlflow_tracking = pytest.importorskip("mlflow.tracking")
 
@@ -54,9 +54,11 @@ def runs_by_task(uri: str) -> tuple[Any, dict[str, Any], Any]:
     assert len(experiments) == 1, [e.name for e in experiments]
     runs = client.search_runs([experiments[0].experiment_id])
     tasks = {
-        r.data.tags["domino_flows.task"]: r for r in runs if "domino_flows.task" in r.data.tags
+        r.data.tags["domino_flows.authoring.task"]: r
+        for r in runs
+        if "domino_flows.authoring.task" in r.data.tags
     }
-    parents = [r for r in runs if "domino_flows.task" not in r.data.tags]
+    parents = [r for r in runs if "domino_flows.authoring.task" not in r.data.tags]
     assert len(parents) == 1
     return client, tasks, parents[0]
 

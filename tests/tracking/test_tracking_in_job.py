@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from domino_flows import job, tracking_job
+from domino_flows import job
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import domino_bootstrap
 from domino_flows.backends.base import JobSpec
 from domino_flows.backends.domino_files import build_archive, tracking_report_of
-from domino_flows.config import DominoJobConfig
-from domino_flows.formats import FormatError
+from domino_flows.contract import tracking_job
+from domino_flows.contract.formats import FormatError
 
 CANARY = "sk-IN-JOB-CANARY-93be1f04"
 STAGING = ".domino-flows/staging/20240105-run-1/task-dfa-0123456789abcdef"
@@ -28,7 +29,7 @@ PLAN = {
     "experiment": "alice/flows/flows.wf",
     "run_name": "flows.train (attempt 1)",
     "params": {"a": "41"},
-    "tags": {"domino_flows.task": "flows.train", "domino_flows.run_id": "run-1"},
+    "tags": {"domino_flows.authoring.task": "flows.train", "domino_flows.run_id": "run-1"},
     "datasets": [{"name": "a", "digest": "ab" * 32, "source": "flows.wf/inputs/a"}],
     "metric_outputs": ["score"],
     "artifact_outputs": {"model": {"name": "Churn model", "type": "MODEL", "file": "m.json"}},

@@ -40,7 +40,7 @@ def test_the_report_is_one_self_contained_file(root, monkeypatch):
 
 
 def test_a_report_embeds_images(root):
-    from domino_flows.records import ArtifactRecord
+    from domino_flows.records.store import ArtifactRecord
 
     store = pipeline_run(root, "r1")
     image = root / "plot.png"

@@ -112,7 +112,7 @@ def test_artifacts_are_listed_previewed_and_downloaded(client, root):
     ],
 )
 def test_each_kind_of_artifact_has_its_preview(client, root, name, content, seen):
-    from domino_flows.records import ArtifactRecord
+    from domino_flows.records.store import ArtifactRecord
 
     store = project_store(root)
     store.start_run("r1", "f", "local")
@@ -213,7 +213,7 @@ def test_a_runner_that_is_gone_is_flagged_on_the_runs_page(client, root):
 
 
 def test_markdown_links_cannot_run_script(client, root):
-    from domino_flows.records import ArtifactRecord
+    from domino_flows.records.store import ArtifactRecord
 
     store = project_store(root)
     store.start_run("r1", "f", "local")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flyteidl.core import literals_pb2
 
-from domino_flows.records import ArtifactRecord, RunStore
+from domino_flows.records.store import ArtifactRecord, RunStore
 from domino_flows.runner.graph_record import GraphNode, save_graph
 from domino_flows.runner.state import CACHE, RunMeta, RunnerState
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from flytekit.core.promise import Promise
 
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.core.errors import TaskDefinitionError
 
 
 class OutputAccessError(TaskDefinitionError):

@@ -1,7 +1,8 @@
 """The one job-settings model: how each field of a Domino job is spelled, carried and digested.
 
-Every job field is declared once, as a field of :class:`~domino_flows.config.DominoJobConfig`
-made with :func:`setting`. The declaration says everything the kit does with the field:
+Every job field is declared once, as a field of
+:class:`~domino_flows.authoring.config.DominoJobConfig` made with :func:`setting`. The declaration
+says everything the kit does with the field:
 
 - its official PascalCase name (the dataclass field, as in Domino's own plugin);
 - the kit's snake_case keyword, which ``@domino_task`` and ``run_domino_job_task`` both take;
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.core.errors import TaskDefinitionError
 
 METADATA = "domino_flows.setting"
 

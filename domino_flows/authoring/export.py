@@ -30,8 +30,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from domino_flows.artifacts import Artifact, artifact_of
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.authoring.artifacts import Artifact, artifact_of
+from domino_flows.core.errors import TaskDefinitionError
 from domino_flows.export_job import COMMAND as EXPORT_COMMAND
 
 PLAN_INPUT = "export_plan"
@@ -162,7 +162,7 @@ def run_launch_export_artifacts_task(
     from flytekit.core.promise import NodeOutput, Promise
     from flytekit.types.file import FlyteFile
 
-    from domino_flows.helpers import Input, run_domino_job_task
+    from domino_flows.authoring.helpers import Input, run_domino_job_task
 
     if not spec_list:
         raise TaskDefinitionError(

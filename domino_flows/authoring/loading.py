@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 
 class FlowLoadError(DominoFlowsError):
@@ -15,7 +15,7 @@ class FlowLoadError(DominoFlowsError):
 
 
 def module_name_for(path: Path) -> str:
-    from domino_flows.paths import project_root
+    from domino_flows.core.paths import project_root
 
     root = project_root(path.parent)
     if root is not None and path.is_relative_to(root):
@@ -31,7 +31,7 @@ def load_module(file: str | Path) -> Any:
     _forget_launch_plans(name)
     # Like running the file as a script: its folder is importable, so are its siblings; and, as
     # in the job (which runs from the project root), so is the project's own package.
-    from domino_flows.paths import project_root
+    from domino_flows.core.paths import project_root
 
     for folder in (project_root(path.parent), path.parent):
         if folder is not None and str(folder) not in sys.path:
@@ -91,7 +91,7 @@ def compile_workflow(workflow: Any) -> None:
     that fails doing so, say adding a number to an input, becomes one line naming the line."""
     from flytekit.exceptions.base import FlyteException
 
-    from domino_flows.outputs import OutputAccessError
+    from domino_flows.authoring.outputs import OutputAccessError
 
     try:
         workflow.compile()
@@ -123,7 +123,7 @@ def _user_frame(error: BaseException) -> str:
 
     import flytekit
 
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     kits = [str(Path(flytekit.__file__ or "").resolve().parent), str(here)]
     frames = [
         f

@@ -20,8 +20,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.contract import ARTIFACT_ANNOTATION_KEY as ANNOTATION_KEY
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.contract.values import ARTIFACT_ANNOTATION_KEY as ANNOTATION_KEY
+from domino_flows.core.errors import TaskDefinitionError
 
 # The flytekit Artifact partitions Domino Flows reads.
 PARTITION_KEYS = ("artifact_type", "artifact_name")

@@ -1,7 +1,8 @@
 """Text formats and path rules of Domino's job I/O contract, in the standard library only.
 
-Shared by ``contract.py`` (typed values, used by backends and the in-job entrypoint) and ``job.py``
-(the stage-script helper, which must not import flytekit), so both read and write the same bytes.
+Shared by ``contract/values.py`` (typed values, used by backends and the in-job entrypoint) and
+``job.py`` (the stage-script helper, which must not import flytekit), so both read and write the
+same bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
 INPUTS_DIR_VARIABLE = "DOMINO_FLOWS_INPUTS_DIR"
 OUTPUTS_DIR_VARIABLE = "DOMINO_FLOWS_OUTPUTS_DIR"

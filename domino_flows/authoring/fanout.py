@@ -14,9 +14,9 @@ from typing import Any
 from flytekit.core.base_task import PythonTask
 from flytekit.core.interface import Interface, transform_interface_to_list_interface
 
-from domino_flows.config import FAN_OUT_TASK_TYPE
-from domino_flows.errors import DominoFlowsError, TaskDefinitionError
-from domino_flows.task import DominoJobTask
+from domino_flows.authoring.config import FAN_OUT_TASK_TYPE
+from domino_flows.authoring.task import DominoJobTask
+from domino_flows.core.errors import DominoFlowsError, TaskDefinitionError
 
 
 class DominoFanOut(PythonTask):

@@ -24,10 +24,10 @@ from typing import Any
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.interface import transform_function_to_interface
 
-from domino_flows.config import DominoJobConfig
-from domino_flows.errors import TaskDefinitionError
-from domino_flows.paths import project_root
-from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
+from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.authoring.task import DEFAULT_TIMEOUT, DominoJobTask
+from domino_flows.core.errors import TaskDefinitionError
+from domino_flows.core.paths import project_root
 
 ENTRYPOINT = "python -m domino_flows.entrypoint"
 
@@ -77,7 +77,7 @@ def domino_task(
     """Turn a typed function into a Domino job task.
 
     The job settings are keywords of the one vocabulary ``run_domino_job_task`` shares
-    (``domino_flows.job_settings``): ``environment`` and ``hardware_tier`` name a Domino
+    (``domino_flows.contract.job_settings``): ``environment`` and ``hardware_tier`` name a Domino
     environment and hardware tier, resolved when the task runs (``environment_id`` /
     ``hardware_tier_id`` pin ids instead); ``title``, ``commit_id``, ``git_ref``,
     ``environment_revision``, ``volume_size_gib``, ``compute_cluster``, ``dataset_snapshots``,

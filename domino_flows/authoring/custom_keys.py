@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows import job_settings
-from domino_flows.config import ENVIRONMENT_NAME, HARDWARE_TIER_NAME, DominoJobConfig
+from domino_flows.authoring.config import ENVIRONMENT_NAME, HARDWARE_TIER_NAME, DominoJobConfig
+from domino_flows.contract import job_settings
 
 USE_LATEST = "useLatest"
 USE_PROJECT_DEFAULTS = "useProjectDefaultsForOmitted"

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.core.errors import TaskDefinitionError
 
 
 def _where(task_name: str | None) -> str:

@@ -16,10 +16,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from domino_flows.artifacts import ANNOTATION_KEY, PARTITION_KEYS, ArtifactType
-from domino_flows.lineage import DatasetRef
-from domino_flows.paths import state_dir
-from domino_flows.records import ArtifactRecord, RunStore
+from domino_flows.authoring.artifacts import ANNOTATION_KEY, PARTITION_KEYS, ArtifactType
+from domino_flows.core.paths import state_dir
+from domino_flows.records.lineage import DatasetRef
+from domino_flows.records.store import ArtifactRecord, RunStore
 
 ARTIFACTS_DIR = "artifacts"
 

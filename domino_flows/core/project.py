@@ -52,8 +52,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from domino_flows.errors import ConfigurationError
-from domino_flows.paths import default_project_root
+from domino_flows.core.errors import ConfigurationError
+from domino_flows.core.paths import default_project_root
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from domino_flows.clock import now
-from domino_flows.records import RunStore
-from domino_flows.redaction import redact
+from domino_flows.core.clock import now
+from domino_flows.core.redaction import redact
+from domino_flows.records.store import RunStore
 
 MLFLOW_RUN = "mlflow_run"
 JOB_TAGS = "job_tags"

@@ -29,9 +29,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from domino_flows import records_schema
-from domino_flows.errors import RunStoreError
-from domino_flows.paths import folder_problem
+from domino_flows.core.errors import RunStoreError
+from domino_flows.core.paths import folder_problem
+from domino_flows.records import schema as records_schema
 
 BUSY_TIMEOUT_SECONDS = 30
 

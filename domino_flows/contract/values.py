@@ -20,9 +20,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from domino_flows import formats
-from domino_flows.errors import ContractError, TaskFailedError
-from domino_flows.formats import FormatError
+from domino_flows.contract import formats
+from domino_flows.contract.formats import FormatError
+from domino_flows.core.errors import ContractError, TaskFailedError
 
 # Kinds of value the contract knows. Outputs may only be of OUTPUT_KINDS.
 PRIMITIVE_KINDS = frozenset({"str", "int", "float", "bool", "datetime", "timedelta"})

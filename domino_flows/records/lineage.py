@@ -38,9 +38,9 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.serde import Serde
 
-from domino_flows import contract
 from domino_flows._version import __version__
-from domino_flows.git_state import head_commit
+from domino_flows.contract import values as contract
+from domino_flows.core.git_state import head_commit
 
 PRODUCER = f"https://pypi.org/project/domino-flows/{__version__}"
 SCHEMA_BASE = "https://pypi.org/project/domino-flows/#lineage-facets"
@@ -163,7 +163,7 @@ def dataset_ref(
     """Describe one value by its content, as the contract carries it. ``artifact`` names the
     artifact the value belongs to when its type no longer says so (types guessed from a task
     template lose their annotations)."""
-    from domino_flows.artifacts import artifact_of
+    from domino_flows.authoring.artifacts import artifact_of
 
     artifact = artifact or artifact_of(python_type)
     kind = contract.kind_of(python_type)

@@ -16,7 +16,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from domino_flows.errors import RunStoreError
+from domino_flows.core.errors import RunStoreError
 
 # Version 1: the schema of the releases before versions.
 _VERSION_1 = """
@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS run_graphs (
 );
 """
 
-# Version 3: where each attempt was recorded outside the run store (records_tracking.py): its
+# Version 3: where each attempt was recorded outside the run store (records/tracking.py): its
 # MLflow run, job tags, job stats, registered model versions.
 _TRACKING_RECORDS = """
 CREATE TABLE IF NOT EXISTS tracking_records (

@@ -19,9 +19,9 @@ from typing import Any
 import rich_click as click
 from click.exceptions import Abort
 
-from domino_flows.errors import DominoFlowsError
+from domino_flows.core.errors import DominoFlowsError
 
-TEMPLATE = Path(__file__).resolve().parent / "templates" / "cookiecutter-template"
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "cookiecutter-template"
 
 
 class NewProjectError(DominoFlowsError):

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domino_flows.config import DominoJobConfig
-from domino_flows.data_sources import NetAppVolumeSnapshot
-from domino_flows.errors import ConfigurationError, TaskDefinitionError
-from domino_flows.project import ProjectSettings
+from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.contract.data_sources import NetAppVolumeSnapshot
+from domino_flows.core.errors import ConfigurationError, TaskDefinitionError
+from domino_flows.core.project import ProjectSettings
 
 DATASETS_ROOT = "/domino/datasets/local"
 LEGACY_DATA_ROOT = "/mnt/data"

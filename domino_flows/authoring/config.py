@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from domino_flows import job_settings
-from domino_flows.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
-from domino_flows.errors import TaskDefinitionError
-from domino_flows.job_settings import setting
-from domino_flows.job_values import (
+from domino_flows.contract import job_settings
+from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
+from domino_flows.contract.job_settings import setting
+from domino_flows.contract.job_values import (
     CLUSTER_TYPES,
     GIT_REF_MISSPELLINGS,
     GIT_REF_TYPES,
@@ -33,6 +32,7 @@ from domino_flows.job_values import (
     revision_from_json,
     task_label,
 )
+from domino_flows.core.errors import TaskDefinitionError
 
 __all__ = [
     "CLUSTER_TYPES",

@@ -35,8 +35,8 @@ from pathlib import Path
 import rich_click as click
 
 import domino_flows
-from domino_flows.errors import DominoFlowsError
-from domino_flows.paths import STATE_DIR
+from domino_flows.core.errors import DominoFlowsError
+from domino_flows.core.paths import STATE_DIR
 
 OFFICIAL_MODULES = (
     "flytekitplugins.domino",

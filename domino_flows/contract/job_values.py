@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.errors import TaskDefinitionError
+from domino_flows.core.errors import TaskDefinitionError
 
 # Domino's published GitRef types; "custom" names any other ref (refs/pull/7/head ...).
 GIT_REF_TYPES = ("head", "commitId", "branches", "tags", "custom")

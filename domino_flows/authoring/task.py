@@ -1,9 +1,9 @@
 """``DominoJobTask``: a flytekit task that runs as a Domino Job.
 
-The task holds a :class:`~domino_flows.config.DominoJobConfig` and a typed interface. It serializes
-with ``task_type = "domino_job"`` and the config as camelCase JSON in ``custom`` (what Domino Flows
-reads); run outside Domino, flytekit hands it to the ``domino_job`` connector, which starts it on
-the selected backend.
+The task holds a :class:`~domino_flows.authoring.config.DominoJobConfig` and a typed interface. It
+serializes with ``task_type = "domino_job"`` and the config as camelCase JSON in ``custom`` (what
+Domino Flows reads); run outside Domino, flytekit hands it to the ``domino_job`` connector, which
+starts it on the selected backend.
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from flytekit.core.interface import Interface, transform_interface_to_typed_inte
 from flytekit.extend.backend.base_connector import AsyncConnectorExecutorMixin
 from flytekit.models import interface as interface_models
 
-from domino_flows import contract, file, formats, outputs
-from domino_flows.config import TASK_TYPE, DominoJobConfig
-from domino_flows.custom_keys import TaskCustom
-from domino_flows.errors import ContractError, TaskDefinitionError
+from domino_flows import file
+from domino_flows.authoring import outputs
+from domino_flows.authoring.config import TASK_TYPE, DominoJobConfig
+from domino_flows.authoring.custom_keys import TaskCustom
+from domino_flows.contract import formats
+from domino_flows.contract import values as contract
+from domino_flows.core.errors import ContractError, TaskDefinitionError
 
 DEFAULT_TIMEOUT = _dt.timedelta(hours=3)
 
@@ -114,7 +117,8 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         return self._config
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # in a workflow: outputs readable as Domino's flows read them (domino_flows.outputs)
+        # in a workflow: outputs readable as Domino's flows read them
+        # (domino_flows.authoring.outputs)
         result = super().__call__(*args, **kwargs)
         return outputs.task_result(self.name, tuple(self.python_interface.outputs), result)
 

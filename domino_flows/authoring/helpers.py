@@ -3,7 +3,7 @@
 The style of Domino's own helper: environment and hardware tier are chosen by name, inputs are
 ``Input(name, type, value)`` and outputs ``Output(name, type)``. The result is indexable by output
 name even when there is only one output, so ``prep["data"]`` works the same everywhere
-(``domino_flows.outputs``).
+(``domino_flows.authoring.outputs``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from domino_flows import file
-from domino_flows.config import DominoJobConfig
-from domino_flows.data_sources import NetAppVolumeSnapshot
-from domino_flows.errors import TaskDefinitionError
-from domino_flows.task import DEFAULT_TIMEOUT, DominoJobTask
+from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.authoring.task import DEFAULT_TIMEOUT, DominoJobTask
+from domino_flows.contract.data_sources import NetAppVolumeSnapshot
+from domino_flows.core.errors import TaskDefinitionError
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,11 @@ def build_domino_job_task(
     """The task ``run_domino_job_task`` would call, without calling it.
 
     The job settings are keywords of the one vocabulary ``@domino_task`` shares
-    (``domino_flows.job_settings``); the official helper's spellings (``environment_name=``,
-    ``hardware_tier_name=``, ``environment_revision_id=``, ``main_git_repo_ref=``,
-    ``dfs_repo_commit_id=``) are accepted, as is ``external_volume_mounts=`` (volume ids). A
-    ``netapp_volume_snapshots`` entry is a ``NetAppVolumeSnapshot``, or a workflow input of that
-    type: it then becomes a task input of the same name, mounted when the job starts.
+    (``domino_flows.contract.job_settings``); the official helper's spellings
+    (``environment_name=``, ``hardware_tier_name=``, ``environment_revision_id=``,
+    ``main_git_repo_ref=``, ``dfs_repo_commit_id=``) are accepted, as is ``external_volume_mounts=``
+    (volume ids). A ``netapp_volume_snapshots`` entry is a ``NetAppVolumeSnapshot``, or a workflow
+    input of that type: it then becomes a task input of the same name, mounted when the job starts.
     """
     inputs = list(inputs or [])
     fixed_snapshots, snapshot_inputs = _split_snapshots(
@@ -139,10 +139,10 @@ def run_domino_job_task(
 ) -> Any:
     """Define a Domino job task and call it with the inputs' values.
 
-    Returns what calling the task returns (see ``domino_flows.outputs``): the output itself when
-    there is one (``res``, ``res.out`` and ``res["out"]`` are the same), the outputs in declared
-    order when there are several (``a, b = res``; ``res.a``; ``res["a"]``), or the call's node
-    result when there are none, so ``>>`` ordering still works.
+    Returns what calling the task returns (see ``domino_flows.authoring.outputs``): the output
+    itself when there is one (``res``, ``res.out`` and ``res["out"]`` are the same), the outputs in
+    declared order when there are several (``a, b = res``; ``res.a``; ``res["a"]``), or the call's
+    node result when there are none, so ``>>`` ordering still works.
     """
     task = build_domino_job_task(flyte_task_name, command, inputs, output_specs, **options)
     values = {i.name: i.value for i in inputs or []}

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domino_flows.clock import now
-from domino_flows.errors import RunStoreError
-from domino_flows.paths import STORE_FILE, state_dir
-from domino_flows.records_sqlite import StoreFile
-from domino_flows.redaction import redact
+from domino_flows.core.clock import now
+from domino_flows.core.errors import RunStoreError
+from domino_flows.core.paths import STORE_FILE, state_dir
+from domino_flows.core.redaction import redact
+from domino_flows.records.sqlite import StoreFile
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from domino_flows.errors import ConfigurationError
+from domino_flows.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from domino_flows.project import ProjectSettings
+    from domino_flows.core.project import ProjectSettings
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class LineageEmitter:
 
 
 def _project_settings(project_root: Path | None) -> ProjectSettings | None:
-    from domino_flows.project import find_pyproject, load_settings
+    from domino_flows.core.project import find_pyproject, load_settings
 
     if project_root is None or find_pyproject(project_root) is None:
         return None
