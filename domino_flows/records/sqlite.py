@@ -3,7 +3,7 @@
 Three ways to open it, chosen once per store object:
 
 - *write*: the usual case. WAL mode, and the store brought to the current schema version on
-  first use (``records_schema``: a new store gets every table, an older one its migrations).
+  first use (``records.schema``: a new store gets every table, an older one its migrations).
 - *read*: the file exists but this process cannot write it or its folder (a shared or archived
   project, ``chmod 444``). It is opened through a ``file:...?mode=ro`` URI, with no WAL set-up and
   no schema changes; tables an older store lacks are stood in for by empty temporary tables, so the

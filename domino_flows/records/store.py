@@ -60,7 +60,7 @@ class RunStore:
 
     ``create=False`` is for commands that only read: a project without a store then reads as
     one without runs, and nothing is created. A store this process cannot write is opened
-    read-only (see ``records_sqlite``); every SQLite failure is a ``RunStoreError``.
+    read-only (see ``records.sqlite``); every SQLite failure is a ``RunStoreError``.
     """
 
     def __init__(self, path: Path, create: bool = True) -> None:

@@ -1,6 +1,6 @@
 """Where a run was recorded outside the run store, kept in it so ``show`` can name it.
 
-Table ``tracking_records`` (in the run store, ``records_schema`` version 3): per run, task and
+Table ``tracking_records`` (in the run store, ``records.schema`` version 3): per run, task and
 attempt, what the kit left where Domino users look: the MLflow run (``mlflow_run``: its id,
 experiment and store), the job's tags (``job_tags``), its ``dominostats.json`` (``job_stats``), a
 registered model version or dataset snapshot made from an artifact, and what was skipped and why

@@ -2,7 +2,7 @@
 its jobs are filed under, so a page can draw the whole DAG (waiting nodes too) without loading the
 flow.
 
-Table ``run_graphs`` (in the run store, ``records_schema`` version 2): one JSON document per run,
+Table ``run_graphs`` (in the run store, ``records.schema`` version 2): one JSON document per run,
 ``[{path, kind, name, tasks, upstream}]``. ``path`` is the node's path (``n1/n0`` inside a
 subworkflow); ``tasks`` the task keys its attempts are recorded under (a conditional lists each
 branch's task; a fan-out's items are recorded as ``<task>@<path>[i]``); ``upstream`` the paths of
