@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import math
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,6 +53,15 @@ from typing import Any
 
 from domino_flows.core.errors import ConfigurationError
 from domino_flows.core.paths import default_project_root
+from domino_flows.core.project_checks import (
+    DATA_TABLES,
+    optional_string,
+    positive_number,
+    refuse_secrets,
+    refuse_unknown_keys,
+    settings_entry,
+    settings_table,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,7 +78,6 @@ FILESYSTEMS = ("domino", "plain")
 WILDCARD = "*"  # an environment or tier entry that maps every name not listed
 PROJECT_LAYOUTS = ("git", "dfs")
 DEFAULT_TIER_CORES = 1.0
-_SECRET_WORDS = ("key", "token", "secret", "password", "credential", "proxy")
 
 # Which "not configured, using the default" notes this process has already given. Module state on
 # purpose: the note is about the process's configuration, and repeating it per task is noise.
@@ -122,9 +129,6 @@ class DominoSettings:
     poll_outage_minutes: float | None = None
     start_budget_minutes: float | None = None
     retention_days: float | None = None
-
-
-DATA_TABLES = ("datasets", "volumes", "netapp_volumes", "bundles")
 
 
 @dataclass(frozen=True)
@@ -292,7 +296,7 @@ def load_settings(project_root: Path | None = None) -> ProjectSettings:
         raise ConfigurationError(f"{pyproject} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("domino_flows", {})
     settings = parse_settings(table, root, pyproject)  # a credential is refused first
-    _refuse_unknown_keys(document, pyproject)
+    refuse_unknown_keys(document, pyproject)
     return settings
 
 
@@ -311,84 +315,10 @@ def pyproject_text(pyproject: Path, shown: str | None = None) -> str:
         ) from None
 
 
-# What [tool.domino_flows] holds, level by level; `None` marks a level of user-chosen names
-# (environments, tiers). `lint` is checked by the lint configuration itself.
-_KNOWN_KEYS: dict[str | None, Any] = {
-    "backend": {},
-    "environments": {None: {"python": {}, "command_prefix": {}}},
-    "hardware_tiers": {None: {"cores": {}, "memory_gib": {}}},
-    "domino": {
-        "project": {},
-        "host": {},
-        "poll_outage_minutes": {},
-        "start_budget_minutes": {},
-        "retention_days": {},
-    },
-    "lint": None,
-    "lineage": None,  # checked by lineage_transport.py
-    "filesystem": {},
-    "project_layout": {},
-    "artifacts": {},
-    **{table: {None: {}} for table in DATA_TABLES},  # name -> folder
-    "tracking": {"mlflow": {}, "job_tags": {}, "job_stats": {}},  # values: execution/tracking.py
-}
-
-
-def _refuse_unknown_keys(document: dict[str, Any], pyproject: Path) -> None:
-    """A misspelt key or table would otherwise be ignored and the default used without a word
-    (`core = 2` runs on one core, `[tool.domino_flow]` on the wrong interpreter). Each one is an
-    error, all listed at once, each with the closest known name."""
-    problems: list[str] = []
-    tool = document.get("tool", {})
-    if isinstance(tool, dict):
-        for name in tool:
-            if name != "domino_flows" and difflib.get_close_matches(
-                name.replace("-", "_"), ["domino_flows"], n=1, cutoff=0.8
-            ):
-                problems.append(
-                    f"[tool.{name}] is not read by domino-flows; did you mean [tool.domino_flows]?"
-                )
-        table = tool.get("domino_flows", {})
-        if isinstance(table, dict):
-            _unknown_in_level(table, _KNOWN_KEYS, "tool.domino_flows", problems)
-    if len(problems) == 1:
-        raise ConfigurationError(f"{pyproject}: {problems[0]} Fix it, then run again.")
-    if problems:
-        listed = "\n".join(f"  - {problem}" for problem in problems)
-        raise ConfigurationError(
-            f"{pyproject}: {len(problems)} settings domino-flows does not read (a misspelt "
-            f"name would silently fall back to a default):\n{listed}"
-        )
-
-
-def _unknown_in_level(
-    table: dict[str, Any], known: dict[str | None, Any], path: str, problems: list[str]
-) -> None:
-    for key, value in table.items():
-        if None in known:  # a level of names the user chooses: check each entry's keys
-            if isinstance(value, dict):
-                _unknown_in_level(value, known[None], f"{path}.{_toml_key(key)}", problems)
-            continue
-        if key not in known:
-            close = difflib.get_close_matches(key, [k for k in known if k], n=1, cutoff=0.6)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else f"known keys: {', '.join(k for k in known if k)}."
-            )
-            problems.append(f"[{path}] has {key!r}, which domino-flows does not read; {hint}")
-        elif known[key] and isinstance(value, dict):
-            _unknown_in_level(value, known[key], f"{path}.{key}", problems)
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else f'"{key}"'
-
-
 def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) -> ProjectSettings:
     """Validate a ``[tool.domino_flows]`` table; errors name the file and the key."""
     where = str(pyproject) if pyproject else "[tool.domino_flows]"
-    _refuse_secrets(table, where, "tool.domino_flows")
+    refuse_secrets(table, where, "tool.domino_flows")
     backend = table.get("backend")
     if backend is not None and backend not in BACKEND_NAMES:
         raise ConfigurationError(
@@ -396,11 +326,11 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
             f"{', '.join(BACKEND_NAMES)}."
         )
     environments = {}
-    for name, entry in _table(table, "environments", where).items():
-        entry = _entry(entry, f"environments.{name!r}", where)
+    for name, entry in settings_table(table, "environments", where).items():
+        entry = settings_entry(entry, f"environments.{name!r}", where)
         label = f'environments."{name}"'
-        python = _string(entry, "python", label, where)
-        prefix = _string(entry, "command_prefix", label, where)
+        python = optional_string(entry, "python", label, where)
+        prefix = optional_string(entry, "command_prefix", label, where)
         if (python is None) == (prefix is None):
             raise ConfigurationError(
                 f"{where}: environment {name!r} needs exactly one of python = '<interpreter "
@@ -410,16 +340,16 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
             python = _interpreter_path(python, root)
         environments[name] = EnvironmentSettings(name, python=python, command_prefix=prefix)
     tiers = {}
-    for name, entry in _table(table, "hardware_tiers", where).items():
-        entry = _entry(entry, f"hardware_tiers.{name}", where)
+    for name, entry in settings_table(table, "hardware_tiers", where).items():
+        entry = settings_entry(entry, f"hardware_tiers.{name}", where)
         label = f"hardware_tiers.{name}"
-        cores = _number(entry.get("cores", DEFAULT_TIER_CORES), label, "cores", where)
+        cores = positive_number(entry.get("cores", DEFAULT_TIER_CORES), label, "cores", where)
         memory = entry.get("memory_gib")
-        memory = None if memory is None else _number(memory, label, "memory_gib", where)
+        memory = None if memory is None else positive_number(memory, label, "memory_gib", where)
         tiers[name] = HardwareTierSettings(name, cores=cores, memory_gib=memory)
-    domino = _table(table, "domino", where)
-    project = _string(domino, "project", "domino", where)
-    host = _string(domino, "host", "domino", where)
+    domino = settings_table(table, "domino", where)
+    project = optional_string(domino, "project", "domino", where)
+    host = optional_string(domino, "host", "domino", where)
     if project is not None and project.count("/") != 1:
         raise ConfigurationError(
             f"{where}: [tool.domino_flows.domino] project = {project!r}; write it as "
@@ -436,13 +366,13 @@ def parse_settings(table: dict[str, Any], root: Path, pyproject: Path | None) ->
             project=project,
             host=host,
             **{
-                key: _number(domino[key], "domino", key, where)
+                key: positive_number(domino[key], "domino", key, where)
                 for key in ("poll_outage_minutes", "start_budget_minutes", "retention_days")
                 if key in domino
             },
         ),
-        lineage=dict(_table(table, "lineage", where)),
-        tracking=dict(_table(table, "tracking", where)),
+        lineage=dict(settings_table(table, "lineage", where)),
+        tracking=dict(settings_table(table, "tracking", where)),
         **data,
         filesystem=_filesystem(table, root, where),
     )
@@ -475,7 +405,7 @@ def _filesystem(table: dict[str, Any], root: Path, where: str) -> FilesystemSett
 def _folders(table: dict[str, Any], key: str, root: Path, where: str) -> dict[str, Path]:
     """A name -> folder table; relative folders are taken from the project root."""
     out = {}
-    for name, folder in _table(table, key, where).items():
+    for name, folder in settings_table(table, key, where).items():
         if not isinstance(folder, str) or not folder.strip():
             raise ConfigurationError(
                 f"{where}: [tool.domino_flows.{key}] {name!r} = {folder!r}; give a folder, e.g. "
@@ -497,69 +427,3 @@ def _interpreter_path(python: str, root: Path) -> str:
     if path.is_absolute() or "/" not in python:
         return str(path)
     return str(root / path)
-
-
-def _table(table: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = table.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigurationError(f"{where}: [tool.domino_flows] {key} must be a table.")
-    return value
-
-
-def _entry(value: Any, label: str, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigurationError(f"{where}: [tool.domino_flows.{label}] must be a table.")
-    return value
-
-
-def _number(value: Any, label: str, key: str, where: str) -> float:
-    # TOML has inf and nan; neither is a number of cores or GiB (and int(inf) would crash later).
-    number = math.nan
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:  # an integer beyond any float
-            number = math.inf
-    if not math.isfinite(number) or number <= 0:
-        raise ConfigurationError(
-            f"{where}: [tool.domino_flows.{label}] {key} = {_toml(value)}; give a finite "
-            f"positive number, e.g. {key} = 2."
-        )
-    return number
-
-
-def _string(table: dict[str, Any], key: str, label: str, where: str) -> str | None:
-    value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigurationError(
-            f"{where}: [tool.domino_flows.{label}] {key} = {_toml(value)}; it must be a string: "
-            f'quote it, e.g. {key} = "...".'
-        )
-    return value
-
-
-def _toml(value: Any) -> str:
-    """A value as it reads in pyproject.toml (``inf``, ``true``), not as Python prints it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, dict):
-        return "a table"
-    return str(value)
-
-
-def _refuse_secrets(value: Any, where: str, path: str) -> None:
-    """Config is committed to git: a credential in it leaks. Refuse keys that look like one."""
-    if not isinstance(value, dict):
-        return
-    for key, item in value.items():
-        lowered = str(key).lower()
-        if any(word in lowered for word in _SECRET_WORDS) and not isinstance(item, dict):
-            raise ConfigurationError(
-                f"{where}: [{path}] has {key!r}; credentials never go in pyproject.toml (it is "
-                "committed). Set DOMINO_USER_API_KEY or DOMINO_API_PROXY in the environment."
-            )
-        _refuse_secrets(item, where, f"{path}.{key}")
