@@ -84,10 +84,11 @@ def _register_builtin_commands() -> None:
     runner = "domino_flows.runner.commands"
     register("run", f"{runner}:run_command", "Run a workflow, each task as a job, concurrently.")
     register("resume", f"{runner}:resume_command", "Continue a failed or killed run.")
-    register("runs", f"{runner}:runs_command", "List recent runs.")
-    register("show", f"{runner}:show_command", "Show a run's tasks, jobs and artifacts.")
-    register("logs", f"{runner}:logs_command", "Print a task's job log.")
-    register("lineage", f"{runner}:lineage_command", "Upstream and downstream of a run's outputs.")
+    history = "domino_flows.runner.history_commands"
+    register("runs", f"{history}:runs_command", "List recent runs.")
+    register("show", f"{history}:show_command", "Show a run's tasks, jobs and artifacts.")
+    register("logs", f"{history}:logs_command", "Print a task's job log.")
+    register("lineage", f"{history}:lineage_command", "Upstream and downstream of a run's outputs.")
     register("graph", f"{runner}:graph_command", "Draw a workflow's graph (text, mermaid, dot).")
     register("cache", f"{runner}:cache_group", "Clear the local result cache.")
     register(
