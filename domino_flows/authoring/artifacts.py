@@ -45,6 +45,9 @@ class Artifact:
     ``register=True`` (or a model name) makes a MODEL artifact a new version of a registered model
     each time a task writes it: through Domino's registered models API on the domino backend,
     MLflow's model registry locally; ``show`` names the version. Needs MLflow tracking on.
+    On a DATA artifact, ``register=True`` (or a dataset name) makes the files each task writes a
+    new snapshot of that dataset (locally: a numbered folder under the dataset's folder in
+    ``[tool.domino_flows.datasets]``); ``show`` names the snapshot.
     """
 
     name: str
@@ -63,24 +66,32 @@ class Artifact:
                 f"Artifact {self.name!r} has type {self.type!r}; use DATA, MODEL or REPORT "
                 "(from domino_flows import DATA, MODEL, REPORT)."
             ) from None
-        if self.register is not False and self.type is not ArtifactType.MODEL:
+        if self.register is not False and self.type is ArtifactType.REPORT:
             raise TaskDefinitionError(
                 f"Artifact {self.name!r}: register= makes a MODEL artifact a registered model "
-                f"version; a {self.type.value} artifact cannot be registered. Remove register=, "
-                "or export DATA to a dataset with run_launch_export_artifacts_task."
+                "version and a DATA artifact a dataset snapshot; a REPORT artifact cannot be "
+                "registered. Remove register=."
             )
         if not isinstance(self.register, (bool, str)) or self.register == "":
+            target = "model" if self.type is ArtifactType.MODEL else "dataset"
             raise TaskDefinitionError(
-                f"Artifact {self.name!r}: register={self.register!r}; give True (the model is "
-                "named after the artifact) or the registered model's name."
+                f"Artifact {self.name!r}: register={self.register!r}; give True (the {target} is "
+                f"named after the artifact) or the {target}'s name."
             )
 
     @property
     def model_name(self) -> str | None:
         """The registered model this artifact's files become versions of, if any."""
-        if self.register is True:
-            return self.name
-        return self.register or None
+        if self.type is not ArtifactType.MODEL:
+            return None
+        return self.name if self.register is True else (self.register or None)
+
+    @property
+    def dataset_name(self) -> str | None:
+        """The dataset this artifact's files become snapshots of, if any."""
+        if self.type is not ArtifactType.DATA:
+            return None
+        return self.name if self.register is True else (self.register or None)
 
     def File(self, name: str, type: str | None = None) -> Any:  # official argument name
         """The type of one file of this artifact, for a task output or workflow return.
@@ -110,6 +121,8 @@ class Artifact:
         facts = {"name": self.name, "type": self.type.value, "file": name}
         if self.model_name:  # only when asked: flows without it serialize as before
             facts["register"] = self.model_name
+        if self.dataset_name:
+            facts["dataset"] = self.dataset_name
         marker = {ANNOTATION_KEY: facts}
         domino = FlyteArtifact(name=name, partition_keys=list(PARTITION_KEYS))(
             artifact_type=self.type.value.lower(), artifact_name=self.name

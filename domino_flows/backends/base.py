@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from domino_flows.authoring.config import DominoJobConfig
@@ -221,6 +222,18 @@ class JobBackend(Protocol):
         """Make ``artifact_path`` of MLflow run ``mlflow_run_id`` a new version of registered
         model ``name`` (created if missing) in the registry users see; its version number.
         ``store``: the tracking store the runner reaches, when it reaches one."""
+        ...
+
+    def check_dataset(self, task: str, name: str) -> None:
+        """Raise ConfigurationError (naming ``task`` and the closest known name) unless a DATA
+        artifact of ``task`` can become a snapshot of dataset ``name``; before its job starts."""
+        ...
+
+    def snapshot_dataset(
+        self, handle: JobHandle, name: str, files: list[tuple[Path, str]]
+    ) -> dict[str, Any]:
+        """A new snapshot of dataset ``name`` holding ``files`` ((local path, file name)
+        pairs): its ``dataset``, ``snapshot`` (id or folder) and ``version``."""
         ...
 
     def job_records(self, handle: JobHandle) -> dict[str, str]:

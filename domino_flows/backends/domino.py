@@ -357,6 +357,21 @@ class DominoBackend:
         )
         return str(version)
 
+    def check_dataset(self, task: str, name: str) -> None:
+        # Domino's snapshot route snapshots files already in the dataset's read-write folder;
+        # writing a task's files there from inside its job is not built yet.
+        raise ConfigurationError(
+            f"task {task!r}: a DATA artifact registered to dataset {name!r} (register=) is made a "
+            "snapshot on the local backend only so far; on the domino backend remove register= "
+            "from the DATA Artifact, or run with --backend local."
+        )
+
+    def snapshot_dataset(
+        self, handle: JobHandle, name: str, files: list[tuple[Path, str]]
+    ) -> dict[str, Any]:
+        self.check_dataset(handle.task, name)
+        return {}
+
     def job_records(self, handle: JobHandle) -> dict[str, str]:
         job = self._jobs.get(handle.job_id)
         if job is None or not job.get("statuses", {}).get("isCompleted"):

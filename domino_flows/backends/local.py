@@ -45,7 +45,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from domino_flows.authoring import mounts
-from domino_flows.backends import lifecycle, local_environment, local_mounts, local_warm
+from domino_flows.backends import (
+    lifecycle,
+    local_environment,
+    local_mounts,
+    local_snapshots,
+    local_warm,
+)
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
@@ -389,6 +395,15 @@ class LocalBackend:
                 "store; set [tool.domino_flows.tracking] mlflow = true."
             )
         return tracking_job.register_model_version(store, name, mlflow_run_id, artifact_path)
+
+    def check_dataset(self, task: str, name: str) -> None:
+        local_snapshots.dataset_folder(self.settings, self.project_root, task, name)
+
+    def snapshot_dataset(
+        self, handle: JobHandle, name: str, files: list[tuple[Path, str]]
+    ) -> dict[str, Any]:
+        folder = local_snapshots.dataset_folder(self.settings, self.project_root, handle.task, name)
+        return {"dataset": name, **local_snapshots.new_snapshot(folder, files)}
 
     def job_records(self, handle: JobHandle) -> dict[str, str]:
         return {}  # a local job's records are written by the runner, which knows them

@@ -37,7 +37,7 @@ from domino_flows.core.errors import ConfigurationError, DominoFlowsError
 from domino_flows.core.git_state import commit_and_dirty
 from domino_flows.core.paths import state_dir
 from domino_flows.core.redaction import redact
-from domino_flows.execution import run_context
+from domino_flows.execution import dataset_snapshots, run_context
 from domino_flows.records.store import RunStore
 from domino_flows.records.tracking import (
     JOB_STATS,
@@ -270,6 +270,7 @@ def prepare(
         backend.records_in_job() or tracking_job.mlflow_available()
     )
     plan = plan_for(root, spec, record, values, parent)
+    dataset_snapshots.check(backend, spec.task, plan)
     plan["mlflow"], plan["stats"] = mlflow_on, settings.job_stats
     # kept for the attempt's end, which may come in another call (the connector's get)
     kept: dict[str, Any] = {PLAN: plan}
@@ -332,6 +333,8 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
     if not plan:
         return  # the attempt ended before its job was planned (a failed resolution)
     entry = kept.get(MLFLOW_RUN) or {}
+    if succeeded:  # whether or not MLflow records the attempt
+        dataset_snapshots.promote(backend, record, plan, store)
     if backend.records_in_job():
         reported = backend.job_records(record.handle) if record.job_id else {}
         if reported.get("mlflow_run_id"):

@@ -24,6 +24,7 @@ JOB_TAGS = "job_tags"
 JOB_STATS = "job_stats"
 SKIPPED = "skipped"
 MODEL_VERSIONS = "model_versions"  # [{model, version, artifact}]
+DATASET_SNAPSHOTS = "dataset_snapshots"  # [{dataset, snapshot, version, artifact}]
 PLAN = "plan"  # what the attempt's MLflow run holds (tracking_job's plan), for its end
 
 

@@ -166,6 +166,12 @@ def tracking_lines(records: list[dict[str, Any]], task: str, attempt: int) -> li
                 f"registered model {v['model']!r} version {v['version']} (artifact {v['artifact']})"
                 for v in value
             ]
+        elif kind == "dataset_snapshots":
+            lines += [
+                f"dataset {v['dataset']!r} snapshot {v['snapshot']} version {v['version']} "
+                f"(artifact {v['artifact']})"
+                for v in value
+            ]
         elif kind == "job_stats":
             lines.append(f"dominostats.json: {value}")
         elif kind == "skipped":

@@ -233,8 +233,8 @@ def test_records_are_kept_per_attempt(root: Path) -> None:
     assert tracking.experiment_name(root, "run-1", "flows.wf") == f"local/{root.name}/flows.wf"
 
 
-def test_only_a_model_artifact_can_be_registered() -> None:
-    from domino_flows import DATA, MODEL, Artifact
+def test_a_model_or_data_artifact_can_be_registered() -> None:
+    from domino_flows import DATA, MODEL, REPORT, Artifact
     from domino_flows.authoring.artifacts import artifact_of
     from domino_flows.core.errors import TaskDefinitionError
 
@@ -244,8 +244,9 @@ def test_only_a_model_artifact_can_be_registered() -> None:
     marked = artifact_of(Artifact("Churn model", MODEL, register="churn").File(name="m.json"))
     assert marked == {"name": "Churn model", "type": "MODEL", "file": "m.json", "register": "churn"}
     assert "register" not in artifact_of(Artifact("Churn model", MODEL).File(name="m.json"))
-    with pytest.raises(TaskDefinitionError, match="a DATA artifact cannot be registered"):
-        Artifact("Prepared", DATA, register=True)
+    assert Artifact("Prepared", DATA, register=True).model_name is None  # a dataset instead
+    with pytest.raises(TaskDefinitionError, match="a REPORT artifact cannot be registered"):
+        Artifact("Summary", REPORT, register=True)
     with pytest.raises(TaskDefinitionError, match=r"register=''; give True"):
         Artifact("Churn model", MODEL, register="")
 
