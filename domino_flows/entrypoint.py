@@ -67,12 +67,28 @@ def _import_file(path: Path) -> Any:
     return module
 
 
-def outputs_by_name(result: Any, names: list[str]) -> dict[str, Any]:
+def outputs_by_name(result: Any, names: list[str], task: str = "") -> dict[str, Any]:
+    """The function's result by output name, as flytekit reads it: one output is the value
+    itself; several are the returned tuple's items in declared order (a NamedTuple's fields
+    are in that order too). A result of the wrong shape is refused rather than guessed at."""
     if not names:
         return {}
     if len(names) == 1:
         return {names[0]: result}
-    return {name: getattr(result, name) for name in names}
+    where = f"task {task!r}" if task else "the task"
+    declared = ", ".join(names)
+    if not isinstance(result, (tuple, list)):
+        raise ContractError(
+            f"{where} declares {len(names)} outputs ({declared}) but its function returned "
+            f"one value of type {type(result).__name__}; "
+            f"return a tuple of {len(names)} values in that order"
+        )
+    if len(result) != len(names):
+        raise ContractError(
+            f"{where} declares {len(names)} outputs ({declared}) but its function returned "
+            f"{len(result)} values; return exactly one value per output, in that order"
+        )
+    return dict(zip(names, result, strict=True))
 
 
 def run(target: str) -> int:
@@ -92,7 +108,10 @@ def run(target: str) -> int:
     try:
         names = list(interface.outputs)
         contract.write_outputs(
-            outputs_dir, outputs_by_name(result, names), dict(interface.outputs), task.name
+            outputs_dir,
+            outputs_by_name(result, names, task.name),
+            dict(interface.outputs),
+            task.name,
         )
     except ContractError as error:
         return _fail(outputs_dir, str(error))

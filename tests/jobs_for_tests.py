@@ -13,3 +13,18 @@ def explode(n: int) -> int:
 @domino_task
 def chatty() -> str:
     return "x" * 5000
+
+
+@domino_task
+def pair(n: int) -> tuple[int, str]:
+    return n + 1, f"n={n}"
+
+
+@domino_task
+def short_pair(n: int) -> tuple[int, str]:
+    return (n,)  # type: ignore[return-value]
+
+
+@domino_task
+def scalar_pair(n: int) -> tuple[int, str]:
+    return n  # type: ignore[return-value]

@@ -119,3 +119,24 @@ def test_output_too_large_is_reported(job, tmp_path):
     completed, outputs = job("tests/jobs_for_tests.py:chatty", tmp_path, {}, {})
     assert completed.returncode == 1
     assert "output 'o0' is 5000 bytes" in (outputs / "_ERROR").read_text()
+
+
+def test_a_plain_tuple_fills_the_outputs_in_declared_order(job, tmp_path):
+    completed, outputs = job("tests/jobs_for_tests.py:pair", tmp_path, {"n": 4}, {"n": int})
+    assert completed.returncode == 0, completed.stderr
+    assert contract.read_outputs(outputs, {"o0": int, "o1": str}) == {"o0": 5, "o1": "n=4"}
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("short_pair", "declares 2 outputs (o0, o1) but its function returned 1 values"),
+        ("scalar_pair", "declares 2 outputs (o0, o1) but its function returned one value of"),
+    ],
+)
+def test_a_result_of_the_wrong_shape_is_refused_naming_the_task(job, tmp_path, target, said):
+    completed, outputs = job(f"tests/jobs_for_tests.py:{target}", tmp_path, {"n": 4}, {"n": int})
+    assert completed.returncode == 1
+    error = (outputs / "_ERROR").read_text()
+    assert said in error and f"{target}'" in error
+    assert not (outputs / "o0").exists()
