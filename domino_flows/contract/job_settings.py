@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -205,3 +206,17 @@ def from_keywords(
         out[job_field.name] = convert(value) if convert is not None else value
     return out
 
+
+def settings_text(config_type: type, custom: Mapping[str, Any]) -> str:
+    """Job settings read from ``custom`` as users write them: each by the kit's keyword (or its
+    key, for a field no keyword sets), in declaration order; a text value as it is, others as
+    compact JSON."""
+    parts = []
+    for job_field in job_fields(config_type):
+        key = job_field.setting.custom_key
+        if key not in custom:
+            continue
+        value = custom[key]
+        shown = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        parts.append(f"{job_field.setting.keyword or key}={shown}")
+    return ", ".join(parts)
