@@ -24,7 +24,7 @@ from domino_flows import file
 from domino_flows.authoring import outputs
 from domino_flows.authoring.config import DEFAULT_TIMEOUT, TASK_TYPE, DominoJobConfig
 from domino_flows.contract import formats
-from domino_flows.contract import values as contract
+from domino_flows.contract import kinds as contract
 from domino_flows.core.errors import ContractError, TaskDefinitionError
 
 
