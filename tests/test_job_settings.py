@@ -49,6 +49,7 @@ SAMPLES: dict[str, Any] = {
     "NetAppVolumeSnapshots": [NetAppVolumeSnapshot(Id="snap-1", Version=2)],
     "UseLatest": True,
     "UseProjectDefaultsForOmitted": True,
+    "CapacityType": "spot",
 }
 # What an alias takes, where it is not the field's own value.
 ALIAS_SAMPLES: dict[str, Any] = {"environment_revision_id": "rev-7"}
@@ -121,6 +122,7 @@ def test_all_fields_at_once_round_trip_through_custom():
 def test_cache_neutral_fields_are_the_models():
     neutral = {f.name for f in FIELDS if f.setting.cache_neutral}
     assert neutral == {
+        "CapacityType",
         "Title",
         "HardwareTierId",
         "HardwareTierName",
@@ -185,3 +187,27 @@ def test_the_official_task_arguments_become_job_settings():
     assert task.get_custom(None)["useLatest"] is True
     spec = JobSpec("run-1", "f", "t", DominoJobConfig.from_custom(task.get_custom(None)))
     assert spec.config.UseLatest and not spec.config.UseProjectDefaultsForOmitted
+
+
+def test_a_capacity_type_domino_does_not_know_is_refused_naming_the_task():
+    with pytest.raises(TaskDefinitionError) as caught:
+        domino_task(name="t", capacity_type="cheap")(_plain.python_function)
+    assert str(caught.value) == (
+        "task 't': DominoJobConfig CapacityType is 'cheap'; use 'on-demand' or 'spot', or leave "
+        "it unset for the hardware tier's own."
+    )
+
+
+def test_the_architecture_doc_lists_every_field_with_its_keyword_and_key():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "architecture.md").read_text()
+    rows = [line.strip() for line in text.splitlines() if line.strip().startswith("| `")]
+    table = {}
+    for row in rows:
+        cells = [cell.strip().strip("`") for cell in row.strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in {f.name for f in FIELDS}:
+            table[cells[0]] = (cells[1].split("`")[0].strip(), cells[3])
+    assert table == {
+        f.name: (f.setting.keyword, f.setting.custom_key) for f in FIELDS if f.setting.keyword
+    }

@@ -80,6 +80,7 @@ SAMPLES: dict[str, Any] = {
     "NetAppVolumeSnapshotInputs": ["netapp_volume_snapshot_0"],
     "UseLatest": True,
     "UseProjectDefaultsForOmitted": True,
+    "CapacityType": "spot",
 }
 # What ``submit`` registers for the kit's additions, which Domino Flows does not read: the
 # registered key that carries the field, or the error that refuses it.

@@ -59,6 +59,7 @@ EXTERNAL_DATA_VOLUME_NAMES = "externalDataVolumeNames"
 NETAPP_SNAPSHOT_INPUTS = "netAppVolumeSnapshotInputs"
 ENVIRONMENT_NAME = "environmentName"
 HARDWARE_TIER_NAME = "hardwareTierName"
+CAPACITY_TYPES = ("on-demand", "spot")  # as Domino's start requests enumerate them
 USE_LATEST = "useLatest"
 USE_PROJECT_DEFAULTS = "useProjectDefaultsForOmitted"
 
@@ -240,6 +241,11 @@ class DominoJobConfig:
         start=("environmentId", "overrideHardwareTierId"),
         default=False,
     )
+    # Spot or on-demand machines of the hardware tier (Domino's start requests take it; unset:
+    # the tier's own). Where the job runs, not what it computes: not in the cache version.
+    CapacityType: str | None = setting(
+        "capacityType", keyword="capacity_type", cache_neutral=True, start=("capacityType",)
+    )
 
     def resolve_job_properties(self) -> DominoJobConfig:
         """Fill every omitted field from the project's job defaults, as the official plugin's
@@ -271,6 +277,12 @@ class DominoJobConfig:
             raise TaskDefinitionError(
                 f"{where}: DominoJobConfig gives both EnvironmentId ({self.EnvironmentId!r}) "
                 f"and EnvironmentName ({self.EnvironmentName!r}); keep one of them."
+            )
+        if self.CapacityType is not None and self.CapacityType not in CAPACITY_TYPES:
+            raise TaskDefinitionError(
+                f"{where}: DominoJobConfig CapacityType is {self.CapacityType!r}; use "
+                f"{' or '.join(repr(c) for c in CAPACITY_TYPES)}, or leave it unset for the "
+                "hardware tier's own."
             )
         if self.VolumeSizeGiB is not None and self.VolumeSizeGiB <= 0:
             raise TaskDefinitionError(

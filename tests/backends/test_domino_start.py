@@ -188,3 +188,10 @@ def test_use_latest_sends_the_projects_default_ids(backend, fake_domino):
     assert_published(body)
     assert (body["overrideHardwareTierId"], body["environmentId"]) == ("small-k8s", PYTHON_311)
     assert "useLatest" not in body
+
+
+@pytest.mark.parametrize("capacity", ["on-demand", "spot"])
+def test_a_capacity_type_is_sent_as_it_is(backend, capacity):
+    body = body_of(backend, HardwareTierName="Small", CapacityType=capacity)
+    assert_published(body)
+    assert body["capacityType"] == capacity
