@@ -38,7 +38,6 @@ from flytekit.extend.backend.base_connector import (
 
 from domino_flows import file
 from domino_flows.authoring.config import TASK_TYPE, DominoJobConfig
-from domino_flows.authoring.custom_keys import TaskCustom
 from domino_flows.backends.base import JobHandle, JobSpec, JobState
 from domino_flows.core.clock import new_run_id
 from domino_flows.core.errors import DominoFlowsError
@@ -107,17 +106,14 @@ class DominoJobConnector(AsyncConnectorBase):
         session = self._session(run_id, root)
         if flyte_attempt is not None:
             session.reserve(task, flyte_attempt)
-        settings = TaskCustom.from_custom(task_template.custom)
         spec = JobSpec(
             run_id=session.run_id,
             flow=session.flow,
             task=task,
-            config=settings.config,
+            config=DominoJobConfig.from_custom(task_template.custom),
             input_types=input_types,
             output_types=output_types,
             attempt=session.next_attempt(task),
-            use_latest=settings.use_latest,
-            use_project_defaults=settings.use_project_defaults,
             input_paths=file.paths_in_interface(interface.inputs if interface else None),
             output_paths=file.paths_in_interface(interface.outputs if interface else None),
         )

@@ -1,11 +1,8 @@
 """The one job-settings model: every field, in every spelling the kit takes, reaches the config,
-``custom``, what backends read back, and (for the title) the Domino start body, the local job's
-record and what ``submit`` registers."""
+``custom`` and what backends read back (where each then goes: tests/test_job_settings_reach.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from typing import Any
 
 import pytest
@@ -18,18 +15,12 @@ from domino_flows.authoring.config import (
     EnvironmentRevisionType,
     GitRef,
 )
-from domino_flows.authoring.custom_keys import TaskCustom
 from domino_flows.authoring.decorators import domino_task
 from domino_flows.authoring.helpers import build_domino_job_task
-from domino_flows.backends import local_jobdir
-from domino_flows.backends.base import JobSpec, ResolvedJob
-from domino_flows.backends.domino_jobs import build_payload
-from domino_flows.backends.local import LocalBackend
+from domino_flows.backends.base import JobSpec
 from domino_flows.contract import job_settings
 from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.core.errors import TaskDefinitionError
-from domino_flows.core.project import load_settings
-from domino_flows.submit.resolve import apply
 
 # One value per job field, by its official name. A field added to the model without a value here
 # fails test_every_field_has_a_sample, so each new field is round-tripped below.
@@ -56,6 +47,9 @@ SAMPLES: dict[str, Any] = {
     "ExternalVolumeMountIds": ["0123456789abcdef01234567"],
     "ExternalDataVolumes": [ExternalDataVolume(Name="shared")],
     "NetAppVolumeSnapshots": [NetAppVolumeSnapshot(Id="snap-1", Version=2)],
+    "UseLatest": True,
+    "UseProjectDefaultsForOmitted": True,
+    "CapacityType": "spot",
 }
 # What an alias takes, where it is not the field's own value.
 ALIAS_SAMPLES: dict[str, Any] = {"environment_revision_id": "rev-7"}
@@ -90,7 +84,7 @@ def test_each_spelling_round_trips_to_custom_and_back(function, name, keyword):
     key = next(f.setting.custom_key for f in FIELDS if f.name == name)
     assert key in custom
     # what the connector and the runner hand the backends
-    read_back = TaskCustom.from_custom(custom).config
+    read_back = DominoJobConfig.from_custom(custom)
     assert getattr(read_back, name) == SAMPLES[name]
     spec = JobSpec("run-1", "flow", "settings.t", read_back)
     assert getattr(spec.config, name) == SAMPLES[name]
@@ -127,7 +121,15 @@ def test_all_fields_at_once_round_trip_through_custom():
 
 def test_cache_neutral_fields_are_the_models():
     neutral = {f.name for f in FIELDS if f.setting.cache_neutral}
-    assert neutral == {"Title", "HardwareTierId", "HardwareTierName", "VolumeSizeGiB"}
+    assert neutral == {
+        "CapacityType",
+        "Title",
+        "HardwareTierId",
+        "HardwareTierName",
+        "VolumeSizeGiB",
+        "UseLatest",
+        "UseProjectDefaultsForOmitted",
+    }
     config = DominoJobConfig(Command="python t.py", **SAMPLES)
     assert {"title", "hardwareTierId", "hardwareTierName", "volumeSizeGiB"}.isdisjoint(
         config.cache_fields()
@@ -156,38 +158,56 @@ def test_one_field_under_two_spellings_is_refused():
 def test_the_decorator_takes_use_project_defaults_for_omitted():
     task = domino_task(name="t", use_project_defaults_for_omitted=True)(_plain.python_function)
     assert task.get_custom(None)["useProjectDefaultsForOmitted"] is True
-    assert TaskCustom.from_custom(task.get_custom(None)).use_project_defaults
+    assert DominoJobConfig.from_custom(task.get_custom(None)).UseProjectDefaultsForOmitted
 
 
-# --- the title, end to end -------------------------------------------------------------------
+def test_a_misspelt_task_option_names_the_option_it_means():
+    with pytest.raises(TaskDefinitionError) as caught:
+        build_domino_job_task("prep", "python p.py", retires=2)
+    message = str(caught.value)
+    assert "run_domino_job_task() takes no keyword retires=; did you mean retries=?" in message
+    assert "its other options are cache, cache_ignore_input_vars" in message
 
 
-def _titled() -> Any:
-    return domino_task(name="churn.train", title="Nightly churn")(_plain.python_function)
+def test_both_functions_hand_the_same_task_options_to_the_task():
+    options = {"cache": True, "cache_version": "2", "retries": 3, "timeout": None}
+    decorated = domino_task(name="t", **options)(_plain.python_function)
+    helped = build_domino_job_task("t", "python t.py", **options)
+    for task in (decorated, helped):
+        metadata = task.metadata
+        assert (metadata.cache, metadata.retries, metadata.timeout) == (True, 3, None)
+        assert metadata.cache_version.startswith("2-")
 
 
-def test_the_title_reaches_the_domino_start_body():
-    config = TaskCustom.from_custom(_titled().get_custom(None)).config
-    spec = JobSpec("run-1", "churn.pipeline", "churn.train", config)
-    resolved = ResolvedJob(None, None, None, None, None)
-    assert build_payload("p-1", spec, "python job.pyz", resolved)["title"] == "Nightly churn"
-    untitled = dataclasses.replace(spec, config=config.replace(Title=None))
-    assert build_payload("p-1", untitled, "c", resolved)["title"] == (
-        "churn.pipeline / churn.train [run run-1, attempt 1]"
+def test_the_official_task_arguments_become_job_settings():
+    from domino_flows.authoring.task import DominoJobTask
+
+    task = DominoJobTask("t", DominoJobConfig(Command="python t.py"), use_latest=True)
+    assert task.domino_job_config.UseLatest
+    assert task.get_custom(None)["useLatest"] is True
+    spec = JobSpec("run-1", "f", "t", DominoJobConfig.from_custom(task.get_custom(None)))
+    assert spec.config.UseLatest and not spec.config.UseProjectDefaultsForOmitted
+
+
+def test_a_capacity_type_domino_does_not_know_is_refused_naming_the_task():
+    with pytest.raises(TaskDefinitionError) as caught:
+        domino_task(name="t", capacity_type="cheap")(_plain.python_function)
+    assert str(caught.value) == (
+        "task 't': DominoJobConfig CapacityType is 'cheap'; use 'on-demand' or 'spot', or leave "
+        "it unset for the hardware tier's own."
     )
 
 
-def test_submit_registers_the_title():
-    resolved = ResolvedJob("env-311", None, None, "small-k8s", None)
-    registered = apply("churn.train", _titled().get_custom(None), resolved).custom
-    assert registered["title"] == "Nightly churn"
+def test_the_architecture_doc_lists_every_field_with_its_keyword_and_key():
+    from pathlib import Path
 
-
-def test_the_title_is_in_the_local_jobs_record(project):
-    config = TaskCustom.from_custom(_titled().get_custom(None)).config.replace(Command="true")
-    spec = JobSpec("run-1", "churn.pipeline", "churn.train", config)
-    with LocalBackend(project, load_settings(project)) as backend:
-        handle = backend.start(spec, backend.stage_inputs(spec, {}))
-        backend.wait(handle, 60)
-        record = json.loads((backend.job_dir(spec) / local_jobdir.JOB_FILE).read_text())
-    assert record["title"] == "Nightly churn"
+    text = (Path(__file__).parents[1] / "docs" / "architecture.md").read_text()
+    rows = [line.strip() for line in text.splitlines() if line.strip().startswith("| `")]
+    table = {}
+    for row in rows:
+        cells = [cell.strip().strip("`") for cell in row.strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in {f.name for f in FIELDS}:
+            table[cells[0]] = (cells[1].split("`")[0].strip(), cells[3])
+    assert table == {
+        f.name: (f.setting.keyword, f.setting.custom_key) for f in FIELDS if f.setting.keyword
+    }

@@ -189,8 +189,8 @@ def test_git_ref_types_domino_does_not_publish_are_refused_with_the_right_spelli
 
 def test_resolve_job_properties_asks_for_project_defaults() -> None:
     config = DominoJobConfig(Command="python x.py").resolve_job_properties()
-    assert config.resolves_job_properties
-    assert config.replace(Title="t").resolves_job_properties
+    assert config.UseProjectDefaultsForOmitted
+    assert config.replace(Title="t").UseProjectDefaultsForOmitted
     task = DominoJobTask("resolved", config)
     assert task.get_custom(None)["useProjectDefaultsForOmitted"] is True
     plain = DominoJobTask("plain", DominoJobConfig(Command="python x.py"))

@@ -20,7 +20,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.contract.values import ARTIFACT_ANNOTATION_KEY as ANNOTATION_KEY
+from domino_flows.contract.kinds import ARTIFACT_ANNOTATION_KEY as ANNOTATION_KEY
 from domino_flows.core.errors import TaskDefinitionError
 
 # The flytekit Artifact partitions Domino Flows reads.

@@ -11,7 +11,8 @@ Standard library only, so that backends and the command line can read configs wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import datetime as _dt
+from dataclasses import dataclass, fields
 from typing import Any
 
 from domino_flows.contract import job_settings
@@ -58,6 +59,9 @@ EXTERNAL_DATA_VOLUME_NAMES = "externalDataVolumeNames"
 NETAPP_SNAPSHOT_INPUTS = "netAppVolumeSnapshotInputs"
 ENVIRONMENT_NAME = "environmentName"
 HARDWARE_TIER_NAME = "hardwareTierName"
+CAPACITY_TYPES = ("on-demand", "spot")  # as Domino's start requests enumerate them
+USE_LATEST = "useLatest"
+USE_PROJECT_DEFAULTS = "useProjectDefaultsForOmitted"
 
 
 # Of a cluster, only its tiers and sizes are cache-neutral (Domino's rule): its type, environment
@@ -71,6 +75,20 @@ CACHE_NEUTRAL_CLUSTER_KEYS = frozenset(
         "maxWorkerCount",
     }
 )
+
+
+DEFAULT_TIMEOUT = _dt.timedelta(hours=3)
+# How a job task runs, beside its job settings: flytekit's task metadata, with the defaults of
+# ``DominoJobTask``, which takes them as arguments; ``@domino_task`` and ``run_domino_job_task``
+# take them by keyword with the job settings (``task_arguments``).
+TASK_OPTIONS: dict[str, Any] = {
+    "cache": False,
+    "cache_version": "",
+    "cache_serialize": False,
+    "cache_ignore_input_vars": (),
+    "retries": 0,
+    "timeout": DEFAULT_TIMEOUT,
+}
 
 
 def _some_revision(revision_id: str) -> EnvironmentRevisionSpecification:
@@ -94,10 +112,11 @@ class DominoJobConfig:
     written, and whether it counts in the cache version. A new job field is one line here.
     """
 
-    Command: str = setting("command", always=True, default="")
-    Title: str | None = setting("title", keyword="title", cache_neutral=True)
+    # the command runs inside the attempt's staged archive, which the start's command runs
+    Command: str = setting("command", always=True, start=("commandToRun",), default="")
+    Title: str | None = setting("title", keyword="title", cache_neutral=True, start=("title",))
     CommitId: str | None = setting(
-        "commitId", keyword="commit_id", aliases={"dfs_repo_commit_id": None}
+        "commitId", keyword="commit_id", aliases={"dfs_repo_commit_id": None}, start=("commitId",)
     )
     MainRepoGitRef: GitRef | None = setting(
         "mainRepoGitRef",
@@ -105,6 +124,7 @@ class DominoJobConfig:
         aliases={"main_git_repo_ref": None},
         encode=lambda ref: ref.to_json(),
         decode=lambda value: GitRef(value["type"], value.get("value")),
+        start=("mainRepoGitRef",),
     )
     HardwareTierId: str | None = setting(
         "hardwareTierId",
@@ -112,6 +132,7 @@ class DominoJobConfig:
         encode=lambda tier: {"value": tier},
         decode=_tier_id,
         cache_neutral=True,
+        start=("overrideHardwareTierId",),
     )
     HardwareTierName: str | None = setting(
         HARDWARE_TIER_NAME,
@@ -119,10 +140,17 @@ class DominoJobConfig:
         aliases={"hardware_tier_name": None},
         cache_neutral=True,
         addition=True,
+        start=("overrideHardwareTierId",),
     )
-    EnvironmentId: str | None = setting("environmentId", keyword="environment_id")
+    EnvironmentId: str | None = setting(
+        "environmentId", keyword="environment_id", start=("environmentId",)
+    )
     EnvironmentName: str | None = setting(
-        ENVIRONMENT_NAME, keyword="environment", aliases={"environment_name": None}, addition=True
+        ENVIRONMENT_NAME,
+        keyword="environment",
+        aliases={"environment_name": None},
+        addition=True,
+        start=("environmentId",),
     )
     EnvironmentRevisionSpec: EnvironmentRevisionSpecification | None = setting(
         "environmentRevisionSpec",
@@ -130,24 +158,28 @@ class DominoJobConfig:
         aliases={"environment_revision_id": _some_revision},
         encode=lambda spec: spec.to_json(),
         decode=lambda value: revision_from_json(value),
+        start=("environmentRevisionSpec",),
     )
     ComputeClusterProperties: ClusterProperties | None = setting(
         "computeClusterProperties",
         keyword="compute_cluster",
         encode=lambda cluster: cluster.to_json(),
         decode=lambda value: cluster_from_json(value),
+        start=("computeClusterProperties",),
     )
     VolumeSizeGiB: float | None = setting(
         "volumeSizeGiB",
         keyword="volume_size_gib",
         decode=float,  # protobuf Struct carries every number as a float
         cache_neutral=True,
+        start=("overrideVolumeSizeGiB",),
     )
     DatasetSnapshots: list[DatasetSnapshot] = setting(
         "datasetSnapshots",
         keyword="dataset_snapshots",
         encode=lambda snapshots: [s.to_json() for s in snapshots],
         decode=lambda values: [DatasetSnapshot.from_json(v) for v in values],
+        unsent="StartJobRequest has no field for them; the project's dataset mounts apply",
         default_factory=list,
     )
     ExternalVolumeMountIds: list[str] = setting(
@@ -156,6 +188,7 @@ class DominoJobConfig:
         aliases={"external_volume_mounts": list},  # the kit's earlier helper spelling
         encode=list,
         decode=list,
+        start=("externalVolumeMounts",),
         default_factory=list,
     )
     ExternalDataVolumes: list[ExternalDataVolume] = setting(
@@ -164,6 +197,7 @@ class DominoJobConfig:
         encode=lambda volumes: [v.Name for v in volumes],
         decode=lambda names: [ExternalDataVolume(Name=n) for n in names],
         addition=True,
+        start=("externalVolumeMounts",),
         default_factory=list,
     )
     NetAppVolumeSnapshots: list[NetAppVolumeSnapshot] = setting(
@@ -171,31 +205,60 @@ class DominoJobConfig:
         keyword="netapp_volume_snapshots",
         encode=lambda snapshots: [s.to_json() for s in snapshots],
         decode=lambda values: [NetAppVolumeSnapshot.from_json(v) for v in values],
+        unsent="StartJobRequest mounts NetApp volumes by id, not snapshots",
         default_factory=list,
     )
     # Names of the task's inputs that carry a NetAppVolumeSnapshot chosen at launch (a workflow
     # input passed to netapp_volume_snapshots=[...]); mounted like the fixed ones.
     NetAppVolumeSnapshotInputs: list[str] = setting(
-        NETAPP_SNAPSHOT_INPUTS, encode=list, decode=list, addition=True, default_factory=list
+        NETAPP_SNAPSHOT_INPUTS,
+        encode=list,
+        decode=list,
+        addition=True,
+        unsent="the NetApp snapshots chosen at launch: StartJobRequest mounts NetApp volumes by "
+        "id, not snapshots",
+        default_factory=list,
     )
-    # Set by resolve_job_properties(): omitted fields take the project's job defaults.
-    _resolve_defaults: bool = field(default=False, init=False, repr=False, compare=False)
+    # How the run fills what the task leaves out: from the project's job defaults, asked by the
+    # backend when the task runs and by submit before it registers it (which then drops the
+    # keys). Official plugins take them as DominoJobTask's arguments, which still work. They
+    # choose ids rather than what the job computes: not in the cache version, as before.
+    UseLatest: bool = setting(
+        USE_LATEST,
+        keyword="use_latest",
+        decode=bool,
+        cache_neutral=True,
+        addition=True,
+        start=("environmentId", "overrideHardwareTierId"),  # filled from the defaults
+        default=False,
+    )
+    UseProjectDefaultsForOmitted: bool = setting(
+        USE_PROJECT_DEFAULTS,
+        keyword="use_project_defaults_for_omitted",
+        decode=bool,
+        cache_neutral=True,
+        addition=True,
+        start=("environmentId", "overrideHardwareTierId"),
+        default=False,
+    )
+    # Spot or on-demand machines of the hardware tier (Domino's start requests take it; unset:
+    # the tier's own). Where the job runs, not what it computes: not in the cache version.
+    CapacityType: str | None = setting(
+        "capacityType", keyword="capacity_type", cache_neutral=True, start=("capacityType",)
+    )
 
     def resolve_job_properties(self) -> DominoJobConfig:
         """Fill every omitted field from the project's job defaults, as the official plugin's
         method of the same name does.
 
         The official plugin asks Domino at once; defining a flow here never talks to Domino, so
-        the config is marked instead and the fields are resolved where Domino is known: by the
-        backend when the task runs, and by ``domino-flows submit`` before it registers the task
-        (it is the same as ``use_project_defaults_for_omitted=True``). Returns the config.
+        the config is marked instead (``UseProjectDefaultsForOmitted``, in place, as the official
+        method changes its config) and the fields are resolved where Domino is known: by the
+        backend when the task runs, and by ``domino-flows submit`` before it registers the task.
+        Returns the config.
         """
-        object.__setattr__(self, "_resolve_defaults", True)
+        object.__setattr__(self, "UseProjectDefaultsForOmitted", True)
         return self
-
-    @property
-    def resolves_job_properties(self) -> bool:
-        return self._resolve_defaults
 
     def validate(self, task_name: str | None = None) -> None:
         """Raise :class:`TaskDefinitionError` naming the task and field at the first problem."""
@@ -214,6 +277,12 @@ class DominoJobConfig:
             raise TaskDefinitionError(
                 f"{where}: DominoJobConfig gives both EnvironmentId ({self.EnvironmentId!r}) "
                 f"and EnvironmentName ({self.EnvironmentName!r}); keep one of them."
+            )
+        if self.CapacityType is not None and self.CapacityType not in CAPACITY_TYPES:
+            raise TaskDefinitionError(
+                f"{where}: DominoJobConfig CapacityType is {self.CapacityType!r}; use "
+                f"{' or '.join(repr(c) for c in CAPACITY_TYPES)}, or leave it unset for the "
+                "hardware tier's own."
             )
         if self.VolumeSizeGiB is not None and self.VolumeSizeGiB <= 0:
             raise TaskDefinitionError(
@@ -253,7 +322,9 @@ class DominoJobConfig:
         settings ``given`` by keyword, in the kit's spelling or an official one, plus ``fields``
         the function sets itself."""
         return cls(
-            Command=command, **job_settings.from_keywords(cls, task, function, given), **fields
+            Command=command,
+            **job_settings.from_keywords(cls, task, function, given, TASK_OPTIONS),
+            **fields,
         )
 
     def cache_fields(self) -> dict[str, Any]:
@@ -268,9 +339,18 @@ class DominoJobConfig:
         return fields
 
     def replace(self, **changes: Any) -> DominoJobConfig:
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
-        config = DominoJobConfig(**values)
-        if self._resolve_defaults:
-            config.resolve_job_properties()
-        return config
+        return DominoJobConfig(**values)
+
+
+def task_arguments(
+    task: str, function: str, command: str, given: dict[str, Any], **fields: Any
+) -> tuple[DominoJobConfig, dict[str, Any]]:
+    """What ``@domino_task`` and ``run_domino_job_task`` hand to ``DominoJobTask`` from the
+    keywords ``given`` to them: the job config (``DominoJobConfig.from_keywords``) and the task
+    options (``TASK_OPTIONS``) given, each spelled once, for both functions."""
+    options = {k: v for k, v in given.items() if k in TASK_OPTIONS}
+    settings = {k: v for k, v in given.items() if k not in TASK_OPTIONS}
+    config = DominoJobConfig.from_keywords(task, function, command, settings, **fields)
+    return config, options

@@ -11,7 +11,6 @@ is still the plain function, so unit tests call it directly.
 from __future__ import annotations
 
 import ast
-import datetime as _dt
 import functools
 import inspect
 import shlex
@@ -24,8 +23,8 @@ from typing import Any
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.interface import transform_function_to_interface
 
-from domino_flows.authoring.config import DominoJobConfig
-from domino_flows.authoring.task import DEFAULT_TIMEOUT, DominoJobTask
+from domino_flows.authoring.config import task_arguments
+from domino_flows.authoring.task import DominoJobTask
 from domino_flows.core.errors import TaskDefinitionError
 from domino_flows.core.paths import project_root
 
@@ -64,25 +63,21 @@ def domino_task(
     _function: typing.Callable[..., Any] | None = None,
     *,
     name: str | None = None,
-    cache: bool = False,
-    cache_version: str = "",
-    cache_serialize: bool = False,
-    cache_ignore_input_vars: tuple[str, ...] = (),
-    retries: int = 0,
-    timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
-    use_latest: bool = False,
-    use_project_defaults_for_omitted: bool = False,
-    **job_settings: Any,
+    **settings: Any,
 ) -> Any:
     """Turn a typed function into a Domino job task.
 
-    The job settings are keywords of the one vocabulary ``run_domino_job_task`` shares
+    Task options as ``DominoJobTask`` takes them: ``cache``, ``cache_version``,
+    ``cache_serialize``, ``cache_ignore_input_vars``, ``retries``, ``timeout`` (3 hours unless
+    given). The job settings are keywords of the one vocabulary ``run_domino_job_task`` shares
     (``domino_flows.contract.job_settings``): ``environment`` and ``hardware_tier`` name a Domino
     environment and hardware tier, resolved when the task runs (``environment_id`` /
     ``hardware_tier_id`` pin ids instead); ``title``, ``commit_id``, ``git_ref``,
     ``environment_revision``, ``volume_size_gib``, ``compute_cluster``, ``dataset_snapshots``,
     ``external_data_volumes`` (``ExternalDataVolume(Name=...)``; ids:
-    ``external_volume_mount_ids``) and fixed ``netapp_volume_snapshots``. The official helper's
+    ``external_volume_mount_ids``), fixed ``netapp_volume_snapshots``, and ``use_latest`` /
+    ``use_project_defaults_for_omitted`` (omitted fields from the project's job defaults,
+    resolved when the task runs or is submitted). The official helper's
     spellings (``hardware_tier_name=``, ``environment_name=``, ``dfs_repo_commit_id=`` ...) are
     accepted too.
     """
@@ -93,12 +88,12 @@ def domino_task(
         _require_annotations(task_name, function)
         _require_return_annotation(task_name, function)
         interface = transform_function_to_interface(function)
-        config = DominoJobConfig.from_keywords(
+        config, options = task_arguments(
             task_name,
             "@domino_task",
             # quoted, so a project path with a space stays one argument in the job's shell
             f"{ENTRYPOINT} {shlex.quote(target)}",
-            job_settings,
+            settings,
         )
         return DominoFunctionTask(
             function,
@@ -107,15 +102,8 @@ def domino_task(
             domino_job_config=config,
             inputs=_with_defaults(function, interface.inputs),
             outputs=dict(interface.outputs),
-            use_latest=use_latest,
-            use_project_defaults_for_omitted=use_project_defaults_for_omitted,
-            cache=cache,
-            cache_version=cache_version,
-            cache_serialize=cache_serialize,
-            cache_ignore_input_vars=cache_ignore_input_vars,
-            retries=retries,
-            timeout=timeout,
             docs=None,
+            **options,
         )
 
     if _function is not None:

@@ -8,13 +8,12 @@ name even when there is only one output, so ``prep["data"]`` works the same ever
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
 from domino_flows import file
-from domino_flows.authoring.config import DominoJobConfig
-from domino_flows.authoring.task import DEFAULT_TIMEOUT, DominoJobTask
+from domino_flows.authoring.config import task_arguments
+from domino_flows.authoring.task import DominoJobTask
 from domino_flows.contract.data_sources import NetAppVolumeSnapshot
 from domino_flows.core.errors import TaskDefinitionError
 
@@ -39,20 +38,13 @@ def build_domino_job_task(
     command: str,
     inputs: list[Input] | None = None,
     output_specs: list[Output] | None = None,
-    *,
-    use_project_defaults_for_omitted: bool = False,
-    use_latest: bool = False,
-    cache: Any = False,
-    cache_version: str = "",
-    cache_serialize: bool = False,
-    cache_ignore_input_vars: tuple[str, ...] = (),
-    retries: int = 0,
-    timeout: _dt.timedelta | None = DEFAULT_TIMEOUT,
-    **job_settings: Any,
+    **settings: Any,
 ) -> DominoJobTask:
     """The task ``run_domino_job_task`` would call, without calling it.
 
-    The job settings are keywords of the one vocabulary ``@domino_task`` shares
+    Task options and job settings are the keywords ``@domino_task`` takes: ``cache``,
+    ``cache_version``, ``cache_serialize``, ``cache_ignore_input_vars``, ``retries``,
+    ``timeout``; the job settings are keywords of the one vocabulary ``@domino_task`` shares
     (``domino_flows.contract.job_settings``); the official helper's spellings
     (``environment_name=``, ``hardware_tier_name=``, ``environment_revision_id=``,
     ``main_git_repo_ref=``, ``dfs_repo_commit_id=``) are accepted, as is ``external_volume_mounts=``
@@ -61,7 +53,7 @@ def build_domino_job_task(
     """
     inputs = list(inputs or [])
     fixed_snapshots, snapshot_inputs = _split_snapshots(
-        flyte_task_name, list(job_settings.pop("netapp_volume_snapshots", None) or []), inputs
+        flyte_task_name, list(settings.pop("netapp_volume_snapshots", None) or []), inputs
     )
     inputs += snapshot_inputs
     output_specs = list(output_specs or [])
@@ -74,11 +66,11 @@ def build_domino_job_task(
                 )
             seen.add(item.name)
             file.check_path(flyte_task_name, what, item.name, item.path)
-    config = DominoJobConfig.from_keywords(
+    config, options = task_arguments(
         flyte_task_name,
         "run_domino_job_task",
         command,
-        job_settings,
+        settings,
         NetAppVolumeSnapshots=fixed_snapshots,
         NetAppVolumeSnapshotInputs=[i.name for i in snapshot_inputs],
     )
@@ -89,14 +81,7 @@ def build_domino_job_task(
         outputs={
             o.name: file.with_path(o.type, o.path) if o.path else o.type for o in output_specs
         },
-        use_latest=use_latest,
-        use_project_defaults_for_omitted=use_project_defaults_for_omitted,
-        cache=cache,
-        cache_version=cache_version,
-        cache_serialize=cache_serialize,
-        cache_ignore_input_vars=cache_ignore_input_vars,
-        retries=retries,
-        timeout=timeout,
+        **options,
     )
 
 

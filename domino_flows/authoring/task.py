@@ -22,13 +22,10 @@ from flytekit.models import interface as interface_models
 
 from domino_flows import file
 from domino_flows.authoring import outputs
-from domino_flows.authoring.config import TASK_TYPE, DominoJobConfig
-from domino_flows.authoring.custom_keys import TaskCustom
+from domino_flows.authoring.config import DEFAULT_TIMEOUT, TASK_TYPE, DominoJobConfig
 from domino_flows.contract import formats
-from domino_flows.contract import values as contract
+from domino_flows.contract import kinds as contract
 from domino_flows.core.errors import ContractError, TaskDefinitionError
-
-DEFAULT_TIMEOUT = _dt.timedelta(hours=3)
 
 
 class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
@@ -67,6 +64,11 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
                 f"not {type(domino_job_config).__name__}."
             )
         domino_job_config.validate(name)
+        # the official plugin's arguments, kept with the job's other settings in its config
+        if use_latest and not domino_job_config.UseLatest:
+            domino_job_config = domino_job_config.replace(UseLatest=True)
+        if use_project_defaults_for_omitted and not domino_job_config.UseProjectDefaultsForOmitted:
+            domino_job_config = domino_job_config.replace(UseProjectDefaultsForOmitted=True)
         cache, cache_version, cache_serialize, cache_ignore_input_vars, salt = _cache_settings(
             name, cache, cache_version, cache_serialize, cache_ignore_input_vars
         )
@@ -87,10 +89,6 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
                     f"input; inputs are {', '.join(inputs) or 'none'}."
                 )
         self._config = domino_job_config
-        self._use_latest = use_latest
-        self._use_project_defaults = (
-            use_project_defaults_for_omitted or domino_job_config.resolves_job_properties
-        )
         self._user_cache_version = cache_version
         interface = Interface(inputs=inputs, outputs=outputs)
         metadata = TaskMetadata(
@@ -123,15 +121,6 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         return outputs.task_result(self.name, tuple(self.python_interface.outputs), result)
 
     @property
-    def use_latest(self) -> bool:
-        return self._use_latest
-
-    @property
-    def task_custom(self) -> TaskCustom:
-        """The config and run settings exactly as ``custom`` carries them."""
-        return TaskCustom(self._config, self._use_latest, self._use_project_defaults)
-
-    @property
     def input_paths(self) -> dict[str, str]:
         """Custom paths of inputs (``PathConfig``, ``Input(path=...)``), by input name."""
         return file.paths_of(self.python_interface.inputs)
@@ -142,7 +131,7 @@ class DominoJobTask(AsyncConnectorExecutorMixin, PythonTask[DominoJobConfig]):
         return file.paths_of(self.python_interface.outputs)
 
     def get_custom(self, settings: SerializationSettings) -> dict[str, Any]:
-        custom = self.task_custom.to_custom()
+        custom = self._config.to_custom()
         typed = transform_interface_to_typed_interface(self.python_interface)
         if typed.inputs:
             variables = interface_models.VariableMap(typed.inputs).to_flyte_idl()

@@ -45,14 +45,13 @@ class JobSpec:
     run_id: str
     flow: str
     task: str
+    # every job setting, how omitted ones are filled included: one value (contract/job_settings)
     config: DominoJobConfig
     input_types: dict[str, Any] = field(default_factory=dict)
     output_types: dict[str, Any] = field(default_factory=dict)
     # lineage: the dataset each input was bound to (see lineage.DatasetRef.source), when known
     input_sources: dict[str, str] = field(default_factory=dict)
     attempt: int = 1
-    use_latest: bool = False
-    use_project_defaults: bool = False
     # Custom Domino paths (``Input(path=...)``/``Output(path=...)``) by input/output name.
     input_paths: dict[str, str] = field(default_factory=dict)
     output_paths: dict[str, str] = field(default_factory=dict)

@@ -66,7 +66,6 @@ from domino_flows.backends.domino_jobs import (
     STAGING_ROOT,
     UnknownStatus,
     attempt_marker,
-    build_payload,
     command_for,
     find_job,
     map_status,
@@ -77,6 +76,7 @@ from domino_flows.backends.domino_jobs import (
 )
 from domino_flows.backends.domino_names import DominoNames
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
+from domino_flows.backends.domino_start import start_body, warn_unsent
 from domino_flows.contract import job_types
 from domino_flows.contract import values as contract
 from domino_flows.core.errors import ConfigurationError, TaskFailedError
@@ -294,7 +294,7 @@ class DominoBackend:
             # The pinned commit lacks the archive staged after it; the head commit holds it.
             archive_commit = self.routes.head_commit(self.project_id)
             command = pinned_command_for(self.files_root, staging, self.project_id, archive_commit)
-        return build_payload(self.project_id, spec, command, self.resolve(spec))
+        return start_body(self.project_id, spec, command, self.resolve(spec))
 
     def _handle(self, run_id: str, task: str, job: Mapping[str, Any], staging: str) -> JobHandle:
         job_id = str(job["id"])
@@ -320,7 +320,7 @@ class DominoBackend:
         with start_lock:
             if staging in self._started:
                 return self._started[staging]
-            self._warn_unsent(spec)
+            warn_unsent(spec)
             payload = self.job_payload(spec, staging)
             job = start_job(
                 self.routes,
@@ -390,25 +390,6 @@ class DominoBackend:
     def handle_for(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> JobHandle:
         details = {"project": self.project, "marker": attempt_marker(run_id, task, attempt)}
         return JobHandle(self.name, job_id, run_id, task, url=url, details=details)
-
-    def _warn_unsent(self, spec: JobSpec) -> None:
-        """Say which job config fields POST /v4/jobs/start cannot carry, rather than drop them
-        quietly."""
-        config = spec.config
-        unsent = []
-        if config.DatasetSnapshots:
-            unsent.append(
-                "DatasetSnapshots (StartJobRequest has no field for them; the project's dataset "
-                "mounts apply)"
-            )
-        if config.NetAppVolumeSnapshots or config.NetAppVolumeSnapshotInputs:
-            unsent.append(
-                "NetAppVolumeSnapshots (StartJobRequest mounts NetApp volumes by id, not snapshots)"
-            )
-        if unsent:
-            logger.warning(
-                "task %s: the domino backend does not send %s.", spec.task, "; ".join(unsent)
-            )
 
     # --- status, logs, stop ----------------------------------------------------------------------
 

@@ -28,8 +28,7 @@ from typing import Any
 import requests
 from domino.exceptions import ReloginRequiredException
 
-from domino_flows.authoring.config import EnvironmentRevisionSpecification
-from domino_flows.backends.base import JobSpec, JobState, ResolvedJob
+from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.domino_api import PAGE_SIZE, START, DominoRoutes
 from domino_flows.backends.domino_client import (
     DominoApiError,
@@ -152,61 +151,6 @@ def staging_of_command(command: str) -> str | None:
     """The staging path inside a command made by :func:`command_for`."""
     found = re.search(rf"({re.escape(STAGING_ROOT)}/[^\s]+)/{re.escape(ARCHIVE_NAME)}", command)
     return found.group(1) if found else None
-
-
-# --- the start body -------------------------------------------------------------------------------
-
-
-def revision_json(revision: EnvironmentRevisionSpecification) -> str | dict[str, Any]:
-    """An environment revision spec as the description defines it: a name, or ``{revisionId}``
-    (the serialized task's ``_type`` tag is not part of Domino's request schema)."""
-    value = revision.to_json()
-    if isinstance(value, dict):
-        return {"revisionId": value["revisionId"]}
-    return value
-
-
-def cluster_json(spec: JobSpec) -> dict[str, Any] | None:
-    """``ComputeClusterConfigSpecDto``: the config's cluster (its storage an ``Information``),
-    with the revision spec in the request's shape."""
-    cluster = spec.config.ComputeClusterProperties
-    if cluster is None:
-        return None
-    body = cluster.to_json()
-    if cluster.ComputeEnvironmentRevisionSpec is not None:
-        body["computeEnvironmentRevisionSpec"] = revision_json(
-            cluster.ComputeEnvironmentRevisionSpec
-        )
-    return body
-
-
-def build_payload(
-    project_id: str, spec: JobSpec, command: str, resolved: ResolvedJob
-) -> dict[str, Any]:
-    """The ``StartJobRequest`` body. Ids left out take the project's defaults; fields whose
-    schema has no null (the revision spec) are left out rather than sent as null."""
-    config = spec.config
-    payload: dict[str, Any] = {
-        "projectId": project_id,
-        "commandToRun": command,
-        "title": spec.title,
-        "overrideHardwareTierId": resolved.hardware_tier_id,
-        "environmentId": resolved.environment_id,
-    }
-    if config.CommitId:
-        payload["commitId"] = config.CommitId
-    if config.MainRepoGitRef is not None:
-        payload["mainRepoGitRef"] = config.MainRepoGitRef.to_json()
-    cluster = cluster_json(spec)
-    if cluster is not None:
-        payload["computeClusterProperties"] = cluster
-    if resolved.external_volume_mount_ids:
-        payload["externalVolumeMounts"] = list(resolved.external_volume_mount_ids)
-    if config.VolumeSizeGiB is not None:
-        payload["overrideVolumeSizeGiB"] = float(config.VolumeSizeGiB)
-    if config.EnvironmentRevisionSpec is not None:
-        payload["environmentRevisionSpec"] = revision_json(config.EnvironmentRevisionSpec)
-    return payload
 
 
 # --- finding and starting jobs --------------------------------------------------------------------

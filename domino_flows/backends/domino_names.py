@@ -25,7 +25,7 @@ from typing import Any
 from domino_flows.backends.base import JobSpec, ResolvedJob
 from domino_flows.backends.domino_api import DominoRoutes
 from domino_flows.backends.domino_client import DominoApiError
-from domino_flows.backends.domino_jobs import cluster_json, revision_json
+from domino_flows.backends.domino_start import cluster_json, revision_json
 from domino_flows.core.errors import ConfigurationError
 from domino_flows.core.project import did_you_mean
 
@@ -229,7 +229,8 @@ class DominoNames:
         revision = None
         if config.EnvironmentRevisionSpec is not None:
             revision = _revision_text(config.EnvironmentRevisionSpec.to_json())
-        if (spec.use_latest or spec.use_project_defaults) and not (environment_id and tier_id):
+        filled = config.UseLatest or config.UseProjectDefaultsForOmitted
+        if filled and not (environment_id and tier_id):
             defaults = self.job_defaults(self.defaults_request(spec, tier_id, environment_id))
             environment_id = environment_id or defaults.get("environmentId") or None
             tier = defaults.get("hardwareTierId")

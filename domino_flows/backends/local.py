@@ -199,6 +199,7 @@ class LocalBackend:
             "attempt": spec.attempt,
             "title": spec.title,
             "command": spec.config.Command,
+            "settings": spec.config.to_custom(),  # every job setting the task gave
             "environment": environment.name,
             "interpreter": None if environment.command_prefix else environment.interpreter,
             "command_prefix": environment.command_prefix,

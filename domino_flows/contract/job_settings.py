@@ -10,7 +10,10 @@ says everything the kit does with the field:
   earlier ``external_volume_mounts=``), each translated here, once, to the field;
 - its camelCase key in the task template's ``custom`` and how its value is written and read there
   (``to_custom``/``from_custom``, which backends and ``submit`` read);
-- whether a change of it misses the cache (Domino's rule: title, disk and tier do not).
+- whether a change of it misses the cache (Domino's rule: title, disk and tier do not);
+- which properties of Domino's job start request (``StartJobRequest``, ``POST /v4/jobs/start``)
+  it fills, or why that request cannot carry it (``start``/``unsent``, read by the domino
+  backend's ``domino_start``); what submit registers (``StartWorkflowJobRequest``) is ``custom``.
 
 So the decorator, the helper, the custom codec, the cache digest and lint's keyword lists read
 the same table, and a new job field is one field in ``config.py`` plus its tests.
@@ -22,7 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+import json
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +39,10 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _is_set(value: Any) -> bool:
-    """Only fields that are set appear in ``custom``, as in Domino's own plugin."""
-    return value is not None and value != "" and value != []
+def is_set(value: Any) -> bool:
+    """Only fields that are set appear in ``custom``, as in Domino's own plugin (a switch that
+    is off is not set)."""
+    return value is not None and value is not False and value != "" and value != []
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ class Setting:
     addition: bool = False
     # written even when empty (the command: Domino Flows reads it from every job task)
     always: bool = False
+    # the StartJobRequest properties the field fills (names resolved to ids by the backend)
+    start: tuple[str, ...] = ()
+    # why StartJobRequest cannot carry the field (the backend then warns that it is not sent)
+    unsent: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ def setting(
     cache_neutral: bool = False,
     addition: bool = False,
     always: bool = False,
+    start: tuple[str, ...] = (),
+    unsent: str = "",
     default: Any = None,
     default_factory: Callable[[], Any] | None = None,
 ) -> Any:
@@ -94,6 +105,8 @@ def setting(
         cache_neutral,
         addition,
         always,
+        tuple(start),
+        unsent,
     )
     metadata = {METADATA: described}
     if default_factory is not None:
@@ -115,7 +128,7 @@ def to_custom(config: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for job_field in job_fields(type(config)):
         value = getattr(config, job_field.name)
-        if job_field.setting.always or _is_set(value):
+        if job_field.setting.always or is_set(value):
             out[job_field.setting.custom_key] = job_field.setting.encode(value)
     return out
 
@@ -154,12 +167,18 @@ def _by_keyword(config_type: type) -> Iterator[tuple[str, JobField, Callable[[An
 
 
 def from_keywords(
-    config_type: type, task: str, function: str, given: Mapping[str, Any]
+    config_type: type,
+    task: str,
+    function: str,
+    given: Mapping[str, Any],
+    options: Collection[str] = (),
 ) -> dict[str, Any]:
     """The config's keyword arguments for the job settings a call gave by keyword.
 
     Settings left at None are omitted. Raises :class:`TaskDefinitionError` naming the task and
     the keyword for a keyword no field takes, and for one field given under two spellings.
+    ``options`` are the function's other keywords (taken out of ``given`` already), named in
+    the error when one of them is the closest.
     """
     table = {
         keyword: (job_field, convert) for keyword, job_field, convert in _by_keyword(config_type)
@@ -168,11 +187,12 @@ def from_keywords(
     spelled: dict[str, str] = {}
     for keyword, value in given.items():
         if keyword not in table:
-            close = difflib.get_close_matches(keyword, sorted(table), n=1)
+            close = difflib.get_close_matches(keyword, sorted({*table, *options}), n=1)
             hint = f"did you mean {close[0]}=? " if close else ""
+            others = f"; its other options are {', '.join(sorted(options))}" if options else ""
             raise TaskDefinitionError(
                 f"task {task!r}: {function}() takes no keyword {keyword}=; {hint}its job "
-                f"settings are {', '.join(sorted(table))}."
+                f"settings are {', '.join(sorted(table))}{others}."
             )
         if value is None:
             continue
@@ -185,3 +205,18 @@ def from_keywords(
         spelled[job_field.name] = keyword
         out[job_field.name] = convert(value) if convert is not None else value
     return out
+
+
+def settings_text(config_type: type, custom: Mapping[str, Any]) -> str:
+    """Job settings read from ``custom`` as users write them: each by the kit's keyword (or its
+    key, for a field no keyword sets), in declaration order; a text value as it is, others as
+    compact JSON."""
+    parts = []
+    for job_field in job_fields(config_type):
+        key = job_field.setting.custom_key
+        if key not in custom:
+            continue
+        value = custom[key]
+        shown = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        parts.append(f"{job_field.setting.keyword or key}={shown}")
+    return ", ".join(parts)

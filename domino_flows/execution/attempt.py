@@ -57,6 +57,8 @@ class AttemptRecord:
     environment_revision: str = ""
     hardware_tier_id: str = ""
     input_datasets: str = "[]"  # JSON list of lineage.DatasetRef (names, kinds and hashes)
+    # every job setting the task gave, as ``custom`` writes them (JSON): the store and lineage
+    job_settings: str = "{}"
 
     @property
     def handle(self) -> JobHandle:
@@ -106,6 +108,7 @@ def new_record(backend: JobBackend, spec: JobSpec, project_root: Path) -> Attemp
         environment=spec.config.EnvironmentName or spec.config.EnvironmentId or "",
         hardware_tier=spec.config.HardwareTierName or spec.config.HardwareTierId or "",
         started_at=now(),
+        job_settings=json.dumps(spec.config.to_custom(), sort_keys=True),
     )
 
 
@@ -131,6 +134,7 @@ def start(
         state="Starting",
         environment=record.environment or None,
         hardware_tier=record.hardware_tier or None,
+        job_settings=record.job_settings,
     )
     try:
         resolved = backend.resolve(spec)

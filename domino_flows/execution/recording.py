@@ -44,6 +44,7 @@ class AttemptInfo(Protocol):
     hardware_tier: str
     started_at: str
     input_datasets: str
+    job_settings: str
 
 
 def record_event(
@@ -92,6 +93,7 @@ def _context(info: AttemptInfo, resolved: ResolvedJob | None = None) -> TaskCont
         source_path=path,
         source_version=version,
         inputs=[DatasetRef.from_dict(item) for item in json.loads(info.input_datasets)],
+        job_settings=json.loads(info.job_settings or "{}"),
     )
 
 
@@ -124,6 +126,7 @@ def task_started(info: AttemptInfo, resolved: ResolvedJob) -> None:
         info.url,
         environment=info.environment or None,
         hardware_tier=info.hardware_tier or None,
+        job_settings=info.job_settings,
     )
     event = lineage.task_event(RunState.START, context, started_at=info.started_at)
     record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)

@@ -26,6 +26,9 @@ _UNPINNED = {
         "hardware_tier_name (and any dataset snapshots) explicitly and drop the flag"
     ),
 }
+# the same settings as DominoJobConfig fields
+_UNPINNED["UseLatest"] = _UNPINNED["use_latest"]
+_UNPINNED["UseProjectDefaultsForOmitted"] = _UNPINNED["use_project_defaults_for_omitted"]
 
 
 def check_unpinned(ctx: ModuleContext) -> Iterator[Issue]:

@@ -21,23 +21,12 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import fields
 
-from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.authoring.config import TASK_OPTIONS, DominoJobConfig
 from domino_flows.contract import job_settings
 from domino_flows.lint.context import Issue, ModuleContext, issue
 
 # How to run a job task, beside its job settings (both functions take these).
-_RUN_OPTIONS = frozenset(
-    [
-        "use_project_defaults_for_omitted",
-        "use_latest",
-        "cache",
-        "cache_version",
-        "cache_serialize",
-        "cache_ignore_input_vars",
-        "retries",
-        "timeout",
-    ]
-)
+_RUN_OPTIONS = frozenset(TASK_OPTIONS)
 # The job settings, in every spelling the kit's functions take (the one model's keywords).
 _JOB_SETTINGS = job_settings.keywords(DominoJobConfig)
 KEYWORDS: dict[str, frozenset[str]] = {

@@ -6,7 +6,8 @@ and outputs are datasets identified by content: the sha256 of a file, of a direc
 a value's contract text, so two runs that read the same data show the same version.
 
 Domino's own facts travel in a custom run facet (``dominoJob``: job id and URL, input and output
-commits, environment id and revision, hardware tier, command); standard facets carry the rest (job
+commits, environment id and revision, hardware tier, command, and every job setting the task gave
+as ``jobSettings``, keyed as a task's ``custom`` keys them); standard facets carry the rest (job
 type, source code location, processing engine, nominal time, error message).
 
 Events never carry credentials or environment variable values: nothing here reads the
@@ -64,6 +65,7 @@ class DominoJobRunFacet(RunFacet):
     environmentRevisionId: str | None = attr.field(default=None, kw_only=True)
     hardwareTierId: str | None = attr.field(default=None, kw_only=True)
     hardwareTierName: str | None = attr.field(default=None, kw_only=True)
+    jobSettings: dict[str, Any] | None = attr.field(default=None, kw_only=True)
 
     @staticmethod
     def _get_schema() -> str:
@@ -135,6 +137,8 @@ class TaskContext:
     source_path: str | None = None
     source_version: str | None = None
     inputs: list[DatasetRef] = field(default_factory=list)
+    # the task's job settings (``DominoJobConfig.to_custom``), when known
+    job_settings: dict[str, Any] | None = None
 
 
 def sha256_file(path: Path) -> str:
@@ -268,6 +272,7 @@ def task_event(
             environmentRevisionId=context.environment_revision,
             hardwareTierId=context.hardware_tier_id,
             hardwareTierName=context.hardware_tier_name,
+            jobSettings=context.job_settings or None,
             producer=PRODUCER,
         ),
         "processing_engine": processing_engine_run.ProcessingEngineRunFacet(

@@ -6,8 +6,9 @@ in one transaction with its version stamp, so a store is never half migrated. St
 before versions existed read 0: their tables are those of version 1, created only if missing.
 A store newer than this code is refused rather than guessed at.
 
-To change the schema, append a migration (``ALTER TABLE ... ADD COLUMN``, a new table) and bring
-``TABLES`` to the same result; tests/test_records_schema.py checks that the two agree.
+To change the schema, append a migration and bring the current schema to the same result: a new
+table goes into ``TABLES``, a new column into ``COLUMNS`` (a new store gets its tables, then its
+columns, as an old store does); tests/test_records_schema.py checks that the two agree.
 """
 
 from __future__ import annotations
@@ -132,12 +133,21 @@ CREATE TABLE IF NOT EXISTS tracking_records (
 );
 """
 
-# The schema as it is now, for new stores and for the read-only stand-ins of ``stand_in_tables``.
+# Version 4: each attempt's job settings as its task gave them (``DominoJobConfig.to_custom``
+# JSON: contract/job_settings.py), for ``show`` and lineage.
+_ATTEMPT_SETTINGS = """
+ALTER TABLE task_attempts ADD COLUMN job_settings TEXT;
+"""
+
+# The tables as they are now, for new stores and for the read-only stand-ins of
+# ``stand_in_tables`` (whose reader takes a column a store lacks as empty), and the columns
+# added to them since.
 TABLES = _VERSION_1 + _RUN_GRAPHS + _TRACKING_RECORDS
+COLUMNS = _ATTEMPT_SETTINGS
 
 # MIGRATIONS[n]: version n -> n + 1. Version 1 is the schema of the releases before versions, so
 # its statements create only what a store lacks.
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _RUN_GRAPHS, _TRACKING_RECORDS)
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _RUN_GRAPHS, _TRACKING_RECORDS, _ATTEMPT_SETTINGS)
 VERSION = len(MIGRATIONS)
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
@@ -183,6 +193,8 @@ def migrate(connection: sqlite3.Connection, path: Path) -> None:
 def create(connection: sqlite3.Connection) -> None:
     """The current schema in a new (in-memory) database."""
     connection.executescript(TABLES)
+    for statement in statements(COLUMNS):
+        connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {VERSION}")
 
 

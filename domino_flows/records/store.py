@@ -40,6 +40,8 @@ class TaskAttempt:
     started_at: str
     finished_at: str | None
     error: str | None
+    # the job settings its task gave (``DominoJobConfig.to_custom`` JSON); None in older stores
+    job_settings: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,16 @@ class RunStore:
         environment: str | None = None,
         hardware_tier: str | None = None,
         state: str = "Running",
+        job_settings: str | None = None,
     ) -> None:
         """An attempt's row: ``Starting`` before its start request, ``Running`` once started."""
+        row = (run_id, task, attempt, state, job_id, url, environment, hardware_tier, now())
         with self.connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO task_attempts (run_id, task, attempt, state, job_id, url, "
-                "environment, hardware_tier, started_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (run_id, task, attempt, state, job_id, url, environment, hardware_tier, now()),
+                "environment, hardware_tier, started_at, job_settings) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (*row, redact(job_settings)),
             )
 
     def set_attempt_job(self, run_id: str, task: str, attempt: int, job_id: str, url: str) -> None:

@@ -8,9 +8,12 @@ flytekit, and a read-only store is enough.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
+from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.contract import job_settings
 from domino_flows.records.store import RunStore
 from domino_flows.records.tracking import TrackingRecords
 from domino_flows.runner import gates
@@ -97,6 +100,8 @@ def show_text(document: dict[str, Any]) -> str:
             f"  {a['state']:<9} {a['task']}  attempt {a['attempt']}  job {a['job_id']}  [{where}]"
             + mark
         )
+        if a.get("job_settings"):
+            lines.append(f"            settings: {attempt_settings_text(a['job_settings'])}")
         if a.get("error"):
             lines.append(f"            {a['error'].splitlines()[0]}")
         lines += [
@@ -144,6 +149,11 @@ def stopping_note(store: Any, run_id: str) -> str:
 
 def _artifacts(entry: dict[str, Any]) -> str:
     return f"  artifacts: {', '.join(entry['artifacts'])}" if entry["artifacts"] else ""
+
+
+def attempt_settings_text(recorded: str) -> str:
+    """An attempt's recorded job settings (JSON) as ``keyword=value`` pairs."""
+    return job_settings.settings_text(DominoJobConfig, json.loads(recorded))
 
 
 def tracking_lines(records: list[dict[str, Any]], task: str, attempt: int) -> list[str]:

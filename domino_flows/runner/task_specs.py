@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domino_flows.authoring.custom_keys import TaskCustom
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends.base import JobSpec
 from domino_flows.records import lineage
 
 
 @dataclass(frozen=True)
 class TaskFacts:
-    settings: TaskCustom
+    config: DominoJobConfig  # as ``custom`` carries it: every job setting
     input_types: dict[str, Any]  # Python types, as the job's contract reads them
     output_types: dict[str, Any]
     output_variables: dict[str, Any]  # flytekit's typed output variables
@@ -46,7 +46,7 @@ class TaskSpecs:
         specs = artifact_specs(outputs)
         output_types = dict(task.python_interface.outputs)
         facts = TaskFacts(
-            settings=TaskCustom.from_custom(task.get_custom(None)),
+            config=DominoJobConfig.from_custom(task.get_custom(None)),
             input_types=dict(task.python_interface.inputs),
             output_types=output_types,
             output_variables=outputs,
@@ -67,17 +67,14 @@ class TaskSpecs:
 
     def spec(self, task: Any, key: str, is_item: bool, input_sources: dict[str, str]) -> JobSpec:
         facts = self.facts(task)
-        settings = facts.settings
         return JobSpec(
             run_id=self.run_id,
             flow=self.flow,
             task=self.task_key(task, key, is_item),
-            config=task.domino_job_config,
+            config=facts.config,
             input_types=dict(facts.input_types),
             output_types=dict(facts.output_types),
             input_sources=input_sources,
-            use_latest=settings.use_latest,
-            use_project_defaults=settings.use_project_defaults,
             input_paths=dict(facts.input_paths),
             output_paths=dict(facts.output_paths),
         )

@@ -28,10 +28,10 @@ from typing import Any, Literal
 
 from domino_flows.authoring import custom_keys
 from domino_flows.authoring.config import (
-    EXTERNAL_DATA_VOLUME_NAMES,
     FAN_OUT_TASK_TYPE,
-    NETAPP_SNAPSHOT_INPUTS,
     TASK_TYPE,
+    USE_LATEST,
+    USE_PROJECT_DEFAULTS,
 )
 from domino_flows.core.redaction import CREDENTIAL_VARIABLES, TOKEN_FILE_VARIABLE
 
@@ -45,8 +45,8 @@ LEVEL_LABELS = {"error": "error", "warning": "warning", "pending": "resolved at 
 DROPPED_ADDITIONS = custom_keys.ADDITIONS
 ADDITIONS = custom_keys.ADDITIONS
 NAME_KEYS = custom_keys.NAME_KEYS
-# Additions DominoJobConfig.to_custom() itself writes (the rest come from the task's options).
-CONFIG_ADDITIONS = (*NAME_KEYS, EXTERNAL_DATA_VOLUME_NAMES, NETAPP_SNAPSHOT_INPUTS)
+# Additions that say how omitted fields are filled: a resolved task has them filled instead.
+FILLING_KEYS = (USE_LATEST, USE_PROJECT_DEFAULTS)
 INTERFACE_KEYS = custom_keys.INTERFACE_KEYS
 
 # Text that means a credential was serialized, whatever its value.
@@ -283,12 +283,7 @@ def validate_templates(entities: Iterable[Any], require_ids: bool) -> list[Check
             continue
         # an empty list (no datasets, no volumes: what a resolved task registers) reads back as
         # an unset field
-        expected = {
-            k: v
-            for k, v in custom.items()
-            if k not in INTERFACE_KEYS and k not in ADDITIONS and v != []
-        }
-        expected.update({k: custom[k] for k in CONFIG_ADDITIONS if k in custom})
+        expected = {k: v for k, v in custom.items() if k not in INTERFACE_KEYS and v != []}
         if config.to_custom() != expected:
             keys = sorted(
                 k
@@ -319,7 +314,7 @@ def validate_templates(entities: Iterable[Any], require_ids: bool) -> list[Check
                 )
             )
         if require_ids:
-            stray = [k for k in DROPPED_ADDITIONS if k in custom and k not in CONFIG_ADDITIONS]
+            stray = [k for k in FILLING_KEYS if k in custom]
             if stray:
                 out.append(
                     Check(

@@ -99,8 +99,6 @@ class NameResolver:
             flow=flow,
             task=task,
             config=DominoJobConfig.from_custom(custom),
-            use_latest=bool(custom.get("useLatest")),
-            use_project_defaults=bool(custom.get("useProjectDefaultsForOmitted")),
         )
         resolved = self.backend.resolve(spec)
         resolution = apply(task, custom, resolved)

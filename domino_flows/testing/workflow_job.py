@@ -12,22 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from domino_flows.authoring.config import DominoJobConfig
+from domino_flows.contract import job_settings
 from domino_flows.testing.fake_domino_schema import check_schema
 
 START_WORKFLOW_JOB = "domino.jobs.web.StartWorkflowJobRequest"
-# custom key -> request field, where they differ in nothing but presence
-_COPIED = (
-    "commitId",
-    "hardwareTierId",
-    "datasetSnapshots",
-    "environmentId",
-    "environmentRevisionSpec",
-    "externalVolumeMountIds",
-    "volumeSizeGiB",
-    "computeClusterProperties",
-    "mainRepoGitRef",
-    "netAppVolumeSnapshots",
-    "title",
+COMMAND = "command"  # the request's commandToRun
+# The request's fields copied from ``custom`` as they are: every job field of the settings model
+# but the command and the kit's additions (which submit resolves into these, or refuses).
+COPIED = tuple(
+    f.setting.custom_key
+    for f in job_settings.job_fields(DominoJobConfig)
+    if not f.setting.addition and f.setting.custom_key != COMMAND
 )
 
 
@@ -45,8 +41,8 @@ def _as_json(value: Any) -> Any:
 
 def workflow_job_request(custom: dict[str, Any], project_id: str) -> dict[str, Any]:
     """The ``StartWorkflowJobRequest`` a registered task's ``custom`` makes."""
-    request: dict[str, Any] = {"projectId": project_id, "commandToRun": custom.get("command")}
-    request.update({key: _as_json(custom[key]) for key in _COPIED if key in custom})
+    request: dict[str, Any] = {"projectId": project_id, "commandToRun": custom.get(COMMAND)}
+    request.update({key: _as_json(custom[key]) for key in COPIED if key in custom})
     config: dict[str, Any] = {"workflowOrchestrator": "flyte"}
     if "inputInterfaceBase64" in custom:
         config["inputInterface"] = custom["inputInterfaceBase64"]

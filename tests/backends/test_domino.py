@@ -228,20 +228,16 @@ def defaults_bodies(fake: FakeDomino) -> list[dict[str, Any]]:
 
 def test_job_defaults_are_asked_once_per_distinct_request(backend, fake_domino):
     claims = fake_domino.add_dataset("claims")
-    plain = JobSpec(**{**spec(task="a").__dict__, "use_project_defaults": True})
-    again = JobSpec(**{**spec(task="b").__dict__, "use_project_defaults": True})
-    bigger = JobSpec(
-        **{
-            **spec(
-                task="c",
-                VolumeSizeGiB=40,
-                DatasetSnapshots=[DatasetSnapshot(Name="claims", Version=3)],
-                ComputeClusterProperties=ClusterProperties(
-                    "Ray", PYTHON_311, "small-k8s", 1, WorkerStorageGiB=5, MasterHardwareTierId="x"
-                ),
-            ).__dict__,
-            "use_project_defaults": True,
-        }
+    plain = spec(task="a", UseProjectDefaultsForOmitted=True)
+    again = spec(task="b", UseProjectDefaultsForOmitted=True)
+    bigger = spec(
+        task="c",
+        VolumeSizeGiB=40,
+        DatasetSnapshots=[DatasetSnapshot(Name="claims", Version=3)],
+        ComputeClusterProperties=ClusterProperties(
+            "Ray", PYTHON_311, "small-k8s", 1, WorkerStorageGiB=5, MasterHardwareTierId="x"
+        ),
+        UseProjectDefaultsForOmitted=True,
     )
     for job in (plain, again, bigger):
         resolved = backend.resolve(job)
@@ -265,12 +261,7 @@ def test_job_defaults_are_asked_once_per_distinct_request(backend, fake_domino):
 
 def test_an_unknown_dataset_name_lists_the_projects_datasets(backend, fake_domino):
     fake_domino.add_dataset("claims")
-    job = JobSpec(
-        **{
-            **spec(DatasetSnapshots=[DatasetSnapshot(Name="clams", Version=1)]).__dict__,
-            "use_latest": True,
-        }
-    )
+    job = spec(DatasetSnapshots=[DatasetSnapshot(Name="clams", Version=1)], UseLatest=True)
     with pytest.raises(ConfigurationError, match=r"no dataset named 'clams'.*'claims'"):
         backend.resolve(job)
 

@@ -216,8 +216,7 @@ def test_names_are_resolved_once_per_run(fake_domino: FakeDomino, tmp_path: Path
 
 def test_use_latest_takes_the_projects_defaults_once_per_run(backend, fake_domino):
     for index in range(2):
-        spec = shell_spec(task=f"latest{index}")
-        spec = JobSpec(**{**spec.__dict__, "use_latest": True})
+        spec = shell_spec(task=f"latest{index}", UseLatest=True)
         resolved = backend.resolve(spec)
         assert (resolved.hardware_tier_id, resolved.environment_id) == ("small-k8s", PYTHON_311)
         # resolveJobDefaults answers with the specific revision the active one is today
@@ -226,7 +225,7 @@ def test_use_latest_takes_the_projects_defaults_once_per_run(backend, fake_domin
         assert status.state is JobState.SUCCEEDED
     assert [job.hardware_tier_id for job in fake_domino.jobs.values()] == ["small-k8s"] * 2
     assert fake_domino.count("resolve_defaults") == 1
-    pinned = JobSpec(**{**shell_spec(HardwareTierName="Large").__dict__, "use_latest": True})
+    pinned = shell_spec(HardwareTierName="Large", UseLatest=True)
     assert backend.resolve(pinned).hardware_tier_id == "large-k8s"
 
 

@@ -26,11 +26,12 @@ def _signature(name: str) -> frozenset[str]:
     named = frozenset(
         p.name for p in parameters if p.kind is not p.VAR_KEYWORD and not p.name.startswith("_")
     )
-    if any(p.kind is p.VAR_KEYWORD and p.name == "job_settings" for p in parameters):
-        # the job settings come by keyword, every spelling the settings model takes
+    if any(p.kind is p.VAR_KEYWORD and p.name == "settings" for p in parameters):
+        # task options and job settings come by keyword: every spelling the settings model takes
+        from domino_flows.authoring.config import TASK_OPTIONS
         from domino_flows.contract import job_settings
 
-        return named | job_settings.keywords(DominoJobConfig)
+        return named | job_settings.keywords(DominoJobConfig) | frozenset(TASK_OPTIONS)
     return named
 
 

@@ -333,6 +333,16 @@ def test_unpinned_opt_in_warning_outside_production() -> None:
     assert (finding.rule, finding.severity) == ("DF015", "warning")
 
 
+def test_unpinned_as_a_config_field_is_found_too() -> None:
+    source = UNPINNED.replace(
+        'DominoJobConfig(Command="x"), use_latest=True',
+        'DominoJobConfig(Command="x", UseLatest=True)',
+    )
+    (finding,) = lint_source(source, "flows/dev.py", ALL_RULES)
+    assert (finding.rule, finding.line) == ("DF015", 4)
+    assert "`UseLatest=True` on `DominoJobConfig`" in finding.message
+
+
 def test_production_marker_comment() -> None:
     source = "# domino-flows: production\n" + UNPINNED
     assert [f.rule for f in lint_source(source, "dev.py")] == ["DF007"]
