@@ -1,10 +1,18 @@
 """``Artifact(name, DATA, register=...)``: each file a task writes becomes part of a new snapshot
-of the dataset, named by ``show``; an unknown dataset is refused before the job starts."""
+of the dataset, named by ``show`` and by the task's COMPLETE lineage event; an unknown dataset is
+refused before any job starts.
+
+Locally a snapshot is a numbered folder. On the domino backend (against the fake Domino) the job
+writes the files into the dataset's read-write folder, under a folder of its attempt, and the
+runner snapshots them through ``POST /api/datasetrw/v1/datasets/{datasetId}/snapshots``; a
+snapshot Domino refuses is recorded as not made, and no credential reaches any record."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +20,8 @@ from click.testing import CliRunner
 
 from domino_flows import DATA, REPORT, Artifact
 from domino_flows.authoring.artifacts import artifact_of
+from domino_flows.backends import domino_job_datasets
+from domino_flows.backends.domino_records import attempt_folder, closest_first, dataset_folders
 from domino_flows.cli import main
 from domino_flows.core.errors import TaskDefinitionError
 from domino_flows.records.store import RunStore
@@ -33,6 +43,24 @@ def make_project(root: Path, datasets: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
     monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "local")
     return root
+
+
+def lineage_to_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[dict]]:
+    """Send the run's OpenLineage events to ``path`` through OpenLineage's own file transport;
+    a reader of the events sent."""
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__TYPE", "file")
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", str(path))
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__APPEND", "true")
+    return lambda: [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def registered_outputs(events: list[dict], kind: str, task: str) -> list[list[dict]]:
+    """Per ``kind`` event of ``task`` (in order): its outputs that name a registration."""
+    return [
+        [o for o in e["outputs"] if "dominoRegistered" in o.get("facets", {})]
+        for e in events
+        if e["eventType"] == kind and e["job"]["name"].endswith(task)
+    ]
 
 
 def run_flow(*args: str) -> dict:
@@ -57,6 +85,7 @@ def test_register_on_data_names_the_dataset_and_report_is_refused():
 @pytest.mark.slow
 def test_a_local_task_makes_numbered_snapshots_named_in_show(tmp_path, monkeypatch):
     root = make_project(tmp_path / "project", 'features = "data/features"', monkeypatch)
+    events = lineage_to_file(tmp_path / "lineage.jsonl", monkeypatch)
     first = run_flow()
     assert first["success"], first["error"]
     second = run_flow("--rows", "2")
@@ -78,34 +107,34 @@ def test_a_local_task_makes_numbered_snapshots_named_in_show(tmp_path, monkeypat
     assert f"dataset 'features' snapshot {snapshots / '2'} version 2 (artifact Features)" in (
         " ".join(shown.split())
     )
+    (registered,) = registered_outputs(events(), "COMPLETE", TASK)[-1]
+    assert registered["name"] == "datasets/features"
+    assert registered["facets"]["version"]["datasetVersion"] == "2"
+    facet = registered["facets"]["dominoRegistered"]
+    assert (facet["kind"], facet["snapshotFolder"], facet["version"]) == (
+        "dataset_snapshot",
+        str(snapshots / "2"),
+        2,
+    )
+
+
+def run_refused(*args: str) -> str:
+    """A run the preflight refused: its error, one line."""
+    result = CliRunner().invoke(main, ["run", "snapshot_flow.py", "wf", *args, "--json"])
+    assert result.exit_code == 2, result.output[-3000:]
+    return " ".join(result.output.split())
 
 
 @pytest.mark.slow
-def test_an_unknown_dataset_is_refused_before_the_job_starts(tmp_path, monkeypatch):
+def test_an_unknown_dataset_is_refused_before_any_job_starts(tmp_path, monkeypatch):
     root = make_project(tmp_path / "project", 'featurez = "data/features"', monkeypatch)
-    document = run_flow()
-    assert not document["success"]
-    error = " ".join(document["error"].split())
+    error = run_refused()
+    assert "cannot start: 1 problem found before any job started" in error
     assert "task 'snapshot_flow.featurize'" in error
     assert "dataset 'features', which [tool.domino_flows.datasets]" in error
     assert "Did you mean 'featurez'?" in error
     assert not (root / "data").exists()  # nothing written
-    records = TrackingRecords(RunStore.for_project(root))
-    assert records.get(document["run_id"], TASK, 1, DATASET_SNAPSHOTS) is None
-
-
-@pytest.mark.slow
-def test_the_domino_backend_refuses_a_snapshot_before_any_job_starts(
-    tmp_path, monkeypatch, domino_env
-):
-    make_project(tmp_path / "project", 'features = "data/features"', monkeypatch)
-    monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "domino")
-    document = run_flow()
-    assert not document["success"]
-    error = " ".join(document["error"].split())
-    assert "task 'snapshot_flow.featurize'" in error and "dataset 'features'" in error
-    assert "local backend only" in error and "remove register=" in error
-    assert domino_env.jobs == {}  # refused before its job was started
+    assert RunStore.for_project(root).runs() == []  # nothing started
 
 
 def test_a_snapshot_that_cannot_be_copied_leaves_no_folder_behind(tmp_path):
@@ -118,3 +147,166 @@ def test_a_snapshot_that_cannot_be_copied_leaves_no_folder_behind(tmp_path):
         new_snapshot(tmp_path / "ds", [(good, "a.csv"), (tmp_path / "missing.csv", "b.csv")])
     assert list((tmp_path / "ds" / "snapshots").iterdir()) == []
     assert new_snapshot(tmp_path / "ds", [(good, "a.csv")])["version"] == 1
+
+
+# --- the domino backend --------------------------------------------------------------------
+
+
+def domino_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake) -> Path:
+    root = make_project(tmp_path / "project", "", monkeypatch)
+    monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "domino")
+    fake.add_tree(root)
+    return root
+
+
+def show(run_id: str) -> str:
+    output = CliRunner().invoke(main, ["show", run_id], catch_exceptions=False).output
+    return " ".join(output.split())
+
+
+@pytest.mark.slow
+def test_domino_refuses_an_unknown_dataset_before_any_job_starts(tmp_path, monkeypatch, domino_env):
+    domino_env.add_dataset("other")
+    domino_env.add_dataset("featurez")
+    domino_project(tmp_path, monkeypatch, domino_env)
+    error = run_refused()
+    assert "task 'snapshot_flow.featurize'" in error
+    assert f"dataset 'features' (register=), which Domino project {domino_env.project}" in error
+    assert "closest first: 'featurez', 'other'" in error  # the project's datasets
+    assert domino_env.jobs == {}  # refused before any job started
+    assert domino_env.count("datasets") == 1  # one listing per run
+
+
+@pytest.mark.slow
+def test_a_domino_task_snapshots_what_its_job_wrote_into_the_dataset(
+    tmp_path, monkeypatch, domino_env
+):
+    dataset_id = domino_env.add_dataset("features")
+    root = domino_project(tmp_path, monkeypatch, domino_env)
+    events = lineage_to_file(tmp_path / "lineage.jsonl", monkeypatch)
+    document = run_flow()
+    assert document["success"], document["error"]
+    run_id = document["run_id"]
+
+    # in the dataset: the attempt's folder, which the snapshot holds
+    written = f"{attempt_folder(run_id, TASK, 1)}/features.csv"
+    assert (domino_env.dataset_folder("features") / written).read_text() == "0,0\n1,1\n2,4\n"
+    (snapshot,) = domino_env.dataset_snapshots["features"]
+    held = domino_env.snapshot_folder("features", 1) / written
+    assert held.read_text() == "0,0\n1,1\n2,4\n"
+    (request,) = [r for r in domino_env.requests if r["route"] == "create_snapshot"]
+    assert json.loads(request["body"]) == {"relativeFilePaths": [written]}
+
+    (kept,) = TrackingRecords(RunStore.for_project(root)).get(run_id, TASK, 1, DATASET_SNAPSHOTS)
+    assert kept == {
+        "dataset": "features",
+        "dataset_id": dataset_id,
+        "snapshot": snapshot["id"],
+        "version": 1,
+        "status": "active",
+        "files": [written],
+        "artifact": "Features",
+    }
+    assert f"dataset 'features' snapshot {snapshot['id']} version 1 (artifact Features)" in (
+        show(run_id)
+    )
+    (complete,) = [e for e in events() if e["eventType"] == "COMPLETE" and TASK in e["job"]["name"]]
+    (registered,) = registered_outputs([complete], "COMPLETE", TASK)[0]
+    assert registered["name"] == "datasets/features"
+    assert registered["namespace"] == complete["job"]["namespace"]  # the run's
+    assert registered["facets"]["version"]["datasetVersion"] == "1"
+    facet = registered["facets"]["dominoRegistered"]
+    assert (facet["datasetId"], facet["snapshotId"], facet["artifactName"]) == (
+        dataset_id,
+        snapshot["id"],
+        "Features",
+    )
+    assert registered_outputs(events(), "START", TASK) == [[]]
+
+
+@pytest.mark.slow
+def test_a_snapshot_domino_refuses_is_recorded_as_not_made_without_credentials(
+    tmp_path, monkeypatch, domino_env
+):
+    domino_env.add_dataset("features")
+    root = domino_project(tmp_path, monkeypatch, domino_env)
+    events = lineage_to_file(tmp_path / "lineage.jsonl", monkeypatch)
+    # a refusal quoting the request's credentials, as a careless gateway might
+    domino_env.echo_credentials_next("create_snapshot", status=400)
+    document = run_flow()
+    assert document["success"], document["error"]  # the task's outputs are fine
+    run_id = document["run_id"]
+
+    assert domino_env.dataset_snapshots.get("features", []) == []  # no snapshot
+    (kept,) = TrackingRecords(RunStore.for_project(root)).get(run_id, TASK, 1, DATASET_SNAPSHOTS)
+    assert set(kept) == {"dataset", "artifact", "error"}  # nothing claims a snapshot
+    assert "Domino refused the snapshot" in kept["error"] and "HTTP 400" in kept["error"]
+    assert "<DOMINO_USER_API_KEY redacted>" in kept["error"]  # Domino's answer quoted the key
+    folder = attempt_folder(run_id, TASK, 1)
+    assert f"the files are in the dataset at {folder}/" in kept["error"]
+    shown = show(run_id)
+    assert "dataset 'features': no snapshot made (artifact Features): Domino refused" in shown
+    assert registered_outputs(events(), "COMPLETE", TASK) == [[]]
+
+    key = domino_env.api_key
+    texts = {
+        "show": shown,
+        "records": json.dumps(
+            [r.value for r in TrackingRecords(RunStore.for_project(root)).of_run(run_id)]
+        ),
+        "lineage": (tmp_path / "lineage.jsonl").read_text(),
+        "document": json.dumps(document),
+    }
+    for folder_path, _dirs, files in os.walk(root / ".domino-flows"):
+        for name in files:
+            path = Path(folder_path, name)
+            texts[str(path)] = path.read_bytes().decode("utf-8", "replace")
+    leaked = [where for where, text in texts.items() if key in text]
+    assert leaked == []
+
+
+def test_the_job_copies_registered_files_into_the_mounted_dataset(tmp_path):
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "o0").write_text("a,b\n")
+    wanted = {
+        "o0": {
+            "dataset": "features",
+            "folders": dataset_folders("dfs", "features"),
+            "target": attempt_folder("run-1", "flow.task", 2),
+            "file": "features.csv",
+        }
+    }
+    mount = tmp_path / "datasets"
+    (mount / "features").mkdir(parents=True)
+    report = domino_job_datasets.write(outputs, wanted, {"DOMINO_DATASETS_DIR": str(mount)})
+    written = "domino-flows/run-1/flow.task/attempt-2/features.csv"
+    assert report == {"features": {"target": written.rsplit("/", 1)[0], "files": [written]}}
+    assert (mount / "features" / written).read_text() == "a,b\n"
+    assert json.loads((outputs / domino_job_datasets.REPORT).read_text()) == report
+
+
+def test_a_dataset_the_job_cannot_reach_or_write_is_reported_and_leaves_nothing(tmp_path):
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    want = {"dataset": "features", "folders": [str(tmp_path / "nowhere")], "target": "d/a-1"}
+    report = domino_job_datasets.write(outputs, {"o0": {**want, "file": "f.csv"}}, {})
+    assert "dataset 'features' is not mounted in this job" in report["features"]["error"]
+    assert str(tmp_path / "nowhere") in report["features"]["error"]
+
+    mount = tmp_path / "features"
+    mount.mkdir()
+    (outputs / "o0").write_text("1\n")  # o1 is missing: the copy fails half way
+    wanted = {
+        "o0": {**want, "folders": [str(mount)], "file": "a.csv"},
+        "o1": {**want, "folders": [str(mount)], "file": "b.csv"},
+    }
+    report = domino_job_datasets.write(outputs, wanted, {})
+    assert "could not be written to dataset 'features'" in report["features"]["error"]
+    assert list(mount.rglob("*")) == [mount / "d"]  # no file, no pending folder
+
+
+def test_datasets_are_looked_for_where_the_project_type_mounts_them():
+    assert dataset_folders("dfs", "x") == ["/domino/datasets/local/x", "/mnt/data/x"]
+    assert dataset_folders("git", "x") == ["/mnt/data/x", "/domino/datasets/local/x"]
+    assert closest_first("features", ["zeta", "feature", "featurez"])[-1] == "zeta"
