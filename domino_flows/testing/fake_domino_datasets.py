@@ -97,7 +97,8 @@ class DatasetApi:
         sources = []
         for path in paths:
             source = (folder / path).resolve()
-            if path.startswith("/") or not source.is_relative_to(folder) or not source.exists():
+            climbs = ".." in Path(path).parts or not source.is_relative_to(folder)
+            if path.startswith("/") or climbs or not source.exists():
                 return error_response(400, f"{path!r} is not a path in dataset {name!r}")
             sources.append((path, source))
         with self._lock:

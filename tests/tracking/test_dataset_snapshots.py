@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from domino_flows import DATA, REPORT, Artifact
@@ -310,3 +311,43 @@ def test_datasets_are_looked_for_where_the_project_type_mounts_them():
     assert dataset_folders("dfs", "x") == ["/domino/datasets/local/x", "/mnt/data/x"]
     assert dataset_folders("git", "x") == ["/mnt/data/x", "/domino/datasets/local/x"]
     assert closest_first("features", ["zeta", "feature", "featurez"])[-1] == "zeta"
+
+
+def test_the_fake_domino_snapshots_files_of_a_dataset_and_reads_them_back(fake_domino):
+    dataset_id = fake_domino.add_dataset("features")
+    (fake_domino.dataset_folder("features") / "run").mkdir()
+    (fake_domino.dataset_folder("features") / "run" / "a.csv").write_text("1\n")
+    headers = {"X-Domino-Api-Key": fake_domino.api_key}
+    base = f"{fake_domino.url}/api/datasetrw/v1"
+
+    def post(paths: list[str]) -> requests.Response:
+        body = {"relativeFilePaths": paths}
+        url = f"{base}/datasets/{dataset_id}/snapshots"
+        return requests.post(url, json=body, headers=headers, timeout=10)
+
+    for refused in (["run/missing.csv"], ["../features/run/a.csv"], ["/etc/passwd"]):
+        assert post(refused).status_code == 400, refused
+    assert fake_domino.dataset_snapshots.get("features", []) == []  # nothing made
+    made = post(["run/a.csv"]).json()["snapshot"]
+    assert (fake_domino.snapshot_folder("features", 1) / "run" / "a.csv").read_text() == "1\n"
+    listed = requests.get(f"{base}/datasets/{dataset_id}/snapshots", headers=headers, timeout=10)
+    assert listed.json()["snapshots"] == [made]
+    one = requests.get(f"{base}/snapshots/{made['id']}", headers=headers, timeout=10).json()
+    assert one["snapshot"] == made
+    datasets = requests.get(
+        f"{base}/datasets",
+        params={"projectId": fake_domino.project_id},
+        headers=headers,
+        timeout=10,
+    ).json()["datasets"]
+    assert datasets[0]["snapshotIds"] == [made["id"]]
+    unknown = requests.post(
+        f"{base}/datasets/{'0' * 24}/snapshots",
+        json={"relativeFilePaths": ["a"]},
+        headers=headers,
+        timeout=10,
+    )
+    assert unknown.status_code == 404
+    assert (
+        requests.get(f"{base}/snapshots/{'0' * 24}", headers=headers, timeout=10).status_code == 404
+    )
