@@ -9,28 +9,43 @@ snapshot Domino refuses is recorded as not made, and no credential reaches any r
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
 from click.testing import CliRunner
+from flytekit.types.file import FlyteFile
 
 from domino_flows import DATA, REPORT, Artifact
 from domino_flows.authoring.artifacts import artifact_of
+from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import domino_job_datasets
-from domino_flows.backends.domino_records import attempt_folder, closest_first, dataset_folders
+from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
+from domino_flows.backends.domino_records import (
+    DominoRecords,
+    SnapshotError,
+    attempt_folder,
+    closest_first,
+    dataset_folders,
+)
 from domino_flows.cli import main
 from domino_flows.core.errors import TaskDefinitionError
+from domino_flows.execution import attempt
+from domino_flows.execution.session import RunSession
 from domino_flows.records.store import RunStore
 from domino_flows.records.tracking import DATASET_SNAPSHOTS, TrackingRecords
 
 pytest_plugins = ["domino_flows.testing.fixtures"]
 
 FLOW = Path(__file__).with_name("snapshot_flow.py")
+Features = Artifact("Features", DATA, register="features")
 TASK = "snapshot_flow.featurize"
 
 
@@ -351,3 +366,122 @@ def test_the_fake_domino_snapshots_files_of_a_dataset_and_reads_them_back(fake_d
     assert (
         requests.get(f"{base}/snapshots/{'0' * 24}", headers=headers, timeout=10).status_code == 404
     )
+
+
+class ScriptedBackend:
+    """A backend whose one job wrote ``f.csv`` of artifact Features; it counts snapshots."""
+
+    name = "scripted"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.snapshots: list[tuple[str, list[tuple[Path, str]]]] = []
+
+    def resolve(self, spec: JobSpec) -> ResolvedJob:
+        return ResolvedJob("env-1", "Python", None, "tier-1", "Small")
+
+    def stage_inputs(self, spec: JobSpec, values: dict) -> str:
+        return "staged"
+
+    def start(self, spec: JobSpec, staging: str) -> JobHandle:
+        return JobHandle(self.name, "job-1", spec.run_id, spec.task)
+
+    def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict:
+        (self.folder / "f.csv").write_text("1\n")
+        return {"features": FlyteFile(str(self.folder / "f.csv"))}
+
+    def records_in_job(self) -> bool:
+        return False
+
+    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
+        return None
+
+    def check_dataset(self, task: str, name: str) -> None:
+        return None
+
+    def snapshot_dataset(self, handle: JobHandle, name: str, files: list) -> dict:
+        self.snapshots.append((name, files))
+        return {"snapshot": "snap-1", "version": 1}
+
+
+def test_an_attempt_read_twice_makes_one_snapshot(tmp_path, monkeypatch):
+    root = make_project(tmp_path / "project", 'features = "data/features"', monkeypatch)
+    backend = ScriptedBackend(tmp_path)
+    spec = JobSpec(
+        "run-1",
+        "flows.wf",
+        "flows.featurize",
+        DominoJobConfig(Command="python f.py"),
+        output_types={"features": Features.File(name="f.csv")},
+    )
+    session = RunSession(root, "run-1", "flows.wf", backend)  # type: ignore[arg-type]
+    session.begin()
+    record = attempt.start(backend, spec, {}, root)  # type: ignore[arg-type]
+    for _ in range(2):  # the connector may read a finished job's status twice
+        done = JobStatus(JobState.SUCCEEDED)
+        attempt.finish(backend, record, done, spec, {})  # type: ignore[arg-type]
+    session.close(JobState.SUCCEEDED)
+    assert backend.snapshots == [("features", [(tmp_path / "f.csv", "f.csv")])]
+    (kept,) = TrackingRecords(RunStore.for_project(root)).get("run-1", spec.task, 1, "promoted")
+    assert kept["kind"] == "dataset_snapshot" and kept["snapshot"] == "snap-1"
+    events = RunStore.for_project(root).lineage_events("run-1", spec.task)
+    completes = [json.loads(e["event"]) for e in events if e["event_type"] == "COMPLETE"]
+    (complete,) = completes
+    assert [o["name"] for o in complete["outputs"]][-1] == "datasets/features"
+
+
+def outputs_zip(report: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr(domino_job_datasets.REPORT, json.dumps(report))
+    return buffer.getvalue()
+
+
+class Records(DominoRecords):
+    """The domino backend's records side over a finished job's outputs and scripted routes."""
+
+    project = "alice/flows"
+
+    def __init__(self, report: dict, listing: list[dict]) -> None:
+        self.data = outputs_zip(report)
+        self.routes = SimpleNamespace(  # type: ignore[assignment]
+            create_snapshot=lambda dataset_id, paths: (
+                self.posted.append(paths) or {"id": "snap-9", "status": "pending"}
+            ),
+            datasets=lambda project_id: listing,
+        )
+        self._names = SimpleNamespace(dataset_ids=lambda: {"features": "ds-1"})  # type: ignore[assignment]
+        self.posted: list[list[str]] = []
+
+    @property
+    def project_id(self) -> str:
+        return "p-1"
+
+    def _finished_outputs(self, handle: JobHandle) -> bytes | None:
+        return self.data
+
+
+HANDLE = JobHandle("domino", "job-7", "run-1", "flows.featurize")
+
+
+def test_no_snapshot_is_asked_for_when_the_job_could_not_write_the_dataset():
+    report = {
+        "features": {"target": "domino-flows/x", "error": "dataset 'features' is not mounted"}
+    }
+    records = Records(report, [])
+    with pytest.raises(SnapshotError, match="job job-7 wrote no files to dataset 'features': data"):
+        records.snapshot_dataset(HANDLE, "features", [])
+    assert records.posted == []
+    with pytest.raises(SnapshotError, match="its outputs do not say it did"):
+        records.snapshot_dataset(HANDLE, "other", [])
+
+
+def test_a_snapshot_version_domino_does_not_list_is_unknown_not_guessed():
+    report = {"features": {"target": "d", "files": ["d/f.csv"]}}
+    listed = [{"id": "ds-1", "snapshotIds": ["snap-1", "snap-9"]}]
+    made = Records(report, listed).snapshot_dataset(HANDLE, "features", [])
+    assert (made["snapshot"], made["version"], made["status"]) == ("snap-9", 2, "pending")
+    made = Records(report, [{"id": "ds-1", "snapshotIds": ["snap-1"]}]).snapshot_dataset(
+        HANDLE, "features", []
+    )
+    assert made["version"] is None
