@@ -231,8 +231,10 @@ class JobBackend(Protocol):
     def snapshot_dataset(
         self, handle: JobHandle, name: str, files: list[tuple[Path, str]]
     ) -> dict[str, Any]:
-        """A new snapshot of dataset ``name`` holding ``files`` ((local path, file name)
-        pairs): its ``dataset``, ``snapshot`` (id or folder) and ``version``."""
+        """A new snapshot of dataset ``name`` holding the files the attempt wrote to it (locally
+        ``files``, (local path, file name) pairs; on Domino those its job wrote into the dataset):
+        its ``dataset``, ``snapshot`` (id or folder) and ``version``. DominoFlowsError when it
+        was not made, saying why."""
         ...
 
     def job_records(self, handle: JobHandle) -> dict[str, str]:

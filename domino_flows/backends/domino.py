@@ -53,16 +53,10 @@ from domino_flows.backends.domino_client import (
     resolve_host,
     resolve_project,
 )
-from domino_flows.backends.domino_files import (
-    build_archive,
-    error_text_of,
-    tracking_report_of,
-    unpack_outputs,
-)
+from domino_flows.backends.domino_files import build_archive
 from domino_flows.backends.domino_jobs import (
     ARCHIVE_NAME,
     DEFAULT_SETTLE_SECONDS,
-    OUTPUTS_ARCHIVE,
     STAGING_ROOT,
     UnknownStatus,
     attempt_marker,
@@ -75,12 +69,13 @@ from domino_flows.backends.domino_jobs import (
     start_job,
 )
 from domino_flows.backends.domino_names import DominoNames
+from domino_flows.backends.domino_outputs import DominoOutputs
 from domino_flows.backends.domino_polling import JobPoller, PollPolicy
+from domino_flows.backends.domino_records import DominoRecords, dataset_outputs
 from domino_flows.backends.domino_start import start_body, warn_unsent
 from domino_flows.contract import job_types
 from domino_flows.contract import values as contract
-from domino_flows.core.errors import ConfigurationError, TaskFailedError
-from domino_flows.core.paths import STATE_DIR
+from domino_flows.core.errors import ConfigurationError
 from domino_flows.core.project import DOMINO_BACKEND
 from domino_flows.core.redaction import redact
 from domino_flows.export_job import COMMAND as EXPORT_COMMAND
@@ -88,8 +83,6 @@ from domino_flows.export_job import NOT_ON_DOMINO as EXPORT_NOT_ON_DOMINO
 
 logger = logging.getLogger(__name__)
 
-LOCAL_OUTPUTS_ROOT = f"{STATE_DIR}/domino-outputs"
-LOG_TAIL_LINES = 30
 DEFAULT_CAPACITY = 16
 DEFAULT_POLL_OUTAGE_MINUTES = 30.0
 DEFAULT_START_BUDGET_MINUTES = 5.0
@@ -106,8 +99,10 @@ def _settings_value(settings: Any, name: str) -> Any:
     return value or getattr(settings, f"domino_{name}", None)
 
 
-class DominoBackend:
-    """Runs jobs on a Domino deployment. See the module docstring for the protocol's steps."""
+class DominoBackend(DominoOutputs, DominoRecords):
+    """Runs jobs on a Domino deployment. See the module docstring for the protocol's steps; job
+    tags, model versions and dataset snapshots are ``domino_records``'s, reading a finished job's
+    outputs ``domino_outputs``'s."""
 
     name = DOMINO_BACKEND
 
@@ -269,6 +264,9 @@ class DominoBackend:
             "environment": dict(spec.environment),
             "tracking": dict(spec.tracking),
         }
+        datasets = dataset_outputs(spec, self.project_type)
+        if datasets:  # Artifact(..., DATA, register=...): the job copies the files into them
+            manifest["datasets"] = datasets
         archive = build_archive(spec, values, manifest)
         self.routes.upload(self.project_id, f"{path}/{ARCHIVE_NAME}", archive)
         logger.info("task %s: staged inputs at %s (%d bytes)", spec.task, path, len(archive))
@@ -336,49 +334,6 @@ class DominoBackend:
             logger.info("task %s: started Domino job %s (%s)", spec.task, handle.job_id, handle.url)
             return handle
 
-    def records_in_job(self) -> bool:
-        return True  # Domino links an MLflow run to the job that wrote it
-
-    def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
-        for tag in tags:
-            self.routes.tag_job(handle.job_id, self.project_id, tag)
-
-    def register_model(
-        self,
-        handle: JobHandle,
-        name: str,
-        mlflow_run_id: str,
-        artifact_path: str,
-        store: str | None,
-    ) -> str:
-        description = f"task {handle.task} of run {handle.run_id} (job {handle.job_id})"
-        version = self.routes.register_model_version(
-            self.project_id, name, mlflow_run_id, artifact_path, description
-        )
-        return str(version)
-
-    def check_dataset(self, task: str, name: str) -> None:
-        # Domino's snapshot route snapshots files already in the dataset's read-write folder;
-        # writing a task's files there from inside its job is not built yet.
-        raise ConfigurationError(
-            f"task {task!r}: a DATA artifact registered to dataset {name!r} (register=) is made a "
-            "snapshot on the local backend only so far; on the domino backend remove register= "
-            "from the DATA Artifact, or run with --backend local."
-        )
-
-    def snapshot_dataset(
-        self, handle: JobHandle, name: str, files: list[tuple[Path, str]]
-    ) -> dict[str, Any]:
-        self.check_dataset(handle.task, name)
-        return {}
-
-    def job_records(self, handle: JobHandle) -> dict[str, str]:
-        job = self._jobs.get(handle.job_id)
-        if job is None or not job.get("statuses", {}).get("isCompleted"):
-            return {}
-        data = self._outputs_archive(handle, job)
-        return tracking_report_of(data) if data else {}
-
     def find_attempt_job(self, spec: JobSpec) -> JobHandle | None:
         marker = attempt_marker(spec.run_id, spec.task, spec.attempt)
         job = find_job(self.routes, self.project_id, marker)
@@ -415,69 +370,6 @@ class DominoBackend:
         Domino is polled on a backed-off schedule kept per job across calls (see JobPoller)."""
         return self._poller.wait(handle.job_id, lambda: self.status(handle), timeout)
 
-    def _staging_of(self, handle: JobHandle, job: Mapping[str, Any]) -> str:
-        staging = handle.details.get("staging") or staging_of_command(
-            str(job.get("jobRunCommand", ""))
-        )
-        if not staging:
-            raise TaskFailedError(
-                f"task {handle.task!r}: Domino job {handle.job_id} was not started by the domino "
-                f"backend (its command names no staging folder), so its outputs cannot be read. "
-                f"See {handle.url}."
-            )
-        return staging
-
-    def _outputs_archive(self, handle: JobHandle, job: Mapping[str, Any]) -> bytes | None:
-        """The job's outputs.zip (downloaded once), or None if its output commit lacks it."""
-        if handle.job_id in self._outputs:
-            return self._outputs[handle.job_id]
-        commit = (job.get("commitDetails") or {}).get("outputCommitId")
-        if not commit:
-            return None
-        path = f"{self._staging_of(handle, job)}/{OUTPUTS_ARCHIVE}"
-        data = self.routes.file_content(self.project_id, commit, path)
-        if data is not None:
-            self._outputs[handle.job_id] = data
-        return data
-
-    def error_text(self, handle: JobHandle) -> str:
-        job = self._jobs.get(handle.job_id)
-        if job is None or not job.get("statuses", {}).get("isCompleted"):
-            return ""
-        data = self._outputs_archive(handle, job)
-        return error_text_of(data) if data else ""
-
-    def _failure_message(
-        self, handle: JobHandle, job: dict[str, Any], state: JobState, execution: Any
-    ) -> str:
-        if handle.job_id in self._final_messages:
-            return self._final_messages[handle.job_id]
-        number = handle.details.get("job_number")
-        parts = [
-            f"Domino job {'#' + number + ' ' if number else ''}{handle.job_id} ended "
-            f"{execution or state.value} ({handle.url})"
-        ]
-        try:
-            error_text = self.error_text(handle)
-        except (DominoApiError, TaskFailedError) as error:
-            error_text = f"(its _ERROR could not be read: {error})"
-        if error_text:
-            parts.append(f"_ERROR: {error_text.strip()}")
-        try:
-            tail = self.logs(handle, tail=LOG_TAIL_LINES)
-        except DominoApiError as error:
-            tail = f"(its log could not be fetched: {error})"
-        parts.append(f"last {LOG_TAIL_LINES} lines of its log:\n{tail}")
-        message = self._scrub("\n".join(parts))
-        self._final_messages[handle.job_id] = message
-        return message
-
-    def logs(self, handle: JobHandle, tail: int | None = None) -> str:
-        text = self._scrub(self.routes.logs(handle.job_id, tail or 10000))
-        if tail is not None:
-            text = "\n".join(text.splitlines()[-tail:])
-        return text
-
     def stop(self, handle: JobHandle) -> None:
         """Ask Domino to stop the job (unless it ended); a few quick tries, never the long
         outage budget of a status poll. Domino stops a job asynchronously: its end is seen by
@@ -509,22 +401,3 @@ class DominoBackend:
     @property
     def start_settle_seconds(self) -> float:
         return self._start_settle
-
-    # --- outputs ----------------------------------------------------------------------------------
-
-    def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
-        job = self._jobs.get(handle.job_id)
-        if job is None or not job.get("statuses", {}).get("isCompleted"):
-            job = self._job(handle.job_id)
-        where = f"task {spec.task!r}: Domino job {handle.job_id}"
-        data = self._outputs_archive(handle, job)
-        if data is None:
-            execution = job.get("statuses", {}).get("executionStatus")
-            raise TaskFailedError(
-                f"{where} ({execution}) left no {OUTPUTS_ARCHIVE} in its output commit, so its "
-                f"outputs cannot be read. See {handle.url}."
-            )
-        staging = self._staging_of(handle, job)
-        local = self.project_root / LOCAL_OUTPUTS_ROOT / Path(staging).relative_to(STAGING_ROOT)
-        unpack_outputs(data, local, where)
-        return contract.read_outputs(local, spec.output_types, spec.task)

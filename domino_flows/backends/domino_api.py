@@ -39,6 +39,7 @@ LOGS = "GET /api/jobs/beta/jobs/{jobId}/logs"
 JOB_TAGS = "POST /api/jobs/v1/jobs/{jobId}/tags"
 MODELS = "POST /api/registeredmodels/v1"
 MODEL_VERSIONS = "POST /api/registeredmodels/v1/{modelName}/versions"
+SNAPSHOTS = "POST /api/datasetrw/v1/datasets/{datasetId}/snapshots"
 
 PAGE_SIZE = 100
 
@@ -128,6 +129,16 @@ class DominoRoutes:
             total = meta.get("totalCount", meta.get("pagination", {}).get("totalCount"))
             if not items or len(items) < PAGE_SIZE or (total is not None and len(found) >= total):
                 return found
+
+    def create_snapshot(self, dataset_id: str, paths: list[str]) -> dict[str, Any]:
+        """A new snapshot of dataset ``dataset_id`` holding ``paths`` (relative to the dataset's
+        read-write folder): its ``SnapshotDetailsV1``. Not retried: a repeat would make a second
+        snapshot."""
+        once = replace(self.retry, attempts=1)
+        url = f"{self.host}/api/datasetrw/v1/datasets/{_segment(dataset_id)}/snapshots"
+        body = {"relativeFilePaths": paths}
+        answer = call_with_retry(once, SNAPSHOTS, lambda: self._session().post(url, json=body))
+        return dict(answer.json()["snapshot"])
 
     def data_mounts(self, project_id: str) -> list[dict[str, Any]]:
         """The external data volumes the project mounts (``DataMountDto``: id, name, ...)."""

@@ -31,7 +31,8 @@ When the manifest carries a tracking plan, the job also records itself where Dom
 an MLflow run written from inside the job (where Domino sets ``MLFLOW_TRACKING_URI``), whose id the
 command gets in ``MLFLOW_RUN_ID``; and ``dominostats.json`` at the project files' root with the
 task's numeric outputs and what it logged. Its MLflow run id goes back in ``_TRACKING.json`` among
-the outputs. A record that cannot be written is said in the log and never fails the task.
+the outputs. A record that cannot be written is said in the log and never fails the task; nor
+does a registered DATA file that cannot be copied into its dataset (``domino_job_datasets.py``).
 
 It runs on the job's interpreter, so it is standard library only and self-contained: the
 constants below mirror ``domino_flows.contract.formats``, and the tests check
@@ -73,6 +74,8 @@ OUTPUTS_FOLDER = "outputs"
 OUTPUTS_ARCHIVE = "outputs.zip"
 STAGING_ROOT = ".domino-flows/staging"
 TRACKING_MODULE = "domino_flows_tracking"
+DATASETS_MODULE = "domino_flows_datasets"  # domino_job_datasets.py: files into datasets
+MODULES = (TRACKING_MODULE + ".py", DATASETS_MODULE + ".py")
 TRACKING_REPORT = "_TRACKING.json"
 RECORDS_FILE = "tracking.jsonl"
 
@@ -310,6 +313,9 @@ def run(staging_dir: Path, manifest: dict[str, Any]) -> int:
             f"the command exited with code {code}; see the job's log", encoding="utf-8"
         )
     _truncate_error_file(error_file)
+    datasets = _load_module(staging_dir, DATASETS_MODULE) if manifest.get("datasets") else None
+    if datasets is not None and not error_file.exists():  # Artifact(..., DATA, register=...)
+        datasets.write(outputs, manifest["datasets"], env)
     if tracking is not None:
         tracking.end(outputs, succeeded=not error_file.exists())
     if error_file.exists():
@@ -335,7 +341,7 @@ class _Tracking:
     ) -> _Tracking | None:
         if not plan:
             return None
-        module = _load_tracking(staging_dir)
+        module = _load_module(staging_dir, TRACKING_MODULE)
         if module is None:
             return None
         # Domino reads dominostats.json at the root of the project's files when the job ends
@@ -361,12 +367,12 @@ class _Tracking:
             (outputs / TRACKING_REPORT).write_text(json.dumps(report), encoding="utf-8")
 
 
-def _load_tracking(staging_dir: Path) -> Any:
-    """The tracking module unpacked beside the inputs (the archive itself is deleted by then)."""
-    path = staging_dir / (TRACKING_MODULE + ".py")
+def _load_module(staging_dir: Path, name: str) -> Any:
+    """A module of the archive unpacked beside the inputs (the archive is deleted by then)."""
+    path = staging_dir / (name + ".py")
     if not path.is_file():
         return None
-    spec = importlib.util.spec_from_file_location(TRACKING_MODULE, path)
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         return None
     module = importlib.util.module_from_spec(spec)
@@ -384,7 +390,7 @@ def unpack(archive: Path) -> dict[str, Any]:
     with zipfile.ZipFile(archive) as bundle:
         manifest: dict[str, Any] = json.loads(bundle.read(MANIFEST_FILE).decode("utf-8"))
         for member in bundle.namelist():
-            if member.startswith(INPUTS_FOLDER + "/") or member == TRACKING_MODULE + ".py":
+            if member.startswith(INPUTS_FOLDER + "/") or member in MODULES:
                 bundle.extract(member, staging_dir)
     return manifest
 
@@ -430,7 +436,7 @@ def run_archive(archive: Path) -> int:
     pack_outputs(staging_dir)
     for folder in (INPUTS_FOLDER, OUTPUTS_FOLDER):
         shutil.rmtree(staging_dir / folder, ignore_errors=True)
-    for leftover in (TRACKING_MODULE + ".py", RECORDS_FILE):
+    for leftover in (*MODULES, RECORDS_FILE):
         (staging_dir / leftover).unlink(missing_ok=True)
     files_root = project_root(staging_dir, manifest["staging"])
     today = dt.datetime.now(dt.timezone.utc).date()

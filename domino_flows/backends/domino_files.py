@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from domino_flows.backends import domino_bootstrap
+from domino_flows.backends import domino_bootstrap, domino_job_datasets
 from domino_flows.backends.base import JobSpec
 from domino_flows.contract import tracking_job
 from domino_flows.contract import values as contract
@@ -34,6 +34,8 @@ def build_archive(spec: JobSpec, values: dict[str, Any], manifest: dict[str, Any
             bundle.write(domino_bootstrap.__file__, "__main__.py")
             # the job's MLflow run is written by the job itself (see tracking_job)
             bundle.write(tracking_job.__file__, domino_bootstrap.TRACKING_MODULE + ".py")
+            if manifest.get("datasets"):  # the job copies registered DATA files into datasets
+                bundle.write(domino_job_datasets.__file__, domino_bootstrap.DATASETS_MODULE + ".py")
             bundle.writestr(
                 domino_bootstrap.MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True)
             )
@@ -84,15 +86,23 @@ def error_text_of(data: bytes) -> str:
     return ""
 
 
-def tracking_report_of(data: bytes) -> dict[str, str]:
-    """What the job reported of its own records (``_TRACKING.json`` in its ``outputs.zip``)."""
+def _report_of(data: bytes, name: str) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as bundle:
-            if domino_bootstrap.TRACKING_REPORT not in bundle.namelist():
+            if name not in bundle.namelist():
                 return {}
-            report = json.loads(bundle.read(domino_bootstrap.TRACKING_REPORT).decode("utf-8"))
+            report = json.loads(bundle.read(name).decode("utf-8"))
     except (zipfile.BadZipFile, ValueError):
         return {}
-    if not isinstance(report, dict):
-        return {}
+    return report if isinstance(report, dict) else {}
+
+
+def tracking_report_of(data: bytes) -> dict[str, str]:
+    """What the job reported of its own records (``_TRACKING.json`` in its ``outputs.zip``)."""
+    report = _report_of(data, domino_bootstrap.TRACKING_REPORT)
     return {str(k): str(v) for k, v in report.items() if isinstance(v, (str, int))}
+
+
+def datasets_report_of(data: bytes) -> dict[str, Any]:
+    """What the job wrote into datasets, or why not (``_DATASETS.json`` in ``outputs.zip``)."""
+    return _report_of(data, domino_job_datasets.REPORT)

@@ -37,6 +37,8 @@ def dataset_folder(settings: ProjectSettings, project_root: Path, task: str, nam
 
 def new_snapshot(folder: Path, files: list[tuple[Path, str]]) -> dict[str, Any]:
     """Copy ``files`` into the dataset's next snapshot folder; its version and path."""
+    if not files:
+        raise ConfigurationError(f"no files to snapshot into dataset folder {folder}")
     root = folder / SNAPSHOTS
     root.mkdir(parents=True, exist_ok=True)
     taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()]

@@ -190,7 +190,9 @@ def finish(
                 lineage.dataset_ref(name, value, spec.output_types[name], artifacts.get(name))
                 for name, value in values.items()
             ]
-            recording.task_ended(record, status, refs)
+            # made before the end is recorded: the COMPLETE event names them
+            registered = tracking.promote(backend, record, refs)
+            recording.task_ended(record, status, refs, registered)
             tracking.ended(backend, record, True, values)
             names = sorted({a["name"] for a in artifacts.values()})
             return AttemptResult(record, status.state, values, refs, artifacts=names)

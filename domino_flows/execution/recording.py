@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from openlineage.client.event_v2 import RunEvent
 
@@ -132,9 +132,14 @@ def task_started(info: AttemptInfo, resolved: ResolvedJob) -> None:
     record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)
 
 
-def task_ended(info: AttemptInfo, status: JobStatus, outputs: list[DatasetRef]) -> bool:
+def task_ended(
+    info: AttemptInfo,
+    status: JobStatus,
+    outputs: list[DatasetRef],
+    registered: list[dict[str, Any]] | None = None,
+) -> bool:
     """The attempt's end, its COMPLETE/FAIL/ABORT event and its artifacts; False if already
-    recorded."""
+    recorded. ``registered``: the dataset snapshots and model versions it made (outputs too)."""
     root = Path(info.project_root)
     store = RunStore.for_project(root)
     error = None if status.state is JobState.SUCCEEDED else status.message
@@ -144,7 +149,12 @@ def task_ended(info: AttemptInfo, status: JobStatus, outputs: list[DatasetRef]) 
         artifacts_store.collect(store, root, info.run_id, info.task, outputs)
     state = _END_EVENTS.get(status.state, RunState.FAIL)
     event = lineage.task_event(
-        state, _context(info), outputs=outputs, error=error, started_at=info.started_at
+        state,
+        _context(info),
+        outputs=outputs,
+        error=error,
+        started_at=info.started_at,
+        registered=registered,
     )
     record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)
     return True

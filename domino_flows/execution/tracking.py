@@ -40,11 +40,13 @@ from domino_flows.core.redaction import redact
 from domino_flows.execution import dataset_snapshots, run_context
 from domino_flows.records.store import RunStore
 from domino_flows.records.tracking import (
+    DATASET_SNAPSHOTS,
     JOB_STATS,
     JOB_TAGS,
     MLFLOW_RUN,
     MODEL_VERSIONS,
     PLAN,
+    PROMOTED,
     SKIPPED,
     TrackingRecords,
     store_address,
@@ -333,8 +335,7 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
     if not plan:
         return  # the attempt ended before its job was planned (a failed resolution)
     entry = kept.get(MLFLOW_RUN) or {}
-    if succeeded:  # whether or not MLflow records the attempt
-        dataset_snapshots.promote(backend, record, plan, store)
+    snapshot_tags = _snapshot_tags(kept.get(DATASET_SNAPSHOTS) or [])
     if backend.records_in_job():
         reported = backend.job_records(record.handle) if record.job_id else {}
         if reported.get("mlflow_run_id"):
@@ -350,9 +351,7 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
             records.put(*key, JOB_STATS, reported["stats_file"])
         uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE)
         if entry.get("run_id") and uri:
-            _log_lineage(uri, entry["run_id"], store, record)
-        if succeeded and entry.get("run_id"):
-            _register_models(backend, record, plan, entry["run_id"], uri, records)
+            _log_lineage(uri, entry["run_id"], store, record, snapshot_tags)
         return
     folder = _attempt_dir(root, record.run_id, record.task, record.attempt)
     stats = folder / tracking_job.STATS_FILE
@@ -377,13 +376,55 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
         run = tracking_job.TaskRun(plan, uri, run_id=entry["run_id"])
         if record.job_id:  # known once the job started (a job recording itself names its own)
             run.client.set_tag(run.run_id, "domino_flows.job_id", record.job_id)
-        _log_lineage_to(run, store, record)
+        _log_lineage_to(run, store, record, snapshot_tags)
         run.finish(succeeded, numbers, files, folder / "tracking.jsonl", stats)
     except tracking_job.mlflow_errors() as error:
         _warn(f"the end of MLflow run {entry['run_id']} (task {record.task!r})", error)
-        return
-    if succeeded:
-        _register_models(backend, record, plan, entry["run_id"], uri, records)
+
+
+def promote(backend: JobBackend, record: Any, outputs: list[Any]) -> list[dict[str, Any]]:
+    """A succeeded attempt's DATA artifacts as dataset snapshots and MODEL artifacts as
+    registered model versions, made before its end is recorded so that its COMPLETE lineage
+    event names them (``lineage.registered_outputs``); what it made, kept so a second call
+    (a status read twice) makes nothing again."""
+    store = RunStore.for_project(Path(record.project_root))
+    records = TrackingRecords(store)
+    key = (record.run_id, record.task, record.attempt)
+    kept = records.of_attempt(*key)
+    plan = kept.get(PLAN)
+    if not plan or PROMOTED in kept:
+        return list(kept.get(PROMOTED) or [])
+    made = [
+        {"kind": "dataset_snapshot", **s}
+        for s in dataset_snapshots.promote(backend, record, plan, outputs, records)
+    ]
+    if backend.records_in_job():  # the job wrote its MLflow run, and reported its id
+        run_id = (
+            backend.job_records(record.handle).get("mlflow_run_id", "") if record.job_id else ""
+        )
+        uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE)
+    else:
+        run_id = (kept.get(MLFLOW_RUN) or {}).get("run_id", "")
+        uri = runner_store(Path(record.project_root), backend)
+    if run_id and (uri or backend.records_in_job()):
+        made += [
+            {"kind": "model_version", **v}
+            for v in _register_models(backend, record, plan, run_id, uri, records)
+        ]
+    records.put(*key, PROMOTED, made)
+    return made
+
+
+def _snapshot_tags(snapshots: list[dict[str, Any]]) -> dict[str, str]:
+    """The attempt's MLflow run names each dataset snapshot it made: its id and version."""
+    tags = {}
+    for made in snapshots:
+        if made.get("error"):
+            continue
+        prefix = f"domino_flows.dataset_snapshot.{made['dataset']}"
+        tags[f"{prefix}.id"] = str(made.get("snapshot", ""))
+        tags[f"{prefix}.version"] = str(made.get("version") or "unknown")
+    return tags
 
 
 def _register_models(
@@ -393,9 +434,9 @@ def _register_models(
     run_id: str,
     uri: str | None,
     records: TrackingRecords,
-) -> None:
+) -> list[dict[str, Any]]:
     """``Artifact(..., MODEL, register=...)`` outputs as new registered model versions."""
-    versions = []
+    versions: list[dict[str, Any]] = []
     for artifact in plan.get("artifact_outputs", {}).values():
         name = artifact.get("register")
         if not name:
@@ -411,9 +452,12 @@ def _register_models(
         except errors as error:
             _warn(f"model {name!r} from task {record.task!r}", error)
             continue
-        versions.append({"model": name, "version": version, "artifact": artifact["name"]})
+        versions.append(
+            {"model": name, "version": version, "artifact": artifact["name"], "mlflow_run": run_id}
+        )
     if versions:
         records.put(record.run_id, record.task, record.attempt, MODEL_VERSIONS, versions)
+    return versions
 
 
 def _numbers(plan: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:
@@ -425,17 +469,21 @@ def _numbers(plan: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _log_lineage(uri: str, run_id: str, store: RunStore, record: Any) -> None:
+def _log_lineage(uri: str, run_id: str, store: RunStore, record: Any, tags: dict[str, str]) -> None:
     _client_ready(uri)
     try:
-        _log_lineage_to(tracking_job.TaskRun({}, uri, run_id=run_id), store, record)
+        _log_lineage_to(tracking_job.TaskRun({}, uri, run_id=run_id), store, record, tags)
     except tracking_job.mlflow_errors() as error:
         _warn(f"the lineage of MLflow run {run_id} (task {record.task!r})", error)
 
 
-def _log_lineage_to(run: tracking_job.TaskRun, store: RunStore, record: Any) -> None:
+def _log_lineage_to(
+    run: tracking_job.TaskRun, store: RunStore, record: Any, tags: dict[str, str]
+) -> None:
     """The attempt's OpenLineage events (as the run store kept them: credentials masked) as
-    ``openlineage/<attempt>.ndjson``."""
+    ``openlineage/<attempt>.ndjson``, and ``tags`` (the snapshots it made)."""
+    for name, value in tags.items():
+        run.client.set_tag(run.run_id, name, value)
     events = [
         e["event"]
         for e in store.lineage_events(record.run_id, record.task)

@@ -8,7 +8,9 @@ a value's contract text, so two runs that read the same data show the same versi
 Domino's own facts travel in a custom run facet (``dominoJob``: job id and URL, input and output
 commits, environment id and revision, hardware tier, command, and every job setting the task gave
 as ``jobSettings``, keyed as a task's ``custom`` keys them); standard facets carry the rest (job
-type, source code location, processing engine, nominal time, error message).
+type, source code location, processing engine, nominal time, error message). A COMPLETE event also
+names the dataset snapshots and registered model versions the attempt made, as versioned output
+datasets (:func:`registered_outputs`).
 
 Events never carry credentials or environment variable values: nothing here reads the
 environment, and the run store passes every event through ``redaction.redact`` before writing it.
@@ -30,6 +32,7 @@ from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, R
 from openlineage.client.facet_v2 import (
     DatasetFacet,
     RunFacet,
+    dataset_version_dataset,
     error_message_run,
     job_type_job,
     nominal_time_run,
@@ -89,6 +92,70 @@ class ContentDatasetFacet(DatasetFacet):
     @staticmethod
     def _get_schema() -> str:
         return f"{SCHEMA_BASE}/ContentDatasetFacet"
+
+
+@attr.define
+class DominoRegisteredDatasetFacet(DatasetFacet):
+    """Where a task's artifact was registered: a Domino dataset snapshot (``datasetId``,
+    ``snapshotId``; locally the snapshot's folder) or a registered model version (``modelName``,
+    ``experimentRunId``). ``version`` is the snapshot's or the model version's number."""
+
+    kind: str
+    artifactName: str | None = attr.field(default=None, kw_only=True)
+    version: int | None = attr.field(default=None, kw_only=True)
+    datasetName: str | None = attr.field(default=None, kw_only=True)
+    datasetId: str | None = attr.field(default=None, kw_only=True)
+    snapshotId: str | None = attr.field(default=None, kw_only=True)
+    snapshotFolder: str | None = attr.field(default=None, kw_only=True)
+    modelName: str | None = attr.field(default=None, kw_only=True)
+    experimentRunId: str | None = attr.field(default=None, kw_only=True)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/DominoRegisteredDatasetFacet"
+
+
+def registered_outputs(namespace: str, registered: list[dict[str, Any]]) -> list[OutputDataset]:
+    """A task's dataset snapshots and model versions as output datasets, as lineage consumers
+    (Marquez) expect a versioned dataset: named ``datasets/<dataset>`` or ``models/<model>`` in
+    the run's namespace, the standard ``version`` facet holding the number, and
+    ``dominoRegistered`` the Domino ids."""
+    out = []
+    for made in registered:
+        text = str(made.get("version") or "")
+        number = int(text) if text.isdigit() else None
+        common: dict[str, Any] = {
+            "artifactName": made.get("artifact"),
+            "version": number,
+            "producer": PRODUCER,
+        }
+        snapshot = str(made.get("snapshot") or "")
+        if made.get("kind") == "model_version":
+            name = f"models/{made['model']}"
+            facet = DominoRegisteredDatasetFacet(
+                "model_version",
+                modelName=made["model"],
+                experimentRunId=made.get("mlflow_run"),
+                **common,
+            )
+        else:
+            name = f"datasets/{made['dataset']}"
+            local = made.get("dataset_id") is None  # a local snapshot is a folder
+            facet = DominoRegisteredDatasetFacet(
+                "dataset_snapshot",
+                datasetName=made["dataset"],
+                datasetId=made.get("dataset_id"),
+                snapshotId=None if local else snapshot,
+                snapshotFolder=snapshot if local else None,
+                **common,
+            )
+        facets: dict[str, Any] = {"dominoRegistered": facet}
+        if number is not None:
+            facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
+                datasetVersion=str(number), producer=PRODUCER
+            )
+        out.append(OutputDataset(namespace=namespace, name=name, facets=facets))
+    return out
 
 
 @dataclass(frozen=True)
@@ -256,8 +323,10 @@ def task_event(
     outputs: list[DatasetRef] | None = None,
     error: str | None = None,
     started_at: str | None = None,
+    registered: list[dict[str, Any]] | None = None,
 ) -> RunEvent:
-    """A START/COMPLETE/FAIL/ABORT event for one task attempt."""
+    """A START/COMPLETE/FAIL/ABORT event for one task attempt; ``registered``: the dataset
+    snapshots and model versions it made (see :func:`registered_outputs`)."""
     facets: dict[str, Any] = {
         "dominoJob": DominoJobRunFacet(
             context.job_id,
@@ -316,7 +385,8 @@ def task_event(
         run=Run(runId=run_uuid(context.run_id, context.task, context.attempt), facets=facets),
         job=Job(namespace=context.namespace, name=name, facets=job_facets),
         inputs=_inputs(context.namespace, context.task, context.inputs),
-        outputs=_outputs(context.namespace, context.task, outputs or []),
+        outputs=_outputs(context.namespace, context.task, outputs or [])
+        + registered_outputs(context.namespace, registered or []),
         producer=PRODUCER,
     )
 

@@ -24,7 +24,10 @@ JOB_TAGS = "job_tags"
 JOB_STATS = "job_stats"
 SKIPPED = "skipped"
 MODEL_VERSIONS = "model_versions"  # [{model, version, artifact}]
-DATASET_SNAPSHOTS = "dataset_snapshots"  # [{dataset, snapshot, version, artifact}]
+# [{dataset, snapshot (Domino id or local folder), version, artifact, ...}]; or {dataset,
+# artifact, error} for a snapshot that was not made
+DATASET_SNAPSHOTS = "dataset_snapshots"
+PROMOTED = "promoted"  # what an attempt's COMPLETE event names (execution/tracking.promote)
 PLAN = "plan"  # what the attempt's MLflow run holds (tracking_job's plan), for its end
 
 

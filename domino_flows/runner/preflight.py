@@ -10,6 +10,7 @@ workflows, launch plans, every branch of a conditional) and checks, on the run's
   backend's name resolution (one listing of each per run, as the run itself uses);
 - every data source a task asks for resolves: locally a configured folder for each dataset,
   external data volume and NetApp volume; on Domino each dataset named in a snapshot exists;
+- every dataset a DATA artifact is registered to (``register=``) exists, on either backend;
 - the flow file has no ``domino-flows lint`` error.
 
 Every problem is collected, then all are reported at once, each naming the task and, for a name,
@@ -78,6 +79,7 @@ def check(workflow: Any, flow_file: str | Path, backend: Any, lint: bool = True)
         _check_local(list(tasks.values()), backend.settings, result)
     else:
         _check_domino(list(tasks.values()), backend, result)
+    _check_registered_datasets(list(tasks.values()), backend, result)
     if lint:
         problems, notes = _lint_errors(Path(flow_file))
         result.problems.extend(problems)
@@ -209,6 +211,20 @@ def _check_domino(tasks: list[Any], backend: Any, result: Preflight) -> None:
         if any(s.Name and not s.Id for s in snapshots):
             try:
                 names.check_datasets(task.domino_job_config, task.name)
+            except DominoFlowsError as error:
+                result.problems.append(str(error))
+
+
+def _check_registered_datasets(tasks: list[Any], backend: Any, result: Preflight) -> None:
+    """Each dataset a DATA artifact is registered to (``register=``) exists on the backend."""
+    from domino_flows.authoring.artifacts import artifact_of
+
+    for task in tasks:
+        outputs = getattr(getattr(task, "python_interface", None), "outputs", {}) or {}
+        datasets = {(artifact_of(t) or {}).get("dataset") for t in outputs.values()}
+        for dataset in sorted(d for d in datasets if d):
+            try:
+                backend.check_dataset(task.name, dataset)
             except DominoFlowsError as error:
                 result.problems.append(str(error))
 

@@ -178,8 +178,11 @@ def tracking_lines(records: list[dict[str, Any]], task: str, attempt: int) -> li
             ]
         elif kind == "dataset_snapshots":
             lines += [
-                f"dataset {v['dataset']!r} snapshot {v['snapshot']} version {v['version']} "
-                f"(artifact {v['artifact']})"
+                f"dataset {v['dataset']!r}: no snapshot made (artifact {v['artifact']}): "
+                f"{v['error']}"
+                if v.get("error")
+                else f"dataset {v['dataset']!r} snapshot {v['snapshot']} version "
+                f"{v.get('version') or 'unknown'} (artifact {v['artifact']})"
                 for v in value
             ]
         elif kind == "job_stats":

@@ -20,8 +20,9 @@ server acted, a slow answer), or at random with a seed (:meth:`FakeDomino.chaos`
 job can be made to end Stopped or Error.
 
 This module holds the server object (state, commits, test helpers); the endpoints are in
-``fake_domino_api``, the answers' shapes in ``fake_domino_bodies``, the HTTP handling in
-``fake_domino_http`` and the jobs in ``fake_domino_jobs``.
+``fake_domino_api`` (datasets and snapshots in ``fake_domino_datasets``, job tags, models and the
+tracking store in ``fake_domino_tracking``), the answers' shapes in ``fake_domino_bodies``, the HTTP
+handling in ``fake_domino_http`` and the jobs in ``fake_domino_jobs``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Any
 from domino_flows.core.paths import STATE_DIR
 from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 from domino_flows.testing.fake_domino_api import DominoApi
+from domino_flows.testing.fake_domino_datasets import DatasetApi
 from domino_flows.testing.fake_domino_http import Fault, Handler
 from domino_flows.testing.fake_domino_jobs import (
     FakeJob,
@@ -88,7 +90,7 @@ def _hex_id(*parts: str) -> str:
     return hashlib.sha1("/".join(parts).encode()).hexdigest()[:24]
 
 
-class FakeDomino(JobRunner, LegacyApi, TrackingApi, DominoApi):
+class FakeDomino(JobRunner, LegacyApi, TrackingApi, DatasetApi, DominoApi):
     """The fake deployment. Use as a context manager, or call start() and stop()."""
 
     job_env_drop = _JOB_ENV_DROP
@@ -278,9 +280,10 @@ class FakeDomino(JobRunner, LegacyApi, TrackingApi, DominoApi):
             self._next_job_end.append(status)
 
     def add_dataset(self, name: str) -> str:
-        """A dataset of the project; returns its id."""
+        """A dataset of the project, with its read-write folder; returns its id."""
         with self._lock:
             self.datasets[name] = _hex_id(self.project, "dataset", name)
+            self.dataset_folder(name).mkdir(parents=True, exist_ok=True)
             return self.datasets[name]
 
     def add_data_mount(self, name: str) -> str:

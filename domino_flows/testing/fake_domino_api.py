@@ -140,22 +140,6 @@ class DominoApi(FakeProject):
             ],
         )
 
-    def _api_datasets(self, params: Any, query: dict[str, str], body: bytes) -> Response:
-        offset, limit = int(query.get("offset", 0)), int(query.get("limit", 10))
-        items = [
-            bodies.dataset(dataset_id, name, self.project_id, [])
-            for name, dataset_id in sorted(self.datasets.items())
-        ]
-        if query.get("projectId") not in (None, self.project_id):
-            items = []
-        return json_response(
-            200,
-            {
-                "datasets": items[offset : offset + limit],
-                "metadata": bodies.metadata(offset, limit, len(items)),
-            },
-        )
-
     # --- project files ---------------------------------------------------------------------------
 
     def _api_upload(self, params: dict[str, str], query: Any, body: bytes) -> Response:

@@ -8,7 +8,8 @@ stands for the job's ``/mnt`` (absolute ``/mnt/...`` paths in the command are ma
   project's files (everything uploaded through the files API) are ``/mnt/artifacts``, so a job
   cannot reach them by a path relative to where it starts, as on Domino.
 
-``DOMINO_WORKING_DIR`` points at the working directory and ``DOMINO_RUN_ID`` at the job. When
+``DOMINO_WORKING_DIR`` points at the working directory, ``DOMINO_RUN_ID`` at the job and
+``DOMINO_DATASETS_DIR`` at the project's datasets (``fake_domino_datasets``). When
 the command ends, the files it created, changed or deleted under the project files are committed
 on top of the newest commit as the job's output commit, as Domino does.
 
@@ -140,6 +141,8 @@ class JobRunner:
     job_env_drop: tuple[str, ...]
     job_ids: tuple[int, int] | None  # the unprivileged user jobs run as, when there is one
     tracking_environment: Callable[[], dict[str, str]]  # fake_domino_tracking: MLflow store
+    datasets_environment: Callable[[], dict[str, str]]  # fake_domino_datasets: their folders
+    datasets_root: Path
     stop_delay: float = 0.0  # seconds a stopped job runs on (FakeDomino.stop_jobs_slowly)
 
     def tree(self, commit: str | None = None) -> Path:
@@ -170,6 +173,7 @@ class JobRunner:
         env[API_KEY_VARIABLE] = job.token
         env["HOME"] = str(working_dir.parent / "home")
         env.update(self.tracking_environment())
+        env.update(self.datasets_environment())
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -209,6 +213,8 @@ class JobRunner:
             store = self.workdir / TRACKING_FOLDER
             store.mkdir(exist_ok=True)
             give_to(store, self.job_ids)
+            if self.datasets_root.is_dir():  # datasets are read-write for the project's jobs
+                give_to(self.datasets_root, self.job_ids)
         with job.log_path.open("ab") as log:
             job.status = "Running"
             job.process = subprocess.Popen(

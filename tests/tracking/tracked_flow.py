@@ -1,21 +1,31 @@
 """A three-task flow whose records the tracking tests read: numbers, a logged param and metric,
-a MODEL artifact, and inputs of each kind MLflow keeps (params, datasets)."""
+a MODEL artifact registered as a model version, a DATA artifact snapshotted into dataset
+``features``, and inputs of each kind MLflow keeps (params, datasets)."""
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from domino_flows import MODEL, Artifact, domino_task, job
+from domino_flows import DATA, MODEL, Artifact, domino_task, job
 
 Model = Artifact("Churn model", MODEL, register="churn")
+Features = Artifact("Features", DATA, register="features")
+
+
+class Prepared(NamedTuple):
+    n: int
+    features: Features.File(name="features.csv")
 
 
 @domino_task
-def prep(rows: int, label: str) -> int:
+def prep(rows: int, label: str) -> Prepared:
     job.log_metric("rows_seen", rows)
-    return rows * 2
+    path = Path("features.csv")
+    path.write_text(f"{label},{rows}\n")
+    return Prepared(rows * 2, path)
 
 
 @domino_task
@@ -34,6 +44,6 @@ def evaluate(model: FlyteFile) -> float:
 
 @workflow
 def wf(rows: int = 5, label: str = "churn", rate: float = 0.1) -> float:
-    n = prep(rows=rows, label=label)
+    n = prep(rows=rows, label=label).n
     m = train(rows=n, rate=rate)
     return evaluate(model=m)
