@@ -9,7 +9,9 @@ several sizes:
 
 For each run: wall time, the runner process's own CPU time (all its threads, from
 ``getrusage``), that CPU per node after the start-up a 1-node run costs, the runner's peak
-resident memory, and the CPU of the jobs (the launcher and its children). Then the time
+resident memory, and the CPU of the jobs (the launcher and its children), per node too; "all
+CPU" is both together, and "idle bound" that over the machine's cores: the wall time an idle
+machine needs at least (a deep chain is bound by its latency instead). Then the time
 ``domino-flows graph`` takes on the largest diamond, and the 20-task chain's cost per task,
 after start-up, beside 20 runs of the same function as ``python script.py``.
 
@@ -108,6 +110,15 @@ main()
 """
 
 
+def bench_env(**extra: str) -> dict[str, str]:
+    """This environment for the runs, with bytecode caching on: an installed kit and a project
+    keep ``__pycache__``, and without it every job compiles the flow file and every run compiles
+    the kit's own modules again (about 0.6 s of CPU per run)."""
+    env = {**os.environ, **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -115,7 +126,7 @@ def children_cpu() -> float:
 
 def run_flow(project: Path, shape: str, nodes: int) -> dict[str, float]:
     report = project / "rusage.json"
-    env = {**os.environ, "BENCH_NODES": str(nodes), "BENCH_RUSAGE": str(report)}
+    env = bench_env(BENCH_NODES=str(nodes), BENCH_RUSAGE=str(report))
     command = [sys.executable, "-c", RUNNER, "run", "flow.py", shape, "--no-cache"]
     before, started = children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
@@ -144,24 +155,33 @@ def growth(project: Path, shapes: list[str], sizes: list[int]) -> None:
         f"peak {base['peak_mb']:.0f} MB"
     )
     print()
-    print("| shape | nodes | wall | runner CPU | per node | peak memory | jobs' CPU | load |")
-    print("|---|---|---|---|---|---|---|---|")
+    cores = os.cpu_count() or 1
+    print(
+        "| shape | nodes | wall | runner CPU | per node | peak memory | jobs' CPU | per node "
+        "| all CPU | idle bound | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for shape in shapes:
         for size in sizes:
             count = node_count(shape, size)
             row = run_flow(project, shape, size)
-            per_node = (row["cpu"] - base["cpu"]) / max(1, count - 1) * 1000
+            others = max(1, count - 1)
+            per_node = (row["cpu"] - base["cpu"]) / others * 1000
+            jobs_per_node = (row["jobs_cpu"] - base["jobs_cpu"]) / others * 1000
+            everything = row["cpu"] + row["jobs_cpu"]
             print(
                 f"| {shape} | {count} | {row['wall']:.1f} s | {row['cpu']:.2f} s | "
                 f"{per_node:.1f} ms | {row['peak_mb']:.0f} MB | {row['jobs_cpu']:.1f} s | "
+                f"{jobs_per_node:.1f} ms | {everything:.1f} s | {everything / cores:.1f} s | "
                 f"{row['load']:.1f} |",
                 flush=True,
             )
 
 
 def graph_time(project: Path, nodes: int) -> None:
-    env = {**os.environ, "BENCH_NODES": str(nodes)}
+    env = bench_env(BENCH_NODES=str(nodes))
     command = [sys.executable, "-m", "domino_flows.cli", "graph", "flow.py", "diamond"]
+    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)  # caches
     before, started = children_cpu(), time.perf_counter()
     subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
     wall, cpu = time.perf_counter() - started, children_cpu() - before
@@ -188,7 +208,11 @@ def chain_against_python(project: Path, rounds: int) -> None:
         before, started = children_cpu(), time.perf_counter()
         for _ in range(20):
             subprocess.run(
-                [sys.executable, "script.py"], cwd=project, check=True, capture_output=True
+                [sys.executable, "script.py"],
+                cwd=project,
+                env=bench_env(),
+                check=True,
+                capture_output=True,
             )
         bare.append(((time.perf_counter() - started) / 20, (children_cpu() - before) / 20))
     chain_wall = sorted(w for w, _ in chain)[len(chain) // 2]
@@ -215,7 +239,7 @@ def breakdown(project: Path) -> None:
     print("|---|---|---|---|---|---|")
     for start, warm in (("warm", "1"), ("cold", "0")):
         before = set((project / ".domino-flows" / "jobs").glob("*"))
-        env = {**os.environ, "BENCH_NODES": "20", "DOMINO_FLOWS_WARM_JOBS": warm}
+        env = bench_env(BENCH_NODES="20", DOMINO_FLOWS_WARM_JOBS=warm)
         command = [sys.executable, "-m", "domino_flows.cli", "run", "flow.py", "deep"]
         subprocess.run(
             [*command, "--no-cache"], cwd=project, env=env, check=True, capture_output=True

@@ -25,7 +25,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flyteidl.core.execution_pb2 import TaskExecution, TaskLog
 from flytekit.exceptions.system import FlyteConnectorNotFound
@@ -41,9 +41,10 @@ from domino_flows.authoring.config import TASK_TYPE, DominoJobConfig
 from domino_flows.backends.base import JobHandle, JobSpec, JobState
 from domino_flows.core.clock import new_run_id
 from domino_flows.core.errors import DominoFlowsError
-from domino_flows.execution import attempt, recording
-from domino_flows.execution.attempt import AttemptRecord, failure_message
-from domino_flows.execution.session import RunSession
+from domino_flows.execution.attempt_record import AttemptRecord, failure_message
+
+if TYPE_CHECKING:
+    from domino_flows.execution.session import RunSession
 
 __all__ = ["PHASES", "DominoJobConnector", "DominoJobMetadata", "failure_message"]
 
@@ -117,6 +118,8 @@ class DominoJobConnector(AsyncConnectorBase):
             input_paths=file.paths_in_interface(interface.inputs if interface else None),
             output_paths=file.paths_in_interface(interface.outputs if interface else None),
         )
+        from domino_flows.execution import attempt
+
         record = attempt.start(session.backend, spec, values, root)
         metadata = DominoJobMetadata(
             **record.record_fields(),
@@ -126,6 +129,8 @@ class DominoJobConnector(AsyncConnectorBase):
         return metadata
 
     def get(self, resource_meta: DominoJobMetadata, **kwargs: Any) -> Resource:
+        from domino_flows.execution import attempt
+
         session = self._session(resource_meta.run_id, Path(resource_meta.project_root))
         backend = session.backend
         links = log_links(resource_meta.handle)
@@ -155,6 +160,8 @@ class DominoJobConnector(AsyncConnectorBase):
     def delete(self, resource_meta: DominoJobMetadata, **kwargs: Any) -> None:
         """Stop the job (flytekit calls this on Ctrl-C). Safe to call again, and on a job that
         already ended."""
+        from domino_flows.execution import attempt
+
         session = self._session(resource_meta.run_id, Path(resource_meta.project_root))
         attempt.stop(session.backend, resource_meta, "the task was stopped")
         session.closed(resource_meta)
@@ -163,6 +170,7 @@ class DominoJobConnector(AsyncConnectorBase):
         """One session per run and project; the first opens the run, and closes it at exit."""
         from domino_flows.backends import backend_name, get_backend
         from domino_flows.core.project import load_settings
+        from domino_flows.execution.session import RunSession
 
         with self._lock:
             run_id = run_id or self._local_run_id()
@@ -201,6 +209,8 @@ def _close_at_exit(session: RunSession) -> None:
     """The connector never sees a run end; the process ending is the closest thing. Attempts
     still open (Ctrl-C can arrive before flytekit installs its own handler) are stopped and
     recorded first; then the attempts' last states decide the run's."""
+    from domino_flows.execution import recording
+
     try:
         session.stop_open("the process running the flow exited before the task ended")
         state, error = recording.state_from_attempts(session.store, session.run_id)

@@ -29,32 +29,27 @@ passed to local jobs: a local job never talks to Domino on the user's behalf.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import re
 import shutil
-import signal
-import subprocess
 import threading
 import time
-import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from domino_flows.authoring import mounts
 from domino_flows.backends import (
     lifecycle,
-    local_environment,
     local_mounts,
     local_snapshots,
     local_warm,
 )
 from domino_flows.backends import local_jobdir as jobdir
-from domino_flows.backends import local_process as proc
 from domino_flows.backends.base import JobHandle, JobSpec, JobState, JobStatus, ResolvedJob
+from domino_flows.backends.local_jobdir import slug
+from domino_flows.backends.local_jobs import JobWatching, _Job
+from domino_flows.backends.local_launch import Launching
 from domino_flows.contract import formats, tracking_job
 from domino_flows.contract import values as contract
 from domino_flows.core.clock import now
@@ -66,37 +61,12 @@ from domino_flows.core.project import (
     HardwareTierSettings,
     ProjectSettings,
 )
-from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 
 DEFAULT_STOP_GRACE = 5.0
 DEFAULT_POLL_INTERVAL = 0.15
-KIT_PREFIX = "[domino-flows]"
 
 
-def slug(text: str) -> str:
-    """A file-name-safe form of ``text``; a short hash keeps distinct names distinct."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
-    if cleaned != text:
-        cleaned = f"{cleaned[:60]}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
-    return cleaned
-
-
-@dataclass
-class _Job:
-    """A job started by this process."""
-
-    handle: JobHandle
-    directory: Path
-    popen: subprocess.Popen[bytes]
-    tier: HardwareTierSettings
-    log_files: list[IO[bytes]]
-    done: threading.Event = field(default_factory=threading.Event)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    stop_requested: bool = False
-    memory_exceeded: int | None = None  # bytes in use when the limit was crossed
-
-
-class LocalBackend:
+class LocalBackend(Launching, JobWatching):
     """Runs Domino jobs as local subprocesses (see the module docstring for the layout)."""
 
     name = LOCAL_BACKEND
@@ -227,107 +197,6 @@ class LocalBackend:
             self._track(_Job(handle, directory, popen, tier, logs))
         return handle
 
-    def _launch(
-        self,
-        spec: JobSpec,
-        directory: Path,
-        environment: EnvironmentSettings,
-        tier: HardwareTierSettings,
-        job_id: str,
-        filesystem: local_mounts.Decision,
-    ) -> tuple[subprocess.Popen[bytes] | None, list[IO[bytes]]]:
-        """Start the job's process in its own session; on failure record Error and say why."""
-        problem = local_environment.launch_problem(environment)
-        if problem is None:
-            project_id = f"local-{slug(self.settings.project_name)}"
-            variables = local_environment.job_variables(
-                self.project_root, self.settings, directory, environment, tier, job_id, project_id
-            )
-            variables.update(spec.environment)  # the kit's tracking: MLflow run, stats file
-            plan = filesystem.plan
-            if plan is not None:
-                variables.update(local_mounts.variables(plan))
-            interpreter = local_environment.real_interpreter(environment.interpreter)
-            target = local_warm.warm_target(
-                spec.config.Command, interpreter, environment.command_prefix
-            )
-            warm_failure = ""
-            if target is not None:
-                try:
-                    child = self._warm_launcher().spawn(
-                        target,
-                        self.project_root,
-                        variables,
-                        directory / "stdout.log",
-                        directory / "stderr.log",
-                        plan.as_request() if plan else None,
-                    )
-                    return child, []  # type: ignore[return-value]
-                except OSError as error:
-                    # a warm start is only a faster start: a job the launcher cannot start
-                    # starts cold, as it would with DOMINO_FLOWS_WARM_JOBS=0
-                    warm_failure = f"{KIT_PREFIX} warm start failed ({error}); starting cold\n"
-            # append mode: our own notes in stderr.log never collide with the job's writes
-            logs: list[IO[bytes]] = [
-                (directory / name).open("ab") for name in ("stdout.log", "stderr.log")
-            ]
-            if warm_failure:
-                logs[1].write(warm_failure.encode())
-                logs[1].flush()
-            try:
-                argv = [
-                    "/bin/sh",
-                    "-c",
-                    local_environment.command_line(spec.config.Command, environment),
-                ]
-                popen = subprocess.Popen(
-                    local_mounts.wrap(plan, argv) if plan else argv,
-                    cwd=self.project_root,
-                    env=variables,
-                    stdin=subprocess.DEVNULL,
-                    stdout=logs[0],
-                    stderr=logs[1],
-                    start_new_session=True,
-                )
-                return popen, logs
-            except OSError as error:
-                for handle in logs:
-                    handle.close()
-                problem = f"the local job could not start: {error}"
-        jobdir.write_status(directory, JobState.ERROR, f"task {spec.task!r}: {problem}", None)
-        return None, []
-
-    def _warm_launcher(self) -> local_warm.WarmLauncher:
-        """The process that forks @domino_task jobs with flytekit already imported."""
-        with self._lock:
-            if self._warm is None:
-                self._warm = local_warm.WarmLauncher(
-                    {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
-                )
-                # A backend dropped without close() still ends its launcher when it is freed.
-                weakref.finalize(self, self._warm.close)
-            return self._warm
-
-    def _track(self, job: _Job) -> None:
-        """Watch a started job: a thread waits for its exit, another enforces tier memory."""
-        with self._lock:
-            self._jobs[job.handle.job_id] = job
-            lifecycle.opened(self)  # again, in case it was closed and used anew
-            limited = job.tier.memory_bytes is not None
-            if limited and not proc.memory_monitoring_available():
-                limited = False
-                _kit_log(job, "memory limits need /proc (Linux); this job's is not enforced")
-            if limited and (self._monitor is None or not self._monitor.is_alive()):
-                self._monitor = threading.Thread(
-                    target=self._watch_memory, name="domino-flows-job-memory", daemon=True
-                )
-                self._monitor.start()
-        threading.Thread(
-            target=lambda: self._finish(job, job.popen.wait()),
-            name=f"domino-flows-job-{job.popen.pid}",
-            daemon=True,
-        ).start()
-
     def status(self, handle: JobHandle) -> JobStatus:
         job = self._jobs.get(handle.job_id)
         if job is not None and not job.done.is_set():
@@ -417,19 +286,6 @@ class LocalBackend:
         url = directory.as_uri()
         return JobHandle(self.name, job_id, spec.run_id, spec.task, url, _details(directory))
 
-    def stop(self, handle: JobHandle) -> None:
-        job = self._jobs.get(handle.job_id)
-        if job is None:
-            jobdir.stop_recorded(Path(handle.details["job_dir"]), self.stop_grace)
-            return
-        with job.lock:
-            if job.done.is_set():
-                return
-            job.stop_requested = True
-        _kit_log(job, "stop requested: terminating the job's processes")
-        proc.terminate_session(job.popen.pid, self.stop_grace)
-        self._finish(job, job.popen.wait())
-
     def collect_outputs(self, handle: JobHandle, spec: JobSpec) -> dict[str, Any]:
         directory = Path(handle.details["job_dir"])
         outputs = directory / "outputs"
@@ -474,79 +330,12 @@ class LocalBackend:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def _watch_memory(self) -> None:
-        """One thread for all of this backend's jobs with a memory limit: a /proc scan a tick."""
-        while True:
-            with self._lock:
-                limited = [
-                    job
-                    for job in self._jobs.values()
-                    if not job.done.is_set() and job.tier.memory_bytes is not None
-                ]
-                if not limited:
-                    self._monitor = None
-                    return
-            usage = proc.sessions_memory({job.popen.pid for job in limited})
-            for job in limited:
-                used, limit = usage.get(job.popen.pid, 0), job.tier.memory_bytes
-                if limit is not None and used > limit and not job.stop_requested:
-                    self._kill_for_memory(job, used)
-            time.sleep(self.poll_interval)
-
-    def _kill_for_memory(self, job: _Job, used: int) -> None:
-        with job.lock:
-            if job.done.is_set():
-                return
-            job.memory_exceeded = used
-        _kit_log(
-            job,
-            f"job used {used / 1024**2:.0f} MiB, more than the {job.tier.memory_text} of "
-            f"hardware tier {job.tier.name!r}: killing it",
-        )
-        proc.terminate_session(job.popen.pid, 0)
-        self._finish(job, job.popen.wait())
-
     def interrupt(self) -> None:
         """Nothing to cut short: local calls never wait on a remote service."""
 
     @property
     def start_settle_seconds(self) -> float:
         return 0.0  # a job starts inside start() or not at all
-
-    def stop_all(self) -> None:
-        """Stop every job this backend started that still runs (at exit, or on request)."""
-        for job in list(self._jobs.values()):
-            if not job.done.is_set():
-                self.stop(job.handle)
-        if self._warm is not None:
-            self._warm.close()  # ended and reaped, rather than left to outlive the runner
-
-    def _finish(self, job: _Job, returncode: int) -> None:
-        with job.lock:
-            if job.done.is_set():
-                return
-            # Domino ends every process of a job with the job: so do we.
-            proc.signal_session(job.popen.pid, signal.SIGKILL)
-            task = job.handle.task
-            if job.memory_exceeded is not None:
-                state = JobState.FAILED
-                message = (
-                    f"task {task!r} exceeded hardware tier {job.tier.name!r} memory "
-                    f"({job.tier.memory_text})"
-                )
-            elif job.stop_requested:
-                state, message = JobState.STOPPED, f"task {task!r} was stopped"
-            elif returncode == -signal.SIGTERM:  # stopped from outside: another process or user
-                state, message = JobState.STOPPED, f"task {task!r} was stopped (SIGTERM)"
-            elif returncode == 0:
-                state, message = JobState.SUCCEEDED, ""
-            else:
-                state = JobState.FAILED
-                message = _failure_message(task, returncode, job.directory)
-            for handle in job.log_files:
-                handle.close()
-            jobdir.write_status(job.directory, state, message, returncode)
-            job.done.set()
 
 
 def _details(directory: Path) -> dict[str, str]:
@@ -563,24 +352,3 @@ def _under_root(directory: Path, domino_path: str) -> Path:
     if ".." in relative.parts:
         raise TaskFailedError(f"custom path {domino_path!r} may not contain '..'")
     return directory / "root" / relative
-
-
-def _failure_message(task: str, returncode: int, directory: Path) -> str:
-    hint = local_mounts.explain_failure(task, directory)
-    if hint:
-        return hint
-    if returncode < 0:
-        reason = f"was killed by signal {-returncode}"
-    else:
-        reason = f"exited with code {returncode}"
-    message = f"task {task!r} failed: its command {reason}"
-    error = formats.read_error_file(directory / "outputs")
-    if error:
-        message += f"; _ERROR: {error.strip()}"
-    return message
-
-
-def _kit_log(job: _Job, text: str) -> None:
-    """A line of our own in the job's stderr log, so the log tells the whole story."""
-    with (job.directory / "stderr.log").open("a", encoding="utf-8") as handle:
-        handle.write(f"{KIT_PREFIX} {text}\n")

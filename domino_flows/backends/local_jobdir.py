@@ -8,8 +8,10 @@ written aside and renamed into place, so a reader never sees half of one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -21,6 +23,14 @@ from domino_flows.core.clock import now
 
 JOB_FILE = "job.json"
 STATUS_FILE = "status.json"
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of ``text``; a short hash keeps distinct names distinct."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
+    if cleaned != text:
+        cleaned = f"{cleaned[:60]}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+    return cleaned
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -63,7 +63,9 @@ class StoreFile:
         """A connection in a transaction, committed on success; SQLite errors become
         RunStoreError. While the store is kept open, each thread reuses one connection."""
         if self.mode is None:
-            self.mode = self._choose_mode()
+            # a store kept open is being written: no need to ask the filesystem again (each
+            # task's records open the store through objects of their own, several per task)
+            self.mode = "write" if str(self.path) in _HELD else self._choose_mode()
         held = _HELD.get(str(self.path)) if self.mode == "write" else None
         if held is not None:
             with self.translated_errors():
