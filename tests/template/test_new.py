@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,17 +15,6 @@ from domino_flows.cli import main
 from domino_flows.onboarding.new import TEMPLATE, create_project, new_command, template_variables
 
 REPO = Path(__file__).resolve().parents[2]
-# Local state and build output: never part of a build's source.
-UNSHIPPED = (
-    ".git",
-    ".venv",
-    ".domino-flows",
-    "build",
-    "dist",
-    "*.egg-info",
-    "__pycache__",
-    ".*_cache",
-)
 
 
 def run_new(*args: str, input: str | None = None):
@@ -161,25 +149,10 @@ def test_new_does_not_import_flytekit() -> None:
 
 
 @pytest.mark.slow
-def test_the_wheel_ships_the_whole_template(tmp_path: Path) -> None:
+def test_the_wheel_ships_the_whole_template(kit_wheels: Path) -> None:
     """`domino-flows new` works from a non-editable install: every template file is in the
     wheel, hidden ones (.github, .gitignore, .pre-commit-config.yaml) included."""
-    # Build from a copy: an in-tree build would leave build/ and egg-info in the checkout.
-    source = tmp_path / "source"
-    shutil.copytree(
-        REPO,
-        source,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(*UNSHIPPED),
-    )
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
-    (wheel,) = tmp_path.glob("domino_flows-*.whl")
+    (wheel,) = kit_wheels.glob("domino_flows-*.whl")
     prefix = "domino_flows/templates/cookiecutter-template/"
     in_wheel = {n[len(prefix) :] for n in zipfile.ZipFile(wheel).namelist() if n.startswith(prefix)}
     tracked = subprocess.run(
