@@ -29,6 +29,15 @@ memory_gib = 2
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with end-to-end (``slow``) tests first, otherwise in the usual order: under
+    ``pytest -n 2`` the workers share the long tests out while there is other work to fill the
+    gaps, rather than one worker finishing a long test alone at the end. A file's tests stay
+    together (its module-scoped fixtures are built once); every worker collects the same order."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
