@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from domino_flows.backends import domino as domino_module
+from domino_flows.backends.domino_client import RetryPolicy
 from domino_flows.backends.domino_polling import PollPolicy
 from domino_flows.cli import main
 from domino_flows.records.store import RunStore
@@ -59,6 +60,10 @@ def project(project, domino_env, monkeypatch):
     domino_env.add_tree(project)
     monkeypatch.setattr(
         domino_module, "PollPolicy", lambda: PollPolicy(initial=0.05, max_interval=0.2)
+    )
+    # the same tries as by default, with short waits (an unreachable host is retried)
+    monkeypatch.setattr(
+        domino_module, "RetryPolicy", lambda: RetryPolicy(base_delay=0.01, max_delay=0.05)
     )
     return project
 
