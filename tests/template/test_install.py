@@ -15,6 +15,7 @@ import os
 import subprocess
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,29 @@ def test_the_generated_project_installs_from_a_wheel_without_an_index(
         env,
     )
     assert " passed" in tests.stdout
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_whole_template(kit_wheels: Path) -> None:
+    """`domino-flows new` works from a non-editable install: every template file is in the
+    wheel, hidden ones (.github, .gitignore, .pre-commit-config.yaml) included."""
+    (wheel,) = kit_wheels.glob("domino_flows-*.whl")
+    prefix = "domino_flows/templates/cookiecutter-template/"
+    in_wheel = {n[len(prefix) :] for n in zipfile.ZipFile(wheel).namelist() if n.startswith(prefix)}
+    tracked = subprocess.run(
+        ["git", "ls-files", "domino_flows/templates/cookiecutter-template"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    expected = {name[len(prefix) :] for name in tracked}
+    assert expected, "no template files tracked by git"
+    assert in_wheel == expected
+    # the pages of `domino-flows ui` and `report --html` ship too
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    for page_file in ("ui/templates/run.html", "ui/templates/panel.html", "ui/static/ui.js"):
+        assert f"domino_flows/{page_file}" in shipped, page_file
 
 
 @pytest.mark.parametrize(

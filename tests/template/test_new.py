@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from domino_flows.cli import main
@@ -146,29 +144,6 @@ def test_new_does_not_import_flytekit() -> None:
         "assert 'flytekit' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
-
-
-@pytest.mark.slow
-def test_the_wheel_ships_the_whole_template(kit_wheels: Path) -> None:
-    """`domino-flows new` works from a non-editable install: every template file is in the
-    wheel, hidden ones (.github, .gitignore, .pre-commit-config.yaml) included."""
-    (wheel,) = kit_wheels.glob("domino_flows-*.whl")
-    prefix = "domino_flows/templates/cookiecutter-template/"
-    in_wheel = {n[len(prefix) :] for n in zipfile.ZipFile(wheel).namelist() if n.startswith(prefix)}
-    tracked = subprocess.run(
-        ["git", "ls-files", "domino_flows/templates/cookiecutter-template"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    expected = {name[len(prefix) :] for name in tracked}
-    assert expected, "no template files tracked by git"
-    assert in_wheel == expected
-    # the pages of `domino-flows ui` and `report --html` ship too
-    shipped = set(zipfile.ZipFile(wheel).namelist())
-    for page_file in ("ui/templates/run.html", "ui/templates/panel.html", "ui/static/ui.js"):
-        assert f"domino_flows/{page_file}" in shipped, page_file
 
 
 def test_new_with_standard_input_closed_says_what_to_do(tmp_path: Path) -> None:
