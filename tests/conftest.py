@@ -35,9 +35,9 @@ memory_gib = 2
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with end-to-end (``slow``) tests first, otherwise in the usual order: under
-    ``pytest -n 2`` the workers share the long tests out while there is other work to fill the
-    gaps, rather than one worker finishing a long test alone at the end. A file's tests stay
-    together (its module-scoped fixtures are built once); every worker collects the same order."""
+    ``pytest -n 2 --dist loadfile`` (pyproject.toml) the workers share the long files out while
+    short ones remain to fill the gaps, rather than one worker running a long file alone at the
+    end. A file's tests stay together; every worker collects the same order."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow_files)
 
