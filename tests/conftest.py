@@ -33,6 +33,13 @@ memory_gib = 2
 """
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist hands whole files out largest first unless told not to (3.8's
+    # --no-loadscope-reorder): keep the order below.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with end-to-end (``slow``) tests first, otherwise in the usual order: under
     ``pytest -n 2 --dist loadfile`` (pyproject.toml) the workers share the long files out while
