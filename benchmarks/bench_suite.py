@@ -66,6 +66,7 @@ def tree_memory(root: int) -> tuple[int, int]:
 
 
 def main(extra: list[str]) -> int:
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     process = subprocess.Popen([*COMMAND, *extra], cwd=REPO)
     peak = [0, 0]
@@ -95,6 +96,8 @@ def main(extra: list[str]) -> int:
     # On a machine shared with other work the wall time stretches; the CPU time does not, and
     # divided by the two workers it bounds the wall time on an idle 2-core machine from below.
     print(f"CPU time, all processes: {cpu:.0f} s (/ 2 cores = {cpu / 2 / 60:.1f} min)")
+    # Other work on the machine stretches the wall time: say how busy it was.
+    print(f"load average (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f}")
     return code
 
 

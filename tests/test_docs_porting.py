@@ -93,9 +93,11 @@ def test_the_example_pyproject_runs_every_name_skill_uses(tmp_path: Path) -> Non
     assert "Python 3.11" in environments and "Large" in tiers
     project = project_with_skill_pyproject(tmp_path / "p")
     tasks, calls = [], []
-    for index, (environment, tier) in enumerate(
-        [(e, tiers[0]) for e in environments] + [(environments[0], t) for t in tiers]
-    ):
+    # each environment and each tier in at least one task, with as few jobs as that takes
+    count = max(len(environments), len(tiers))
+    pairs = [(environments[i % len(environments)], tiers[i % len(tiers)]) for i in range(count)]
+    assert {e for e, _ in pairs} == set(environments) and {t for _, t in pairs} == set(tiers)
+    for index, (environment, tier) in enumerate(pairs):
         tasks.append(
             f"@domino_task(environment={environment!r}, hardware_tier={tier!r})\n"
             f"def step{index}(x: int) -> int:\n    return x + 1\n"

@@ -27,6 +27,7 @@ handling in ``fake_domino_http`` and the jobs in ``fake_domino_jobs``.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import os
@@ -139,6 +140,7 @@ class FakeDomino(JobRunner, LegacyApi, TrackingApi, DatasetApi, DominoApi):
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self.faulted = 0  # requests answered with an injected fault
+        self.chaos_kinds: collections.Counter[str] = collections.Counter()  # see chaos()
         self.jobs: dict[str, FakeJob] = {}
         self._commits: list[str] = []  # oldest first
         self._times: dict[str, float] = {}
@@ -267,7 +269,8 @@ class FakeDomino(JobRunner, LegacyApi, TrackingApi, DatasetApi, DominoApi):
         """Fault a random ``rate`` of all requests from now on (reproducibly, from ``seed``):
         each fault is one of ``kinds`` (see :data:`CHAOS_KINDS`; 429 carries ``Retry-After``,
         ``slow`` acts and then answers ``slow_seconds`` late, ``slow_before`` waits
-        ``slow_seconds`` before it acts). ``rate=0`` turns it off."""
+        ``slow_seconds`` before it acts). ``rate=0`` turns it off. ``chaos_kinds`` counts the
+        faults of each kind served."""
         with self._lock:
             self._chaos = (random.Random(seed), rate, kinds, slow_seconds) if rate else None
 
@@ -411,6 +414,7 @@ class FakeDomino(JobRunner, LegacyApi, TrackingApi, DatasetApi, DominoApi):
                 return None
             kind = rng.choice(kinds)
             self.faulted += 1
+            self.chaos_kinds[kind] += 1
         if kind in ("500", "502", "503"):
             return Fault(int(kind))
         if kind == "429":

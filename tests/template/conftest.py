@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,41 @@ import pytest
 from domino_flows.onboarding.new import TEMPLATE
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
+# Local state and build output: never part of a build's source.
+UNSHIPPED = (
+    ".git",
+    ".venv",
+    ".domino-flows",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+)
+
+
+@pytest.fixture(scope="session")
+def kit_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a wheel of this checkout and of the build backend a generated project
+    asks for (so it installs with no index), built once per test worker. Tests only read it.
+
+    Built from a copy: an in-tree build would write build/ and egg-info into the checkout while
+    other tests read it."""
+    root = tmp_path_factory.mktemp("kit-wheel")
+    source = root / "source"
+    shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(*UNSHIPPED))
+    wheels = root / "wheels"
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels)]
+    built = subprocess.run(
+        [*command, str(source), "setuptools>=77"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return wheels
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ a fresh virtual environment, with no package index; then its tests and its flow 
 
 Building the kit's other dependencies (flytekit and friends) into a wheelhouse would take minutes,
 so the fresh environment sees this one's site-packages through a ``.pth`` line: everything else
-is found there, while ``domino-flows`` itself (whose editable install here is not active in the
-fresh environment) comes from the wheel, through the requirement ``domino-flows new`` wrote.
+is found there (pip included), while ``domino-flows`` itself (whose editable install here is not
+active in the fresh environment) comes from the wheel, through the requirement
+``domino-flows new`` wrote.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,31 +34,18 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
 
 
 @pytest.mark.slow
-def test_the_generated_project_installs_from_a_wheel_without_an_index(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    # The kit's wheel, and the build backend the generated project asks for (no index later).
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "-w",
-            str(wheels),
-            str(REPO),
-            "setuptools>=77",
-        ],
-        cwd=tmp_path,
-    )
+def test_the_generated_project_installs_from_a_wheel_without_an_index(
+    tmp_path: Path, kit_wheels: Path
+) -> None:
+    wheels = kit_wheels  # the kit's wheel, and the build backend the generated project asks for
     (wheel,) = wheels.glob("domino_flows-*.whl")
     project = create_project(
         tmp_path / "out",
         {"domino_flows_requirement": f"domino-flows @ {wheel.as_uri()}"},
     )
     fresh = tmp_path / "fresh"
-    venv.create(fresh, with_pip=True)
+    # No pip of its own (ensurepip takes about 10 s): the line below lets it use this one's.
+    venv.create(fresh)
     python = fresh / "bin" / "python"
     purelib = run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path
@@ -84,6 +72,29 @@ def test_the_generated_project_installs_from_a_wheel_without_an_index(tmp_path: 
         env,
     )
     assert " passed" in tests.stdout
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_whole_template(kit_wheels: Path) -> None:
+    """`domino-flows new` works from a non-editable install: every template file is in the
+    wheel, hidden ones (.github, .gitignore, .pre-commit-config.yaml) included."""
+    (wheel,) = kit_wheels.glob("domino_flows-*.whl")
+    prefix = "domino_flows/templates/cookiecutter-template/"
+    in_wheel = {n[len(prefix) :] for n in zipfile.ZipFile(wheel).namelist() if n.startswith(prefix)}
+    tracked = subprocess.run(
+        ["git", "ls-files", "domino_flows/templates/cookiecutter-template"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    expected = {name[len(prefix) :] for name in tracked}
+    assert expected, "no template files tracked by git"
+    assert in_wheel == expected
+    # the pages of `domino-flows ui` and `report --html` ship too
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    for page_file in ("ui/templates/run.html", "ui/templates/panel.html", "ui/static/ui.js"):
+        assert f"domino_flows/{page_file}" in shipped, page_file
 
 
 @pytest.mark.parametrize(

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from domino_flows.cli import main
 from domino_flows.onboarding.new import TEMPLATE, create_project, new_command, template_variables
 
 REPO = Path(__file__).resolve().parents[2]
-# Local state and build output: never part of a build's source.
-UNSHIPPED = (
-    ".git",
-    ".venv",
-    ".domino-flows",
-    "build",
-    "dist",
-    "*.egg-info",
-    "__pycache__",
-    ".*_cache",
-)
 
 
 def run_new(*args: str, input: str | None = None):
@@ -158,44 +144,6 @@ def test_new_does_not_import_flytekit() -> None:
         "assert 'flytekit' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
-
-
-@pytest.mark.slow
-def test_the_wheel_ships_the_whole_template(tmp_path: Path) -> None:
-    """`domino-flows new` works from a non-editable install: every template file is in the
-    wheel, hidden ones (.github, .gitignore, .pre-commit-config.yaml) included."""
-    # Build from a copy: an in-tree build would leave build/ and egg-info in the checkout.
-    source = tmp_path / "source"
-    shutil.copytree(
-        REPO,
-        source,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(*UNSHIPPED),
-    )
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
-    (wheel,) = tmp_path.glob("domino_flows-*.whl")
-    prefix = "domino_flows/templates/cookiecutter-template/"
-    in_wheel = {n[len(prefix) :] for n in zipfile.ZipFile(wheel).namelist() if n.startswith(prefix)}
-    tracked = subprocess.run(
-        ["git", "ls-files", "domino_flows/templates/cookiecutter-template"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    expected = {name[len(prefix) :] for name in tracked}
-    assert expected, "no template files tracked by git"
-    assert in_wheel == expected
-    # the pages of `domino-flows ui` and `report --html` ship too
-    shipped = set(zipfile.ZipFile(wheel).namelist())
-    for page_file in ("ui/templates/run.html", "ui/templates/panel.html", "ui/static/ui.js"):
-        assert f"domino_flows/{page_file}" in shipped, page_file
 
 
 def test_new_with_standard_input_closed_says_what_to_do(tmp_path: Path) -> None:
