@@ -52,9 +52,21 @@ def warm_target(command: str, interpreter: str | None, command_prefix: str | Non
         return None
     if words[:3] != list(_ENTRYPOINT_WORDS) or len(words) != 4 or command_prefix:
         return None
-    if interpreter is None or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
+    if interpreter is None or _real_path(interpreter) != _real_path(sys.executable):
         return None
     return words[3]
+
+
+_real_paths: dict[str, str] = {}
+
+
+def _real_path(path: str) -> str:
+    """``os.path.realpath``, remembered: asked twice for every job started, with the same one or
+    two interpreters in a run, it is a filesystem call per path component each time."""
+    real = _real_paths.get(path)
+    if real is None:
+        real = _real_paths[path] = os.path.realpath(path)
+    return real
 
 
 class WarmProcess:
