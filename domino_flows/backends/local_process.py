@@ -69,9 +69,29 @@ def signal_session(session_id: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(session_id, signum)
     if memory_monitoring_available():
-        for pid in session_processes(session_id):
+        for pid in session_members(session_id):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signum)
+
+
+def session_members(session_id: int) -> list[int]:
+    """Every process in session ``session_id``, zombies included (a signal to one is harmless).
+
+    One ``getsid`` call per process rather than reading its ``/proc/<pid>/stat``: this runs at
+    the end of every job, over every process of the machine, and costs a tenth as much."""
+    members: list[int] = []
+    try:
+        entries = os.listdir(PROC)
+    except OSError:
+        return members
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == session_id:
+                    members.append(int(entry))
+            except OSError:
+                continue  # ended while we looked
+    return members
 
 
 def session_alive(session_id: int) -> bool:

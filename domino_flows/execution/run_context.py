@@ -31,12 +31,23 @@ class RunContext:
 
 _lock = threading.Lock()
 _open: dict[tuple[str, str], RunContext] = {}
+# The project folder as given -> as resolved: recording asks for a run's context several times
+# per task, and resolving the folder is a filesystem call per path component each time.
+_resolved: dict[str, str] = {}
+
+
+def _project_key(root: Path | str) -> str:
+    given = str(root)
+    resolved = _resolved.get(given)
+    if resolved is None:
+        resolved = _resolved[given] = str(Path(given).resolve())
+    return resolved
 
 
 def open_run(root: Path, run_id: str, settings: ProjectSettings | None = None) -> RunContext:
     """The run's context, made now from ``settings`` (loaded here when not given) unless the
     run has one already."""
-    key = (str(Path(root).resolve()), run_id)
+    key = (_project_key(root), run_id)
     with _lock:
         context = _open.get(key)
         if context is None:
@@ -49,4 +60,4 @@ def open_run(root: Path, run_id: str, settings: ProjectSettings | None = None) -
 def close_run(root: Path, run_id: str) -> None:
     """Forget the run's context: its run has ended."""
     with _lock:
-        _open.pop((str(Path(root).resolve()), run_id), None)
+        _open.pop((_project_key(root), run_id), None)
