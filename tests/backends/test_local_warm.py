@@ -161,6 +161,8 @@ def test_a_job_the_launcher_cannot_start_starts_cold(project, monkeypatch):
 @pytest.mark.slow
 def test_close_stops_running_jobs_and_ends_the_warm_launcher(project):
     backend = LocalBackend(project, load_settings(project), stop_grace=2.0)
+    # backends earlier tests dropped are freed now, not by a collection during this test
+    gc.collect()
     open_before = lifecycle.open_count()
     spec = job("nap", {"seconds": float}, {"o0": float})
     handle = start(backend, spec, {"seconds": 60.0})
@@ -170,6 +172,7 @@ def test_close_stops_running_jobs_and_ends_the_warm_launcher(project):
         assert backend.status(handle).state is JobState.RUNNING
     assert backend.status(handle).state is JobState.STOPPED
     assert launcher.wait(timeout=30) is not None  # the launcher process ended
+    gc.collect()
     assert lifecycle.open_count() == open_before - 1
     backend.close()  # twice is fine
 
