@@ -9,6 +9,7 @@ CI and under ``pytest -n 2``, where workers share nothing but the repository.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,7 +71,9 @@ def isolated_environment(
     # A backend a test left open would keep its jobs and warm launcher (a process with flytekit
     # imported) for the rest of the worker's life.
     lifecycle.close_all()
-    if checkout_state is not None and checkout_state.exists():
+    # os.path, not Path.exists: the test's own patches are still in place here (a test may make
+    # Path.exists answer True for every path).
+    if checkout_state is not None and os.path.lexists(checkout_state):
         shutil.rmtree(checkout_state, ignore_errors=True)  # so later tests are not blamed
         pytest.fail(
             f"this test (or one beside it on another worker) wrote {checkout_state}: "

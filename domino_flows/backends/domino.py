@@ -140,7 +140,7 @@ class DominoBackend(DominoOutputs, DominoRecords):
             _settings_value(settings, "retention_days") or DEFAULT_RETENTION_DAYS
         )
         self._start_settle = start_settle
-        self._poller = JobPoller(poll or PollPolicy())
+        self._poller = JobPoller(poll or PollPolicy().with_environment(environ))
         self._client_factory = client_factory or functools.partial(build_client, timeout=timeout)
         self._client: Any = None
         self._project_info: dict[str, Any] | None = None

@@ -5,17 +5,27 @@ deployment's API budget, and a fixed interval makes many runs poll in lockstep. 
 each job's schedule between calls, so a caller that waits in short slices (the runner waits half a
 second at a time to stay responsive to Ctrl-C) still polls Domino on the backed-off schedule and
 gets the last known status in between.
+
+``DOMINO_FLOWS_POLL_SECONDS`` sets the first wait (default 1 s); the waits grow from it as usual,
+up to 20 times it. It is for deployments that answer at once, such as the fake Domino of
+``domino_flows.testing``, whose jobs end in a second or two: a real deployment's jobs take longer
+to start than the default waits.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import random
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from domino_flows.backends.base import JobStatus
+from domino_flows.core.errors import ConfigurationError
+
+POLL_VARIABLE = "DOMINO_FLOWS_POLL_SECONDS"
 
 
 @dataclass
@@ -31,6 +41,24 @@ class PollPolicy:
         """Wait after poll ``poll`` (1, 2, ...): exponential, capped, jittered in [75%, 100%]."""
         ceiling = min(self.max_interval, self.initial * self.factor ** (poll - 1))
         return ceiling * (0.75 + 0.25 * self.random())
+
+    def with_environment(self, environ: Mapping[str, str] | None = None) -> PollPolicy:
+        """This policy, its waits scaled so the first is ``DOMINO_FLOWS_POLL_SECONDS`` if set."""
+        text = (os.environ if environ is None else environ).get(POLL_VARIABLE, "").strip()
+        if not text:
+            return self
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds) or seconds <= 0:
+            raise ConfigurationError(
+                f"{POLL_VARIABLE}={text!r}: give the first wait between two polls of a Domino "
+                f"job as a positive number of seconds (e.g. {POLL_VARIABLE}=0.1), or unset it "
+                "for the default of 1 second."
+            )
+        scale = seconds / self.initial
+        return replace(self, initial=seconds, max_interval=self.max_interval * scale)
 
 
 @dataclass

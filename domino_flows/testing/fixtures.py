@@ -10,7 +10,10 @@ Enable them with ``pytest_plugins = ["domino_flows.testing.fixtures"]`` in a con
   files under ``/mnt/artifacts`` in jobs).
 - ``domino_env``: the same server, with the environment pointing at it the way it points at a real
   deployment (``DOMINO_API_HOST``, ``DOMINO_USER_API_KEY``, ``DOMINO_PROJECT_OWNER`` /
-  ``DOMINO_PROJECT_NAME``, ``DOMINO_FLOWS_BACKEND=domino``) and other credentials unset.
+  ``DOMINO_PROJECT_NAME``, ``DOMINO_FLOWS_BACKEND=domino``) and other credentials unset. It also
+  sets ``DOMINO_FLOWS_POLL_SECONDS`` (see ``backends/domino_polling.py``) to ``FAST_POLL_SECONDS``:
+  the fake answers at once and its jobs end in a second or two, which the default waits (1 s,
+  growing) would mostly spend idle.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from domino_flows.backends.domino_polling import POLL_VARIABLE
 from domino_flows.core.redaction import API_KEY_VARIABLE, API_PROXY_VARIABLE, TOKEN_FILE_VARIABLE
 from domino_flows.testing.fake_domino import FakeDomino
+
+FAST_POLL_SECONDS = "0.05"  # the first wait between two polls of a job of the fake
 
 
 @pytest.fixture
@@ -44,6 +50,7 @@ def domino_env(fake_domino: FakeDomino, monkeypatch: pytest.MonkeyPatch) -> Fake
     monkeypatch.setenv("DOMINO_PROJECT_OWNER", fake_domino.owner)
     monkeypatch.setenv("DOMINO_PROJECT_NAME", fake_domino.project_name)
     monkeypatch.setenv("DOMINO_FLOWS_BACKEND", "domino")
+    monkeypatch.setenv(POLL_VARIABLE, FAST_POLL_SECONDS)
     for name in (TOKEN_FILE_VARIABLE, API_PROXY_VARIABLE, "DOMINO_RUN_ID", "DOMINO_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     return fake_domino

@@ -37,7 +37,7 @@ from domino_flows.backends.domino_jobs import (
     map_status,
     staging_path,
 )
-from domino_flows.backends.domino_polling import JobPoller, PollPolicy
+from domino_flows.backends.domino_polling import PollPolicy
 from domino_flows.contract.data_sources import ExternalDataVolume, NetAppVolumeSnapshot
 from domino_flows.core.errors import ConfigurationError
 from domino_flows.testing import DEFAULT_ENVIRONMENTS, FakeDomino
@@ -490,42 +490,6 @@ def test_stop_posts_the_published_body_once(backend, fake_domino):
 def test_domino_schedules_its_own_hardware(backend):
     assert backend.scheduling_slots(spec(HardwareTierName="Large")) == 1
     assert backend.default_capacity() == 16
-
-
-def test_polling_backs_off_with_jitter_up_to_a_cap():
-    policy = PollPolicy(initial=1.0, factor=2.0, max_interval=10.0, random=lambda: 1.0)
-    assert [policy.interval(n) for n in range(1, 7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
-    low = PollPolicy(initial=1.0, factor=2.0, max_interval=10.0, random=lambda: 0.0)
-    assert low.interval(3) == 3.0
-
-
-def test_waiting_keeps_each_jobs_schedule_between_short_waits():
-    now = [0.0]
-    polls: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    poller = JobPoller(
-        PollPolicy(
-            initial=1.0,
-            factor=2.0,
-            max_interval=8.0,
-            sleep=sleep,
-            random=lambda: 1.0,
-            clock=lambda: now[0],
-        )
-    )
-    from domino_flows.backends.base import JobStatus
-
-    def status() -> JobStatus:
-        polls.append(now[0])
-        return JobStatus(JobState.SUCCEEDED if now[0] >= 7 else JobState.RUNNING)
-
-    for _ in range(20):
-        if poller.wait("job", status, timeout=0.5).is_terminal:
-            break
-    assert polls == [0.0, 1.0, 3.0, 7.0]
 
 
 # --- credentials --------------------------------------------------------------------------------
