@@ -52,21 +52,26 @@ def warm_target(command: str, interpreter: str | None, command_prefix: str | Non
         return None
     if words[:3] != list(_ENTRYPOINT_WORDS) or len(words) != 4 or command_prefix:
         return None
-    if interpreter is None or _real_path(interpreter) != _real_path(sys.executable):
+    if interpreter is None or _environment_of(interpreter) != _environment_of(sys.executable):
         return None
     return words[3]
 
 
-_real_paths: dict[str, str] = {}
+_environments: dict[str, tuple[str, str]] = {}
 
 
-def _real_path(path: str) -> str:
-    """``os.path.realpath``, remembered: asked twice for every job started, with the same one or
-    two interpreters in a run, it is a filesystem call per path component each time."""
-    real = _real_paths.get(path)
-    if real is None:
-        real = _real_paths[path] = os.path.realpath(path)
-    return real
+def _environment_of(interpreter: str) -> tuple[str, str]:
+    """The virtual environment an interpreter runs in (its folder, or "" for none) and the
+    program it finally is. Two venvs made from one Python resolve to the same program, so the
+    program alone would start a job warm in the wrong venv, with the wrong packages. Remembered:
+    asked twice for every job started, with one or two interpreters in a run."""
+    known = _environments.get(interpreter)
+    if known is None:
+        path = Path(os.path.abspath(interpreter))
+        venv = path.parent.parent
+        folder = str(venv) if (venv / "pyvenv.cfg").is_file() else ""
+        known = _environments[interpreter] = (folder, os.path.realpath(path))
+    return known
 
 
 class WarmProcess:

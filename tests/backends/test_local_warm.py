@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import time
+import venv
 import weakref
 
 import pytest
@@ -87,6 +88,20 @@ def test_eligible_commands():
     assert (
         local_warm.warm_target("python -m domino_flows.entrypoint a:f", "/usr/bin/x", None) is None
     )
+
+
+def test_another_venv_of_the_same_python_starts_cold(tmp_path):
+    # a venv's interpreter resolves to the Python it was made from, like this one's: only the
+    # venv tells their packages apart, and a job must run with its own environment's packages
+    other = tmp_path / "other-venv"
+    venv.create(other, with_pip=False, symlinks=True)
+    python = other / "bin" / "python"
+    assert os.path.realpath(python) == os.path.realpath(sys.executable)
+    command = "python -m domino_flows.entrypoint a.py:f"
+    assert local_warm.warm_target(command, str(python), None) is None
+    spelt_otherwise = os.path.join(os.path.dirname(sys.executable), ".", "x", "..", "python3")
+    if os.path.exists(spelt_otherwise):  # this venv's python3: the same environment, warm
+        assert local_warm.warm_target(command, spelt_otherwise, None) == "a.py:f"
 
 
 def test_disabled_by_environment(monkeypatch):
