@@ -137,7 +137,12 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
     if not settings.mlflow_on(backend):
         records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**base, "mlflow": False})
         return
-    if not tracking_job.mlflow_available():
+    known = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+    uri = runner_store(project_root, backend)
+    # a parent run is made only by a runner that reaches the store and has none yet; otherwise
+    # MLflow is not used here, so it is only looked for, not imported
+    makes_parent = not known.get("run_id") and uri is not None
+    if not tracking_job.mlflow_available(importing=makes_parent):
         if backend.records_in_job():  # each job still records itself if its environment can
             line = (
                 "domino-flows: MLflow is not installed for this runner: no parent MLflow run for "
@@ -148,10 +153,8 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
         logger.warning(line)
         records.put_many(run_id, *RUN_LEVEL, {SKIPPED: line, MLFLOW_RUN: {**base, "mlflow": True}})
         return
-    known = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
-    uri = runner_store(project_root, backend)
     entry = {**base, "mlflow": True, "store": store_address(uri)}
-    if known.get("run_id") or uri is None:  # resumed, or the jobs' store is out of reach
+    if not makes_parent or uri is None:  # resumed, or the jobs' store is out of reach
         records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**entry, **_ids(known)})
         return
     _client_ready(uri)

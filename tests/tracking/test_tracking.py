@@ -266,3 +266,39 @@ def test_a_runner_without_mlflow_still_lets_domino_jobs_record_themselves(
         "domino-flows: MLflow is not installed for this runner: no parent MLflow run for this "
         "flow run; each job records its own run where MLflow is installed."
     ]
+
+
+def test_a_runner_that_makes_no_parent_run_does_not_import_mlflow(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Domino's tracking server is out of the runner's reach: the jobs record themselves, so the
+    # runner only looks for MLflow (importing it costs seconds of CPU per run)
+    monkeypatch.delenv(tracking_job.TRACKING_URI_VARIABLE, raising=False)
+    asked: list[bool] = []
+    real = tracking_job.mlflow_available
+
+    def looked_for(*, importing: bool = True) -> bool:
+        asked.append(importing)
+        return real(importing=importing)
+
+    monkeypatch.setattr(tracking_job, "mlflow_available", looked_for)
+    (root / "pyproject.toml").write_text("[project]\nname = 'tracked'\n")  # default: on
+    backend = Backend(in_job=True)
+    RunSession(root, "run-1", "flows.wf", backend).begin()  # type: ignore[arg-type]
+    attempt.start(backend, task_spec(), {"label": "x", "rows": 2}, root)  # type: ignore[arg-type]
+    assert asked == [False]
+    assert backend.specs[0].tracking["mlflow"] is True
+    (kept,) = [
+        r.value
+        for r in TrackingRecords(RunStore.for_project(root)).of_run("run-1")
+        if r.kind == "mlflow_run"
+    ]
+    assert kept["mlflow"] is True and "run_id" not in kept
+
+
+def test_looking_for_mlflow_without_importing_it_sees_a_missing_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert tracking_job.mlflow_available(importing=False) is True
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # as when it is not installed
+    assert tracking_job.mlflow_available(importing=False) is False
