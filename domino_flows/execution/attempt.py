@@ -24,7 +24,7 @@ from domino_flows.backends.base import (
 from domino_flows.core.clock import now
 from domino_flows.core.errors import DominoFlowsError
 from domino_flows.core.redaction import redact
-from domino_flows.execution import recording, stopping, tracking
+from domino_flows.execution import promotion, recording, stopping, tracking
 from domino_flows.execution.attempt_record import LOG_TAIL_LINES, AttemptRecord, failure_message
 from domino_flows.records import lineage
 from domino_flows.records.artifacts_store import artifact_specs
@@ -152,7 +152,7 @@ def finish(
                 for name, value in values.items()
             ]
             # made before the end is recorded: the COMPLETE event names them
-            registered = tracking.promote(backend, record, refs)
+            registered = promotion.promote(backend, record, refs)
             recording.task_ended(record, status, refs, registered)
             tracking.ended(backend, record, True, values)
             names = sorted({a["name"] for a in artifacts.values()})

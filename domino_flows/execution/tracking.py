@@ -44,9 +44,7 @@ from domino_flows.records.tracking import (
     JOB_STATS,
     JOB_TAGS,
     MLFLOW_RUN,
-    MODEL_VERSIONS,
     PLAN,
-    PROMOTED,
     SKIPPED,
     TrackingRecords,
     store_address,
@@ -113,14 +111,14 @@ def runner_store(project_root: Path, backend: JobBackend) -> str | None:
     return (state_dir(project_root) / LOCAL_STORE).resolve().as_uri()
 
 
-def _client_ready(uri: str) -> None:
+def client_ready(uri: str) -> None:
     # MLflow 3 refuses its file store unless asked; the project's own store is one (fast, and
     # `mlflow ui --backend-store-uri .domino-flows/mlruns` opens it).
     if uri.startswith("file:") or "://" not in uri:
         os.environ.setdefault(tracking_job.FILE_STORE_VARIABLE, "true")
 
 
-def _warn(what: str, error: BaseException) -> None:
+def warn_unrecorded(what: str, error: BaseException) -> None:
     logger.warning("domino-flows: %s was not recorded: %s", what, (redact(str(error)) or "")[:300])
 
 
@@ -157,7 +155,7 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
     if not makes_parent or uri is None:  # resumed, or the jobs' store is out of reach
         records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**entry, **_ids(known)})
         return
-    _client_ready(uri)
+    client_ready(uri)
     plan = {
         "experiment": base["experiment"],
         "run_name": f"{flow} [run {run_id}]",
@@ -172,7 +170,7 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
         parent = tracking_job.TaskRun(plan, uri)
         parent.start()
     except tracking_job.mlflow_errors() as error:
-        _warn(f"the MLflow parent run of run {run_id}", error)
+        warn_unrecorded(f"the MLflow parent run of run {run_id}", error)
         records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, entry)
         return
     ids = {"run_id": parent.run_id, "experiment_id": parent.experiment_id}
@@ -190,12 +188,12 @@ def run_ended(project_root: Path, run_id: str, succeeded: bool) -> None:
     uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE) or parent.get("store")
     if not parent.get("run_id") or not uri:
         return
-    _client_ready(uri)
+    client_ready(uri)
     try:
         run = tracking_job.TaskRun({}, uri, run_id=parent["run_id"])
         run.client.set_terminated(run.run_id, "FINISHED" if succeeded else "FAILED")
     except tracking_job.mlflow_errors() as error:
-        _warn(f"the end of MLflow run {parent['run_id']}", error)
+        warn_unrecorded(f"the end of MLflow run {parent['run_id']}", error)
 
 
 # --- an attempt -------------------------------------------------------------------------------
@@ -290,12 +288,12 @@ def prepare(
     }
     uri = runner_store(root, backend)
     if mlflow_on and uri:
-        _client_ready(uri)
+        client_ready(uri)
         try:
             run = tracking_job.TaskRun(plan, uri)
             run.start()
         except tracking_job.mlflow_errors() as error:
-            _warn(f"the MLflow run of task {spec.task!r}", error)
+            warn_unrecorded(f"the MLflow run of task {spec.task!r}", error)
         else:
             environment[tracking_job.RUN_ID_VARIABLE] = run.run_id
             environment[tracking_job.TRACKING_URI_VARIABLE] = uri
@@ -320,7 +318,7 @@ def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None
     try:
         backend.tag_job(record.handle, tags)
     except DominoFlowsError as error:
-        _warn(f"the tags of job {record.job_id}", error)
+        warn_unrecorded(f"the tags of job {record.job_id}", error)
         return
     TrackingRecords(RunStore.for_project(root)).put(
         spec.run_id, spec.task, spec.attempt, JOB_TAGS, tags
@@ -374,7 +372,7 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
         if succeeded and plan.get("artifact_outputs")
         else []
     )
-    _client_ready(uri)
+    client_ready(uri)
     try:
         run = tracking_job.TaskRun(plan, uri, run_id=entry["run_id"])
         if record.job_id:  # known once the job started (a job recording itself names its own)
@@ -382,40 +380,7 @@ def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, A
         _log_lineage_to(run, store, record, snapshot_tags)
         run.finish(succeeded, numbers, files, folder / "tracking.jsonl", stats)
     except tracking_job.mlflow_errors() as error:
-        _warn(f"the end of MLflow run {entry['run_id']} (task {record.task!r})", error)
-
-
-def promote(backend: JobBackend, record: Any, outputs: list[Any]) -> list[dict[str, Any]]:
-    """A succeeded attempt's DATA artifacts as dataset snapshots and MODEL artifacts as
-    registered model versions, made before its end is recorded so that its COMPLETE lineage
-    event names them (``lineage.registered_outputs``); what it made, kept so a second call
-    (a status read twice) makes nothing again."""
-    store = RunStore.for_project(Path(record.project_root))
-    records = TrackingRecords(store)
-    key = (record.run_id, record.task, record.attempt)
-    kept = records.of_attempt(*key)
-    plan = kept.get(PLAN)
-    if not plan or PROMOTED in kept:
-        return list(kept.get(PROMOTED) or [])
-    made = [
-        {"kind": "dataset_snapshot", **s}
-        for s in dataset_snapshots.promote(backend, record, plan, outputs, records)
-    ]
-    if backend.records_in_job():  # the job wrote its MLflow run, and reported its id
-        run_id = (
-            backend.job_records(record.handle).get("mlflow_run_id", "") if record.job_id else ""
-        )
-        uri = os.environ.get(tracking_job.TRACKING_URI_VARIABLE)
-    else:
-        run_id = (kept.get(MLFLOW_RUN) or {}).get("run_id", "")
-        uri = runner_store(Path(record.project_root), backend)
-    if run_id and (uri or backend.records_in_job()):
-        made += [
-            {"kind": "model_version", **v}
-            for v in _register_models(backend, record, plan, run_id, uri, records)
-        ]
-    records.put(*key, PROMOTED, made)
-    return made
+        warn_unrecorded(f"the end of MLflow run {entry['run_id']} (task {record.task!r})", error)
 
 
 def _snapshot_tags(snapshots: list[dict[str, Any]]) -> dict[str, str]:
@@ -430,39 +395,6 @@ def _snapshot_tags(snapshots: list[dict[str, Any]]) -> dict[str, str]:
     return tags
 
 
-def _register_models(
-    backend: JobBackend,
-    record: Any,
-    plan: dict[str, Any],
-    run_id: str,
-    uri: str | None,
-    records: TrackingRecords,
-) -> list[dict[str, Any]]:
-    """``Artifact(..., MODEL, register=...)`` outputs as new registered model versions."""
-    versions: list[dict[str, Any]] = []
-    for artifact in plan.get("artifact_outputs", {}).values():
-        name = artifact.get("register")
-        if not name:
-            continue
-        path = f"artifacts/{artifact['name']}"
-        if uri:
-            _client_ready(uri)
-        errors: tuple[type[BaseException], ...] = (DominoFlowsError,)
-        if tracking_job.mlflow_available():  # the runner may lack MLflow on the domino backend
-            errors += tracking_job.mlflow_errors()
-        try:
-            version = backend.register_model(record.handle, name, run_id, path, uri)
-        except errors as error:
-            _warn(f"model {name!r} from task {record.task!r}", error)
-            continue
-        versions.append(
-            {"model": name, "version": version, "artifact": artifact["name"], "mlflow_run": run_id}
-        )
-    if versions:
-        records.put(record.run_id, record.task, record.attempt, MODEL_VERSIONS, versions)
-    return versions
-
-
 def _numbers(plan: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:
     names = plan.get("metric_outputs", [])
     return {
@@ -473,11 +405,11 @@ def _numbers(plan: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:
 
 
 def _log_lineage(uri: str, run_id: str, store: RunStore, record: Any, tags: dict[str, str]) -> None:
-    _client_ready(uri)
+    client_ready(uri)
     try:
         _log_lineage_to(tracking_job.TaskRun({}, uri, run_id=run_id), store, record, tags)
     except tracking_job.mlflow_errors() as error:
-        _warn(f"the lineage of MLflow run {run_id} (task {record.task!r})", error)
+        warn_unrecorded(f"the lineage of MLflow run {run_id} (task {record.task!r})", error)
 
 
 def _log_lineage_to(

@@ -27,7 +27,7 @@ MODEL_VERSIONS = "model_versions"  # [{model, version, artifact}]
 # [{dataset, snapshot (Domino id or local folder), version, artifact, ...}]; or {dataset,
 # artifact, error} for a snapshot that was not made
 DATASET_SNAPSHOTS = "dataset_snapshots"
-PROMOTED = "promoted"  # what an attempt's COMPLETE event names (execution/tracking.promote)
+PROMOTED = "promoted"  # what an attempt's COMPLETE event names (execution/promotion.promote)
 PLAN = "plan"  # what the attempt's MLflow run holds (tracking_job's plan), for its end
 
 
