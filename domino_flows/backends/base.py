@@ -52,6 +52,9 @@ class JobSpec:
     # lineage: the dataset each input was bound to (see lineage.DatasetRef.source), when known
     input_sources: dict[str, str] = field(default_factory=dict)
     attempt: int = 1
+    # the flow's node this attempt runs, as `show` names it (n0, n1-n0...); ``task`` carries it
+    # only when several nodes run the same task
+    node: str = ""
     # Custom Domino paths (``Input(path=...)``/``Output(path=...)``) by input/output name.
     input_paths: dict[str, str] = field(default_factory=dict)
     output_paths: dict[str, str] = field(default_factory=dict)

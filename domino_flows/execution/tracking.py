@@ -209,7 +209,8 @@ def plan_for(
     project_root: Path, spec: JobSpec, record: Any, values: dict[str, Any], parent: dict[str, Any]
 ) -> dict[str, Any]:
     """What the attempt's MLflow run holds before its job runs (JSON, for a job's manifest)."""
-    task, _, node = spec.task.partition("@")
+    task, _, keyed = spec.task.partition("@")
+    node = spec.node or keyed
     params = {}
     for name, value in values.items():
         kind = contract.kind_of(spec.input_types[name])
@@ -236,7 +237,7 @@ def plan_for(
         "tags": {
             "domino_flows.flow": spec.flow,
             "domino_flows.run_id": spec.run_id,
-            "domino_flows.authoring.task": task,
+            "domino_flows.task": task,
             "domino_flows.node": node,
             "domino_flows.attempt": str(spec.attempt),
             "domino_flows.environment": record.environment or PROJECT_DEFAULT,

@@ -71,6 +71,7 @@ class TaskSpecs:
             run_id=self.run_id,
             flow=self.flow,
             task=self.task_key(task, key, is_item),
+            node=key,
             config=facts.config,
             input_types=dict(facts.input_types),
             output_types=dict(facts.output_types),

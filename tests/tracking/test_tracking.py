@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ def only_run(root: Path, task: str = "flows.train") -> Any:
     client = client_for(root)
     experiment = client.get_experiment_by_name(f"local/{root.name}/flows.wf")
     runs = client.search_runs([experiment.experiment_id])
-    chosen = [r for r in runs if r.data.tags.get("domino_flows.authoring.task", "") == task]
+    chosen = [r for r in runs if r.data.tags.get("domino_flows.task", "") == task]
     assert len(chosen) == 1
     return chosen[0]
 
@@ -302,3 +303,27 @@ def test_looking_for_mlflow_without_importing_it_sees_a_missing_install(
     assert tracking_job.mlflow_available(importing=False) is True
     monkeypatch.setitem(sys.modules, "mlflow", None)  # as when it is not installed
     assert tracking_job.mlflow_available(importing=False) is False
+
+
+def test_a_task_run_by_one_node_is_tagged_with_that_node_and_every_documented_tag(
+    root: Path,
+) -> None:
+    backend = Backend()
+    session = RunSession(root, "run-1", "flows.wf", backend)  # type: ignore[arg-type]
+    session.begin()
+    spec = replace(task_spec(), task="flows.train", node="n0")  # the only node running it
+    record = attempt.start(backend, spec, {"label": "x", "rows": 1}, root)  # type: ignore[arg-type]
+    attempt.finish(backend, record, JobStatus(JobState.SUCCEEDED), spec, {})  # type: ignore[arg-type]
+    session.close(JobState.SUCCEEDED)
+    tags = {k: v for k, v in only_run(root).data.tags.items() if k.startswith("domino_flows.")}
+    assert sorted(tags) == [
+        "domino_flows.attempt",
+        "domino_flows.environment",
+        "domino_flows.flow",
+        "domino_flows.hardware_tier",
+        "domino_flows.job_id",
+        "domino_flows.node",
+        "domino_flows.run_id",
+        "domino_flows.task",
+    ]  # and the commit, in a project with one (this test's folder is not a git repository)
+    assert (tags["domino_flows.task"], tags["domino_flows.node"]) == ("flows.train", "n0")

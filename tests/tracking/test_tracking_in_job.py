@@ -29,7 +29,7 @@ PLAN = {
     "experiment": "alice/flows/flows.wf",
     "run_name": "flows.train (attempt 1)",
     "params": {"a": "41"},
-    "tags": {"domino_flows.authoring.task": "flows.train", "domino_flows.run_id": "run-1"},
+    "tags": {"domino_flows.task": "flows.train", "domino_flows.run_id": "run-1"},
     "datasets": [{"name": "a", "digest": "ab" * 32, "source": "flows.wf/inputs/a"}],
     "metric_outputs": ["score"],
     "artifact_outputs": {"model": {"name": "Churn model", "type": "MODEL", "file": "m.json"}},
