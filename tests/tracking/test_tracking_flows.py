@@ -58,9 +58,7 @@ def runs_by_task(uri: str) -> tuple[Any, dict[str, Any], Any]:
     assert len(experiments) == 1, [e.name for e in experiments]
     runs = client.search_runs([experiments[0].experiment_id])
     tasks = {
-        r.data.tags["domino_flows.task"]: r
-        for r in runs
-        if "domino_flows.task" in r.data.tags
+        r.data.tags["domino_flows.task"]: r for r in runs if "domino_flows.task" in r.data.tags
     }
     parents = [r for r in runs if "domino_flows.task" not in r.data.tags]
     assert len(parents) == 1
