@@ -22,7 +22,7 @@ _EXPORTS: dict[str, str] = {
     "ClusterProperties": "domino_flows.authoring.config",
     "ExternalDataVolume": "domino_flows.contract.data_sources",
     "NetAppVolumeSnapshot": "domino_flows.contract.data_sources",
-    "DominoJobTask": "domino_flows.task",
+    "DominoJobTask": "domino_flows.authoring.task",
     "domino_task": "domino_flows.authoring.decorators",
     "Input": "domino_flows.authoring.helpers",
     "Output": "domino_flows.authoring.helpers",
