@@ -7,23 +7,18 @@ import concurrent.futures as futures
 from typing import TYPE_CHECKING, Any
 
 from domino_flows.runner import values
+from domino_flows.runner.engine_steps import EngineSteps
 from domino_flows.runner.fan_out_items import FanOutItems
 from domino_flows.runner.graph import FlowNode
-from domino_flows.runner.progress import NodeView, Reporter
+from domino_flows.runner.progress import NodeView
 from domino_flows.runner.readiness import ReadyQueue, Scope
-from domino_flows.runner.state import RunnerState
 
 
-class FanOutSteps:
+class FanOutSteps(EngineSteps):
     """Mixed into the engine, whose state and steps it uses."""
 
     fan_outs: dict[str, FanOutItems]
-    views: dict[str, NodeView]
-    reporter: Reporter
     ready: ReadyQueue
-    state: RunnerState
-    run_id: str
-    ctx: Any
 
     if TYPE_CHECKING:  # the engine's own steps
 
@@ -36,19 +31,6 @@ class FanOutSteps:
             literals: dict[str, Any],
             item: int | None = None,
         ) -> bool: ...
-
-        def _fail(
-            self,
-            scope: Scope,
-            flow_node: FlowNode,
-            path: str,
-            message: str,
-            view_state: str = "failed",
-        ) -> None: ...
-
-        def _finish(
-            self, scope: Scope, node_id: str, state: str, outputs: dict[str, Any] | None
-        ) -> None: ...
 
     def _start_fan_out(
         self,

@@ -8,43 +8,26 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from domino_flows.runner import bindings, gates, values
+from domino_flows.runner.engine_steps import EngineSteps
 from domino_flows.runner.graph import FlowNode, NodeKind
 from domino_flows.runner.outcome import RunOptions
-from domino_flows.runner.progress import NodeView, Reporter
+from domino_flows.runner.progress import NodeView
 from domino_flows.runner.readiness import Scope
-from domino_flows.runner.state import RESUME, RunnerState
+from domino_flows.runner.state import RESUME
 from domino_flows.runner.task_specs import TaskSpecs
 
 
-class InlineSteps:
+class InlineSteps(EngineSteps):
     """Mixed into the engine, whose state and steps it uses."""
 
-    views: dict[str, NodeView]
-    reporter: Reporter
-    state: RunnerState
     specs: TaskSpecs
     options: RunOptions
-    run_id: str
     reused_from: str
     finished_nodes: dict[str, bytes]
-    ctx: Any
 
     if TYPE_CHECKING:  # the engine's own steps
 
         def _task_key(self, task: Any, key: str, is_item: bool) -> str: ...
-
-        def _fail(
-            self,
-            scope: Scope,
-            flow_node: FlowNode,
-            path: str,
-            message: str,
-            view_state: str = "failed",
-        ) -> None: ...
-
-        def _finish(
-            self, scope: Scope, node_id: str, state: str, outputs: dict[str, Any] | None
-        ) -> None: ...
 
     def _reuse(self, scope: Scope, flow_node: FlowNode, path: str) -> None:
         if flow_node.kind is NodeKind.JOB:  # its outputs keep the names its job gave them
