@@ -14,10 +14,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from processes import alive, wait_for
 
 from domino_flows.authoring import serialize
 from domino_flows.records.store import RunStore
@@ -362,21 +362,3 @@ def test_serialized_templates_hold_no_credentials(
         text = json.dumps(serialize.to_dicts(serialize.serialize(entity)))
         assert "domino_job" in text
         assert FAKE_KEY not in text and FAKE_PROXY not in text
-
-
-def alive(pid: int) -> bool:
-    """Running, and not a zombie left for a parent that is gone."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return bool(predicate())

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from processes import alive, wait_for
 
 from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import local_process
@@ -72,24 +72,6 @@ def run(backend: LocalBackend, job: JobSpec, values: dict | None = None, timeout
     status = backend.wait(handle, timeout)
     assert status.is_terminal, f"job did not end in {timeout}s: {status}"
     return handle, status
-
-
-def alive(pid: int) -> bool:
-    """Running, and not a zombie waiting for a parent that is gone."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_is_a_job_backend(backend: LocalBackend) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from processes import alive, wait_for
 
 from domino_flows.authoring.config import DominoJobConfig
 from domino_flows.backends import local_process
@@ -52,29 +52,12 @@ def backend(project: Path) -> Iterator[LocalBackend]:
         yield backend
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_session_members_include_a_process_in_another_group(tmp_path: Path) -> None:
     noted = tmp_path / "pid"
     script = LEAVE_ONE_BEHIND + "; import time; time.sleep(60)"
     leader = subprocess.Popen([sys.executable, "-c", script, str(noted)], start_new_session=True)
     try:
-        assert _wait_for(lambda: noted.exists() and noted.read_text() != "")
+        assert wait_for(lambda: noted.exists() and noted.read_text() != "")
         child = int(noted.read_text())
         members = local_process.session_members(leader.pid)
         assert sorted(members) == sorted([leader.pid, child])
@@ -96,4 +79,4 @@ def test_a_process_left_in_the_jobs_session_is_killed_at_its_end(
     assert status.state is JobState.SUCCEEDED
     child = int(noted.read_text())
     # its own process group, so only the session scan finds it
-    assert _wait_for(lambda: not _alive(child), 5)
+    assert wait_for(lambda: not alive(child), 5)
