@@ -189,7 +189,8 @@ def test_stop_kills_the_whole_process_group(backend: LocalBackend, project: Path
     pids = project / "pids"
     command = f"sleep 60 & echo $! > {pids}; sleep 60"
     handle = backend.start(spec(command), backend.stage_inputs(spec(command), {}))
-    assert wait_for(pids.exists)
+    # the shell creates the file before echo writes the pid into it
+    assert wait_for(lambda: pids.exists() and pids.read_text().strip())
     child = int(pids.read_text())
     leader = json.loads((Path(handle.details["job_dir"]) / "job.json").read_text())["pid"]
     assert alive(child) and alive(leader)
