@@ -39,6 +39,9 @@ _PRELOAD = (
     "domino_flows.contract.values",
     "domino_flows.authoring.decorators",
     "domino_flows.entrypoint",
+    # a job in Domino's filesystem enters its namespace through this module: imported in every
+    # job instead, it cost about 3.5 ms of each one's CPU (with the job folder and process helpers)
+    "domino_flows.backends.local_mounts",
 )
 
 
@@ -221,12 +224,17 @@ def _await_gone(child: WarmProcess) -> None:
 # --- the launcher process ------------------------------------------------------------------------
 
 
-def _serve() -> None:
+def preload() -> None:
+    """Import and build, once, what every job would otherwise import and build itself."""
     import importlib
 
     for module in _PRELOAD:
         importlib.import_module(module)
     _compile_patterns()
+
+
+def _serve() -> None:
+    preload()
     # What is loaded now is shared with every job, copy-on-write: moved out of the collector's
     # reach, a job's full collection does not write to (and so copy) every page of it.
     gc.collect()
