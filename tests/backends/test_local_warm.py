@@ -257,3 +257,37 @@ def test_the_launcher_imports_everything_a_warm_job_imports_before_its_flow_file
     assert json.loads(done.stdout) == []
     # the child really went down the job's path: the entrypoint refused the missing target
     assert "missing.py" in (tmp_path / "outputs" / formats.ERROR_FILE).read_text()
+
+
+BECOME = """
+import json, os, subprocess
+from domino_flows.backends.local_warm import _become_environment
+
+wanted = {k: v for k, v in os.environ.items() if k != "DROPPED"}
+wanted["CHANGED"] = "after"
+wanted["ADDED"] = "new value"
+_become_environment(wanted)
+seen = dict(
+    line.split("=", 1) for line in subprocess.run(
+        ["env", "-0"], capture_output=True, text=True, check=True
+    ).stdout.split("\\0") if line
+)
+print(json.dumps({"python": dict(os.environ), "children": seen, "wanted": wanted}))
+"""
+
+
+def test_a_warm_job_has_exactly_its_own_environment_in_python_and_in_what_it_starts():
+    """The fork changes only the variables that differ from the launcher's; what the job sees,
+    and what a process it starts inherits, is the job's environment, no more, no less."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "DROPPED": "x", "CHANGED": "before"}
+    done = subprocess.run(
+        [sys.executable, "-c", BECOME], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["python"] == seen["wanted"]
+    assert seen["children"] == seen["wanted"]
+    assert "DROPPED" not in seen["children"] and seen["children"]["CHANGED"] == "after"
