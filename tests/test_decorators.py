@@ -116,6 +116,33 @@ def test_installed_modules_are_addressed_by_module_name():
     assert (module, target) == ("json", "json:dumps")
 
 
+def test_a_target_follows_the_project_root_setting_even_after_the_file_was_placed(
+    tmp_path, monkeypatch
+):
+    """Where a file sits in its project is remembered per file; the project-root setting is part
+    of what is remembered, so setting it still moves the target."""
+    import importlib.util
+
+    project = tmp_path / "proj"
+    (project / "flows").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    source = project / "flows" / "pipeline.py"
+    source.write_text("def train(x: int) -> int:\n    return x\n")
+    spec = importlib.util.spec_from_file_location("pipeline_for_targets", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT", raising=False)
+    assert job_target(module.train) == ("flows.pipeline", "flows/pipeline.py:train")
+    monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(project / "flows"))
+    assert job_target(module.train) == ("pipeline", "pipeline.py:train")
+    monkeypatch.setenv("DOMINO_FLOWS_PROJECT_ROOT", str(tmp_path / "elsewhere"))
+    assert job_target(module.train) == ("pipeline_for_targets", "pipeline_for_targets:train")
+    monkeypatch.delenv("DOMINO_FLOWS_PROJECT_ROOT")
+    assert job_target(module.train) == ("flows.pipeline", "flows/pipeline.py:train")
+
+
 def _returns_a_value(n: int):
     if n:
         return n + 1

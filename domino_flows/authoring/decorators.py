@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import os
 import shlex
 import sys
 import textwrap
@@ -26,7 +27,7 @@ from flytekit.core.interface import transform_function_to_interface
 from domino_flows.authoring.config import task_arguments
 from domino_flows.authoring.task import DominoJobTask
 from domino_flows.core.errors import TaskDefinitionError
-from domino_flows.core.paths import project_root
+from domino_flows.core.paths import PROJECT_ROOT_VARIABLE, project_root
 
 ENTRYPOINT = "python -m domino_flows.entrypoint"
 
@@ -188,13 +189,10 @@ def job_target(function: typing.Callable[..., Any]) -> tuple[str, str]:
         )
     source = inspect.getsourcefile(function)
     module = function.__module__
-    if source and not _is_installed(Path(source).resolve()):
-        path = Path(source).resolve()
-        root = project_root(path.parent)
-        if root is not None and path.is_relative_to(root):
-            relative = path.relative_to(root)
-            dotted = ".".join(relative.with_suffix("").parts)
-            return dotted, f"{relative.as_posix()}:{function.__name__}"
+    place = _place_in_project(source, os.environ.get(PROJECT_ROOT_VARIABLE)) if source else None
+    if place is not None:
+        dotted, relative = place
+        return dotted, f"{relative}:{function.__name__}"
     if module == "__main__":
         raise TaskDefinitionError(
             f"@domino_task {function.__name__!r} is in a script outside any project (no "
@@ -203,9 +201,28 @@ def job_target(function: typing.Callable[..., Any]) -> tuple[str, str]:
     return module, f"{module}:{function.__name__}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _place_in_project(source: str, root_override: str | None) -> tuple[str, str] | None:
+    """(dotted module name, path from the project root) of a source file in the user's project,
+    else None. Remembered per file (and project-root setting): a flow file's tasks all ask, and
+    every job asks again for each task while importing its flow file."""
+    path = Path(source).resolve()
+    if _is_installed(path):
+        return None
+    root = project_root(path.parent)
+    if root is None or not path.is_relative_to(root):
+        return None
+    relative = path.relative_to(root)
+    return ".".join(relative.with_suffix("").parts), relative.as_posix()
+
+
 def _is_installed(path: Path) -> bool:
     """Code from the interpreter's library or an installed package, not the user's project."""
     if {"site-packages", "dist-packages"} & set(path.parts):
         return True
-    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    return any(path.is_relative_to(prefix) for prefix in prefixes)
+    return any(path.is_relative_to(prefix) for prefix in _interpreter_prefixes())
+
+
+@functools.cache
+def _interpreter_prefixes() -> frozenset[Path]:
+    return frozenset(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix))
