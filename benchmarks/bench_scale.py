@@ -19,6 +19,7 @@ The machine is shared: CPU times are the figures to compare, wall times say how 
 (the load average is printed with each row).
 
     python benchmarks/bench_scale.py [--sizes 50 500 5000] [--shapes wide deep diamond]
+        [--chain-rounds 3] [--no-graph]
 """
 
 from __future__ import annotations
@@ -268,7 +269,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500, 5000])
     parser.add_argument("--shapes", nargs="+", default=["wide", "deep", "diamond"])
-    parser.add_argument("--chain-rounds", type=int, default=3)
+    parser.add_argument("--chain-rounds", type=int, default=3, help="0: no chain or breakdown")
+    parser.add_argument("--no-graph", action="store_true", help="skip timing `graph`")
     args = parser.parse_args()
     print(
         f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
@@ -278,9 +280,11 @@ def main() -> None:
         project = Path(tmp)
         (project / "pyproject.toml").write_text(PYPROJECT)
         (project / "flow.py").write_text(FLOW)
-        chain_against_python(project, args.chain_rounds)
-        breakdown(project)
-        graph_time(project, max(args.sizes))
+        if args.chain_rounds > 0:
+            chain_against_python(project, args.chain_rounds)
+            breakdown(project)
+        if not args.no_graph:
+            graph_time(project, max(args.sizes))
         print()
         growth(project, args.shapes, args.sizes)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
