@@ -91,10 +91,12 @@ def compile_workflow(workflow: Any) -> None:
     that fails doing so, say adding a number to an input, becomes one line naming the line."""
     from flytekit.exceptions.base import FlyteException
 
+    from domino_flows.authoring.compile_bindings import inline_promise_bindings
     from domino_flows.authoring.outputs import OutputAccessError
 
     try:
-        workflow.compile()
+        with inline_promise_bindings():
+            workflow.compile()
     except OutputAccessError as error:
         workflow.compiled = False
         raise OutputAccessError(f"{_user_frame(error)}{error}") from None
