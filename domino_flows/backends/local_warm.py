@@ -239,6 +239,7 @@ def _serve() -> None:
     # reach, a job's full collection does not write to (and so copy) every page of it.
     gc.collect()
     gc.freeze()
+    huge_pages_for_the_heap()
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
     signal.signal(signal.SIGCHLD, lambda *_: _poke(write_end))
@@ -312,6 +313,45 @@ def _sample_flow(x: int = 0) -> int:
     """
     result: int = _SAMPLE_TASK(x=x)
     return result
+
+
+_HUGE_PAGE = 2 << 20
+_MADV_HUGEPAGE = 14
+_MADV_COLLAPSE = 25  # Linux 6.1+
+
+
+def huge_pages_for_the_heap() -> int:
+    """Back the launcher's heap with 2 MB pages where the kernel can (bytes moved; 0 when it
+    cannot). A fork copies the parent's page tables entry by entry and the child's exit tears
+    them down again: for a launcher that imported flytekit (about 70 MB of heap) that was most
+    of a trivial job's CPU. With 2 MB pages there are 512 times fewer entries to copy. A job's
+    writes still copy only the 4 KB pages they touch: the kernel splits a shared huge page on
+    the first write. Linux only; elsewhere, or on an older kernel, nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open("/proc/self/maps", encoding="ascii") as maps:
+            lines = maps.readlines()
+    except OSError:
+        return 0
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    moved = 0
+    for line in lines:
+        fields = line.split()
+        name = fields[5] if len(fields) > 5 else ""
+        if fields[1] != "rw-p" or name not in ("", "[heap]"):
+            continue  # only private writable memory of the process's own (no files, no stack)
+        start, end = (int(bound, 16) for bound in fields[0].split("-"))
+        low, high = -(-start // _HUGE_PAGE) * _HUGE_PAGE, end // _HUGE_PAGE * _HUGE_PAGE
+        if high <= low:
+            continue
+        libc.madvise(low, high - low, _MADV_HUGEPAGE)
+        if libc.madvise(low, high - low, _MADV_COLLAPSE) == 0:
+            moved += high - low
+    return moved
 
 
 def _poke(fd: int) -> None:

@@ -291,3 +291,31 @@ def test_a_warm_job_has_exactly_its_own_environment_in_python_and_in_what_it_sta
     assert seen["python"] == seen["wanted"]
     assert seen["children"] == seen["wanted"]
     assert "DROPPED" not in seen["children"] and seen["children"]["CHANGED"] == "after"
+
+
+def _kernel_collapses_huge_pages() -> bool:
+    """MADV_COLLAPSE (Linux 6.1) on a kernel built with transparent huge pages."""
+    release = os.uname().release.split("-")[0].split(".")
+    version = tuple(int(part) for part in release[:2] if part.isdigit())
+    return (
+        sys.platform.startswith("linux")
+        and os.path.isdir("/sys/kernel/mm/transparent_hugepage")
+        and version >= (6, 1)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _kernel_collapses_huge_pages(), reason="needs Linux 6.1+ with THP")
+def test_the_launcher_heap_is_in_huge_pages_so_each_fork_copies_fewer_page_tables(project):
+    backend = LocalBackend(project, load_settings(project))
+    spec = job("describe", {"label": str}, {"o0": str})
+    handle = start(backend, spec, {"label": "first"})
+    assert backend.wait(handle, 60).state is JobState.SUCCEEDED
+    launcher = backend._warm_launcher()._process
+    assert launcher is not None
+    rollup = open(f"/proc/{launcher.pid}/smaps_rollup").read()  # noqa: SIM115
+    huge_kib = int(rollup.split("AnonHugePages:")[1].split()[0])
+    assert huge_kib >= 8 * 1024, rollup  # flytekit's heap is tens of MB
+    # and the job forked from it ran as any job does
+    assert next(iter(backend.collect_outputs(handle, spec).values())).startswith("first")
+    backend.stop_all()
