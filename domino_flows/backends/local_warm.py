@@ -45,9 +45,14 @@ _PRELOAD = (
 )
 
 
+def enabled() -> bool:
+    """Warm starts are on unless ``DOMINO_FLOWS_WARM_JOBS`` turns them off."""
+    return os.environ.get(WARM_VARIABLE, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def warm_target(command: str, interpreter: str | None, command_prefix: str | None) -> str | None:
     """The entrypoint target when this job can start warm, else None."""
-    if os.environ.get(WARM_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
+    if not enabled():
         return None
     try:
         words = shlex.split(command)
@@ -110,6 +115,12 @@ class WarmLauncher:
         self._waiting: dict[int, tuple[threading.Event, list[int]]] = {}
         self._children: dict[int, WarmProcess] = {}
         self._early_exits: dict[int, int] = {}
+
+    def start(self) -> None:
+        """Start the launcher now (it imports flytekit in its own process) rather than when the
+        first job is asked for."""
+        with self._lock:
+            self._ensure_started()
 
     def spawn(
         self,

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from domino_flows.authoring import serialize
+from domino_flows.authoring.decorators import DominoFunctionTask
 from domino_flows.authoring.loading import load_entity
 from domino_flows.backends import get_backend
 from domino_flows.backends.base import JobBackend, JobState
+from domino_flows.backends.local import LocalBackend
 from domino_flows.core.clock import new_run_id
 from domino_flows.core.errors import DominoFlowsError
 from domino_flows.core.git_state import commit_and_dirty
@@ -38,7 +40,7 @@ from domino_flows.records.store import RunStore
 from domino_flows.runner import inputs as flow_inputs
 from domino_flows.runner import interrupts, lease, notices, preflight, reuse, values
 from domino_flows.runner.engine import Engine, RunOptions, RunResult
-from domino_flows.runner.graph import walk
+from domino_flows.runner.graph import FlowNode, NodeKind, walk
 from domino_flows.runner.graph_record import record_graph
 from domino_flows.runner.log_view import NODE_TASKS
 from domino_flows.runner.progress import Reporter
@@ -129,7 +131,8 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     settings = load_settings(root)  # once per run: the backend and the recording share them
     backend = get_backend(request.backend, root, settings)
     notes = _preflight(workflow, request.file, backend)
-    walk(workflow)  # refuse constructs the runner cannot run before anything starts
+    nodes = walk(workflow)  # refuse constructs the runner cannot run before anything starts
+    _warm_up(backend, nodes)
     run_id = new_run_id()
     state = RunnerState(RunStore.for_project(root))
     _say_notes(root, notes, reporter)
@@ -179,6 +182,20 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
             kept.nodes if kept else {},
             kept.source_run if kept else "",
         )
+
+
+def _warm_up(backend: JobBackend, nodes: list[tuple[str, FlowNode]]) -> None:
+    """A local run with ``@domino_task`` jobs starts its warm launcher as soon as it knows it will
+    run (see ``LocalBackend.warm_up``)."""
+    if not isinstance(backend, LocalBackend):
+        return
+    for _, node in nodes:
+        if node.kind not in (NodeKind.JOB, NodeKind.FAN_OUT):
+            continue
+        task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
+        if isinstance(task, DominoFunctionTask):
+            backend.warm_up()
+            return
 
 
 def _reuse_source(root: Path, run_id: str) -> RunMeta:
