@@ -40,4 +40,5 @@ def test_no_launcher_when_warm_starts_are_off(project, monkeypatch):
     seen = _watch(monkeypatch)
     result, document = run_json("fanin.py", "fanin", "--input", "pause=0")
     assert result.exit_code == 0, result.output
+    assert document["success"] is True
     assert seen == []
