@@ -64,22 +64,30 @@ def stable_dicts(entity: Any) -> list[dict[str, Any]]:
 
 def stabilize(dicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Make serialized entities comparable across processes and flytekit patch releases: the
-    upstream node ids flytekit keeps in a set are sorted and the SDK version is dropped."""
+    upstream node ids flytekit keeps in a set are sorted and the SDK version is dropped. The
+    dicts (fresh from ``to_dicts``) are changed in place and returned."""
     for item in dicts:
         template = item["spec"].get("template")
         if template:
             template.get("metadata", {}).get("runtime", {}).pop("version", None)
-    return _sort_upstream(dicts)
+    _sort_upstream(dicts)
+    return dicts
 
 
-def _sort_upstream(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: sorted(v) if k == "upstreamNodeIds" else _sort_upstream(v) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_sort_upstream(v) for v in value]
-    return value
+def _sort_upstream(value: Any) -> None:
+    """Sort every ``upstreamNodeIds`` list, in place. A walk rather than a rebuild: a 5,000-node
+    graph is about 280,000 values, nearly all of them leaves."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            upstream = current.get("upstreamNodeIds")
+            if isinstance(upstream, list):
+                upstream.sort()
+            children = current.values()
+        else:
+            children = current
+        pending.extend(c for c in children if isinstance(c, (dict, list)))
 
 
 def task_templates(entities: list[Any]) -> list[Any]:

@@ -71,8 +71,16 @@ def task_digest(task: Any) -> str:
 
 
 def task_digests(workflow: Any) -> dict[str, str]:
-    """Node path -> task digest, for every task node (recorded with each run)."""
-    return {path: task_digest(task) for path, task in _task_nodes(workflow, "")}
+    """Node path -> task digest, for every task node (recorded with each run). A task several
+    nodes call is digested once: 5,000 nodes of two tasks are two digests."""
+    digests: dict[int, str] = {}
+    out = {}
+    for path, task in _task_nodes(workflow, ""):
+        digest = digests.get(id(task))
+        if digest is None:
+            digest = digests[id(task)] = task_digest(task)
+        out[path] = digest
+    return out
 
 
 def node_tasks(workflow: Any) -> dict[str, str]:
