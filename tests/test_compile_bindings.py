@@ -7,7 +7,7 @@ import typing
 
 import pytest
 from flytekit import workflow
-from flytekit.core import promise
+from flytekit.core import interface, promise
 from flytekit.core.node import Node
 from flytekit.models.types import LiteralType, SimpleType
 
@@ -84,6 +84,24 @@ def test_only_values_take_flytekits_loop(monkeypatch):
     assert through_the_loop == ["int"]
 
 
+def test_each_interface_is_typed_once_per_compile(monkeypatch):
+    typed: list[str] = []
+    original = compile_bindings._flytekit_typed_interface
+
+    def counted(python_interface, allow_partial_artifact_id_binding=False):
+        typed.append(", ".join(python_interface.inputs))
+        return original(python_interface, allow_partial_artifact_id_binding)
+
+    monkeypatch.setattr(compile_bindings, "_flytekit_typed_interface", counted)
+    # the block puts flytekit's function back from the module's copy: put the real one back after
+    monkeypatch.setattr(interface, "transform_interface_to_typed_interface", original)
+    compile_workflow(workflow(_pipeline))
+    assert sorted(typed) == ["a, b", "x"]  # three nodes, two tasks
+    typed.clear()
+    compile_workflow(workflow(_pipeline))
+    assert sorted(typed) == ["a, b", "x"]  # nothing kept from one compile to the next
+
+
 def test_flytekits_loop_is_back_after_compiling_even_a_failing_workflow():
     def broken(x: int = 3) -> int:
         return add(a=x, b=1) + 1  # arithmetic on a promise fails while compiling
@@ -91,6 +109,9 @@ def test_flytekits_loop_is_back_after_compiling_even_a_failing_workflow():
     with pytest.raises(FlowLoadError, match="fails while flytekit compiles it"):
         compile_workflow(workflow(broken))
     assert promise.run_sync is compile_bindings._flytekit_run_sync
+    typing_function = compile_bindings._flytekit_typed_interface
+    assert interface.transform_interface_to_typed_interface is typing_function
+    assert compile_bindings._typed == {}
     with compile_bindings.inline_promise_bindings():
         with compile_bindings.inline_promise_bindings():
             assert promise.run_sync is compile_bindings._run_sync
