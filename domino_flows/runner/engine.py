@@ -40,6 +40,7 @@ from domino_flows.runner.jobs import AttemptEvent, JobOutcome, JobRunner
 from domino_flows.runner.outcome import RunOptions, RunResult
 from domino_flows.runner.progress import NodeView, Reporter
 from domino_flows.runner.readiness import ReadyQueue, Scope
+from domino_flows.runner.slots import Lease, Slots
 from domino_flows.runner.state import RunnerState
 from domino_flows.runner.task_specs import TaskSpecs
 
@@ -70,10 +71,13 @@ class Engine(FanOutSteps, InlineSteps):
         self.interrupted = threading.Event()  # the user stopped the run
         self.jobs = JobRunner(session, self._on_attempt, self.stop_requested)
         self.capacity = max(1, options.max_parallel or self.backend.default_capacity())
-        self.slots_in_use = 0
+        # a job gives its slots back from its worker thread as its process ends: wake the loop
+        self._woken: futures.Future[None] = futures.Future()
+        self._woken_lock = threading.Lock()
+        self.slots = Slots(self.capacity, self._wake)
         self.views: dict[str, NodeView] = {}
         self.scopes: list[Scope] = []
-        self.running: dict[futures.Future[JobOutcome], tuple[Scope, FlowNode, int]] = {}
+        self.running: dict[futures.Future[JobOutcome], tuple[Scope, FlowNode, Lease]] = {}
         self.fan_outs: dict[str, FanOutItems] = {}
         self.task_uses: dict[str, int] = {}
         self.specs = TaskSpecs(self.run_id, self.flow, self.task_uses)
@@ -140,11 +144,14 @@ class Engine(FanOutSteps, InlineSteps):
             if not self.running:
                 return
             # a short wait, so a stop request is seen even while every job runs on
-            done, _ = futures.wait(
-                list(self.running), timeout=0.2, return_when=futures.FIRST_COMPLETED
-            )
+            waited: list[futures.Future[Any]] = [*self.running, self._woken]
+            done, _ = futures.wait(waited, timeout=0.2, return_when=futures.FIRST_COMPLETED)
+            with self._woken_lock:
+                if self._woken.done():
+                    self._woken = futures.Future()  # slots came back: _advance may start more
             for future in done:
-                self._complete(future)
+                if future in self.running:
+                    self._complete(future)
 
     def _drain(self) -> None:
         """Wait for the workers to stop their jobs and record them (after an interrupt)."""
@@ -177,8 +184,12 @@ class Engine(FanOutSteps, InlineSteps):
         return progressed
 
     def _fits(self, slots: int) -> bool:
-        slots = min(self.capacity, slots)
-        return self.slots_in_use == 0 or self.slots_in_use + slots <= self.capacity
+        return self.slots.fits(slots)
+
+    def _wake(self) -> None:
+        with self._woken_lock:
+            if not self._woken.done():
+                self._woken.set_result(None)
 
     def _consider(self, pool: futures.ThreadPoolExecutor, scope: Scope, node_id: str) -> bool:
         """Skip, start or hold one node that became ready."""
@@ -274,12 +285,16 @@ class Engine(FanOutSteps, InlineSteps):
                     self._job_done(scope, flow_node, path, item, values.decode(hit.outputs), True)
                     return True
         spec = self._spec(task, key, item is not None, self._bind_lineage(scope, flow_node, key))
-        slots = min(self.capacity, max(1, self.backend.scheduling_slots(spec)))
-        if self.slots_in_use + slots > self.capacity and self.slots_in_use > 0:
-            self.refused_slots = slots
+        wanted = self.backend.scheduling_slots(spec)
+        lease = self.slots.take(wanted)
+        if lease is None:
+            self.refused_slots = self.slots.width(wanted)
             return False  # wait for cores to free up
-        python_values = values.to_python(self.ctx, literals, spec.input_types)
-        self.slots_in_use += slots
+        try:
+            python_values = values.to_python(self.ctx, literals, spec.input_types)
+        except BaseException:
+            lease.give_back()
+            raise
         scope.state.setdefault(flow_node.id, "running")
         if scope.state[flow_node.id] == "pending":
             scope.state[flow_node.id] = "running"
@@ -294,8 +309,9 @@ class Engine(FanOutSteps, InlineSteps):
             dict(self.specs.facts(task).output_variables),
             int(task.metadata.retries),
             task.metadata.timeout,
+            lease,
         )
-        self.running[future] = (scope, flow_node, slots)
+        self.running[future] = (scope, flow_node, lease)
         view.cache_key = cache_key or ""
         view.item = item
         return True
@@ -316,8 +332,8 @@ class Engine(FanOutSteps, InlineSteps):
         return bindings.node_input_sources(flow_node.node, scope.sources)
 
     def _complete(self, future: futures.Future[JobOutcome]) -> None:
-        scope, flow_node, slots = self.running.pop(future)
-        self.slots_in_use -= slots
+        scope, flow_node, lease = self.running.pop(future)
+        lease.give_back()  # if the job's worker has not already
         outcome = future.result()
         view = self.views[outcome.key]
         node_views.record_outcome(view, outcome)

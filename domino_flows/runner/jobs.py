@@ -23,6 +23,7 @@ from domino_flows.core.redaction import redact
 from domino_flows.execution import attempt as attempts
 from domino_flows.execution.attempt import AttemptResult
 from domino_flows.execution.session import RunSession
+from domino_flows.runner.slots import Lease
 
 # How long one wait on a job lasts before the worker looks at the stop flag and the deadline.
 WAIT_SLICE_SECONDS = 0.25
@@ -83,11 +84,16 @@ class JobRunner:
         output_variables: dict[str, Any],
         retries: int,
         timeout: _dt.timedelta | None,
+        lease: Lease | None = None,
     ) -> JobOutcome:
         """The task's attempts until one succeeds, its retries run out or the run stops.
-        Attempt numbers come from the run session, so a resumed run continues them."""
+        Attempt numbers come from the run session, so a resumed run continues them. ``lease``
+        holds the job's scheduling slots: given back as each job's process ends, taken again
+        before a retry's job starts."""
         outcome = JobOutcome(key=key, succeeded=False)
         for remaining in range(retries, -1, -1):
+            if lease is not None:
+                lease.take_again(self.stop_requested)  # refused only once the run is stopping
             if self.stop_requested.is_set():
                 outcome.stopped = True
                 outcome.error = outcome.error or "the run was stopped before this task started"
@@ -95,7 +101,7 @@ class JobRunner:
             attempt_spec = replace(spec, attempt=self.session.next_attempt(spec.task))
             outcome.attempts += 1
             try:
-                self._attempt(attempt_spec, values, output_variables, timeout, outcome)
+                self._attempt(attempt_spec, values, output_variables, timeout, outcome, lease)
             except (DominoFlowsError, OSError, sqlite3.Error) as error:
                 # recording the attempt's end failed (a full disk, a locked store): the node
                 # fails with that, rather than the worker thread with a traceback
@@ -119,6 +125,7 @@ class JobRunner:
         output_variables: dict[str, Any],
         timeout: _dt.timedelta | None,
         outcome: JobOutcome,
+        lease: Lease | None = None,
     ) -> None:
         record = attempts.new_record(self.backend, spec, self.session.project_root)
         try:
@@ -153,6 +160,8 @@ class JobRunner:
             if status.state is JobState.STOPPED and self.stop_requested.is_set():
                 result = attempts.stop(self.backend, record, "the run was stopped")
             else:
+                if lease is not None:
+                    lease.give_back()  # the job's process has ended: recording it is ours
                 result = attempts.finish(self.backend, record, status, spec, output_variables)
         except DominoFlowsError as error:
             if self.stop_requested.is_set():  # a call cut short by the stop (see interrupt)
