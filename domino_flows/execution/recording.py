@@ -13,8 +13,6 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from openlineage.client.event_v2 import RunEvent
-
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
 from domino_flows.execution import run_context
 from domino_flows.records import artifacts_store, lineage
@@ -51,15 +49,14 @@ def record_event(
     store: RunStore,
     project_root: Path,
     run_id: str,
-    event: RunEvent,
+    event: dict[str, Any],
     task: str | None = None,
     attempt: int | None = None,
 ) -> None:
     """Keep one OpenLineage event in the run store, then send what was kept (credentials
     masked) to the consumer OpenLineage's configuration names, if any (``lineage_transport``)."""
-    event_type = (event.eventType or RunState.OTHER).value  # the builders always set it
     kept = store.add_lineage_event(
-        run_id, event_type, lineage.to_json(event), task=task, attempt=attempt
+        run_id, event["eventType"], lineage.to_json(event), task=task, attempt=attempt
     )
     run_context.open_run(project_root, run_id).emitter.emit(kept)
 
