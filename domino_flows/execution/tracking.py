@@ -23,6 +23,7 @@ what is skipped. What was written where is kept in the run store (``records_trac
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, replace
@@ -108,6 +109,12 @@ def runner_store(project_root: Path, backend: JobBackend) -> str | None:
         return named
     if backend.records_in_job():
         return None
+    return _project_store(project_root)
+
+
+@functools.lru_cache(maxsize=16)
+def _project_store(project_root: Path) -> str:
+    """The project's own tracking store (resolved once: asked several times per task)."""
     return (state_dir(project_root) / LOCAL_STORE).resolve().as_uri()
 
 
@@ -278,9 +285,11 @@ def prepare(
     plan["mlflow"], plan["stats"] = mlflow_on, settings.job_stats
     # kept for the attempt's end, which may come in another call (the connector's get)
     kept: dict[str, Any] = {PLAN: plan}
+    tags = tuple(job_tags(spec)) if settings.job_tags else ()
     if backend.records_in_job():
         records.put_many(spec.run_id, spec.task, spec.attempt, kept)
-        return replace(spec, tracking=plan if (mlflow_on or settings.job_stats) else {})
+        tracked = plan if (mlflow_on or settings.job_stats) else {}
+        return replace(spec, tracking=tracked, tags=tags)
     folder = _attempt_dir(root, spec.run_id, spec.task, spec.attempt)
     folder.mkdir(parents=True, exist_ok=True)
     environment = {
@@ -307,15 +316,22 @@ def prepare(
                 "store": store_address(uri),
             }
     records.put_many(spec.run_id, spec.task, spec.attempt, kept)
-    return replace(spec, environment={**spec.environment, **environment}, tracking=plan)
+    environment = {**spec.environment, **environment}
+    return replace(spec, environment=environment, tracking=plan, tags=tags)
+
+
+def job_tags(spec: JobSpec) -> list[str]:
+    """The tags that let a user filter jobs by flow, run and task."""
+    task = spec.task.partition("@")[0]
+    return [f"flow:{spec.flow}", f"run:{spec.run_id}", f"task:{task}"]
 
 
 def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None:
-    """Tag the started job with its flow, run and task."""
+    """Tag the started job with its flow, run and task (a backend that wrote ``spec.tags`` with
+    the job's record as it started has nothing left to do)."""
     if not settings_for(root, spec.run_id).job_tags:
         return
-    task = spec.task.partition("@")[0]
-    tags = [f"flow:{spec.flow}", f"run:{spec.run_id}", f"task:{task}"]
+    tags = list(spec.tags) or job_tags(spec)
     try:
         backend.tag_job(record.handle, tags)
     except DominoFlowsError as error:
