@@ -103,7 +103,7 @@ def job_variables(
 ) -> dict[str, str]:
     """The job's environment: this process's, minus credentials, plus what Domino would set.
     ``shims``: the shim folders already checked, by environment (the backend's, for its run)."""
-    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+    env = _inherited()
     if not environment.command_prefix:
         folder = shims.get(environment.name) if shims is not None else None
         if folder is None:
@@ -144,3 +144,23 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "local"
+
+
+# (the encoded table it was decoded from, the decoded copy): one value, swapped whole
+_inherited_cache: tuple[dict[bytes, bytes], dict[str, str]] = ({}, {})
+
+
+def _inherited() -> dict[str, str]:
+    """This process's environment without its credentials, decoded again only when it changed
+    since the last job (decoding each of a hundred variables was a fifth of starting a job).
+    Compared with what the process's own table holds, so any change is seen."""
+    global _inherited_cache
+    table = getattr(os.environ, "_data", None)  # CPython's encoded table behind os.environ
+    source, copy = _inherited_cache
+    if not isinstance(table, dict) or table != source:
+        # the table is copied first: a change made while decoding is seen by the next job
+        snapshot = dict(table) if isinstance(table, dict) else None
+        copy = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+        if snapshot is not None:
+            _inherited_cache = (snapshot, copy)
+    return dict(copy)

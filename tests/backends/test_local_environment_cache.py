@@ -71,3 +71,24 @@ def test_an_interpreter_is_remembered_once_found_and_not_while_missing(
     assert local_environment.real_interpreter("pyx") == str(tool)  # installed since: found
     tool.unlink()
     assert local_environment.real_interpreter("pyx") == str(tool)  # remembered for the run
+
+
+def test_a_change_to_the_environment_reaches_the_next_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shims: dict[str, Path] = {}
+    monkeypatch.setenv("DEMO_SETTING", "one")
+    assert variables(tmp_path, "a", shims)["DEMO_SETTING"] == "one"
+    monkeypatch.setenv("DEMO_SETTING", "two")
+    assert variables(tmp_path, "b", shims)["DEMO_SETTING"] == "two"
+    monkeypatch.delenv("DEMO_SETTING")
+    assert "DEMO_SETTING" not in variables(tmp_path, "c", shims)
+    monkeypatch.setenv("DOMINO_USER_API_KEY", "canary-key-0123")  # a credential: never passed
+    assert "DOMINO_USER_API_KEY" not in variables(tmp_path, "d", shims)
+    assert "canary-key-0123" not in str(variables(tmp_path, "e", shims))
+
+
+def test_each_job_gets_its_own_copy_of_the_environment(tmp_path: Path) -> None:
+    first = variables(tmp_path, "a", {})
+    first["DEMO_ADDED_BY_A_JOB"] = "x"
+    assert "DEMO_ADDED_BY_A_JOB" not in variables(tmp_path, "b", {})
