@@ -50,7 +50,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domino_flows.backends.local_jobdir import write_json
 from domino_flows.core.errors import ConfigurationError
 from domino_flows.core.paths import state_dir
 from domino_flows.core.project import FilesystemSettings
@@ -422,11 +421,11 @@ def missing_domino_path(log_text: str) -> str | None:
 
 
 def record(job_dir: Path, decision: Decision) -> None:
-    """Note in the job folder which filesystem the job got, and why (before it starts)."""
-    write_json(
-        job_dir / RECORD_FILE,
-        {"filesystem": "domino" if decision.plan else "plain", "reason": decision.reason},
-    )
+    """Note in the job folder which filesystem the job got, and why (before it starts). Written
+    in place, not aside and renamed as ``job.json`` is: it is read only once the job ended (a
+    half-written one, from a runner killed at that moment, reads as no explanation)."""
+    noted = {"filesystem": "domino" if decision.plan else "plain", "reason": decision.reason}
+    (job_dir / RECORD_FILE).write_text(json.dumps(noted, indent=2, sort_keys=True))
 
 
 def explain_failure(task: str, job_dir: Path) -> str | None:

@@ -136,6 +136,8 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
     """The flow run's parent MLflow run (kept across resumes), where the runner can reach the
     store; or the one line saying MLflow is missing."""
     settings = settings_for(project_root, run_id)
+    # (re)written below: a resumed run's tasks read the new one
+    run_context.open_run(project_root, run_id).known.pop(MLFLOW_RUN, None)
     records = TrackingRecords(RunStore.for_project(project_root))
     commit, _dirty = commit_and_dirty(project_root)
     base = {"commit": commit or "", "experiment": experiment_name(project_root, run_id, flow)}
@@ -182,6 +184,18 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
         return
     ids = {"run_id": parent.run_id, "experiment_id": parent.experiment_id}
     records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**entry, **ids})
+
+
+def _parent(project_root: Path, run_id: str, records: TrackingRecords) -> dict[str, Any]:
+    """The run's parent MLflow run as ``run_started`` kept it: it does not change during the run,
+    so it is read once (a run without one yet is asked again)."""
+    known = run_context.open_run(project_root, run_id).known
+    parent = known.get(MLFLOW_RUN)
+    if parent is None:
+        parent = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+        if parent:
+            known[MLFLOW_RUN] = parent
+    return dict(parent)
 
 
 def _ids(known: dict[str, Any]) -> dict[str, Any]:
@@ -275,7 +289,7 @@ def prepare(
     or the variables naming the run the runner opened for it and its stats file."""
     settings = settings_for(root, spec.run_id)
     records = TrackingRecords(RunStore.for_project(root))
-    parent = records.get(spec.run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+    parent = _parent(root, spec.run_id, records)
     # a job that records itself imports MLflow in its own environment, not the runner's
     mlflow_on = bool(parent.get("mlflow")) and (
         backend.records_in_job() or tracking_job.mlflow_available()

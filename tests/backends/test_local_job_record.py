@@ -66,3 +66,23 @@ def test_a_job_started_without_tags_has_none_until_tagged(backend: LocalBackend)
     backend.tag_job(handle, list(TAGS))
     assert json.loads(job_file.read_text())["tags"] == sorted(TAGS)
     assert backend.wait(handle, 30).state is JobState.SUCCEEDED
+
+
+def test_the_filesystem_record_is_the_text_it_always_was(backend: LocalBackend) -> None:
+    job = spec("exit 0")
+    handle = backend.start(job, backend.stage_inputs(job, {}))
+    noted = Path(handle.details["job_dir"]) / "filesystem.json"
+    expected = {"filesystem": "plain", "reason": 'the project sets filesystem = "plain"'}
+    assert noted.read_text() == json.dumps(expected, indent=2, sort_keys=True)
+    assert not list(noted.parent.glob(".filesystem.json.*"))  # nothing left aside
+    assert backend.wait(handle, 30).state is JobState.SUCCEEDED
+
+
+def test_a_finished_jobs_status_read_back_is_its_status_file(backend: LocalBackend) -> None:
+    job = spec("echo oops >&2; exit 3")
+    handle = backend.start(job, backend.stage_inputs(job, {}))
+    status = backend.wait(handle, 30)
+    recorded = local_jobdir.recorded_status(Path(handle.details["job_dir"]))
+    assert (status.state, status.message) == (recorded.state, recorded.message)
+    assert status.state is JobState.FAILED and "exited with code 3" in status.message
+    assert backend.status(handle) == status
