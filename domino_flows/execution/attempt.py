@@ -173,9 +173,9 @@ def finish(
                 for name, value in values.items()
             ]
             # made before the end is recorded: the COMPLETE event names them
-            registered = promotion.promote(backend, record, refs)
+            registered, kept = promotion.promote(backend, record, refs)
             recording.task_ended(record, status, refs, registered)
-            tracking.ended(backend, record, True, values)
+            tracking.ended(backend, record, True, values, kept)
             names = sorted({a["name"] for a in artifacts.values()})
             return AttemptResult(record, status.state, values, refs, artifacts=names)
     tail = _log_tail(backend, record.handle)

@@ -356,13 +356,21 @@ def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None
     )
 
 
-def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, Any]) -> None:
-    """Finish the attempt's records once its end is in the run store (lineage included)."""
+def ended(
+    backend: JobBackend,
+    record: Any,
+    succeeded: bool,
+    values: dict[str, Any],
+    kept: dict[str, Any] | None = None,
+) -> None:
+    """Finish the attempt's records once its end is in the run store (lineage included).
+    ``kept``: the attempt's tracking records, when the caller has just read them."""
     root = Path(record.project_root)
     store = RunStore.for_project(root)
     records = TrackingRecords(store)
     key = (record.run_id, record.task, record.attempt)
-    kept = records.of_attempt(*key)
+    if kept is None:
+        kept = records.of_attempt(*key)
     plan = kept.get(PLAN)
     if not plan:
         return  # the attempt ended before its job was planned (a failed resolution)
