@@ -62,6 +62,10 @@ class JobSpec:
     environment: dict[str, str] = field(default_factory=dict)
     # What a job that records itself writes to MLflow (``tracking_job``'s plan; JSON).
     tracking: dict[str, Any] = field(default_factory=dict)
+    # The job's tags (flow, run, task) when the project tags jobs: a backend that keeps them
+    # with the job's own record (local ``job.json``) writes them as the job starts; ``tag_job``
+    # then has nothing left to do.
+    tags: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

@@ -89,6 +89,10 @@ class LocalBackend(Launching, JobWatching):
         self._lock = threading.Lock()
         self._monitor: threading.Thread | None = None
         self._warm: local_warm.WarmLauncher | None = None
+        # config id -> (config, its settings): the config is kept so its id stays its own
+        self._settings: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._host = local_mounts.HostFolders()  # what its jobs' filesystems share
+        self._shims: dict[str, Path] = {}
         lifecycle.opened(self)
 
     def close(self) -> None:
@@ -169,7 +173,7 @@ class LocalBackend(Launching, JobWatching):
             "attempt": spec.attempt,
             "title": spec.title,
             "command": spec.config.Command,
-            "settings": spec.config.to_custom(),  # every job setting the task gave
+            "settings": self._settings_of(spec),  # every job setting the task gave
             "environment": environment.name,
             "interpreter": None if environment.command_prefix else environment.interpreter,
             "command_prefix": environment.command_prefix,
@@ -178,10 +182,14 @@ class LocalBackend(Launching, JobWatching):
             "memory_gib": tier.memory_gib,
             "started_at": now(),
         }
+        if spec.tags:  # as tag_job would add them, but with the one write of the record
+            record["tags"] = sorted(set(spec.tags))
         for domino_path in spec.output_paths.values():  # so a job's own /mnt shows their folders
             _under_root(directory, domino_path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            filesystem = local_mounts.decide(self.project_root, self.settings.filesystem, directory)
+            filesystem = local_mounts.decide(
+                self.project_root, self.settings.filesystem, directory, self._host
+            )
         except ConfigurationError as error:
             filesystem = local_mounts.Decision(None, str(error))
             message = f"task {spec.task!r}: the local job could not start: {error}"
@@ -194,7 +202,7 @@ class LocalBackend(Launching, JobWatching):
         record["pid"] = popen.pid if popen else None
         jobdir.write_json(directory / jobdir.JOB_FILE, record)
         if popen is not None:
-            self._track(_Job(handle, directory, popen, tier, logs))
+            self._track(_Job(handle, directory, popen, tier, logs, frozenset(spec.tags)))
         return handle
 
     def status(self, handle: JobHandle) -> JobStatus:
@@ -204,6 +212,8 @@ class LocalBackend(Launching, JobWatching):
             if returncode is None:
                 return JobStatus(JobState.RUNNING)
             self._finish(job, returncode)
+        if job is not None and job.status is not None:
+            return job.status  # what this process wrote to its status.json
         return jobdir.recorded_status(Path(handle.details["job_dir"]))
 
     def wait(self, handle: JobHandle, timeout: float) -> JobStatus:
@@ -242,6 +252,9 @@ class LocalBackend(Launching, JobWatching):
 
     def tag_job(self, handle: JobHandle, tags: list[str]) -> None:
         """Local jobs keep their tags in their ``job.json``, as Domino shows them on the job."""
+        job = self._jobs.get(handle.job_id)
+        if job is not None and job.tags.issuperset(tags):
+            return  # written with the job's record as it started (JobSpec.tags)
         path = Path(handle.details["job_dir"]) / jobdir.JOB_FILE
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
@@ -319,6 +332,14 @@ class LocalBackend(Launching, JobWatching):
         return "".join(combined.splitlines(keepends=True)[-tail:]) if tail > 0 else ""
 
     # --- settings -------------------------------------------------------------------------------
+
+    def _settings_of(self, spec: JobSpec) -> dict[str, Any]:
+        """The job settings of the spec's config (``to_custom``), worked out once per config: the
+        nodes of one task share it."""
+        known = self._settings.get(id(spec.config))
+        if known is None or known[0] is not spec.config:
+            known = self._settings[id(spec.config)] = (spec.config, spec.config.to_custom())
+        return known[1]
 
     def _environment(self, spec: JobSpec) -> EnvironmentSettings:
         name = spec.config.EnvironmentName or spec.config.EnvironmentId

@@ -15,6 +15,7 @@ On Domino the environment (a Docker image) decides what ``python`` is and the pl
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import os
@@ -42,14 +43,24 @@ def command_line(command: str, environment: EnvironmentSettings) -> str:
 
 def real_interpreter(name: str) -> str | None:
     """The interpreter's absolute path, looked up on PATH without our own shim folders: a shim
-    that ran ``python3`` by name would otherwise find itself and loop forever."""
-    search = [
-        folder
-        for folder in os.environ.get("PATH", "").split(os.pathsep)
-        if f"{os.sep}{STATE_DIR}{os.sep}shims" not in folder
-    ]
-    found = shutil.which(name, path=os.pathsep.join(search))
-    return str(Path(found).absolute()) if found else None
+    that ran ``python3`` by name would otherwise find itself and loop forever. Once found, it is
+    remembered per name and PATH (a job asks two or three times)."""
+    path = os.environ.get("PATH", "")
+    found = _interpreters.get((name, path))
+    if found is None:
+        search = [
+            folder
+            for folder in path.split(os.pathsep)
+            if f"{os.sep}{STATE_DIR}{os.sep}shims" not in folder
+        ]
+        which = shutil.which(name, path=os.pathsep.join(search))
+        if which is None:
+            return None  # not remembered: it may be installed before the next job
+        found = _interpreters[(name, path)] = str(Path(which).absolute())
+    return found
+
+
+_interpreters: dict[tuple[str, str], str] = {}
 
 
 def launch_problem(environment: EnvironmentSettings) -> str | None:
@@ -88,19 +99,21 @@ def job_variables(
     tier: HardwareTierSettings,
     job_id: str,
     project_id: str,
+    shims: dict[str, Path] | None = None,
 ) -> dict[str, str]:
-    """The job's environment: this process's, minus credentials, plus what Domino would set."""
-    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+    """The job's environment: this process's, minus credentials, plus what Domino would set.
+    ``shims``: the shim folders already checked, by environment (the backend's, for its run)."""
+    env = _inherited()
     if not environment.command_prefix:
-        shims = shim_dir(project_root, environment)
-        env["PATH"] = f"{shims}{os.pathsep}{env.get('PATH', '')}"
+        folder = shims.get(environment.name) if shims is not None else None
+        if folder is None:
+            folder = shim_dir(project_root, environment)
+            if shims is not None:
+                shims[environment.name] = folder
+        env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
     cores = str(max(1, int(tier.cores)))
     for variable in THREAD_VARIABLES:
         env.setdefault(variable, cores)
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "local"
     env.update(
         {
             formats.INPUTS_DIR_VARIABLE: str(directory / "inputs"),
@@ -112,7 +125,7 @@ def job_variables(
             "DOMINO_PROJECT_OWNER": settings.project_owner,
             "DOMINO_PROJECT_ID": project_id,
             "DOMINO_RUN_ID": job_id,
-            "DOMINO_STARTING_USERNAME": user,
+            "DOMINO_STARTING_USERNAME": _user(),
             "DOMINO_HARDWARE_TIER_ID": tier.name,
             "DOMINO_HARDWARE_TIER_NAME": tier.name,
             "DOMINO_ENVIRONMENT_NAME": environment.name,
@@ -122,3 +135,32 @@ def job_variables(
         }
     )
     return env
+
+
+@functools.lru_cache(maxsize=1)
+def _user() -> str:
+    """Who runs the jobs (the password database is read once per process)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+# (the encoded table it was decoded from, the decoded copy): one value, swapped whole
+_inherited_cache: tuple[dict[bytes, bytes], dict[str, str]] = ({}, {})
+
+
+def _inherited() -> dict[str, str]:
+    """This process's environment without its credentials, decoded again only when it changed
+    since the last job (decoding each of a hundred variables was a fifth of starting a job).
+    Compared with what the process's own table holds, so any change is seen."""
+    global _inherited_cache
+    table = getattr(os.environ, "_data", None)  # CPython's encoded table behind os.environ
+    source, copy = _inherited_cache
+    if not isinstance(table, dict) or table != source:
+        # the table is copied first: a change made while decoding is seen by the next job
+        snapshot = dict(table) if isinstance(table, dict) else None
+        copy = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+        if snapshot is not None:
+            _inherited_cache = (snapshot, copy)
+    return dict(copy)

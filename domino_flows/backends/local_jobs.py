@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 from domino_flows.backends import lifecycle, local_mounts, local_warm
 from domino_flows.backends import local_jobdir as jobdir
 from domino_flows.backends import local_process as proc
-from domino_flows.backends.base import JobHandle, JobState
+from domino_flows.backends.base import JobHandle, JobState, JobStatus
 from domino_flows.contract import formats
 from domino_flows.core.project import HardwareTierSettings
 
@@ -34,6 +34,8 @@ class _Job:
     popen: subprocess.Popen[bytes]
     tier: HardwareTierSettings
     log_files: list[IO[bytes]]
+    tags: frozenset[str] = frozenset()  # in its job.json since it started
+    status: JobStatus | None = None  # as its status.json records it, once it ended
     done: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
     stop_requested: bool = False
@@ -152,6 +154,7 @@ class JobWatching:
             for handle in job.log_files:
                 handle.close()
             jobdir.write_status(job.directory, state, message, returncode)
+            job.status = JobStatus(state, message)
             job.done.set()
 
 

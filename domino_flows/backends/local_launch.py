@@ -27,6 +27,7 @@ class Launching:
     settings: ProjectSettings
     _lock: threading.Lock
     _warm: local_warm.WarmLauncher | None
+    _shims: dict[str, Path]  # environment name -> its shim folder, checked once per run
 
     def _launch(
         self,
@@ -42,7 +43,14 @@ class Launching:
         if problem is None:
             project_id = f"local-{slug(self.settings.project_name)}"
             variables = local_environment.job_variables(
-                self.project_root, self.settings, directory, environment, tier, job_id, project_id
+                self.project_root,
+                self.settings,
+                directory,
+                environment,
+                tier,
+                job_id,
+                project_id,
+                self._shims,
             )
             variables.update(spec.environment)  # the kit's tracking: MLflow run, stats file
             plan = filesystem.plan

@@ -50,7 +50,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domino_flows.backends.local_jobdir import write_json
 from domino_flows.core.errors import ConfigurationError
 from domino_flows.core.paths import state_dir
 from domino_flows.core.project import FilesystemSettings
@@ -130,23 +129,63 @@ def _unshare_argv(tool: str) -> list[str]:
     return argv if _as_root() else [*argv, "--map-root-user"]
 
 
-def decide(project_root: Path, settings: FilesystemSettings, job_dir: Path) -> Decision:
+class HostFolders:
+    """What the jobs of one backend (one run) share about the host, asked once: the project's
+    resolved folder, the host's own folders under ``/mnt`` and ``/domino`` that jobs keep
+    seeing, and whether the mount points exist. (A folder that appears on the host during a run
+    is seen by the next run's jobs. Two threads asking at once both ask the host: no harm.)"""
+
+    def __init__(self) -> None:
+        self._resolved: dict[Path, Path] = {}
+        self._listed: dict[tuple[str, frozenset[str]], list[tuple[str, str]]] = {}
+        self._mount_points: dict[tuple[str, ...], str | None] = {}
+        self._made: set[Path] = set()
+
+    def resolved(self, project_root: Path) -> Path:
+        if project_root not in self._resolved:
+            self._resolved[project_root] = project_root.resolve()
+        return self._resolved[project_root]
+
+    def passed_through(self, top: str, targets: list[str]) -> list[tuple[str, str]]:
+        key = (top, frozenset(targets))
+        if key not in self._listed:
+            self._listed[key] = _passed_through(top, targets)
+        return list(self._listed[key])
+
+    def mount_point_problem(self, plan: MountPlan) -> str | None:
+        if plan.tops not in self._mount_points:
+            self._mount_points[plan.tops] = _mount_point_problem(plan)
+        return self._mount_points[plan.tops]
+
+    def make(self, folder: Path) -> None:
+        """A folder every job needs (the default artifacts folder), made once."""
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+
+
+def decide(
+    project_root: Path,
+    settings: FilesystemSettings,
+    job_dir: Path,
+    host: HostFolders | None = None,
+) -> Decision:
     """The filesystem of the job in ``job_dir``. ``filesystem = "domino"`` set explicitly on a
-    machine that cannot build it is a configuration error; unset, it falls back to plain."""
+    machine that cannot build it is a configuration error; unset, it falls back to plain.
+    ``host``: what the backend's jobs share (otherwise asked anew)."""
     if settings.mode == "plain":
         return Decision(None, 'the project sets filesystem = "plain"')
+    host = host or HostFolders()
     workdir = "/mnt" if settings.layout == "dfs" else "/mnt/code"
     # Machine-wide problems first: without namespaces no configured folder matters.
-    problem = namespace_problem() or _hidden_problem(project_root, workdir)
+    problem = namespace_problem() or _hidden_problem(host.resolved(project_root), workdir)
     if problem is None:
-        plan = plan_for(project_root, settings, job_dir)
-        problem = _mount_point_problem(plan)
+        plan = plan_for(project_root, settings, job_dir, host)
+        problem = host.mount_point_problem(plan)
         if problem is None:
             for folder in (plan.staging, job_dir / "inputs", job_dir / "outputs"):
                 folder.mkdir(parents=True, exist_ok=True)
-            state_dir(project_root.resolve()).joinpath("artifacts").mkdir(
-                parents=True, exist_ok=True
-            )
+            host.make(state_dir(host.resolved(project_root)) / "artifacts")
             return Decision(plan, "")
     if settings.mode == "domino":
         raise ConfigurationError(
@@ -156,9 +195,16 @@ def decide(project_root: Path, settings: FilesystemSettings, job_dir: Path) -> D
     return Decision(None, problem)
 
 
-def plan_for(project_root: Path, settings: FilesystemSettings, job_dir: Path) -> MountPlan:
-    """The binds of one job; configured folders must exist (a typo would show an empty dataset)."""
-    root = project_root.resolve()
+def plan_for(
+    project_root: Path,
+    settings: FilesystemSettings,
+    job_dir: Path,
+    host: HostFolders | None = None,
+) -> MountPlan:
+    """The binds of one job; configured folders must exist (a typo would show an empty dataset).
+    ``host``: what the backend's jobs share (otherwise asked anew)."""
+    host = host or HostFolders()
+    root = host.resolved(project_root)
     binds: list[tuple[str, str]] = [
         (str(job_dir / "inputs"), "/workflow/inputs"),
         (str(job_dir / "outputs"), "/workflow/outputs"),
@@ -190,11 +236,13 @@ def plan_for(project_root: Path, settings: FilesystemSettings, job_dir: Path) ->
     targets = [target for _, target in binds]
     for top in tops:
         if top != "/workflow" and top not in targets:
-            binds += _passed_through(top, targets)
+            binds += host.passed_through(top, targets)
     default_artifacts = str(state_dir(root) / "artifacts")
     for source, target in binds:
         if target.startswith("/workflow/") or source in (default_artifacts, str(root)):
             continue  # the kit's own folders are made when the job starts
+        if source == target:
+            continue  # the host's own folder, passed through because it is one
         if Path(source).is_relative_to(job_dir):
             continue  # staged with the inputs
         if Path(source).is_dir():
@@ -373,11 +421,11 @@ def missing_domino_path(log_text: str) -> str | None:
 
 
 def record(job_dir: Path, decision: Decision) -> None:
-    """Note in the job folder which filesystem the job got, and why (before it starts)."""
-    write_json(
-        job_dir / RECORD_FILE,
-        {"filesystem": "domino" if decision.plan else "plain", "reason": decision.reason},
-    )
+    """Note in the job folder which filesystem the job got, and why (before it starts). Written
+    in place, not aside and renamed as ``job.json`` is: it is read only once the job ended (a
+    half-written one, from a runner killed at that moment, reads as no explanation)."""
+    noted = {"filesystem": "domino" if decision.plan else "plain", "reason": decision.reason}
+    (job_dir / RECORD_FILE).write_text(json.dumps(noted, indent=2, sort_keys=True))
 
 
 def explain_failure(task: str, job_dir: Path) -> str | None:

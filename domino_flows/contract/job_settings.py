@@ -115,12 +115,19 @@ def setting(
 
 
 def job_fields(config_type: type) -> tuple[JobField, ...]:
-    """The job fields of a config class, in declaration order (the order ``custom`` keeps)."""
-    return tuple(
-        JobField(f.name, f.metadata[METADATA])
-        for f in dataclasses.fields(config_type)
-        if METADATA in f.metadata
-    )
+    """The job fields of a config class, in declaration order (the order ``custom`` keeps);
+    read once per class (every job's settings are written through them)."""
+    known = _FIELDS.get(config_type)
+    if known is None:
+        known = _FIELDS[config_type] = tuple(
+            JobField(f.name, f.metadata[METADATA])
+            for f in dataclasses.fields(config_type)
+            if METADATA in f.metadata
+        )
+    return known
+
+
+_FIELDS: dict[type, tuple[JobField, ...]] = {}
 
 
 def to_custom(config: Any) -> dict[str, Any]:

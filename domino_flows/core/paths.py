@@ -6,6 +6,7 @@ Standard library only: the command line, the in-job entrypoint and the run store
 from __future__ import annotations
 
 import errno
+import functools
 import os
 from pathlib import Path
 
@@ -46,8 +47,10 @@ def use_project(folder: str | Path) -> None:
     os.environ[PROJECT_ROOT_VARIABLE] = str(Path(folder).resolve())
 
 
+@functools.lru_cache(maxsize=64)
 def state_dir(root: Path) -> Path:
-    """The kit's own folder in a project: run store, job folders, artifacts, cached data."""
+    """The kit's own folder in a project: run store, job folders, artifacts, cached data.
+    (Asked for about 16 times per task of a run: made once per project folder.)"""
     return root / STATE_DIR
 
 

@@ -33,6 +33,8 @@ HEADER_PATTERNS = (
     re.compile(r"(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
     re.compile(r"(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?!bearer\s)[^\s\"',;}]+", re.IGNORECASE),
 )
+# The word each pattern starts from: an ASCII text without it cannot match (see _headers).
+HEADER_WORDS = ("x-domino-api-key", "bearer", "authorization")
 
 _remembered: dict[str, str] = {}  # value -> what it is
 _lock = threading.Lock()
@@ -68,8 +70,19 @@ def redact(text: str | None) -> str | None:
         remembered = sorted(_remembered.items(), key=lambda item: -len(item[0]))
     for value, what in remembered:
         text = text.replace(value, f"<{what} redacted>")
-    for pattern in HEADER_PATTERNS:
-        text = pattern.sub(_keep_masked, text)
+    return _headers(text)
+
+
+def _headers(text: str) -> str:
+    """Credentials quoted after their header or keyword, masked. Each pattern scans the whole
+    text (a lineage event is 3 KB, written twice per task), so an ASCII text (every JSON text
+    the kit writes) is first searched for the pattern's word, lowercased: for ASCII, that is
+    exactly what the pattern's case-insensitive match needs (only a non-ASCII character, such as
+    the Kelvin sign for "k", can match an ASCII letter otherwise)."""
+    lowered = text.lower() if text.isascii() else None
+    for pattern, word in zip(HEADER_PATTERNS, HEADER_WORDS, strict=True):
+        if lowered is None or word in lowered:
+            text = pattern.sub(_keep_masked, text)
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,28 @@ def new_record(backend: JobBackend, spec: JobSpec, project_root: Path) -> Attemp
         environment=spec.config.EnvironmentName or spec.config.EnvironmentId or "",
         hardware_tier=spec.config.HardwareTierName or spec.config.HardwareTierId or "",
         started_at=now(),
-        job_settings=json.dumps(spec.config.to_custom(), sort_keys=True),
+        job_settings=_settings_text(spec.config),
     )
+
+
+_SETTINGS_KEPT = 64
+_settings_texts: dict[int, tuple[Any, str]] = {}  # config id -> (config, its settings' JSON)
+_settings_lock = threading.Lock()
+
+
+def _settings_text(config: Any) -> str:
+    """The JSON of a config's job settings, worked out once per config (the nodes of one task
+    share it; a run's recent configs are kept, and with them their ids)."""
+    with _settings_lock:
+        known = _settings_texts.get(id(config))
+        if known is not None and known[0] is config:
+            return known[1]
+    text = json.dumps(config.to_custom(), sort_keys=True)
+    with _settings_lock:
+        if len(_settings_texts) >= _SETTINGS_KEPT:
+            _settings_texts.pop(next(iter(_settings_texts)))
+        _settings_texts[id(config)] = (config, text)
+    return text
 
 
 def start(
@@ -152,9 +173,9 @@ def finish(
                 for name, value in values.items()
             ]
             # made before the end is recorded: the COMPLETE event names them
-            registered = promotion.promote(backend, record, refs)
+            registered, kept = promotion.promote(backend, record, refs)
             recording.task_ended(record, status, refs, registered)
-            tracking.ended(backend, record, True, values)
+            tracking.ended(backend, record, True, values, kept)
             names = sorted({a["name"] for a in artifacts.values()})
             return AttemptResult(record, status.state, values, refs, artifacts=names)
     tail = _log_tail(backend, record.handle)

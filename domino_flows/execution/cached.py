@@ -18,7 +18,6 @@ from pathlib import Path
 
 import attr
 from openlineage.client.event_v2 import RunState
-from openlineage.client.facet_v2 import RunFacet
 
 from domino_flows.execution import run_context
 from domino_flows.execution.recording import record_event
@@ -29,17 +28,7 @@ from domino_flows.records.store import ArtifactRecord, RunStore
 CACHED_ATTEMPT = 0
 
 
-@attr.define
-class CachedResultRunFacet(RunFacet):
-    """Where a cached task's outputs came from."""
-
-    sourceRunId: str
-    sourceRunUuid: str = attr.field(kw_only=True)
-    cacheKey: str | None = attr.field(default=None, kw_only=True)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return f"{lineage.SCHEMA_BASE}/CachedResultRunFacet"
+CACHE_SCHEMA = f"{lineage.SCHEMA_BASE}/CachedResultRunFacet"  # where its outputs came from
 
 
 @attr.define(frozen=True)
@@ -78,14 +67,12 @@ def record_cached_task(store: RunStore, project_root: Path, cached: CachedTask) 
         inputs=cached.inputs,
     )
     event = lineage.task_event(RunState.COMPLETE, context, outputs=cached.outputs)
-    facets = event.run.facets if event.run.facets is not None else {}
-    facets["dominoFlowsCache"] = CachedResultRunFacet(
-        cached.source_run,
+    event["run"]["facets"]["dominoFlowsCache"] = lineage.facet(
+        CACHE_SCHEMA,
+        sourceRunId=cached.source_run,
         sourceRunUuid=lineage.run_uuid(cached.source_run),
         cacheKey=cached.cache_key or None,
-        producer=lineage.PRODUCER,
     )
-    event.run.facets = facets
     record_event(
         store, project_root, cached.run_id, event, task=cached.task, attempt=CACHED_ATTEMPT
     )

@@ -24,18 +24,22 @@ from domino_flows.records.tracking import (
 )
 
 
-def promote(backend: JobBackend, record: Any, outputs: list[Any]) -> list[dict[str, Any]]:
+def promote(
+    backend: JobBackend, record: Any, outputs: list[Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """A succeeded attempt's DATA artifacts as dataset snapshots and MODEL artifacts as
     registered model versions, made before its end is recorded so that its COMPLETE lineage
     event names them (``lineage.registered_outputs``); what it made, kept so a second call
-    (a status read twice) makes nothing again."""
+    (a status read twice) makes nothing again. Also the attempt's tracking records as they
+    stand after it, for ``tracking.ended`` (None when they must be read again: snapshots were
+    recorded)."""
     store = RunStore.for_project(Path(record.project_root))
     records = TrackingRecords(store)
     key = (record.run_id, record.task, record.attempt)
     kept = records.of_attempt(*key)
     plan = kept.get(PLAN)
     if not plan or PROMOTED in kept:
-        return list(kept.get(PROMOTED) or [])
+        return list(kept.get(PROMOTED) or []), kept
     made = [
         {"kind": "dataset_snapshot", **s}
         for s in dataset_snapshots.promote(backend, record, plan, outputs, records)
@@ -54,7 +58,9 @@ def promote(backend: JobBackend, record: Any, outputs: list[Any]) -> list[dict[s
             for v in _register_models(backend, record, plan, run_id, uri, records)
         ]
     records.put(*key, PROMOTED, made)
-    return made
+    if dataset_snapshots.datasets_of(plan):
+        return made, None  # what was recorded of each snapshot is read back
+    return made, {**kept, PROMOTED: made}
 
 
 def _register_models(

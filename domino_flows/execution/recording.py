@@ -9,11 +9,10 @@ store and then sends it, as kept, through the OpenLineage transport the project 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any, Protocol
-
-from openlineage.client.event_v2 import RunEvent
 
 from domino_flows.backends.base import JobState, JobStatus, ResolvedJob
 from domino_flows.execution import run_context
@@ -51,16 +50,30 @@ def record_event(
     store: RunStore,
     project_root: Path,
     run_id: str,
-    event: RunEvent,
+    event: dict[str, Any],
     task: str | None = None,
     attempt: int | None = None,
 ) -> None:
     """Keep one OpenLineage event in the run store, then send what was kept (credentials
     masked) to the consumer OpenLineage's configuration names, if any (``lineage_transport``)."""
-    event_type = (event.eventType or RunState.OTHER).value  # the builders always set it
-    kept = store.add_lineage_event(
-        run_id, event_type, lineage.to_json(event), task=task, attempt=attempt
-    )
+    send_event(project_root, run_id, keep_event(store, run_id, event, task, attempt))
+
+
+def keep_event(
+    store: RunStore,
+    run_id: str,
+    event: dict[str, Any],
+    task: str | None = None,
+    attempt: int | None = None,
+) -> str:
+    """The event in the run store (in the caller's group of writes, if any); the text kept."""
+    text = lineage.to_json(event)
+    return store.add_lineage_event(run_id, event["eventType"], text, task=task, attempt=attempt)
+
+
+def send_event(project_root: Path, run_id: str, kept: str) -> None:
+    """A kept event to the configured OpenLineage consumer: never inside a group of writes
+    (a transport may wait on the network)."""
     run_context.open_run(project_root, run_id).emitter.emit(kept)
 
 
@@ -117,19 +130,20 @@ def task_started(info: AttemptInfo, resolved: ResolvedJob) -> None:
     """The attempt's row and START event."""
     root = Path(info.project_root)
     store = RunStore.for_project(root)
-    context = _context(info, resolved)
-    store.start_attempt(
-        info.run_id,
-        info.task,
-        info.attempt,
-        info.job_id,
-        info.url,
-        environment=info.environment or None,
-        hardware_tier=info.hardware_tier or None,
-        job_settings=info.job_settings,
-    )
-    event = lineage.task_event(RunState.START, context, started_at=info.started_at)
-    record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)
+    event = lineage.task_event(RunState.START, _context(info, resolved), started_at=info.started_at)
+    with store.grouped():  # the row and its event: one commit
+        store.start_attempt(
+            info.run_id,
+            info.task,
+            info.attempt,
+            info.job_id,
+            info.url,
+            environment=info.environment or None,
+            hardware_tier=info.hardware_tier or None,
+            job_settings=info.job_settings,
+        )
+        kept = keep_event(store, info.run_id, event, task=info.task, attempt=info.attempt)
+    send_event(root, info.run_id, kept)
 
 
 def task_ended(
@@ -142,21 +156,29 @@ def task_ended(
     recorded. ``registered``: the dataset snapshots and model versions it made (outputs too)."""
     root = Path(info.project_root)
     store = RunStore.for_project(root)
-    error = None if status.state is JobState.SUCCEEDED else status.message
-    if not store.finish_attempt(info.run_id, info.task, info.attempt, status.state.value, error):
-        return False
-    if status.state is JobState.SUCCEEDED:
-        artifacts_store.collect(store, root, info.run_id, info.task, outputs)
-    state = _END_EVENTS.get(status.state, RunState.FAIL)
-    event = lineage.task_event(
-        state,
-        _context(info),
-        outputs=outputs,
-        error=error,
-        started_at=info.started_at,
-        registered=registered,
-    )
-    record_event(store, root, info.run_id, event, task=info.task, attempt=info.attempt)
+    succeeded = status.state is JobState.SUCCEEDED
+    error = None if succeeded else status.message
+    # The end, its artifacts and its event in one commit, unless artifact files are copied
+    # (other threads' writes would wait for the copies).
+    copies = succeeded and any(ref.artifact and ref.path for ref in outputs)
+    with contextlib.nullcontext() if copies else store.grouped():
+        if not store.finish_attempt(
+            info.run_id, info.task, info.attempt, status.state.value, error
+        ):
+            return False
+        if succeeded:
+            artifacts_store.collect(store, root, info.run_id, info.task, outputs)
+        state = _END_EVENTS.get(status.state, RunState.FAIL)
+        event = lineage.task_event(
+            state,
+            _context(info),
+            outputs=outputs,
+            error=error,
+            started_at=info.started_at,
+            registered=registered,
+        )
+        kept = keep_event(store, info.run_id, event, task=info.task, attempt=info.attempt)
+    send_event(root, info.run_id, kept)
     return True
 
 

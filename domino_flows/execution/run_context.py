@@ -11,8 +11,9 @@ project's pyproject.toml is read once per run, not once per attempt or per event
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from domino_flows.core.project import ProjectSettings, load_settings
 from domino_flows.records import lineage
@@ -23,6 +24,9 @@ from domino_flows.records.lineage_transport import LineageEmitter
 class RunContext:
     settings: ProjectSettings
     emitter: LineageEmitter
+    # run-level records that do not change once written (the parent MLflow run), by kind:
+    # read from the run store once per run rather than once per task
+    known: dict[str, Any] = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:

@@ -23,6 +23,7 @@ what is skipped. What was written where is kept in the run store (``records_trac
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, replace
@@ -108,6 +109,12 @@ def runner_store(project_root: Path, backend: JobBackend) -> str | None:
         return named
     if backend.records_in_job():
         return None
+    return _project_store(project_root)
+
+
+@functools.lru_cache(maxsize=16)
+def _project_store(project_root: Path) -> str:
+    """The project's own tracking store (resolved once: asked several times per task)."""
     return (state_dir(project_root) / LOCAL_STORE).resolve().as_uri()
 
 
@@ -129,6 +136,8 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
     """The flow run's parent MLflow run (kept across resumes), where the runner can reach the
     store; or the one line saying MLflow is missing."""
     settings = settings_for(project_root, run_id)
+    # (re)written below: a resumed run's tasks read the new one
+    run_context.open_run(project_root, run_id).known.pop(MLFLOW_RUN, None)
     records = TrackingRecords(RunStore.for_project(project_root))
     commit, _dirty = commit_and_dirty(project_root)
     base = {"commit": commit or "", "experiment": experiment_name(project_root, run_id, flow)}
@@ -175,6 +184,18 @@ def run_started(project_root: Path, run_id: str, flow: str, backend: JobBackend)
         return
     ids = {"run_id": parent.run_id, "experiment_id": parent.experiment_id}
     records.put(run_id, *RUN_LEVEL, MLFLOW_RUN, {**entry, **ids})
+
+
+def _parent(project_root: Path, run_id: str, records: TrackingRecords) -> dict[str, Any]:
+    """The run's parent MLflow run as ``run_started`` kept it: it does not change during the run,
+    so it is read once (a run without one yet is asked again)."""
+    known = run_context.open_run(project_root, run_id).known
+    parent = known.get(MLFLOW_RUN)
+    if parent is None:
+        parent = records.get(run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+        if parent:
+            known[MLFLOW_RUN] = parent
+    return dict(parent)
 
 
 def _ids(known: dict[str, Any]) -> dict[str, Any]:
@@ -268,7 +289,7 @@ def prepare(
     or the variables naming the run the runner opened for it and its stats file."""
     settings = settings_for(root, spec.run_id)
     records = TrackingRecords(RunStore.for_project(root))
-    parent = records.get(spec.run_id, *RUN_LEVEL, MLFLOW_RUN) or {}
+    parent = _parent(root, spec.run_id, records)
     # a job that records itself imports MLflow in its own environment, not the runner's
     mlflow_on = bool(parent.get("mlflow")) and (
         backend.records_in_job() or tracking_job.mlflow_available()
@@ -278,9 +299,11 @@ def prepare(
     plan["mlflow"], plan["stats"] = mlflow_on, settings.job_stats
     # kept for the attempt's end, which may come in another call (the connector's get)
     kept: dict[str, Any] = {PLAN: plan}
+    tags = tuple(job_tags(spec)) if settings.job_tags else ()
     if backend.records_in_job():
         records.put_many(spec.run_id, spec.task, spec.attempt, kept)
-        return replace(spec, tracking=plan if (mlflow_on or settings.job_stats) else {})
+        tracked = plan if (mlflow_on or settings.job_stats) else {}
+        return replace(spec, tracking=tracked, tags=tags)
     folder = _attempt_dir(root, spec.run_id, spec.task, spec.attempt)
     folder.mkdir(parents=True, exist_ok=True)
     environment = {
@@ -307,15 +330,22 @@ def prepare(
                 "store": store_address(uri),
             }
     records.put_many(spec.run_id, spec.task, spec.attempt, kept)
-    return replace(spec, environment={**spec.environment, **environment}, tracking=plan)
+    environment = {**spec.environment, **environment}
+    return replace(spec, environment=environment, tracking=plan, tags=tags)
+
+
+def job_tags(spec: JobSpec) -> list[str]:
+    """The tags that let a user filter jobs by flow, run and task."""
+    task = spec.task.partition("@")[0]
+    return [f"flow:{spec.flow}", f"run:{spec.run_id}", f"task:{task}"]
 
 
 def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None:
-    """Tag the started job with its flow, run and task."""
+    """Tag the started job with its flow, run and task (a backend that wrote ``spec.tags`` with
+    the job's record as it started has nothing left to do)."""
     if not settings_for(root, spec.run_id).job_tags:
         return
-    task = spec.task.partition("@")[0]
-    tags = [f"flow:{spec.flow}", f"run:{spec.run_id}", f"task:{task}"]
+    tags = list(spec.tags) or job_tags(spec)
     try:
         backend.tag_job(record.handle, tags)
     except DominoFlowsError as error:
@@ -326,13 +356,21 @@ def started(backend: JobBackend, spec: JobSpec, record: Any, root: Path) -> None
     )
 
 
-def ended(backend: JobBackend, record: Any, succeeded: bool, values: dict[str, Any]) -> None:
-    """Finish the attempt's records once its end is in the run store (lineage included)."""
+def ended(
+    backend: JobBackend,
+    record: Any,
+    succeeded: bool,
+    values: dict[str, Any],
+    kept: dict[str, Any] | None = None,
+) -> None:
+    """Finish the attempt's records once its end is in the run store (lineage included).
+    ``kept``: the attempt's tracking records, when the caller has just read them."""
     root = Path(record.project_root)
     store = RunStore.for_project(root)
     records = TrackingRecords(store)
     key = (record.run_id, record.task, record.attempt)
-    kept = records.of_attempt(*key)
+    if kept is None:
+        kept = records.of_attempt(*key)
     plan = kept.get(PLAN)
     if not plan:
         return  # the attempt ended before its job was planned (a failed resolution)

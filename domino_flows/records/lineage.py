@@ -12,6 +12,10 @@ type, source code location, processing engine, nominal time, error message). A C
 names the dataset snapshots and registered model versions the attempt made, as versioned output
 datasets (:func:`registered_outputs`).
 
+Events are built as the JSON objects the OpenLineage spec describes (the standard facets' schemas
+as openlineage-python names them), not as that library's objects: turning those into JSON walked
+every object twice and cost more than the rest of recording an event.
+
 Events never carry credentials or environment variable values: nothing here reads the
 environment, and the run store passes every event through ``redaction.redact`` before writing it.
 """
@@ -24,14 +28,12 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import attr
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.event_v2 import RunEvent, RunState
 from openlineage.client.facet_v2 import (
-    DatasetFacet,
-    RunFacet,
     dataset_version_dataset,
     error_message_run,
     job_type_job,
@@ -40,7 +42,6 @@ from openlineage.client.facet_v2 import (
     processing_engine_run,
     source_code_location_job,
 )
-from openlineage.client.serde import Serde
 
 from domino_flows._version import __version__
 from domino_flows.contract import values as contract
@@ -52,110 +53,95 @@ INTEGRATION = "DOMINO_FLOWS"
 _RUN_ID_NAMESPACE = uuid.UUID("4b6c0f0e-7f8e-5d6a-9c1b-2f7a8e0d3c55")
 
 
-@attr.define
-class DominoJobRunFacet(RunFacet):
-    """The Domino Job behind a task attempt."""
-
-    jobId: str
-    jobUrl: str | None = attr.field(default=None, kw_only=True)
-    backend: str | None = attr.field(default=None, kw_only=True)
-    attempt: int | None = attr.field(default=None, kw_only=True)
-    command: str | None = attr.field(default=None, kw_only=True)
-    inputCommitId: str | None = attr.field(default=None, kw_only=True)
-    outputCommitId: str | None = attr.field(default=None, kw_only=True)
-    environmentId: str | None = attr.field(default=None, kw_only=True)
-    environmentName: str | None = attr.field(default=None, kw_only=True)
-    environmentRevisionId: str | None = attr.field(default=None, kw_only=True)
-    hardwareTierId: str | None = attr.field(default=None, kw_only=True)
-    hardwareTierName: str | None = attr.field(default=None, kw_only=True)
-    jobSettings: dict[str, Any] | None = attr.field(default=None, kw_only=True)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return f"{SCHEMA_BASE}/DominoJobRunFacet"
+def facet(schema: str, **fields: Any) -> dict[str, Any]:
+    """A facet as OpenLineage JSON: its fields that have a value, its producer and schema."""
+    facet = {name: value for name, value in fields.items() if value is not None}
+    facet["_producer"], facet["_schemaURL"] = PRODUCER, schema
+    return facet
 
 
-@attr.define
-class ContentDatasetFacet(DatasetFacet):
-    """How a task input or output was carried and what it held (its sha256)."""
-
-    sha256: str
-    kind: str = attr.field(kw_only=True)
-    path: str | None = attr.field(default=None, kw_only=True)
-    artifactName: str | None = attr.field(default=None, kw_only=True)
-    artifactType: str | None = attr.field(default=None, kw_only=True)
-    artifactFile: str | None = attr.field(default=None, kw_only=True)
-    # True on an input named after what the workflow bound it to (an upstream task's output or a
-    # workflow input): readers are then linked by name only, never by equal content.
-    bound: bool | None = attr.field(default=None, kw_only=True)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return f"{SCHEMA_BASE}/ContentDatasetFacet"
-
-
-@attr.define
-class DominoRegisteredDatasetFacet(DatasetFacet):
-    """Where a task's artifact was registered: a Domino dataset snapshot (``datasetId``,
-    ``snapshotId``; locally the snapshot's folder) or a registered model version (``modelName``,
-    ``experimentRunId``). ``version`` is the snapshot's or the model version's number."""
-
-    kind: str
-    artifactName: str | None = attr.field(default=None, kw_only=True)
-    version: int | None = attr.field(default=None, kw_only=True)
-    datasetName: str | None = attr.field(default=None, kw_only=True)
-    datasetId: str | None = attr.field(default=None, kw_only=True)
-    snapshotId: str | None = attr.field(default=None, kw_only=True)
-    snapshotFolder: str | None = attr.field(default=None, kw_only=True)
-    modelName: str | None = attr.field(default=None, kw_only=True)
-    experimentRunId: str | None = attr.field(default=None, kw_only=True)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return f"{SCHEMA_BASE}/DominoRegisteredDatasetFacet"
+# The standard facets' schemas, as openlineage-python names them; the kit's own are documented
+# with the facets below (``SCHEMA_BASE``).
+_EVENT_SCHEMA = RunEvent._get_schema()
+_ENGINE_SCHEMA = processing_engine_run.ProcessingEngineRunFacet._get_schema()
+_PARENT_SCHEMA = parent_run.ParentRunFacet._get_schema()
+_NOMINAL_TIME_SCHEMA = nominal_time_run.NominalTimeRunFacet._get_schema()
+_ERROR_SCHEMA = error_message_run.ErrorMessageRunFacet._get_schema()
+_JOB_TYPE_SCHEMA = job_type_job.JobTypeJobFacet._get_schema()
+_SOURCE_SCHEMA = source_code_location_job.SourceCodeLocationJobFacet._get_schema()
+_VERSION_SCHEMA = dataset_version_dataset.DatasetVersionDatasetFacet._get_schema()
+# The kit's own facets: ``dominoJob`` (the Domino Job behind a task attempt),
+# ``dominoFlowsContent`` (how a task input or output was carried and what it held, its sha256)
+# and ``dominoRegistered`` (where a task's artifact was registered).
+DOMINO_JOB_SCHEMA = f"{SCHEMA_BASE}/DominoJobRunFacet"
+CONTENT_SCHEMA = f"{SCHEMA_BASE}/ContentDatasetFacet"
+REGISTERED_SCHEMA = f"{SCHEMA_BASE}/DominoRegisteredDatasetFacet"
 
 
-def registered_outputs(namespace: str, registered: list[dict[str, Any]]) -> list[OutputDataset]:
+def without_nulls(value: Any) -> Any:
+    """A JSON-able value as OpenLineage writes one: no null members, no null or empty-object
+    items in lists, enums by value, dates and UUIDs as text (the task's job settings)."""
+    if isinstance(value, dict):
+        cleaned = {key: without_nulls(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item is not None}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [without_nulls(item) for item in value if item is not None]
+        return [item for item in items if item is not None and item != {}]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def registered_outputs(namespace: str, registered: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A task's dataset snapshots and model versions as output datasets, as lineage consumers
     (Marquez) expect a versioned dataset: named ``datasets/<dataset>`` or ``models/<model>`` in
     the run's namespace, the standard ``version`` facet holding the number, and
-    ``dominoRegistered`` the Domino ids."""
+    ``dominoRegistered`` the Domino ids: a Domino dataset snapshot (``datasetId``,
+    ``snapshotId``; locally the snapshot's folder, ``snapshotFolder``) or a registered model
+    version (``modelName``, ``experimentRunId``); ``version`` is the snapshot's or the model
+    version's number."""
     out = []
     for made in registered:
         text = str(made.get("version") or "")
         number = int(text) if text.isdigit() else None
-        common: dict[str, Any] = {
-            "artifactName": made.get("artifact"),
-            "version": number,
-            "producer": PRODUCER,
-        }
         snapshot = str(made.get("snapshot") or "")
         if made.get("kind") == "model_version":
             name = f"models/{made['model']}"
-            facet = DominoRegisteredDatasetFacet(
-                "model_version",
+            where = facet(
+                REGISTERED_SCHEMA,
+                kind="model_version",
                 modelName=made["model"],
                 experimentRunId=made.get("mlflow_run"),
-                **common,
+                artifactName=made.get("artifact"),
+                version=number,
             )
         else:
             name = f"datasets/{made['dataset']}"
             local = made.get("dataset_id") is None  # a local snapshot is a folder
-            facet = DominoRegisteredDatasetFacet(
-                "dataset_snapshot",
+            where = facet(
+                REGISTERED_SCHEMA,
+                kind="dataset_snapshot",
                 datasetName=made["dataset"],
                 datasetId=made.get("dataset_id"),
                 snapshotId=None if local else snapshot,
                 snapshotFolder=snapshot if local else None,
-                **common,
+                artifactName=made.get("artifact"),
+                version=number,
             )
-        facets: dict[str, Any] = {"dominoRegistered": facet}
+        facets: dict[str, Any] = {"dominoRegistered": where}
         if number is not None:
-            facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
-                datasetVersion=str(number), producer=PRODUCER
-            )
-        out.append(OutputDataset(namespace=namespace, name=name, facets=facets))
+            facets["version"] = facet(_VERSION_SCHEMA, datasetVersion=str(number))
+        out.append(_dataset(namespace, name, facets, "outputFacets"))
     return out
+
+
+def _dataset(namespace: str, name: str, facets: dict[str, Any], own: str) -> dict[str, Any]:
+    """An input (``own``: ``inputFacets``) or output (``outputFacets``) dataset."""
+    return {"namespace": namespace, "name": name, "facets": facets, own: {}}
 
 
 @dataclass(frozen=True)
@@ -261,36 +247,28 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat()
 
 
-def _inputs(namespace: str, task: str, refs: list[DatasetRef]) -> list[InputDataset]:
-    return [
-        InputDataset(namespace=namespace, name=name, facets=facets)
-        for name, facets in _dataset_parts(task, refs, "inputs")
-    ]
-
-
-def _outputs(namespace: str, task: str, refs: list[DatasetRef]) -> list[OutputDataset]:
-    return [
-        OutputDataset(namespace=namespace, name=name, facets=facets)
-        for name, facets in _dataset_parts(task, refs, "outputs")
-    ]
-
-
-def _dataset_parts(
-    task: str, refs: list[DatasetRef], direction: str
-) -> list[tuple[str, dict[str, Any]]]:
-    """Each dataset's name (by artifact, or by task and input/output) and its content facet."""
+def _datasets(
+    namespace: str, task: str, refs: list[DatasetRef], direction: str
+) -> list[dict[str, Any]]:
+    """Each input or output: its name (by artifact, or by task and input/output) and its
+    content facet."""
+    own = "inputFacets" if direction == "inputs" else "outputFacets"
     out = []
     for ref in refs:
         bound = direction == "inputs" and ref.source is not None
-        facet = ContentDatasetFacet(
-            ref.sha256,
+        artifact = ref.artifact or {}
+        content = facet(
+            CONTENT_SCHEMA,
+            sha256=ref.sha256,
             kind=ref.kind,
             path=ref.path,
-            artifactName=(ref.artifact or {}).get("name"),
-            artifactType=(ref.artifact or {}).get("type"),
-            artifactFile=(ref.artifact or {}).get("file"),
+            artifactName=artifact.get("name"),
+            artifactType=artifact.get("type"),
+            artifactFile=artifact.get("file"),
+            # True on an input named after what the workflow bound it to (an upstream task's
+            # output or a workflow input): readers are then linked by name only, never by
+            # equal content.
             bound=True if bound else None,
-            producer=PRODUCER,
         )
         if direction == "outputs":
             name = output_dataset_name(task, ref.name, ref.artifact)
@@ -300,7 +278,7 @@ def _dataset_parts(
             name = output_dataset_name(task, ref.name, ref.artifact)
         else:
             name = f"{task}/inputs/{ref.name}"
-        out.append((name, {"dominoFlowsContent": facet}))
+        out.append(_dataset(namespace, name, {"dominoFlowsContent": content}, own))
     return out
 
 
@@ -324,12 +302,14 @@ def task_event(
     error: str | None = None,
     started_at: str | None = None,
     registered: list[dict[str, Any]] | None = None,
-) -> RunEvent:
-    """A START/COMPLETE/FAIL/ABORT event for one task attempt; ``registered``: the dataset
-    snapshots and model versions it made (see :func:`registered_outputs`)."""
+) -> dict[str, Any]:
+    """A START/COMPLETE/FAIL/ABORT event for one task attempt (OpenLineage JSON, see
+    :func:`to_json`); ``registered``: the dataset snapshots and model versions it made (see
+    :func:`registered_outputs`)."""
     facets: dict[str, Any] = {
-        "dominoJob": DominoJobRunFacet(
-            context.job_id,
+        "dominoJob": facet(
+            DOMINO_JOB_SCHEMA,
+            jobId=context.job_id,
             jobUrl=context.job_url or None,
             backend=context.backend or None,
             attempt=context.attempt,
@@ -341,85 +321,107 @@ def task_event(
             environmentRevisionId=context.environment_revision,
             hardwareTierId=context.hardware_tier_id,
             hardwareTierName=context.hardware_tier_name,
-            jobSettings=context.job_settings or None,
-            producer=PRODUCER,
+            # every job setting the task gave, keyed as a task's ``custom`` keys them
+            jobSettings=without_nulls(context.job_settings) if context.job_settings else None,
         ),
-        "processing_engine": processing_engine_run.ProcessingEngineRunFacet(
-            version=__version__, name="domino-flows", producer=PRODUCER
+        "processing_engine": _engine_facet(),
+        "parent": facet(
+            _PARENT_SCHEMA,
+            run={"runId": run_uuid(context.run_id), "facets": {}},
+            job={
+                "namespace": context.namespace,
+                "name": context.flow or context.run_id,
+                "facets": {},
+            },
         ),
-        "parent": parent_run.ParentRunFacet(
-            run=parent_run.Run(runId=run_uuid(context.run_id)),
-            job=parent_run.Job(namespace=context.namespace, name=context.flow or context.run_id),
-            producer=PRODUCER,
+        "nominalTime": facet(
+            _NOMINAL_TIME_SCHEMA,
+            nominalStartTime=started_at or _now(),
+            nominalEndTime=None if state is RunState.START else _now(),
         ),
     }
-    if state is not RunState.START:
-        facets["nominalTime"] = nominal_time_run.NominalTimeRunFacet(
-            nominalStartTime=started_at or _now(), nominalEndTime=_now(), producer=PRODUCER
-        )
-    else:
-        facets["nominalTime"] = nominal_time_run.NominalTimeRunFacet(
-            nominalStartTime=started_at or _now(), producer=PRODUCER
-        )
     if error:
-        facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
-            message=error, programmingLanguage="python", producer=PRODUCER
-        )
-    job_facets: dict[str, Any] = {
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration=INTEGRATION, jobType="TASK", producer=PRODUCER
-        )
-    }
+        facets["errorMessage"] = _error_facet(error)
+    job_facets: dict[str, Any] = {"jobType": _job_type_facet("TASK")}
     if context.source_url:
-        job_facets["sourceCodeLocation"] = source_code_location_job.SourceCodeLocationJobFacet(
+        job_facets["sourceCodeLocation"] = facet(
+            _SOURCE_SCHEMA,
             type="git" if context.source_version else "file",
             url=context.source_url,
             path=context.source_path,
             version=context.source_version,
-            producer=PRODUCER,
         )
     name = f"{context.flow}.{context.task}" if context.flow else context.task
-    return RunEvent(
-        eventType=state,
-        eventTime=_now(),
-        run=Run(runId=run_uuid(context.run_id, context.task, context.attempt), facets=facets),
-        job=Job(namespace=context.namespace, name=name, facets=job_facets),
-        inputs=_inputs(context.namespace, context.task, context.inputs),
-        outputs=_outputs(context.namespace, context.task, outputs or [])
-        + registered_outputs(context.namespace, registered or []),
-        producer=PRODUCER,
+    outputs_ = _datasets(context.namespace, context.task, outputs or [], "outputs")
+    return _event(
+        state,
+        {"runId": run_uuid(context.run_id, context.task, context.attempt), "facets": facets},
+        {"namespace": context.namespace, "name": name, "facets": job_facets},
+        _datasets(context.namespace, context.task, context.inputs, "inputs"),
+        outputs_ + registered_outputs(context.namespace, registered or []),
     )
 
 
 def run_event(
     state: RunState, namespace: str, run_id: str, flow: str = "", error: str | None = None
-) -> RunEvent:
+) -> dict[str, Any]:
     """A START/COMPLETE/FAIL/ABORT event for a whole run (a flow execution)."""
-    facets: dict[str, Any] = {
-        "processing_engine": processing_engine_run.ProcessingEngineRunFacet(
-            version=__version__, name="domino-flows", producer=PRODUCER
-        )
-    }
+    facets: dict[str, Any] = {"processing_engine": _engine_facet()}
     if error:
-        facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
-            message=error, programmingLanguage="python", producer=PRODUCER
-        )
-    job_facets: dict[str, Any] = {
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration=INTEGRATION, jobType="FLOW", producer=PRODUCER
-        )
-    }
-    return RunEvent(
-        eventType=state,
-        eventTime=_now(),
-        run=Run(runId=run_uuid(run_id), facets=facets),
-        job=Job(namespace=namespace, name=flow or run_id, facets=job_facets),
-        producer=PRODUCER,
+        facets["errorMessage"] = _error_facet(error)
+    return _event(
+        state,
+        {"runId": run_uuid(run_id), "facets": facets},
+        {
+            "namespace": namespace,
+            "name": flow or run_id,
+            "facets": {"jobType": _job_type_facet("FLOW")},
+        },
+        [],
+        [],
     )
 
 
-def to_json(event: RunEvent) -> str:
-    return Serde.to_json(event)
+def _event(
+    state: RunState,
+    run: dict[str, Any],
+    job: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "eventType": state.value,
+        "eventTime": _now(),
+        "run": run,
+        "job": job,
+        "inputs": inputs,
+        "outputs": outputs,
+        "producer": PRODUCER,
+        "schemaURL": _EVENT_SCHEMA,
+    }
+
+
+def _engine_facet() -> dict[str, Any]:
+    return facet(_ENGINE_SCHEMA, version=__version__, name="domino-flows")
+
+
+def _error_facet(error: str) -> dict[str, Any]:
+    return facet(_ERROR_SCHEMA, message=error, programmingLanguage="python")
+
+
+def _job_type_facet(job_type: str) -> dict[str, Any]:
+    return facet(
+        _JOB_TYPE_SCHEMA, processingType="BATCH", integration=INTEGRATION, jobType=job_type
+    )
+
+
+def to_json(event: dict[str, Any]) -> str:
+    """An event's text as kept and sent: keys sorted, as openlineage-python writes events."""
+    return json.dumps(event, sort_keys=True, default=_not_serializable)
+
+
+def _not_serializable(value: Any) -> str:
+    return f"<<non-serializable: {type(value).__qualname__}>>"
 
 
 def namespace_for(project_owner: str, project_name: str) -> str:

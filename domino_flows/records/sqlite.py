@@ -71,6 +71,9 @@ class StoreFile:
             with self.translated_errors():
                 # kept_open brought the file to the current schema before holding it
                 connection = held.connection(self._open)
+                if held.grouping:  # inside this thread's group: it commits at its end
+                    yield connection
+                    return
                 with connection:
                     yield connection
             return
@@ -84,6 +87,23 @@ class StoreFile:
                     yield connection
         finally:
             connection.close()
+
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """The writes this thread makes meanwhile, in one transaction: committed together at
+        the end, or none of them if it fails. Only while the store is kept open (a run's
+        thread reuses its connection); otherwise each write still commits on its own. Nothing
+        but store calls belongs inside: other threads' writes wait for the commit."""
+        held = _HELD.get(str(self.path))
+        if held is None or held.grouping:
+            yield
+            return
+        with self.connection():
+            held.grouping = True
+            try:
+                yield
+            finally:
+                held.grouping = False
 
     @contextmanager
     def kept_open(self) -> Iterator[None]:
@@ -200,6 +220,15 @@ class _Held:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+
+    @property
+    def grouping(self) -> bool:
+        """Whether this thread's writes are being grouped (``StoreFile.grouped``)."""
+        return bool(getattr(self._local, "grouping", False))
+
+    @grouping.setter
+    def grouping(self, value: bool) -> None:
+        self._local.grouping = value
 
     def connection(self, open_: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)

@@ -90,6 +90,14 @@ class RunStore:
             yield connection
 
     @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Several writes of one step (an attempt's row and its lineage event) in one commit,
+        while the store is kept open: each commit costs a write-ahead log append and its locks.
+        Only store calls inside: other threads' writes wait for it."""
+        with self._file.grouped():
+            yield
+
+    @contextmanager
     def kept_open(self) -> Iterator[None]:
         """Hold the store open while many short writes follow (a run). Meanwhile each thread of
         this process reuses one connection, through whichever ``RunStore`` it writes, and the

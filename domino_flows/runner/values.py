@@ -67,9 +67,25 @@ def to_literals(ctx: Any, values: dict[str, Any], types: dict[str, Any]) -> dict
     out = {}
     for name, value in values.items():
         python_type = types[name]
-        literal_type = TypeEngine.to_literal_type(python_type)
-        out[name] = TypeEngine.to_literal(ctx, value, python_type, literal_type)
+        out[name] = TypeEngine.to_literal(ctx, value, python_type, _literal_type(python_type))
     return out
+
+
+_literal_types: dict[Any, Any] = {}
+
+
+def _literal_type(python_type: Any) -> Any:
+    """The Flyte type of a Python type, worked out once per type (a third of converting a
+    job's outputs; the nodes of one task share their types)."""
+    from flytekit.core.type_engine import TypeEngine
+
+    try:
+        known = _literal_types.get(python_type)
+    except TypeError:  # an unhashable annotation: worked out each time
+        return TypeEngine.to_literal_type(python_type)
+    if known is None:
+        known = _literal_types[python_type] = TypeEngine.to_literal_type(python_type)
+    return known
 
 
 def encode(literals: dict[str, Any]) -> bytes:
