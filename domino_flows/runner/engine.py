@@ -6,8 +6,9 @@ converts literals and records results; job attempts run in worker threads. A nod
 failed is skipped while independent branches go on (``fail_fast`` stops everything instead).
 
 A run has scheduling slots (the backend's default capacity, or ``--max-parallel``) and each job
-takes the slots its backend says (locally its hardware tier's cores): a job waits until its slots
-are free, so a local run never asks for more cores than the machine has.
+takes the slots its backend says (locally its hardware tier's cores) while its process runs
+(``slots.py``): a job waits until its slots are free, so a local run never asks for more cores
+than the machine has.
 
 Which nodes may start is kept by ``readiness.py`` (upstream counts updated as nodes finish), and
 each task's settings are read once (``task_specs.py``): the engine's work per event is
