@@ -407,6 +407,31 @@ def _become_environment(wanted: dict[str, str]) -> None:
             current[key] = value
 
 
+def _standard_streams(env: Mapping[str, str]) -> None:
+    """The job's ``sys.stdin``/``stdout``/``stderr`` on descriptors 0-2, as a fresh interpreter
+    started with ``env`` would make them: ``PYTHONUNBUFFERED`` (which every job gets, so its log
+    can be followed while it runs) writes each print through at once, ``stderr`` is line
+    buffered otherwise, and ``PYTHONIOENCODING`` chooses the encoding."""
+    import io
+
+    unbuffered = bool(env.get("PYTHONUNBUFFERED"))
+    encoding, _, errors = env.get("PYTHONIOENCODING", "").partition(":")
+
+    def writer(fd: int, default_errors: str, line_buffering: bool) -> io.TextIOWrapper:
+        binary = open(fd, "wb", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115
+        return io.TextIOWrapper(
+            binary,  # raw when unbuffered, as the interpreter makes it
+            encoding=encoding or None,
+            errors=errors or default_errors,
+            line_buffering=line_buffering and not unbuffered,
+            write_through=unbuffered,
+        )
+
+    sys.stdin = open(0, encoding=encoding or None, errors=errors or None, closefd=False)  # noqa: SIM115
+    sys.stdout = writer(1, "strict", False)
+    sys.stderr = writer(2, "backslashreplace", True)
+
+
 def _fork_job(request: dict[str, Any]) -> int:
     pid = os.fork()
     if pid:
@@ -422,9 +447,7 @@ def _fork_job(request: dict[str, Any]) -> int:
         stderr = os.open(request["stderr"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         for source, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
             os.dup2(source, target)
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the job's own standard streams
-        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        _standard_streams(request["env"])
         if request.get("mounts"):
             # After the log redirection, so a failure to build the namespace is in the job's log.
             code = _enter_namespace(request["mounts"])

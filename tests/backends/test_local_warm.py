@@ -9,6 +9,7 @@ import threading
 import time
 import venv
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,19 @@ def describe(label: str) -> str:
 def nap(seconds: float) -> float:
     time.sleep(seconds)
     return seconds
+
+
+@domino_task(hardware_tier="Tiny")
+def talk(go: str) -> str:
+    import sys
+    from pathlib import Path
+
+    print("to stdout, while running")
+    print("to stderr, while running", file=sys.stderr)
+    deadline = time.monotonic() + 60
+    while not Path(go).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return "done"
 
 
 @domino_task(hardware_tier="Tiny")
@@ -318,4 +332,28 @@ def test_the_launcher_heap_is_in_huge_pages_so_each_fork_copies_fewer_page_table
     assert huge_kib >= 8 * 1024, rollup  # flytekit's heap is tens of MB
     # and the job forked from it ran as any job does
     assert next(iter(backend.collect_outputs(handle, spec).values())).startswith("first")
+    backend.stop_all()
+
+
+@pytest.mark.slow
+def test_what_a_warm_job_prints_reaches_its_log_while_it_runs(project):
+    """Every job runs with PYTHONUNBUFFERED so its log can be followed (``logs -f``): a forked
+    job's streams honour it as a fresh interpreter's would, not only when the job ends."""
+    from processes import wait_for
+
+    backend = LocalBackend(project, load_settings(project))
+    go = project / "go"
+    spec = job("talk", {"go": str}, {"o0": str})
+    handle = start(backend, spec, {"go": str(go)})
+    assert backend._warm is not None  # it did start warm
+    stdout, stderr = Path(handle.details["stdout"]), Path(handle.details["stderr"])
+
+    def logged(log: Path, line: str) -> bool:
+        return log.is_file() and line in log.read_text()  # the fork opens it as it starts
+
+    assert wait_for(lambda: logged(stdout, "to stdout, while running"), 30)
+    assert wait_for(lambda: logged(stderr, "to stderr, while running"), 30)
+    assert backend.status(handle).state is JobState.RUNNING  # not yet told to go on
+    go.touch()
+    assert backend.wait(handle, 60).state is JobState.SUCCEEDED
     backend.stop_all()
