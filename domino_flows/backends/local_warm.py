@@ -458,17 +458,44 @@ def _fork_job(request: dict[str, Any]) -> int:
 
         code = entrypoint.main([request["target"]])
     except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
+        code = _exit_status(exit_.code)
     except BaseException:
         import traceback
 
         traceback.print_exc()
         code = 1
     finally:
+        _exit_as_an_interpreter_does()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """The exit status an interpreter gives ``SystemExit(code)``: None is success, a number is
+    itself, anything else is printed and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _exit_as_an_interpreter_does() -> None:
+    """What a job's interpreter does as it exits, which ``os._exit`` alone would skip: wait for
+    the threads the job started that are not daemons, then run the ``atexit`` callbacks (an
+    MLflow run a task started without ``with`` is ended there, for one). A cold job does both."""
+    import atexit
+
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+    except Exception:  # never keep a job from exiting
+        import traceback
+
+        traceback.print_exc()
+    atexit._run_exitfuncs()  # prints what a callback raises, as an interpreter does
 
 
 if __name__ == "__main__":

@@ -64,6 +64,22 @@ def talk(go: str) -> str:
 
 
 @domino_task(hardware_tier="Tiny")
+def linger(mark: str) -> int:
+    import atexit
+    import threading
+    from pathlib import Path
+
+    atexit.register(lambda: Path(mark + ".atexit").write_text("ran"))
+
+    def later() -> None:
+        time.sleep(0.3)
+        Path(mark + ".thread").write_text("ran")
+
+    threading.Thread(target=later).start()  # not a daemon: its interpreter waits for it
+    return 1
+
+
+@domino_task(hardware_tier="Tiny")
 def hog(megabytes: int) -> int:
     blocks = [bytearray(1024 * 1024) for _ in range(megabytes)]
     time.sleep(5)
@@ -357,3 +373,25 @@ def test_what_a_warm_job_prints_reaches_its_log_while_it_runs(project):
     go.touch()
     assert backend.wait(handle, 60).state is JobState.SUCCEEDED
     backend.stop_all()
+
+
+@pytest.mark.slow
+def test_a_warm_job_ends_as_its_interpreter_would(project):
+    """Its threads that are not daemons are waited for and its atexit callbacks run, as when a
+    cold job's interpreter exits (an MLflow run left open by a task is ended there)."""
+    backend = LocalBackend(project, load_settings(project))
+    mark = project / "mark"
+    spec = job("linger", {"mark": str}, {"o0": int})
+    handle = start(backend, spec, {"mark": str(mark)})
+    assert backend.wait(handle, 60).state is JobState.SUCCEEDED
+    assert backend._warm is not None  # it did start warm
+    assert (project / "mark.thread").read_text() == "ran"
+    assert (project / "mark.atexit").read_text() == "ran"
+    backend.stop_all()
+
+
+def test_a_warm_job_exits_with_the_status_an_interpreter_gives_system_exit(capsys):
+    assert local_warm._exit_status(None) == 0
+    assert local_warm._exit_status(3) == 3
+    assert local_warm._exit_status("no data for today") == 1
+    assert capsys.readouterr().err == "no data for today\n"
