@@ -453,9 +453,12 @@ def _fork_job(request: dict[str, Any]) -> int:
             code = _enter_namespace(request["mounts"])
             if code:
                 return code  # the finally clause exits with it
-        sys.argv = ["domino_flows.entrypoint", request["target"]]
         from domino_flows import entrypoint
 
+        # as ``python -m domino_flows.entrypoint <target>`` started here would see them: the
+        # module's file as argv[0], and this folder (not the launcher's) first on sys.path
+        sys.argv = [str(entrypoint.__file__), request["target"]]
+        sys.path[0] = os.getcwd()
         code = entrypoint.main([request["target"]])
     except SystemExit as exit_:
         code = _exit_status(exit_.code)

@@ -80,6 +80,13 @@ def linger(mark: str) -> int:
 
 
 @domino_task(hardware_tier="Tiny")
+def surroundings(label: str) -> str:
+    import sys
+
+    return repr((sys.argv, sys.path[:3], os.getcwd()))
+
+
+@domino_task(hardware_tier="Tiny")
 def hog(megabytes: int) -> int:
     blocks = [bytearray(1024 * 1024) for _ in range(megabytes)]
     time.sleep(5)
@@ -395,3 +402,20 @@ def test_a_warm_job_exits_with_the_status_an_interpreter_gives_system_exit(capsy
     assert local_warm._exit_status(3) == 3
     assert local_warm._exit_status("no data for today") == 1
     assert capsys.readouterr().err == "no data for today\n"
+
+
+@pytest.mark.slow
+def test_a_warm_job_sees_the_arguments_and_import_path_of_a_cold_one(project, monkeypatch):
+    """argv, the start of sys.path and the working directory, as ``python -m`` gives them."""
+    seen = []
+    for warm in ("1", "0"):
+        monkeypatch.setenv(local_warm.WARM_VARIABLE, warm)
+        backend = LocalBackend(project, load_settings(project))
+        spec = job("surroundings", {"label": str}, {"o0": str}, attempt=int(warm) + 1)
+        handle = start(backend, spec, {"label": warm})
+        assert backend.wait(handle, 120).state is JobState.SUCCEEDED
+        seen.append(next(iter(backend.collect_outputs(handle, spec).values())))
+        assert (backend._warm is not None) == (warm == "1")
+        backend.stop_all()
+    warm_view, cold_view = seen
+    assert warm_view == cold_view
