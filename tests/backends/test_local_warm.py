@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from domino_flows.authoring.config import DominoJobConfig
-from domino_flows.backends import lifecycle, local_warm
+from domino_flows.backends import lifecycle, local_launcher, local_warm
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
@@ -249,9 +249,9 @@ def test_a_backend_dropped_without_close_ends_its_launcher_when_freed(project):
 
 CHILD_IMPORTS = """
 import json, os, sys
-from domino_flows.backends import local_warm
+from domino_flows.backends import local_launcher
 
-local_warm.preload()
+local_launcher.preload()
 before = set(sys.modules)
 read_end, write_end = os.pipe()
 pid = os.fork()
@@ -259,7 +259,7 @@ if pid == 0:
     # the fork's path to the flow file: the namespace, then the entrypoint (the target is
     # missing, so it stops at the import; whether the namespace can be made here is beside
     # the point, its module is imported either way)
-    local_warm._enter_namespace({"user_namespace": False, "steps": [], "workdir": "/"})
+    local_launcher._enter_namespace({"user_namespace": False, "steps": [], "workdir": "/"})
     from domino_flows import entrypoint
 
     entrypoint.main(["missing.py:task"])
@@ -298,7 +298,7 @@ def test_the_launcher_imports_everything_a_warm_job_imports_before_its_flow_file
 
 BECOME = """
 import json, os, subprocess
-from domino_flows.backends.local_warm import _become_environment
+from domino_flows.backends.local_launcher import _become_environment
 
 wanted = {k: v for k, v in os.environ.items() if k != "DROPPED"}
 wanted["CHANGED"] = "after"
@@ -398,9 +398,9 @@ def test_a_warm_job_ends_as_its_interpreter_would(project):
 
 
 def test_a_warm_job_exits_with_the_status_an_interpreter_gives_system_exit(capsys):
-    assert local_warm._exit_status(None) == 0
-    assert local_warm._exit_status(3) == 3
-    assert local_warm._exit_status("no data for today") == 1
+    assert local_launcher._exit_status(None) == 0
+    assert local_launcher._exit_status(3) == 3
+    assert local_launcher._exit_status("no data for today") == 1
     assert capsys.readouterr().err == "no data for today\n"
 
 
