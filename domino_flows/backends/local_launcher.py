@@ -125,7 +125,6 @@ def _sample_flow(x: int = 0) -> int:
 
 
 _HUGE_PAGE = 2 << 20
-_MADV_HUGEPAGE = 14
 _MADV_COLLAPSE = 25  # Linux 6.1+
 
 
@@ -157,7 +156,8 @@ def huge_pages_for_the_heap() -> int:
         low, high = -(-start // _HUGE_PAGE) * _HUGE_PAGE, end // _HUGE_PAGE * _HUGE_PAGE
         if high <= low:
             continue
-        libc.madvise(low, high - low, _MADV_HUGEPAGE)
+        # collapse only: no MADV_HUGEPAGE, so later page faults (a job's among them) still
+        # take 4 KB pages, and a range the kernel cannot collapse stays as it was
         if libc.madvise(low, high - low, _MADV_COLLAPSE) == 0:
             moved += high - low
     return moved
