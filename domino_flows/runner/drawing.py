@@ -10,7 +10,7 @@ from domino_flows.runner.graph import FlowNode, NodeKind, branch_targets, nodes_
 
 def _label(node: FlowNode) -> str:
     if node.kind in (NodeKind.JOB, NodeKind.FAN_OUT):
-        task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
+        task = node.task
         config = task.domino_job_config
         environment = config.EnvironmentName or config.EnvironmentId or "project default"
         tier = config.HardwareTierName or config.HardwareTierId or "project default"
@@ -62,7 +62,7 @@ def graph_document(workflow: Any) -> dict[str, Any]:
     for node in nodes:
         entry: dict[str, Any] = {"id": node.id, "kind": node.kind.value, "label": _label(node)}
         if node.kind in (NodeKind.JOB, NodeKind.FAN_OUT):
-            task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
+            task = node.task
             config = task.domino_job_config
             entry["task"] = task.name
             entry["environment"] = config.EnvironmentName or config.EnvironmentId

@@ -95,7 +95,7 @@ class Engine(FanOutSteps, InlineSteps):
 
     def run(self, workflow: Any, inputs: dict[str, Any]) -> RunResult:
         for _, flow_node in _walk_tasks(workflow):
-            task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
+            task = flow_node.task
             self.task_uses[task.name] = self.task_uses.get(task.name, 0) + 1
         data_dir = state_dir(self.project_root) / "data" / self.run_id
         with self.state.store.kept_open(), values.run_context(data_dir) as ctx:
@@ -260,7 +260,7 @@ class Engine(FanOutSteps, InlineSteps):
         literals: dict[str, Any],
         item: int | None = None,
     ) -> bool:
-        task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
+        task = flow_node.task
         key = path if item is None else f"{path}[{item}]"
         view = self.views.setdefault(key, NodeView(key, task.name, "job"))
         view.environment = task.domino_job_config.EnvironmentName or (
@@ -347,7 +347,7 @@ class Engine(FanOutSteps, InlineSteps):
                 state = "stopped" if outcome.stopped else "failed"
                 self._fail(scope, flow_node, path, outcome.error, view_state=state)
             return
-        task = flow_node.entity.task if flow_node.kind is NodeKind.FAN_OUT else flow_node.entity
+        task = flow_node.task
         try:
             literals = values.to_literals(
                 self.ctx, outcome.values, dict(self.specs.facts(task).output_types)

@@ -43,6 +43,11 @@ class FlowNode:
         return getattr(self.entity, "name", self.id)
 
     @property
+    def task(self) -> Any:
+        """The task a job node runs or a fan-out node maps; any other node's entity itself."""
+        return self.entity.task if self.kind is NodeKind.FAN_OUT else self.entity
+
+    @property
     def upstream(self) -> list[str]:
         # flytekit keeps upstream nodes in a set; a stable order keeps graphs and logs stable
         return sorted((n.id for n in self.node.upstream_nodes), key=_natural)

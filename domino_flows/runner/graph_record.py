@@ -39,7 +39,7 @@ def graph_nodes(workflow: Any) -> list[GraphNode]:
     uses: dict[str, int] = {}  # the engine's rule: a task used by several nodes is keyed per node
     for _, node in walked:
         if node.kind in (NodeKind.JOB, NodeKind.FAN_OUT):
-            name = _task_of(node).name
+            name = node.task.name
             uses[name] = uses.get(name, 0) + 1
 
     def key(task_name: str, path: str, fan_out: bool) -> str:
@@ -66,7 +66,7 @@ def graph_nodes(workflow: Any) -> list[GraphNode]:
         elif node.kind in (NodeKind.JOB, NodeKind.NATIVE):
             tasks = [key(node.name, path, False)]
         elif node.kind is NodeKind.FAN_OUT:
-            tasks = [key(_task_of(node).name, path, True)]
+            tasks = [key(node.task.name, path, True)]
         else:
             tasks = []
         known = out.get(path)
@@ -83,12 +83,6 @@ def graph_nodes(workflow: Any) -> list[GraphNode]:
     for path, node in walked:
         add(path, node)
     return list(out.values())
-
-
-def _task_of(node: Any) -> Any:
-    from domino_flows.runner.graph import NodeKind
-
-    return node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
 
 
 def record_graph(store: RunStore, run_id: str, workflow: Any) -> None:

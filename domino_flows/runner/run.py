@@ -192,8 +192,7 @@ def _warm_up(backend: JobBackend, nodes: list[tuple[str, FlowNode]]) -> None:
     for _, node in nodes:
         if node.kind not in (NodeKind.JOB, NodeKind.FAN_OUT):
             continue
-        task = node.entity.task if node.kind is NodeKind.FAN_OUT else node.entity
-        if isinstance(task, DominoFunctionTask):
+        if isinstance(node.task, DominoFunctionTask):
             backend.warm_up()
             return
 
