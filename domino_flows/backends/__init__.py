@@ -42,6 +42,25 @@ def backend_name(
     return name
 
 
+def start_early(name: str | None, project_root: Path) -> ProjectSettings | None:
+    """Before a run loads its flow (flytekit's import: most of a second), start on another core
+    what its backend would otherwise start after it: locally, the warm job launcher (see
+    ``local_warm.start_early``). Returns the project's settings, read to choose the backend, for
+    the run to use; None when they or the backend cannot be read, which the run reports."""
+    from domino_flows.core.project import load_settings
+
+    try:
+        settings = load_settings(project_root)
+        chosen = backend_name(name, project_root, settings)
+    except ConfigurationError:
+        return None
+    if chosen == LOCAL_BACKEND:
+        from domino_flows.backends import local_warm
+
+        local_warm.start_early()
+    return settings
+
+
 def get_backend(
     name: str | None = None,
     project_root: Path | None = None,

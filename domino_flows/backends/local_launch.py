@@ -4,7 +4,6 @@ job's mount namespace when it has one (``local_mounts``)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import weakref
@@ -17,7 +16,6 @@ from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local_jobdir import slug
 from domino_flows.backends.local_jobs import KIT_PREFIX
 from domino_flows.core.project import EnvironmentSettings, HardwareTierSettings, ProjectSettings
-from domino_flows.core.redaction import CREDENTIAL_VARIABLES
 
 
 class Launching:
@@ -111,14 +109,17 @@ class Launching:
         CPU) on another core while the run prepares and records itself, instead of while the
         first job waits for it. Nothing when warm starts are off."""
         if local_warm.enabled():
-            self._warm_launcher().start()
+            launcher = self._warm_launcher()
+            if not launcher.started:  # the launcher started before the flow loaded is running
+                launcher.start()
 
     def _warm_launcher(self) -> local_warm.WarmLauncher:
         """The process that forks @domino_task jobs with flytekit already imported."""
         with self._lock:
             if self._warm is None:
-                self._warm = local_warm.WarmLauncher(
-                    {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+                environment = local_warm.launcher_environment()
+                self._warm = local_warm.claim_early(environment) or local_warm.WarmLauncher(
+                    environment
                 )
                 # A backend dropped without close() still ends its launcher when it is freed.
                 weakref.finalize(self, self._warm.close)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +167,7 @@ def run_command(
         check_and_report(file, workflow, backend, as_json)
         return
 
-    def go(reporter: Any) -> tuple[Any, str]:
+    def go(reporter: Any, settings: Any) -> tuple[Any, str]:
         from domino_flows.runner import inputs as flow_inputs
         from domino_flows.runner import run as runs
         from domino_flows.runner.engine import RunOptions
@@ -188,11 +188,14 @@ def run_command(
                 ),
             ),
             reuse=_resolve_run_id(reuse_run) if reuse_run else None,
+            settings=settings,
         )
         return runs.start(request, reporter)
 
     # before the run started: nothing ran, nothing to resume
-    _drive_and_report(go, as_json, "interrupted before the run started; nothing was run", file)
+    _drive_and_report(
+        go, as_json, "interrupted before the run started; nothing was run", file, backend
+    )
 
 
 @click.command("resume", context_settings=RUN_ID_ARGS)
@@ -201,7 +204,7 @@ def run_command(
 def resume_command(run_id: str, as_json: bool) -> None:
     """Continue a failed or killed run without re-running the tasks that finished."""
 
-    def go(reporter: Any) -> tuple[Any, str]:
+    def go(reporter: Any, _: Any) -> tuple[Any, str]:
         from domino_flows.runner import run as runs
 
         run_store().require_writable()  # a resume records every job it starts: check first
@@ -212,25 +215,19 @@ def resume_command(run_id: str, as_json: bool) -> None:
 
 
 def _drive_and_report(
-    go: Callable[[Any], tuple[Any, str]],
+    go: Callable[[Any, Any], tuple[Any, str]],
     as_json: bool,
     interrupted_early: str,
     root_file: str | None = None,
+    backend: str | None = None,
 ) -> None:
     """``run`` and ``resume``: drive the run, then print its result, its interruption (exit
     130/143/129) or its error in one line. Everything, imports included, is inside the handlers,
-    so a Ctrl-C at any moment gets the right words and exit code."""
+    so a Ctrl-C at any moment gets the right words and exit code. A run of ``root_file`` starts
+    its backend's helpers first (see ``backends.start_early``), before flytekit's import."""
     try:
-        from domino_flows.core.redaction import redact
-        from domino_flows.runner.progress import reporter_for
-        from domino_flows.runner.run import RunInterrupted
-
-        try:
-            result, backend_name = go(reporter_for(quiet=as_json))
-        except RunInterrupted as stopped:
-            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-                click.echo(redact(str(stopped)), err=True)
-            raise SystemExit(stopped.exit_code) from None
+        with _started_early(root_file, backend) as settings:
+            result, backend_name = _drive(go, as_json, settings)
     except DominoFlowsError as error:
         fail(error)
     except OSError as error:  # before the run went on (during it, the run names it itself)
@@ -243,6 +240,37 @@ def _drive_and_report(
         click.echo(interrupted_early, err=True)
         raise SystemExit(130) from None
     _emit_result(result, backend_name, as_json, root_file)
+
+
+@contextlib.contextmanager
+def _started_early(root_file: str | None, backend: str | None) -> Iterator[Any]:
+    """The project settings of a run of ``root_file``, read as its backend's helpers start."""
+    if root_file is None:
+        yield None
+        return
+    from domino_flows import backends
+    from domino_flows.backends import local_warm
+    from domino_flows.core.paths import project_of_file
+
+    try:
+        yield backends.start_early(backend, project_of_file(root_file))
+    finally:
+        local_warm.discard_early()  # when the run took none (it failed before its first job)
+
+
+def _drive(
+    go: Callable[[Any, Any], tuple[Any, str]], as_json: bool, settings: Any
+) -> tuple[Any, str]:
+    from domino_flows.core.redaction import redact
+    from domino_flows.runner.progress import reporter_for
+    from domino_flows.runner.run import RunInterrupted
+
+    try:
+        return go(reporter_for(quiet=as_json), settings)
+    except RunInterrupted as stopped:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            click.echo(redact(str(stopped)), err=True)
+        raise SystemExit(stopped.exit_code) from None
 
 
 def _resolve_run_id(text: str) -> str:

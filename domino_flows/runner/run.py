@@ -20,7 +20,7 @@ from typing import Any
 from domino_flows.authoring import serialize
 from domino_flows.authoring.decorators import DominoFunctionTask
 from domino_flows.authoring.loading import load_entity
-from domino_flows.backends import get_backend
+from domino_flows.backends import get_backend, local_warm
 from domino_flows.backends.base import JobBackend, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.core.clock import new_run_id
@@ -33,7 +33,7 @@ from domino_flows.core.paths import (
     project_of_file,
     state_dir,
 )
-from domino_flows.core.project import load_settings
+from domino_flows.core.project import ProjectSettings, load_settings
 from domino_flows.execution.session import RunSession
 from domino_flows.execution.stopping import STOPPING
 from domino_flows.records.store import RunStore
@@ -94,6 +94,8 @@ class RunRequest:
     backend: str | None = None
     options: RunOptions = field(default_factory=RunOptions)
     reuse: str | None = None  # --reuse RUN: keep RUN's unchanged finished nodes
+    # the flow's project's settings when the command line read them already (start_early)
+    settings: ProjectSettings | None = None
 
 
 def check(file: str, workflow_name: str, backend_name: str | None) -> preflight.Preflight:
@@ -128,7 +130,9 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
     workflow, python_values = flow_inputs.workflow_inputs(
         entity, request.assignments, request.file_values, frozenset(carried)
     )
-    settings = load_settings(root)  # once per run: the backend and the recording share them
+    # once per run: the backend and the recording share them
+    given = request.settings
+    settings = given if given is not None and given.root == root else load_settings(root)
     backend = get_backend(request.backend, root, settings)
     notes = _preflight(workflow, request.file, backend)
     nodes = walk(workflow)  # refuse constructs the runner cannot run before anything starts
@@ -186,15 +190,16 @@ def start(request: RunRequest, reporter: Reporter) -> tuple[RunResult, str]:
 
 def _warm_up(backend: JobBackend, nodes: list[tuple[str, FlowNode]]) -> None:
     """A local run with ``@domino_task`` jobs starts its warm launcher as soon as it knows it will
-    run (see ``LocalBackend.warm_up``)."""
-    if not isinstance(backend, LocalBackend):
-        return
-    for _, node in nodes:
-        if node.kind not in (NodeKind.JOB, NodeKind.FAN_OUT):
-            continue
-        if isinstance(node.task, DominoFunctionTask):
-            backend.warm_up()
-            return
+    run (see ``LocalBackend.warm_up``), or takes over the one started before its flow loaded;
+    any other run ends that one."""
+    if isinstance(backend, LocalBackend):
+        for _, node in nodes:
+            if node.kind not in (NodeKind.JOB, NodeKind.FAN_OUT):
+                continue
+            if isinstance(node.task, DominoFunctionTask):
+                backend.warm_up()
+                return
+    local_warm.discard_early()
 
 
 def _reuse_source(root: Path, run_id: str) -> RunMeta:
