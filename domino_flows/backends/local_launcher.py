@@ -49,9 +49,7 @@ def _serve() -> None:
     gc.collect()
     gc.freeze()
     huge_pages_for_the_heap()
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)
-    signal.signal(signal.SIGCHLD, lambda *_: _poke(write_end))
+    read_end = wake_on_child_exit()
     out = sys.stdout
     buffer = b""
     while True:
@@ -163,9 +161,16 @@ def huge_pages_for_the_heap() -> int:
     return moved
 
 
-def _poke(fd: int) -> None:
-    with contextlib.suppress(BlockingIOError):  # a wake-up is already pending
-        os.write(fd, b"x")
+def wake_on_child_exit() -> int:
+    """A pipe's read end that becomes readable when a child ends. The signal's own handler (C
+    code, at once) writes to it: a Python handler runs only between two steps of the main thread,
+    so a child that ended just as the launcher entered ``select`` woke nobody, and the run waited
+    for that job forever."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)  # a full pipe is a wake-up already pending
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # handled, so the signal is not discarded
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    return read_end
 
 
 def _report_exits(out: Any) -> None:
@@ -236,6 +241,7 @@ def _fork_job(request: dict[str, Any]) -> int:
         return pid
     code = 1
     try:
+        signal.set_wakeup_fd(-1)  # the job's signals are its own, not the launcher's wake-ups
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         os.chdir(request["cwd"])

@@ -419,3 +419,39 @@ def test_a_warm_job_sees_the_arguments_and_import_path_of_a_cold_one(project, mo
         backend.stop_all()
     warm_view, cold_view = seen
     assert warm_view == cold_view
+
+
+WAKE = """
+import os, select, signal, threading
+from domino_flows.backends.local_launcher import wake_on_child_exit
+
+read_end = wake_on_child_exit()
+woken = threading.Event()
+
+
+def watch():
+    if select.select([read_end], [], [], 60)[0]:
+        woken.set()
+
+
+watcher = threading.Thread(target=watch)
+watcher.start()
+# the child's end is then signalled to the watcher thread, where no Python handler ever runs,
+# and the main thread waits without running one either
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+if os.fork() == 0:
+    os._exit(0)
+print("woken" if woken.wait(10) else "asleep")  # decided as the wait ends, before any handler
+os.wait()
+"""
+
+
+def test_a_child_that_ends_wakes_the_launcher_without_waiting_for_its_python_handler():
+    """The launcher sleeps in ``select`` until a child ends. Woken by a Python signal handler, a
+    child that ended just as it entered ``select`` (after the handler's last chance to run) left
+    it asleep, and that job's run waiting forever: the signal writes to the pipe itself now."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", WAKE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "woken"
