@@ -46,13 +46,14 @@ def start_early(name: str | None, project_root: Path) -> ProjectSettings | None:
     """Before a run loads its flow (flytekit's import: most of a second), start on another core
     what its backend would otherwise start after it: locally, the warm job launcher (see
     ``local_warm.start_early``). Returns the project's settings, read to choose the backend, for
-    the run to use; None when they or the backend cannot be read, which the run reports."""
+    the run to use; None when they or the backend cannot be read: the run reads them again where
+    it always did, after the flow, and reports the problem there."""
     from domino_flows.core.project import load_settings
 
     try:
         settings = load_settings(project_root)
         chosen = backend_name(name, project_root, settings)
-    except ConfigurationError:
+    except (ConfigurationError, OSError):
         return None
     if chosen == LOCAL_BACKEND:
         from domino_flows.backends import local_warm

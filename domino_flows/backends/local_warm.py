@@ -86,7 +86,7 @@ def claim_early(environment: Mapping[str, str]) -> WarmLauncher | None:
     with _early_lock:
         early, _early = _early, None
     if early is not None and early.environment != dict(environment):
-        early.discard()
+        early.close(at_once=True)
         return None
     return early
 
@@ -98,7 +98,7 @@ def discard_early() -> None:
     with _early_lock:
         early, _early = _early, None
     if early is not None:
-        early.discard()
+        early.close(at_once=True)
 
 
 _environments: dict[str, tuple[str, str]] = {}
@@ -204,33 +204,25 @@ class WarmLauncher:
                 child._end(self._early_exits.pop(pid))
         return child
 
-    def close(self) -> None:
+    def close(self, at_once: bool = False) -> None:
         """End the launcher process (it exits when its input closes); jobs it forked are the
-        backend's to stop. Safe to call twice."""
+        backend's to stop. ``at_once`` kills it first: for a launcher that started no job, which
+        may still be importing and would read the end of its input only after that. Safe to
+        call twice."""
         with self._lock:
             process, self._process = self._process, None
         if process is None:
             return
+        if at_once:
+            process.kill()
         if process.stdin is not None:
-            process.stdin.close()
+            with contextlib.suppress(OSError):  # killed: the pipe's other end may be gone
+                process.stdin.close()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:  # stuck importing: it has no job of its own to lose
             process.kill()
             process.wait()
-
-    def discard(self) -> None:
-        """End a launcher that has started no job, at once: it may still be importing, and would
-        read the end of its input only after that."""
-        with self._lock:
-            process, self._process = self._process, None
-        if process is None:
-            return
-        process.kill()
-        process.wait()
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):  # the pipe's other end is gone with it
-                process.stdin.close()
 
     def _ensure_started(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:

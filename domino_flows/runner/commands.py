@@ -12,7 +12,7 @@ from typing import Any
 import rich_click as click
 
 from domino_flows.core.errors import DominoFlowsError
-from domino_flows.core.project import BACKEND_NAMES
+from domino_flows.core.project import BACKEND_NAMES, ProjectSettings
 from domino_flows.runner.command_support import (
     RUN_ID_ARGS,
     errors_to_one_line,
@@ -167,7 +167,7 @@ def run_command(
         check_and_report(file, workflow, backend, as_json)
         return
 
-    def go(reporter: Any, settings: Any) -> tuple[Any, str]:
+    def go(reporter: Any, settings: ProjectSettings | None) -> tuple[Any, str]:
         from domino_flows.runner import inputs as flow_inputs
         from domino_flows.runner import run as runs
         from domino_flows.runner.engine import RunOptions
@@ -204,7 +204,7 @@ def run_command(
 def resume_command(run_id: str, as_json: bool) -> None:
     """Continue a failed or killed run without re-running the tasks that finished."""
 
-    def go(reporter: Any, _: Any) -> tuple[Any, str]:
+    def go(reporter: Any, _: ProjectSettings | None) -> tuple[Any, str]:
         from domino_flows.runner import run as runs
 
         run_store().require_writable()  # a resume records every job it starts: check first
@@ -215,7 +215,7 @@ def resume_command(run_id: str, as_json: bool) -> None:
 
 
 def _drive_and_report(
-    go: Callable[[Any, Any], tuple[Any, str]],
+    go: Callable[[Any, ProjectSettings | None], tuple[Any, str]],
     as_json: bool,
     interrupted_early: str,
     root_file: str | None = None,
@@ -243,7 +243,7 @@ def _drive_and_report(
 
 
 @contextlib.contextmanager
-def _started_early(root_file: str | None, backend: str | None) -> Iterator[Any]:
+def _started_early(root_file: str | None, backend: str | None) -> Iterator[ProjectSettings | None]:
     """The project settings of a run of ``root_file``, read as its backend's helpers start."""
     if root_file is None:
         yield None
@@ -259,7 +259,9 @@ def _started_early(root_file: str | None, backend: str | None) -> Iterator[Any]:
 
 
 def _drive(
-    go: Callable[[Any, Any], tuple[Any, str]], as_json: bool, settings: Any
+    go: Callable[[Any, ProjectSettings | None], tuple[Any, str]],
+    as_json: bool,
+    settings: ProjectSettings | None,
 ) -> tuple[Any, str]:
     from domino_flows.core.redaction import redact
     from domino_flows.runner.progress import reporter_for
