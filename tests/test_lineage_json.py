@@ -6,6 +6,8 @@ events, a cached task's facet) must serialize to the same text."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import attr
@@ -416,14 +418,32 @@ def test_task_events_are_the_text_serde_gave(context: TaskContext, state: RunSta
     ]
     for kwargs in cases:
         old = Serde.to_json(old_task_event(state, context, **kwargs))
-        assert lineage.to_json(lineage.task_event(state, context, **kwargs)) == old, kwargs
+        new = lineage.task_event(lineage.RunState(state.value), context, **kwargs)
+        assert lineage.to_json(new) == old, kwargs
 
 
 @pytest.mark.parametrize("state", list(RunState))
 def test_run_events_are_the_text_serde_gave(state: RunState) -> None:
     for args in [("ns", "run-1"), ("domino://a/b", "run-7", "pipe"), ("ns", "r", "f", "failed")]:
         old = Serde.to_json(old_run_event(state, *args))
-        assert lineage.to_json(lineage.run_event(state, *args)) == old
+        assert lineage.to_json(lineage.run_event(lineage.RunState(state.value), *args)) == old
+
+
+def test_event_types_are_the_ones_openlineage_python_names() -> None:
+    assert [(s.name, s.value) for s in lineage.RunState] == [(s.name, s.value) for s in RunState]
+
+
+def test_recording_a_run_does_not_import_openlineage_python() -> None:
+    """Its client and transports are imported only for a configured transport: a run's start
+    does not pay for them (tests/test_lineage_transport.py sends through them)."""
+    code = (
+        "import sys\n"
+        "import domino_flows.runner.commands, domino_flows.runner.run\n"
+        "import domino_flows.execution.recording, domino_flows.execution.cached\n"
+        "print(sorted(name for name in sys.modules if name.startswith('openlineage')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_cached_task_facet_is_the_text_serde_gave() -> None:
@@ -441,7 +461,7 @@ def test_a_cached_task_facet_is_the_text_serde_gave() -> None:
 
 
 def test_job_settings_are_cleaned_as_serde_cleans_them() -> None:
-    event = json.loads(lineage.to_json(lineage.task_event(RunState.START, DOMINO)))
+    event = json.loads(lineage.to_json(lineage.task_event(lineage.RunState.START, DOMINO)))
     assert event["run"]["facets"]["dominoJob"]["jobSettings"] == {
         "HardwareTierId": "large-k8s",
         "Volumes": [{"b": 1}, [], [1, "x"]],

@@ -9,16 +9,16 @@ and answers are JSON lines (see ``local_warm``).
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
 import select
 import signal
 import sys
-import threading
 from collections.abc import Mapping
 from typing import Any
+
+from domino_flows.core import exiting
 
 _PRELOAD = (
     "flytekit",
@@ -265,45 +265,17 @@ def _fork_job(request: dict[str, Any]) -> int:
         sys.path[0] = os.getcwd()
         code = entrypoint.main([request["target"]])
     except SystemExit as exit_:
-        code = _exit_status(exit_.code)
+        code = exiting.exit_status(exit_.code)
     except BaseException:
         import traceback
 
         traceback.print_exc()
         code = 1
     finally:
-        _exit_as_an_interpreter_does()
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
-
-
-def _exit_status(code: object) -> int:
-    """The exit status an interpreter gives ``SystemExit(code)``: None is success, a number is
-    itself, anything else is printed and is 1."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
-
-
-def _exit_as_an_interpreter_does() -> None:
-    """What a job's interpreter does as it exits, which ``os._exit`` alone would skip: wait for
-    the threads the job started that are not daemons, then run the ``atexit`` callbacks (an
-    MLflow run a task started without ``with`` is ended there, for one). A cold job does both."""
-    import atexit
-
-    try:
-        threading._shutdown()  # type: ignore[attr-defined]
-    except Exception:  # never keep a job from exiting
-        import traceback
-
-        traceback.print_exc()
-    atexit._run_exitfuncs()  # prints what a callback raises, as an interpreter does
+        # as a cold job's interpreter ends: its threads, its atexit callbacks, its streams
+        exiting.leave(code)
 
 
 if __name__ == "__main__":
     _serve()
+    exiting.leave(0)  # its input closed: the run is done with it, and waits for this exit

@@ -17,12 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import attr
-from openlineage.client.event_v2 import RunState
 
 from domino_flows.execution import run_context
 from domino_flows.execution.recording import record_event
 from domino_flows.records import artifacts_store, lineage
-from domino_flows.records.lineage import DatasetRef, TaskContext
+from domino_flows.records.lineage import DatasetRef, RunState, TaskContext
 from domino_flows.records.store import ArtifactRecord, RunStore
 
 CACHED_ATTEMPT = 0

@@ -32,17 +32,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from openlineage.client.event_v2 import RunEvent, RunState
-from openlineage.client.facet_v2 import (
-    dataset_version_dataset,
-    error_message_run,
-    job_type_job,
-    nominal_time_run,
-    parent_run,
-    processing_engine_run,
-    source_code_location_job,
-)
-
 from domino_flows._version import __version__
 from domino_flows.contract import values as contract
 from domino_flows.core.git_state import head_commit
@@ -60,16 +49,37 @@ def facet(schema: str, **fields: Any) -> dict[str, Any]:
     return facet
 
 
-# The standard facets' schemas, as openlineage-python names them; the kit's own are documented
-# with the facets below (``SCHEMA_BASE``).
-_EVENT_SCHEMA = RunEvent._get_schema()
-_ENGINE_SCHEMA = processing_engine_run.ProcessingEngineRunFacet._get_schema()
-_PARENT_SCHEMA = parent_run.ParentRunFacet._get_schema()
-_NOMINAL_TIME_SCHEMA = nominal_time_run.NominalTimeRunFacet._get_schema()
-_ERROR_SCHEMA = error_message_run.ErrorMessageRunFacet._get_schema()
-_JOB_TYPE_SCHEMA = job_type_job.JobTypeJobFacet._get_schema()
-_SOURCE_SCHEMA = source_code_location_job.SourceCodeLocationJobFacet._get_schema()
-_VERSION_SCHEMA = dataset_version_dataset.DatasetVersionDatasetFacet._get_schema()
+class RunState(Enum):
+    """An OpenLineage run event's type (``eventType``), as the spec names them."""
+
+    START = "START"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    ABORT = "ABORT"
+    FAIL = "FAIL"
+    OTHER = "OTHER"
+
+
+# The spec's schemas for the event and the standard facets built here, at the versions the JSON
+# built here follows: openlineage-python's own (``_get_schema()``) when these were written, and
+# tests/test_lineage_json.py checks every event against the text that library makes, so a release
+# that moves a schema shows there. Named here rather than read from that library because importing
+# it (its client, transports and their HTTP stacks) was a tenth of a second of every run's start.
+_SPEC = "https://openlineage.io/spec"
+_EVENT_SCHEMA = f"{_SPEC}/2-0-2/OpenLineage.json#/$defs/RunEvent"
+
+
+def _standard(name: str, version: str) -> str:
+    return f"{_SPEC}/facets/{version}/{name}.json#/$defs/{name}"
+
+
+_ENGINE_SCHEMA = _standard("ProcessingEngineRunFacet", "1-1-1")
+_PARENT_SCHEMA = _standard("ParentRunFacet", "1-2-0")
+_NOMINAL_TIME_SCHEMA = _standard("NominalTimeRunFacet", "1-0-1")
+_ERROR_SCHEMA = _standard("ErrorMessageRunFacet", "1-0-1")
+_JOB_TYPE_SCHEMA = _standard("JobTypeJobFacet", "2-0-4")
+_SOURCE_SCHEMA = _standard("SourceCodeLocationJobFacet", "1-1-0")
+_VERSION_SCHEMA = _standard("DatasetVersionDatasetFacet", "1-0-1")
 # The kit's own facets: ``dominoJob`` (the Domino Job behind a task attempt),
 # ``dominoFlowsContent`` (how a task input or output was carried and what it held, its sha256)
 # and ``dominoRegistered`` (where a task's artifact was registered).

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from domino_flows.authoring.config import DominoJobConfig
-from domino_flows.backends import lifecycle, local_launcher, local_warm
+from domino_flows.backends import lifecycle, local_warm
 from domino_flows.backends.base import JobSpec, JobState
 from domino_flows.backends.local import LocalBackend
 from domino_flows.backends.local_mounts import namespace_problem
@@ -395,13 +395,6 @@ def test_a_warm_job_ends_as_its_interpreter_would(project):
     assert (project / "mark.thread").read_text() == "ran"
     assert (project / "mark.atexit").read_text() == "ran"
     backend.stop_all()
-
-
-def test_a_warm_job_exits_with_the_status_an_interpreter_gives_system_exit(capsys):
-    assert local_launcher._exit_status(None) == 0
-    assert local_launcher._exit_status(3) == 3
-    assert local_launcher._exit_status("no data for today") == 1
-    assert capsys.readouterr().err == "no data for today\n"
 
 
 @pytest.mark.slow
