@@ -7,6 +7,8 @@ from __future__ import annotations
 import http.server
 import json
 import logging
+import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -227,3 +229,53 @@ def test_a_record_that_is_not_a_run_event_is_not_sent(
     assert emitter.enabled
     emitter.emit('{"note": "not an event"}')
     assert handler.bodies == []
+
+
+@pytest.mark.parametrize("where", ["nowhere", "working folder", "home"])
+def test_a_config_file_is_found_where_openlineage_python_finds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from openlineage.client.client import OpenLineageClient
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / ".openlineage").mkdir(parents=True)
+    work.mkdir()
+    for name in list(os.environ):
+        if name in lineage_transport.STANDARD_VARIABLES or name.startswith("OPENLINEAGE__"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    config = "transport:\n  type: console\n"
+    if where == "working folder":
+        (work / "openlineage.yml").write_text(config)
+    elif where == "home":
+        (home / ".openlineage" / "openlineage.yml").write_text(config)
+    theirs = OpenLineageClient._find_yaml_config_path()
+    assert lineage_transport.standard_configuration() is (theirs is not None)
+    assert (theirs is None) is (where == "nowhere")
+
+
+def test_a_project_without_lineage_settings_does_not_import_openlineage_python(
+    tmp_path: Path,
+) -> None:
+    """The emitter a run opens when nothing is configured: no openlineage-python client, and
+    none of its modules imported (they cost a tenth of a second of every run's start)."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from domino_flows.core.project import load_settings\n"
+        "from domino_flows.records.lineage_transport import LineageEmitter\n"
+        "emitter = LineageEmitter.for_settings(load_settings(Path.cwd()))\n"
+        "print(emitter.enabled, sorted(m for m in sys.modules if m.startswith('openlineage')))\n"
+    )
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in lineage_transport.STANDARD_VARIABLES and not name.startswith("OPENLINEAGE")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False []"

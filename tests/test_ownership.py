@@ -95,6 +95,22 @@ def test_credential_variables_are_named_in_redaction_only() -> None:
     assert tracking_job.TOKEN_FILE_VARIABLE == TOKEN_FILE_VARIABLE
 
 
+def test_a_process_of_the_kit_ends_through_exiting_only() -> None:
+    """``os._exit`` skips what an exiting interpreter does (threads, ``atexit``, streams):
+    ``core/exiting.leave`` does that first, and is the one way out. The runner's second Ctrl-C
+    leaves at once on purpose, after writing what it must."""
+    owners = {"domino_flows/core/exiting.py", "domino_flows/runner/interrupts.py"}
+    shortcuts = {"_exit", "_run_exitfuncs", "_shutdown"}
+    found = []
+    for path in SOURCES:
+        if _name(path) in owners:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in shortcuts:
+                found.append(f"{_name(path)}:{node.lineno} {node.attr}")
+    assert found == [], "end the process with domino_flows.core.exiting.leave"
+
+
 def test_backend_names_are_listed_in_one_place() -> None:
     from domino_flows.backends.domino import DominoBackend
     from domino_flows.backends.local import LocalBackend
