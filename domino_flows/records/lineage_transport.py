@@ -51,10 +51,10 @@ def standard_configuration(environ: dict[str, str] | None = None) -> bool:
         return True
     if any(name.startswith(STANDARD_PREFIX) for name in env):
         return True
-    return any(_readable_file(path) for path in config_files())
+    return any(_readable_file(path) for path in _config_files())
 
 
-def config_files() -> tuple[str, ...]:
+def _config_files() -> tuple[str, ...]:
     """Where openlineage-python looks for an ``openlineage.yml`` besides ``OPENLINEAGE_CONFIG``:
     the working folder, then ``~/.openlineage`` (its client's ``_find_yaml_config_path``; a test
     keeps the two in step). Looked for here, not through that client, which costs a tenth of a
