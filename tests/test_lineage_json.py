@@ -6,8 +6,6 @@ events, a cached task's facet) must serialize to the same text."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import attr
@@ -431,19 +429,6 @@ def test_run_events_are_the_text_serde_gave(state: RunState) -> None:
 
 def test_event_types_are_the_ones_openlineage_python_names() -> None:
     assert [(s.name, s.value) for s in lineage.RunState] == [(s.name, s.value) for s in RunState]
-
-
-def test_recording_a_run_does_not_import_openlineage_python() -> None:
-    """Its client and transports are imported only for a configured transport: a run's start
-    does not pay for them (tests/test_lineage_transport.py sends through them)."""
-    code = (
-        "import sys\n"
-        "import domino_flows.runner.commands, domino_flows.runner.run\n"
-        "import domino_flows.execution.recording, domino_flows.execution.cached\n"
-        "print(sorted(name for name in sys.modules if name.startswith('openlineage')))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
 
 
 def test_a_cached_task_facet_is_the_text_serde_gave() -> None:

@@ -82,9 +82,7 @@ def start_early() -> None:
 def claim_early(environment: Mapping[str, str]) -> WarmLauncher | None:
     """The launcher :func:`start_early` started, if it has exactly ``environment`` (a flow file
     that changed ``os.environ`` as it loaded gets a launcher of its own, the early one ended)."""
-    global _early
-    with _early_lock:
-        early, _early = _early, None
+    early = _take_early()
     if early is not None and early.environment != dict(environment):
         early.close(at_once=True)
         return None
@@ -94,11 +92,16 @@ def claim_early(environment: Mapping[str, str]) -> WarmLauncher | None:
 def discard_early() -> None:
     """End the launcher started early if no backend took it (a run with no warm jobs, or one
     that failed before its first job), without waiting for its import to finish."""
+    early = _take_early()
+    if early is not None:
+        early.close(at_once=True)
+
+
+def _take_early() -> WarmLauncher | None:
     global _early
     with _early_lock:
         early, _early = _early, None
-    if early is not None:
-        early.close(at_once=True)
+    return early
 
 
 _environments: dict[str, tuple[str, str]] = {}
@@ -155,10 +158,6 @@ class WarmLauncher:
     @property
     def environment(self) -> dict[str, str]:
         return dict(self._environment)
-
-    @property
-    def started(self) -> bool:
-        return self._process is not None
 
     def start(self) -> None:
         """Start the launcher now (it imports flytekit in its own process) rather than when the
