@@ -109,7 +109,9 @@ class Launching:
         CPU) on another core while the run prepares and records itself, instead of while the
         first job waits for it. Nothing when warm starts are off."""
         if local_warm.enabled():
-            self._warm_launcher().start()  # nothing to do for one started before the flow loaded
+            launcher = self._warm_launcher()
+            if not launcher.started:  # the launcher started before the flow loaded is running
+                launcher.start()
 
     def _warm_launcher(self) -> local_warm.WarmLauncher:
         """The process that forks @domino_task jobs with flytekit already imported."""

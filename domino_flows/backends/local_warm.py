@@ -159,6 +159,10 @@ class WarmLauncher:
     def environment(self) -> dict[str, str]:
         return dict(self._environment)
 
+    @property
+    def started(self) -> bool:
+        return self._process is not None
+
     def start(self) -> None:
         """Start the launcher now (it imports flytekit in its own process) rather than when the
         first job is asked for."""
