@@ -4,10 +4,11 @@ A local ``@domino_task`` job is a process of its own, forked by the warm launche
 the job (session, environment, log files, Domino's filesystem), imports its flow file, reads its
 inputs, calls the function, writes its outputs and exits. This script measures that model's
 floor: one process does what the launcher does before its first request (the same preload, the
-collector frozen, the heap on 2 MB pages), then forks the N jobs through the launcher's own
-``_fork_job``, as many at a time as the machine has cores, each with the environment and
-filesystem ``local_environment`` and ``local_mounts`` give a real job. Nothing is scheduled,
-staged or recorded: every request is built before the clock starts.
+collector frozen, the heap on 2 MB pages), then reads the N requests one at a time, as the
+launcher does, and forks each job through the launcher's own ``_fork_job``, as many running at
+once as the machine has cores. Each request carries the environment and filesystem
+``local_environment`` and ``local_mounts`` give a real job, and is written to a file by another
+process before the clock starts. Nothing is scheduled, staged or recorded.
 
 Beside it, the same N tasks as a real ``domino-flows run`` (the wide flow of ``bench_scale.py``),
 and a 1-task run: the start-up no run can skip. The rounds alternate, so a machine whose speed
@@ -27,56 +28,72 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_scale import FLOW, PYPROJECT, bench_env, children_cpu, run_flow
+from bench_scale import FLOW, PYPROJECT, bench_env, run_flow
 
-# Plays the launcher: builds every request first, then forks the jobs, at most ``cores`` at once.
-FLOOR = """
-import gc, json, os, shutil, sys, time
+# Writes every job's request, as the backend would send it, one JSON line each.
+REQUESTS = """
+import json, shutil, sys
 from pathlib import Path
 
-from domino_flows.backends import local_environment, local_launcher, local_mounts
+from domino_flows.backends import local_environment, local_mounts
 from domino_flows.core.paths import state_dir
 from domino_flows.core.project import load_settings
 
-nodes, cores, seed = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+nodes, seed, out = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 project = Path.cwd().resolve()
 settings = load_settings(project)
 environment, tier = settings.environment(None, "step"), settings.hardware_tier("Small", "step")
-host, shims, requests = local_mounts.HostFolders(), {}, []
+host, shims = local_mounts.HostFolders(), {}
 floor = state_dir(project) / "floor"
 shutil.rmtree(floor, ignore_errors=True)
-for index in range(nodes):
-    directory = floor / str(index)
-    shutil.copytree(seed / "inputs", directory / "inputs")
-    (directory / "root").mkdir()
-    plan = local_mounts.decide(project, settings.filesystem, directory, host).plan
-    variables = local_environment.job_variables(
-        project, settings, directory, environment, tier, f"floor/{index}", "local-bench", shims
-    )
-    if plan is not None:
-        variables.update(local_mounts.variables(plan))
-    requests.append({
-        "id": index, "target": "flow.py:step", "cwd": str(project), "env": variables,
-        "stdout": str(directory / "stdout.log"), "stderr": str(directory / "stderr.log"),
-        "mounts": plan.as_request() if plan else None,
-    })
-local_launcher.preload()  # as the launcher serves: preloaded, collector frozen, 2 MB pages
+with out.open("w") as lines:
+    for index in range(nodes):
+        directory = floor / str(index)
+        shutil.copytree(seed / "inputs", directory / "inputs")
+        (directory / "root").mkdir()
+        plan = local_mounts.decide(project, settings.filesystem, directory, host).plan
+        variables = local_environment.job_variables(
+            project, settings, directory, environment, tier, f"floor/{index}", "local-bench", shims
+        )
+        if plan is not None:
+            variables.update(local_mounts.variables(plan))
+        request = {
+            "id": index, "target": "flow.py:step", "cwd": str(project), "env": variables,
+            "stdout": str(directory / "stdout.log"), "stderr": str(directory / "stderr.log"),
+            "mounts": plan.as_request() if plan else None,
+        }
+        lines.write(json.dumps(request) + "\\n")
+"""
+
+# Plays the launcher: preloads as it does, then reads one request at a time (as it does) and
+# forks its job, at most ``cores`` running at once.
+FLOOR = """
+import gc, json, os, sys, time
+from pathlib import Path
+
+from domino_flows.backends import local_launcher
+
+cores, requests = int(sys.argv[1]), Path(sys.argv[2])
+local_launcher.preload()
 gc.collect()
 gc.freeze()
 local_launcher.huge_pages_for_the_heap()
-started, running, failed = time.perf_counter(), 0, 0
-pending = list(requests)
-while pending or running:
-    while pending and running < cores:
-        local_launcher._fork_job(pending.pop(0))
-        running += 1
-    _, status = os.wait()
+started, running, failed, jobs = time.perf_counter(), 0, 0, 0
+filesystem = "plain"
+with requests.open() as lines:
+    for line in lines:
+        request = json.loads(line)
+        filesystem = "domino" if request["mounts"] else "plain"
+        if running == cores:
+            failed += os.wait()[1] != 0
+            running -= 1
+        local_launcher._fork_job(request)
+        running, jobs = running + 1, jobs + 1
+while running:
+    failed += os.wait()[1] != 0
     running -= 1
-    failed += status != 0
-wall = time.perf_counter() - started
-missing = [r["id"] for r in requests if not (floor / str(r["id"]) / "outputs" / "o0").exists()]
-print(json.dumps({"wall": wall, "failed": failed, "missing": len(missing),
-                  "filesystem": "domino" if requests[0]["mounts"] else "plain"}))
+print(json.dumps({"wall": time.perf_counter() - started, "jobs": jobs, "failed": failed,
+                  "filesystem": filesystem}))
 """
 
 
@@ -88,16 +105,21 @@ def seed_job(project: Path) -> Path:
 
 
 def floor(project: Path, nodes: int, seed: Path) -> dict[str, float]:
+    requests = project / "requests.jsonl"
+    build = [sys.executable, "-c", REQUESTS, str(nodes), str(seed), str(requests)]
+    subprocess.run(build, cwd=project, env=bench_env(), check=True)
     cores = os.cpu_count() or 1
-    command = [sys.executable, "-c", FLOOR, str(nodes), str(cores), str(seed)]
-    before = children_cpu()
+    command = [sys.executable, "-c", FLOOR, str(cores), str(requests)]
     done = subprocess.run(command, cwd=project, env=bench_env(), capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"the floor run failed:\n{done.stdout}{done.stderr}")
     result = json.loads(done.stdout.splitlines()[-1])
-    if result["failed"] or result["missing"]:
-        raise SystemExit(f"{result['failed']} floor jobs failed, {result['missing']} wrote nothing")
-    result["cpu"] = children_cpu() - before  # includes building the requests and the preload
+    outputs = list((project / ".domino-flows" / "floor").glob("*/outputs/o0"))
+    if result["failed"] or result["jobs"] != nodes or len(outputs) != nodes:
+        raise SystemExit(
+            f"of {nodes} floor jobs {result['jobs']} started, {result['failed']} failed, "
+            f"{len(outputs)} wrote their output"
+        )
     return result
 
 
