@@ -13,7 +13,9 @@ process before the clock starts. Nothing is scheduled, staged or recorded.
 Beside it, the same N tasks as a real ``domino-flows run`` (the wide flow of ``bench_scale.py``),
 and a 1-task run: the start-up no run can skip. The rounds alternate, so a machine whose speed
 moves affects both alike. "floor + start-up" is what a run of N tasks would take if the runner's
-own work per task cost nothing.
+own work per task cost nothing; the rest of a run's time, per task, is the runner's share, and
+the last column the run's time over that floor, a ratio that compares across moments and machines
+whose speeds differ.
 
     python benchmarks/bench_job_floor.py [--nodes 500] [--rounds 3]
 """
@@ -144,12 +146,17 @@ def main() -> None:
             real = run_flow(project, "wide", args.nodes)["wall"]
             rows.append((start_up, jobs["wall"], real, jobs["filesystem"]))
     print(f"\n{args.nodes} trivial tasks, {len(rows)} rounds (each: the three in turn):")
-    print("| round | 1-task run | floor: jobs only | floor + start-up | `run` | `run` - floor |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| round | 1-task run | floor: jobs only | floor + start-up | `run` "
+        "| `run` - floor - start-up | per task | `run` / (floor + start-up) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for index, (start_up, jobs, real, filesystem) in enumerate(rows, 1):
+        share = real - jobs - start_up
         print(
             f"| {index} | {start_up:.2f} s | {jobs:.2f} s ({filesystem}) | "
-            f"{jobs + start_up:.2f} s | {real:.2f} s | {real - jobs - start_up:.2f} s |"
+            f"{jobs + start_up:.2f} s | {real:.2f} s | {share:.2f} s | "
+            f"{share / args.nodes * 1000:.1f} ms | {real / (jobs + start_up):.2f} |"
         )
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
