@@ -25,6 +25,7 @@ The machine is shared: CPU times are the figures to compare, wall times say how 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 WIDTH = 20  # of a diamond's layers
@@ -265,13 +267,10 @@ def breakdown(project: Path) -> None:
         print(f"| {start} | " + " | ".join(f"{m:.0f}" for m in medians) + " |")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500, 5000])
-    parser.add_argument("--shapes", nargs="+", default=["wide", "deep", "diamond"])
-    parser.add_argument("--chain-rounds", type=int, default=3, help="0: no chain or breakdown")
-    parser.add_argument("--no-graph", action="store_true", help="skip timing `graph`")
-    args = parser.parse_args()
+@contextlib.contextmanager
+def bench_project() -> Iterator[Path]:
+    """A temporary project holding ``PYPROJECT`` and ``FLOW``, with the machine's Python, cores
+    and load average printed as it is made and the load average again once it is gone."""
     print(
         f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f} at the start"
@@ -280,6 +279,18 @@ def main() -> None:
         project = Path(tmp)
         (project / "pyproject.toml").write_text(PYPROJECT)
         (project / "flow.py").write_text(FLOW)
+        yield project
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500, 5000])
+    parser.add_argument("--shapes", nargs="+", default=["wide", "deep", "diamond"])
+    parser.add_argument("--chain-rounds", type=int, default=3, help="0: no chain or breakdown")
+    parser.add_argument("--no-graph", action="store_true", help="skip timing `graph`")
+    args = parser.parse_args()
+    with bench_project() as project:
         if args.chain_rounds > 0:
             chain_against_python(project, args.chain_rounds)
             breakdown(project)
@@ -287,7 +298,6 @@ def main() -> None:
             graph_time(project, max(args.sizes))
         print()
         growth(project, args.shapes, args.sizes)
-    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
